@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['**/*.test.ts'],
+    exclude: ['node_modules/**', 'dist/**', '.kscape/**'],
+    // Suites start real servers, PGlite instances and PostgreSQL databases: give them room.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    // Two cores on CI: more workers only add contention.
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
