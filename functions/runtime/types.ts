@@ -28,6 +28,12 @@ export interface FunctionContext {
   /** W3C trace context of the span handling this event, to put on produced events. */
   traceparent?: string;
   tracestate?: string;
+  /**
+   * Publish an extra event to the broker (K_SINK) besides the single reply, for fan-out such as one
+   * vulnscan request per image. Fails with TransientError when the sink is unreachable, so the
+   * triggering event is retried (consumers are idempotent).
+   */
+  emit(event: CatalogEvent): Promise<void>;
 }
 
 export interface FunctionDefinition {

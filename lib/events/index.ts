@@ -1,2 +1,3 @@
 export * from './catalog.js';
 export * from './build.js';
+export * from './routes.js';
