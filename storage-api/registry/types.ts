@@ -4,7 +4,18 @@
  * storage-api/registry/builtin.ts. The engine serves discovery, OpenAPI, tables and validation from
  * these definitions alone.
  */
-import type { StoredObject } from '../store/types.js';
+import type { ObjectMeta } from '../store/types.js';
+
+/** What a printer column or a virtual kind can read without loading the object's body. */
+export interface RowSource {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  /** The definition's `summarize()` of the object, stored at write time. */
+  summary?: Record<string, unknown>;
+  /** The full object; present only for columns with `needsBody: true`. */
+  object?: KubeObject;
+}
 
 export interface PrinterColumn {
   name: string;
@@ -14,10 +25,12 @@ export interface PrinterColumn {
   description: string;
   /** 0 = always shown; > 0 only with `-o wide`. */
   priority: number;
-  /** Compute the cell from the full object (apiVersion, kind, metadata, and body fields). */
-  value(obj: KubeObject): unknown;
-  /** True when `value` reads only metadata: the engine then lists without bodies. */
-  metadataOnly?: boolean;
+  value(src: RowSource): unknown;
+  /**
+   * The cell needs the full body. Avoid: Table lists of such kinds read every body. Prefer
+   * `summarize()` so the cell reads the small stored summary instead.
+   */
+  needsBody?: boolean;
 }
 
 export interface KubeObject {
@@ -27,16 +40,19 @@ export interface KubeObject {
   [field: string]: unknown;
 }
 
-/** A kind computed from others (ConfigurationScanSummary, VulnerabilitySummary). */
+/**
+ * A kind computed from another one, never written by clients: ConfigurationScanSummary and
+ * VulnerabilitySummary (one cluster-scoped object per namespace, aggregating summaries) and
+ * SBOMSummary (a 1:1 light view of each SBOMSPDXv2p3). Computed from the sources' metadata and
+ * stored summaries only, so lists stay cheap however large the sources are.
+ */
 export interface VirtualSource {
-  /** The real resource whose objects feed this one, e.g. `<group>/workloadconfigurationscansummaries`. */
+  /** The real resource feeding this one, e.g. `spdx.softwarecomposition.kubescape.io/workloadconfigurationscansummaries`. */
   from: string;
-  /**
-   * The virtual object's name for a source object (one virtual object per namespace: the namespace).
-   */
-  nameOf(source: StoredObject): string;
-  /** Aggregate all source objects (full, with bodies) that map to `name` into the virtual object. */
-  compute(name: string, sources: KubeObject[]): KubeObject;
+  /** Where a source object lands: the virtual object's namespace ('' when cluster-scoped) and name. */
+  keyOf(source: RowSource & { namespace: string; name: string }): { namespace: string; name: string };
+  /** Build the virtual object from every source that maps to `key` (at least one). */
+  compute(key: { namespace: string; name: string }, sources: RowSource[]): KubeObject;
 }
 
 export interface ResourceDefinition {
@@ -57,6 +73,11 @@ export interface ResourceDefinition {
   /** Verbs to advertise; virtual kinds are read-only (get, list, watch). */
   verbs: string[];
   virtual?: VirtualSource;
+  /**
+   * A small JSON summary computed on every write and stored beside metadata (store column
+   * `summary`), for printer columns and virtual kinds: e.g. severity counts, package count.
+   */
+  summarize?(obj: KubeObject): Record<string, unknown>;
   /** Optional semantic validation beyond the schema; returns field causes. */
   validate?(obj: KubeObject): { field: string; message: string }[];
 }

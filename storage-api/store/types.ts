@@ -44,6 +44,11 @@ export interface StoredObject extends ObjectKey {
    * Absent when the read asked for metadata only.
    */
   body?: string;
+  /**
+   * Small JSON summary computed by the engine at write time (ResourceDefinition.summarize), read
+   * with metadata (never with the body) for Table cells and virtual kinds. Store as jsonb.
+   */
+  summary?: Record<string, unknown>;
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -106,6 +111,7 @@ export interface CreateInput extends ObjectKey {
   uid: string;
   metadata: ObjectMeta;
   body: string;
+  summary?: Record<string, unknown>;
 }
 
 export interface UpdateInput extends CreateInput {
