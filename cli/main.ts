@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+/**
+ * `kscape`: the operator's single entrypoint. Every component runs through it (the container image's
+ * ENTRYPOINT is this file), so the command, not the image, selects the component. Subcommands are
+ * imported lazily: a function host's cold start must not pay for the CLI's other commands.
+ */
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../lib/config/env.js';
+import { serializeError } from '../lib/log/index.js';
+import { UsageError } from './errors.js';
+import { VERSION } from './version.js';
+
+export function buildProgram(): Command {
+  const program = new Command('kscape')
+    .description('Kubernetes security-posture operator: misconfiguration and vulnerability scanning as Knative functions')
+    .version(VERSION, '-v, --version')
+    .showHelpAfterError('(add --help for usage)')
+    .configureHelp({ sortSubcommands: true })
+    .exitOverride();
+
+  program
+    .command('dev')
+    .description(
+      'run the whole operator in one process: storage-api on embedded PostgreSQL (PGlite), every function, ' +
+        'a local broker routing events as the Triggers in knative/ do, and a sandbox cluster seeded from examples/cluster/',
+    )
+    .option('--state-dir <dir>', 'where dev state goes (kubeconfig, dev.json, database)', '.kscape')
+    .option('--manifests <dir>', 'Knative manifests whose Triggers and PingSources the local broker follows', 'knative/base')
+    .option('--seed <dir>', 'manifests seeding the sandbox cluster', 'examples/cluster')
+    .option('--api-port <port>', 'storage-api port (0 = any free port)', '0')
+    .option('--broker-port <port>', 'broker ingress port (0 = any free port)', '0')
+    .option('--persist', 'keep the embedded database in <state-dir>/pgdata across runs (default: in memory)', false)
+    .option('--no-startup-scans', 'do not run the start-up posture and vulnerability scans')
+    .option('--no-schedules', 'do not run the PingSource schedules')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runDev } = await import('./commands/dev.js');
+      await runDev(opts);
+    });
+
+  program
+    .command('function')
+    .description('serve one CloudEvents function over HTTP (what each Knative Service runs)')
+    .argument('<name>', 'scan, vuln, schedule, export, control or deadletter')
+    .action(async (name: string) => {
+      const { runFunction } = await import('./commands/function.js');
+      await runFunction(name);
+    });
+
+  program
+    .command('storage-api')
+    .description('serve the spdx.softwarecomposition.kubescape.io aggregated API on PostgreSQL (DATABASE_URL) or PGlite')
+    .option('--insecure-local', 'plain HTTP on 127.0.0.1 without authentication (development only)', false)
+    .option('--sandbox', 'also serve built-in kinds (pods, deployments, RBAC ...) as a sandbox cluster', false)
+    .option('--seed <dir>', 'with --sandbox: seed the sandbox cluster from this directory of manifests')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runStorageApi } = await import('./commands/storage-api.js');
+      await runStorageApi(opts);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+function reportError(e: unknown): number {
+  if (e instanceof CommanderError) return e.exitCode; // commander already printed help/usage
+  if (e instanceof ConfigError || e instanceof UsageError) {
+    process.stderr.write(`kscape: ${e.message}\n`);
+    return 2;
+  }
+  const debug = process.env.LOG_LEVEL === 'debug' || process.env.LOG_LEVEL === 'trace';
+  const info = serializeError(e, debug);
+  process.stderr.write(`kscape: ${String(info.message)}\n`);
+  if (debug && typeof info.stack === 'string') process.stderr.write(`${info.stack}\n`);
+  else process.stderr.write('(set LOG_LEVEL=debug for details)\n');
+  return 1;
+}
+
+// Run when executed directly (not when imported by tests).
+const invokedPath = process.argv[1] ? new URL(`file://${process.argv[1]}`).pathname : '';
+if (invokedPath.endsWith('/cli/main.js') || invokedPath.endsWith('/cli/main.ts')) {
+  main(process.argv).then(
+    (code) => {
+      // Long-running commands keep the event loop alive themselves; only set the exit code here.
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.exitCode = reportError(e);
+    },
+  );
+}

@@ -1,0 +1,42 @@
+/**
+ * Name → function definition, loaded lazily so `kscape function <name>` imports only that function.
+ *
+ * Capabilities whose issues have not landed yet are registered with `pending()`: they accept their
+ * catalog types (so Triggers, validation and routing are exercised end to end) and answer 400 with
+ * a problem body naming what is missing. Knative does not retry a 400, so the event lands in the
+ * dead-letter sink with that reason instead of being retried or silently dropped.
+ */
+import { FUNCTION_ROUTES, type FunctionName } from '../lib/events/index.js';
+import { PermanentError } from './runtime/errors.js';
+import type { FunctionDefinition } from './runtime/types.js';
+
+export type HostedFunctionName = FunctionName | 'deadletter';
+
+function pending(name: FunctionName, what: string): FunctionDefinition {
+  return {
+    name,
+    consumes: FUNCTION_ROUTES[name].consumes,
+    async handle(event) {
+      throw new PermanentError(`${what} is not available in this version of kscape; event ${event.type} cannot be processed`);
+    },
+  };
+}
+
+const LOADERS: Record<HostedFunctionName, () => Promise<FunctionDefinition>> = {
+  schedule: async () => (await import('./schedule/index.js')).createScheduleFunction(),
+  scan: async () => pending('scan', 'cluster posture scanning (scan function)'),
+  vuln: async () => pending('vuln', 'image vulnerability scanning (vuln function)'),
+  export: async () => pending('export', 'export to a provider (export function)'),
+  control: async () => pending('control', 'provider command intake (control function)'),
+  deadletter: async () => (await import('./deadletter/index.js')).createDeadLetterFunction(),
+};
+
+export const HOSTED_FUNCTIONS = Object.keys(LOADERS) as HostedFunctionName[];
+
+export function isHostedFunction(name: string): name is HostedFunctionName {
+  return Object.prototype.hasOwnProperty.call(LOADERS, name);
+}
+
+export async function loadFunction(name: HostedFunctionName): Promise<FunctionDefinition> {
+  return LOADERS[name]();
+}

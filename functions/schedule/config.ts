@@ -1,0 +1,43 @@
+import { duration, list, loadConfig, type ConfigOf, type Env } from '../../lib/config/env.js';
+
+/** Kubescape's chart default excludes (operator.md §1.5). */
+export const DEFAULT_EXCLUDED_NAMESPACES = [
+  'kubescape',
+  'kube-system',
+  'kube-public',
+  'kube-node-lease',
+  'kubeconfig',
+  'gmp-system',
+  'gmp-public',
+] as const;
+
+const ns = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export const scheduleConfigSpec = {
+  KSCAPE_FRAMEWORKS: list({
+    doc: 'Frameworks of the scheduled posture scan (Kubescape operator start-up default).',
+    default: ['allcontrols', 'nsa', 'mitre', 'security'],
+    item: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+  }),
+  KSCAPE_INCLUDE_NAMESPACES: list({
+    doc: 'Only scan these namespaces (empty = all but the excluded ones).',
+    default: [],
+    item: ns,
+  }),
+  KSCAPE_EXCLUDE_NAMESPACES: list({
+    doc: 'Never scan these namespaces.',
+    default: DEFAULT_EXCLUDED_NAMESPACES,
+    item: ns,
+  }),
+  KSCAPE_NAKED_POD_GUARD: duration({
+    doc: 'A pod without an owner is scanned for vulnerabilities only once it has run this long (Kubescape podScanGuardTime).',
+    default: 3_600_000,
+    minMs: 0,
+  }),
+};
+
+export type ScheduleConfig = ConfigOf<typeof scheduleConfigSpec>;
+
+export function loadScheduleConfig(env: Env = process.env): ScheduleConfig {
+  return loadConfig(scheduleConfigSpec, env);
+}
