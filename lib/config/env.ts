@@ -18,6 +18,8 @@ export interface VarSpec<T> {
   readonly required?: boolean;
   /** Hide the value in docs and logs (secrets). */
   readonly secret?: boolean;
+  /** How docs show the default (durations as `5m`, sizes as `1Mi`). */
+  show?(value: T): string;
   parse(raw: string): T | ParseFailure;
 }
 
@@ -133,10 +135,30 @@ export function parseDurationMs(raw: string): number | undefined {
   return matched === s.length && s.length > 0 ? Math.round(total) : undefined;
 }
 
+export function formatDurationMs(ms: number): string {
+  if (ms === 0) return '0s';
+  let rest = ms;
+  let out = '';
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]] as const) {
+    const n = Math.floor(rest / size);
+    if (n > 0) out += `${n}${unit}`;
+    rest -= n * size;
+  }
+  return out;
+}
+
+export function formatBytes(n: number): string {
+  for (const [unit, size] of [['Gi', 1024 ** 3], ['Mi', 1024 ** 2], ['Ki', 1024]] as const) {
+    if (n >= size && n % size === 0) return `${n / size}${unit}`;
+  }
+  return String(n);
+}
+
 export function duration(opts: Opts<number> & { minMs?: number; maxMs?: number }): VarSpec<number> {
   return {
     ...opts,
     allowed: 'a duration such as 500ms, 30s, 5m, 1h30m (bare numbers are milliseconds)',
+    show: formatDurationMs,
     parse: (raw) => {
       const ms = parseDurationMs(raw);
       if (ms === undefined) return fail();
@@ -176,6 +198,7 @@ export function bytes(opts: Opts<number>): VarSpec<number> {
   return {
     ...opts,
     allowed: 'a size in bytes such as 1048576, 512Ki, 10Mi, 1Gi',
+    show: formatBytes,
     parse: (raw) => parseBytes(raw) ?? fail(),
   };
 }
@@ -255,8 +278,14 @@ export function describeConfig(spec: ConfigSpec): string {
         : v.secret
           ? '(secret)'
           : Array.isArray(v.default)
-            ? `\`${(v.default as string[]).join(',')}\``
-            : `\`${String(v.default)}\``;
+            ? v.default.length
+              ? `\`${(v.default as string[]).join(',')}\``
+              : '(empty)'
+            : v.show
+              ? `\`${v.show(v.default)}\``
+              : v.default === ''
+                ? '(empty)'
+                : `\`${String(v.default)}\``;
     return `| \`${name}\` | ${def} | ${v.doc} Allowed: ${v.allowed}. |`;
   });
   return ['| variable | default | meaning |', '| --- | --- | --- |', ...rows].join('\n');
