@@ -30,7 +30,18 @@ export type AuthnResult =
   | { ok: true; user: UserInfo }
   | { ok: false; status: 401; message: string };
 
-export type AuthzResult = { allowed: true } | { allowed: false; reason: string };
+export type AuthzResult =
+  | { allowed: true }
+  | {
+      allowed: false;
+      reason: string;
+      /**
+       * Set when no decision could be obtained (SubjectAccessReview failed or timed out). The
+       * request is still refused; kube-apiserver answers 500 here rather than 403, so the engine
+       * may do the same. Absent on a real denial.
+       */
+      unavailable?: true;
+    };
 
 export interface Authenticator {
   /** `req.socket` is a TLSSocket when served over TLS; the peer certificate decides front-proxy trust. */
