@@ -12,10 +12,8 @@ import { createSecureContext } from 'node:tls';
 import type { ServerOptions } from 'node:https';
 import { isIP } from 'node:net';
 import { webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import { x509 } from './x509lib.js';
 import { logger } from '../../lib/log/index.js';
-
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 export interface ServingTls {
   /** PEM serving certificate chain (leaf first). */

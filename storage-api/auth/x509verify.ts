@@ -20,7 +20,7 @@
  */
 import { X509Certificate as NodeX509, createHash } from 'node:crypto';
 import type { TLSSocket, DetailedPeerCertificate } from 'node:tls';
-import * as x509 from '@peculiar/x509';
+import { x509 } from './x509lib.js';
 
 export const EKU_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 export const EKU_SERVER_AUTH = '1.3.6.1.5.5.7.3.1';

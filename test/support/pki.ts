@@ -12,6 +12,8 @@
  *   const proxy = await issueClientCert(ca, { commonName: 'front-proxy-client' });
  *   const server = await issueServerCert(ca, { hosts: ['localhost', '127.0.0.1'] });
  */
+// Polyfill first: @peculiar/x509 2.x needs Reflect metadata before it loads.
+import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
