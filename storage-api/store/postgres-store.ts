@@ -1,0 +1,579 @@
+/**
+ * The Store (storage-api/store/types.ts) on PostgreSQL and PGlite. See README.md for the design;
+ * in short:
+ *
+ * - writes go through the `storage_write` SQL function, which serialises writers on the `rv`
+ *   counter row so resourceVersions commit in order with no gaps; concurrent requests of this
+ *   process are grouped into one call (group commit) so serialisation does not cost throughput;
+ * - lists are keyset-paged on (namespace, name); pages after the first are served as of the first
+ *   page's RV from the objects table plus the event log;
+ * - watches are served by one poller per Store (watch.ts).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isUnavailable, migrate, type Database } from '../../lib/db/index.js';
+import { logger, type Logger } from '../../lib/log/index.js';
+import { loadStoreConfig, type StoreConfig } from './config.js';
+import { fieldSql, labelSql, Params } from './filter.js';
+import { decodeContinue, encodeContinue } from './token.js';
+import {
+  AlreadyExistsError,
+  BadContinueError,
+  ConflictError,
+  GoneError,
+  NotFoundError,
+  StoreError,
+  UnavailableError,
+  type CreateInput,
+  type DeletePreconditions,
+  type ListOptions,
+  type ListResult,
+  type ObjectKey,
+  type ObjectMeta,
+  type Store,
+  type StoredObject,
+  type UpdateInput,
+  type WatchHandle,
+  type WatchOptions,
+  type WriteOptions,
+} from './types.js';
+import { WatchHub } from './watch.js';
+
+/** atResourceVersion is newer than anything committed (kube: "Too large resource version", 504). */
+export class TooLargeResourceVersionError extends UnavailableError {
+  override name = 'TooLargeResourceVersionError';
+}
+
+export interface PostgresStoreOptions {
+  /** Overrides of the environment configuration (config.ts). */
+  config?: Partial<StoreConfig>;
+  /** Apply migrations on start (default true; safe with concurrent starters). */
+  migrate?: boolean;
+  /** Run compaction on a jittered timer (default true). */
+  autoCompact?: boolean;
+  log?: Logger;
+}
+
+/** Where the committed migrations are, from source (tsx/vitest) or from dist/. */
+export function storeMigrationsFolder(): string {
+  const here = fileURLToPath(new URL('./migrations', import.meta.url));
+  if (existsSync(here)) return here;
+  const fromDist = here.replace(/([/\\])dist([/\\])storage-api([/\\])/, '$1storage-api$3');
+  if (existsSync(fromDist)) return fromDist;
+  throw new Error(`storage migrations not found at ${here}`);
+}
+
+export const STORE_MIGRATIONS_TABLE = 'storage_migrations';
+
+export async function createPostgresStore(db: Database, opts: PostgresStoreOptions = {}): Promise<PostgresStore> {
+  const cfg: StoreConfig = { ...loadStoreConfig(), ...opts.config };
+  if (opts.migrate !== false) await migrate(db, { folder: storeMigrationsFolder(), table: STORE_MIGRATIONS_TABLE });
+  const store = new PostgresStore(db, cfg, opts.log ?? logger('storage.store', { driver: db.kind }));
+  await store.start(opts.autoCompact !== false);
+  return store;
+}
+
+type Op = 'create' | 'update' | 'delete';
+
+interface PendingWrite {
+  op: Op;
+  resource: string;
+  namespace: string;
+  name: string;
+  uid: string | null;
+  metadata: string | null;
+  labels: string | null;
+  body: string | null;
+  expectedRv: string | null;
+  expectedUid: string | null;
+  resolve: (r: WriteResult) => void;
+  reject: (e: unknown) => void;
+}
+
+interface WriteResult {
+  status: 'ok' | 'exists' | 'notfound' | 'conflict';
+  rv: string | null;
+  uid: string | null;
+  metadata: Record<string, unknown> | null;
+  body: string | null;
+}
+
+interface ObjectRow {
+  namespace: string;
+  name: string;
+  uid: string;
+  rv: string;
+  metadata: Record<string, unknown>;
+  body?: string;
+}
+
+const DECIMAL_RV = /^(0|[1-9][0-9]{0,17})$/;
+
+function toStored(resource: string, r: ObjectRow): StoredObject {
+  const metadata = r.metadata as ObjectMeta;
+  metadata.resourceVersion = r.rv;
+  const o: StoredObject = { resource, namespace: r.namespace, name: r.name, uid: r.uid, resourceVersion: r.rv, metadata };
+  if (r.body !== undefined && r.body !== null) o.body = r.body;
+  return o;
+}
+
+function describeKey(k: ObjectKey): string {
+  return `${k.resource} ${k.namespace ? `${k.namespace}/` : ''}${k.name}`;
+}
+
+function mapErr(e: unknown): unknown {
+  if (e instanceof StoreError) return e;
+  if (isUnavailable(e)) return new UnavailableError(`storage database unavailable: ${(e as Error).message}`, { cause: e });
+  return e;
+}
+
+export class PostgresStore implements Store {
+  private readonly hub: WatchHub;
+  private readonly queue: PendingWrite[] = [];
+  private inFlight = 0;
+  private readonly maxInFlight = 1;
+  private compactTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
+  /** Counters for tests, benchmarks and metrics. */
+  readonly stats = { batches: 0, batchedWrites: 0, batchSplits: 0 };
+
+  constructor(
+    readonly db: Database,
+    readonly config: StoreConfig,
+    private readonly log: Logger,
+  ) {
+    this.hub = new WatchHub(db, log, { pollIntervalMs: config.KSCAPE_STORAGE_WATCH_POLL_INTERVAL, bufferSize: config.KSCAPE_STORAGE_WATCH_BUFFER });
+  }
+
+  /** @internal called by createPostgresStore */
+  async start(autoCompact: boolean): Promise<void> {
+    await this.hub.start();
+    if (autoCompact) this.scheduleCompaction();
+  }
+
+  get watchStats(): WatchHub['stats'] {
+    return this.hub.stats;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  async get(key: ObjectKey, opts: { withBody?: boolean } = {}): Promise<StoredObject | undefined> {
+    const withBody = opts.withBody !== false;
+    try {
+      const { rows } = await this.db.query<ObjectRow>(
+        `SELECT namespace, name, uid, resource_version::text AS rv, metadata${withBody ? ', body' : ''}
+           FROM storage_objects WHERE resource = $1 AND namespace = $2 AND name = $3`,
+        [key.resource, key.namespace, key.name],
+      );
+      return rows[0] ? toStored(key.resource, rows[0]) : undefined;
+    } catch (e) {
+      throw mapErr(e);
+    }
+  }
+
+  async list(opts: ListOptions): Promise<ListResult> {
+    let snapshot: string | undefined = opts.atResourceVersion;
+    let after: { namespace: string; name: string } | undefined;
+    if (opts.continue) {
+      const t = decodeContinue(opts.continue, opts.resource);
+      snapshot = t.rv;
+      after = { namespace: t.namespace, name: t.name };
+    }
+    if (snapshot !== undefined && !DECIMAL_RV.test(snapshot)) throw new BadContinueError(`invalid resourceVersion ${JSON.stringify(snapshot)}`);
+    const limit = opts.limit && opts.limit > 0 ? Math.floor(opts.limit) : undefined;
+    try {
+      return snapshot === undefined ? await this.listLatest(opts, limit) : await this.listAt(opts, snapshot, after, limit);
+    } catch (e) {
+      throw mapErr(e);
+    }
+  }
+
+  private where(alias: string, opts: ListOptions, p: Params, after?: { namespace: string; name: string }): string {
+    const conds = [`${alias}.resource = ${p.add(opts.resource)}`];
+    if (opts.namespace !== undefined) conds.push(`${alias}.namespace = ${p.add(opts.namespace)}`);
+    if (after) conds.push(`(${alias}.namespace, ${alias}.name) > (${p.add(after.namespace)}, ${p.add(after.name)})`);
+    conds.push(...fieldSql(alias, opts.fields, p), ...labelSql(alias, opts.labels, p));
+    return conds.join(' AND ');
+  }
+
+  /** First page, latest state: one statement, so the counter and the rows are one snapshot. */
+  private async listLatest(opts: ListOptions, limit: number | undefined): Promise<ListResult> {
+    const p = new Params();
+    const where = this.where('o', opts, p);
+    const lim = limit !== undefined ? `LIMIT ${p.add(limit + 1)}` : '';
+    // remainingItemCount is cheap (index-only count) without selectors; kube omits it with them.
+    const countable = limit !== undefined && !opts.labels?.length && !opts.fields?.length;
+    const countCol = countable ? `, (SELECT count(*) FROM storage_objects o WHERE ${where})::text AS total` : '';
+    const { rows } = await this.db.query<ObjectRow & { snap: string; total?: string }>(
+      `SELECT s.value::text AS snap${countCol}, r.*
+         FROM storage_state s
+         LEFT JOIN LATERAL (
+           SELECT o.namespace, o.name, o.uid, o.resource_version::text AS rv, o.metadata${opts.withBody ? ', o.body' : ''}
+             FROM storage_objects o WHERE ${where}
+            ORDER BY o.namespace, o.name ${lim}
+         ) r ON true
+        WHERE s.key = 'rv'`,
+      p.values,
+    );
+    const snap = rows[0]?.snap ?? '0';
+    const items = rows.filter((r) => r.name !== null);
+    const out = this.page(opts.resource, snap, items, limit);
+    if (countable && out.continue !== undefined && rows[0]?.total !== undefined)
+      out.remainingItemCount = Number(rows[0].total) - out.items.length;
+    return out;
+  }
+
+  /**
+   * State as of RV x: objects unchanged since x come from storage_objects; keys changed after x
+   * (updated, deleted or created later) come from their latest event <= x in the log, if that is
+   * not a DELETED. Compaction keeps exactly those events (see the migration), and the compaction
+   * RV read in the same statement tells whether x is still servable.
+   */
+  private async listAt(
+    opts: ListOptions,
+    x: string,
+    after: { namespace: string; name: string } | undefined,
+    limit: number | undefined,
+  ): Promise<ListResult> {
+    const p = new Params();
+    const xp = p.add(x);
+    const whereO = this.where('o', opts, p, after);
+    const resE = p.add(opts.resource);
+    const nsE = opts.namespace !== undefined ? ` AND e.namespace = ${p.add(opts.namespace)}` : '';
+    const afterE = after ? ` AND (e.namespace, e.name) > (${p.add(after.namespace)}, ${p.add(after.name)})` : '';
+    const filtE = [...fieldSql('e', opts.fields, p), ...labelSql('e', opts.labels, p)].map((c) => ` AND ${c}`).join('');
+    const lim = limit !== undefined ? `LIMIT ${p.add(limit + 1)}` : '';
+    const body = opts.withBody ? ', body' : '';
+    const { rows } = await this.db.query<ObjectRow & { cur: string; compacted: string }>(
+      `SELECT st.cur, st.compacted, r.*
+         FROM (SELECT (SELECT value::text FROM storage_state WHERE key = 'rv') AS cur,
+                      (SELECT value::text FROM storage_state WHERE key = 'compacted_rv') AS compacted) st
+         LEFT JOIN LATERAL (
+           SELECT u.namespace, u.name, u.uid, u.rv::text AS rv, u.metadata${body} FROM (
+             SELECT o.namespace, o.name, o.uid, o.resource_version AS rv, o.metadata${opts.withBody ? ', o.body' : ''}
+               FROM storage_objects o
+              WHERE ${whereO} AND o.resource_version <= ${xp}::bigint
+             UNION ALL
+             SELECT e.namespace, e.name, e.uid, e.seq AS rv, e.metadata${opts.withBody ? ', e.body' : ''} FROM (
+               SELECT DISTINCT ON (e.namespace, e.name) e.*
+                 FROM storage_events e
+                WHERE e.resource = ${resE} AND e.seq <= ${xp}::bigint${nsE}${afterE}
+                  AND EXISTS (SELECT 1 FROM storage_events a
+                               WHERE a.resource = e.resource AND a.namespace = e.namespace AND a.name = e.name
+                                 AND a.seq > ${xp}::bigint)
+                ORDER BY e.namespace, e.name, e.seq DESC
+             ) e
+             WHERE e.type <> 'DELETED'${filtE}
+           ) u
+           ORDER BY u.namespace, u.name ${lim}
+         ) r ON true`,
+      p.values,
+    );
+    const cur = Number(rows[0]?.cur ?? 0);
+    const compacted = Number(rows[0]?.compacted ?? 0);
+    if (Number(x) < compacted)
+      throw new GoneError(
+        opts.continue
+          ? 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.'
+          : `too old resource version: ${x} (${compacted})`,
+      );
+    if (Number(x) > cur) throw new TooLargeResourceVersionError(`Too large resource version: ${x}, current: ${cur}`);
+    return this.page(
+      opts.resource,
+      x,
+      rows.filter((r) => r.name !== null),
+      limit,
+    );
+  }
+
+  private page(resource: string, snap: string, rows: ObjectRow[], limit: number | undefined): ListResult {
+    const more = limit !== undefined && rows.length > limit;
+    const items = (more ? rows.slice(0, limit) : rows).map((r) => toStored(resource, r));
+    const out: ListResult = { items, resourceVersion: snap };
+    if (more) {
+      const last = items[items.length - 1]!;
+      out.continue = encodeContinue({ rv: snap, resource, namespace: last.namespace, name: last.name });
+    }
+    return out;
+  }
+
+  async currentResourceVersion(): Promise<string> {
+    try {
+      return String(await this.hub.currentRv());
+    } catch (e) {
+      throw mapErr(e);
+    }
+  }
+
+  async compactedResourceVersion(): Promise<string> {
+    try {
+      const { rows } = await this.db.query<{ v: string }>(`SELECT value::text AS v FROM storage_state WHERE key = 'compacted_rv'`);
+      return rows[0]?.v ?? '0';
+    } catch (e) {
+      throw mapErr(e);
+    }
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  private validate(k: ObjectKey): void {
+    if (!k.resource || !k.name) throw new StoreError(`invalid key ${JSON.stringify(k)}`);
+  }
+
+  /** Serialise metadata for storage: resourceVersion is never stored (the row's RV is truth). */
+  private encodeMeta(input: CreateInput): { metadata: string; labels: string } {
+    const { resourceVersion: _rv, ...rest } = input.metadata;
+    const metadata = JSON.stringify({ ...rest, uid: input.uid || rest.uid });
+    const labels = JSON.stringify(input.metadata.labels ?? {});
+    // PostgreSQL text and jsonb cannot hold NUL; refuse here rather than fail a whole batch.
+    if (metadata.includes('\\u0000') || input.body.includes('\u0000')) throw new StoreError('object contains a NUL character');
+    return { metadata, labels };
+  }
+
+  async create(input: CreateInput, opts: WriteOptions = {}): Promise<StoredObject> {
+    this.validate(input);
+    const { metadata, labels } = this.encodeMeta(input);
+    if (opts.dryRun) {
+      if (await this.get(input, { withBody: false })) throw new AlreadyExistsError(`${describeKey(input)} already exists`);
+      // Nothing was written, so no resourceVersion was assigned (kube returns none either).
+      return this.built(input, input.uid, '', metadata);
+    }
+    const r = await this.write({ op: 'create', ...this.keyOf(input), uid: input.uid, metadata, labels, body: input.body, expectedRv: null, expectedUid: null });
+    if (r.status === 'exists') throw new AlreadyExistsError(`${describeKey(input)} already exists`);
+    return this.built(input, input.uid, r.rv!, metadata);
+  }
+
+  async update(input: UpdateInput, opts: WriteOptions = {}): Promise<StoredObject> {
+    this.validate(input);
+    const expected = input.expectedResourceVersion;
+    if (expected !== undefined && !DECIMAL_RV.test(expected))
+      throw new ConflictError(`${describeKey(input)}: the object has been modified; please apply your changes to the latest version and try again`);
+    const { metadata, labels } = this.encodeMeta(input);
+    if (opts.dryRun) {
+      const cur = await this.get(input, { withBody: false });
+      if (!cur) throw new NotFoundError(`${describeKey(input)} not found`);
+      if ((expected !== undefined && expected !== cur.resourceVersion) || (input.uid && input.uid !== cur.uid))
+        throw this.conflict(input);
+      return this.built(input, cur.uid, cur.resourceVersion, metadata);
+    }
+    const r = await this.write({
+      op: 'update',
+      ...this.keyOf(input),
+      uid: input.uid ?? '',
+      metadata,
+      labels,
+      body: input.body,
+      expectedRv: expected ?? null,
+      expectedUid: null,
+    });
+    if (r.status === 'notfound') throw new NotFoundError(`${describeKey(input)} not found`);
+    if (r.status === 'conflict') throw this.conflict(input);
+    return this.built(input, r.uid!, r.rv!, metadata);
+  }
+
+  async delete(key: ObjectKey, pre: DeletePreconditions = {}, opts: WriteOptions = {}): Promise<StoredObject> {
+    this.validate(key);
+    if (pre.resourceVersion !== undefined && !DECIMAL_RV.test(pre.resourceVersion))
+      throw new ConflictError(`${describeKey(key)}: precondition failed: resourceVersion ${pre.resourceVersion}`);
+    if (opts.dryRun) {
+      const cur = await this.get(key, { withBody: true });
+      if (!cur) throw new NotFoundError(`${describeKey(key)} not found`);
+      this.checkPre(key, cur, pre);
+      return cur;
+    }
+    const r = await this.write({
+      op: 'delete',
+      ...this.keyOf(key),
+      uid: null,
+      metadata: null,
+      labels: null,
+      body: null,
+      expectedRv: pre.resourceVersion ?? null,
+      expectedUid: pre.uid ?? null,
+    });
+    if (r.status === 'notfound') throw new NotFoundError(`${describeKey(key)} not found`);
+    if (r.status === 'conflict') {
+      const cur = { uid: r.uid ?? '', resourceVersion: r.rv ?? '' };
+      this.checkPre(key, cur, pre);
+      throw new ConflictError(`${describeKey(key)}: precondition failed`);
+    }
+    return toStored(key.resource, {
+      namespace: key.namespace,
+      name: key.name,
+      uid: r.uid!,
+      rv: r.rv!,
+      metadata: r.metadata ?? {},
+      ...(r.body !== null ? { body: r.body } : {}),
+    });
+  }
+
+  private checkPre(key: ObjectKey, cur: { uid: string; resourceVersion: string }, pre: DeletePreconditions): void {
+    if (pre.uid !== undefined && pre.uid !== cur.uid)
+      throw new ConflictError(`${describeKey(key)}: precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.uid}`);
+    if (pre.resourceVersion !== undefined && pre.resourceVersion !== cur.resourceVersion)
+      throw new ConflictError(
+        `${describeKey(key)}: precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.resourceVersion}`,
+      );
+  }
+
+  private conflict(k: ObjectKey): ConflictError {
+    return new ConflictError(`Operation cannot be fulfilled on ${describeKey(k)}: the object has been modified; please apply your changes to the latest version and try again`);
+  }
+
+  private keyOf(k: ObjectKey): ObjectKey {
+    return { resource: k.resource, namespace: k.namespace, name: k.name };
+  }
+
+  private built(input: CreateInput, uid: string, rv: string, metadataJson: string): StoredObject {
+    // Re-parse what we stored rather than alias the caller's object: the result must not change
+    // when the caller mutates its input afterwards.
+    const metadata = JSON.parse(metadataJson) as ObjectMeta;
+    metadata.uid = uid;
+    if (rv) metadata.resourceVersion = rv;
+    return { ...this.keyOf(input), uid, resourceVersion: rv, metadata, body: input.body };
+  }
+
+  private write(w: Omit<PendingWrite, 'resolve' | 'reject'>): Promise<WriteResult> {
+    if (this.closed) return Promise.reject(new UnavailableError('store closed'));
+    return new Promise<WriteResult>((resolve, reject) => {
+      this.queue.push({ ...w, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /**
+   * Group commit: while a batch is in flight, new writes queue up and go together in the next
+   * call. Writers serialise in the database anyway (the rv row lock), so one batch in flight per
+   * process loses nothing and turns N fsyncs into one.
+   */
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      const batch: PendingWrite[] = [];
+      let bytes = 0;
+      while (this.queue.length > 0 && batch.length < this.config.KSCAPE_STORAGE_WRITE_BATCH_MAX) {
+        const next = this.queue[0]!;
+        const size = (next.body?.length ?? 0) + (next.metadata?.length ?? 0);
+        if (batch.length > 0 && bytes + size > this.config.KSCAPE_STORAGE_WRITE_BATCH_BYTES) break;
+        bytes += size;
+        batch.push(this.queue.shift()!);
+      }
+      this.inFlight++;
+      void this.runBatch(batch).finally(() => {
+        this.inFlight--;
+        if (this.inFlight === 0 && this.queue.length === 0) {
+          const ws = this.idleWaiters;
+          this.idleWaiters = [];
+          for (const w of ws) w();
+        }
+        this.pump();
+      });
+    }
+  }
+
+  private async runBatch(batch: PendingWrite[]): Promise<void> {
+    let results: WriteResult[];
+    try {
+      results = await this.execBatch(batch);
+    } catch (e) {
+      if (batch.length > 1 && !isUnavailable(e)) {
+        // One bad write must not fail its neighbours: retry each alone so only it fails.
+        this.stats.batchSplits++;
+        for (const w of batch) await this.runBatch([w]);
+        return;
+      }
+      const err = mapErr(e);
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    this.hub.kick();
+    batch.forEach((w, i) => {
+      const r = results[i];
+      if (r) w.resolve(r);
+      else w.reject(new StoreError('storage_write returned no result'));
+    });
+  }
+
+  private async execBatch(batch: PendingWrite[]): Promise<WriteResult[]> {
+    this.stats.batches++;
+    this.stats.batchedWrites += batch.length;
+    const { rows } = await this.db.query<{
+      r_idx: number;
+      r_status: WriteResult['status'];
+      r_rv: string | null;
+      r_uid: string | null;
+      r_metadata: Record<string, unknown> | null;
+      r_body: string | null;
+    }>(
+      `SELECT r_idx, r_status, r_rv::text AS r_rv, r_uid, r_metadata, r_body
+         FROM storage_write($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[])`,
+      [
+        batch.map((w) => w.op),
+        batch.map((w) => w.resource),
+        batch.map((w) => w.namespace),
+        batch.map((w) => w.name),
+        batch.map((w) => w.uid),
+        batch.map((w) => w.metadata),
+        batch.map((w) => w.labels),
+        batch.map((w) => w.body),
+        batch.map((w) => w.expectedRv),
+        batch.map((w) => w.expectedUid),
+      ],
+    );
+    const out: WriteResult[] = [];
+    for (const r of rows)
+      out[Number(r.r_idx)] = { status: r.r_status, rv: r.r_rv, uid: r.r_uid, metadata: r.r_metadata, body: r.r_body };
+    return out;
+  }
+
+  // ---------------------------------------------------------------- watch
+
+  watch(opts: WatchOptions): WatchHandle {
+    return this.hub.watch(opts);
+  }
+
+  // ---------------------------------------------------------------- compaction
+
+  async compact(): Promise<string> {
+    try {
+      const { rows } = await this.db.query<{ c: string | null }>(`SELECT storage_compact($1)::text AS c`, [
+        this.config.KSCAPE_STORAGE_EVENT_RETENTION,
+      ]);
+      return rows[0]?.c ?? (await this.compactedResourceVersion());
+    } catch (e) {
+      throw mapErr(e);
+    }
+  }
+
+  private scheduleCompaction(): void {
+    if (this.closed) return;
+    const mean = this.config.KSCAPE_STORAGE_COMPACT_INTERVAL;
+    // ±50% jitter: replicas started together drift apart instead of contending every interval.
+    const delay = Math.round(mean * (0.5 + Math.random()));
+    this.compactTimer = setTimeout(() => {
+      void this.compact()
+        .catch((e: unknown) => this.log.warn({ err: e }, 'compaction failed'))
+        .finally(() => this.scheduleCompaction());
+    }, delay);
+    this.compactTimer.unref();
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  async ping(): Promise<void> {
+    try {
+      await this.db.query('SELECT 1');
+    } catch (e) {
+      throw mapErr(e);
+    }
+  }
+
+  /** Stops the poller and timers, ends watches, waits for queued writes. Does not close `db`. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.compactTimer) clearTimeout(this.compactTimer);
+    if (this.inFlight > 0 || this.queue.length > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
+    await this.hub.close();
+  }
+}

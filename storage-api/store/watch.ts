@@ -1,0 +1,483 @@
+/**
+ * Watch fan-out: ONE poller per Store reads the event log in seq order and offers each event to
+ * the local watchers, which filter it and buffer it for their consumer.
+ *
+ * Wake-ups: this process's own writes kick the poller directly; other replicas' writes arrive as
+ * NOTIFY storage_events; a slow fallback timer covers lost notifications (LISTEN reconnects also
+ * trigger a poll). The payload is never trusted: the poller always reads `seq > lastSeq`, so
+ * coalesced, duplicated or lost notifications cost latency, never events.
+ *
+ * Exactly-once, in order: writers commit in seq order and seqs are gap-free (see the migration),
+ * so the log as seen by any snapshot is a contiguous prefix. The poller asserts contiguity.
+ *
+ * Resume (`sinceResourceVersion`): a new watcher joins the hub immediately, in "catch-up" mode, so
+ * everything the poller dispatches from then on lands in its `pending` list; meanwhile it replays
+ * the log from its own position with its own queries (paced by its consumer) until it reaches the
+ * end of the log, then appends the pending events with seq > its position and goes live. Every
+ * event is therefore seen by the replay or by pending (or both, deduplicated by seq).
+ *
+ * Memory: each watcher buffers at most `bufferSize` events; a consumer that falls further behind is
+ * closed with WatchOverflowError (a GoneError: the engine sends 410 and the client re-lists), so
+ * one slow client can neither block the others nor grow memory without bound. Event objects are
+ * shared between watchers (consumers must not mutate them).
+ */
+import type { Database } from '../../lib/db/index.js';
+import { isUnavailable } from '../../lib/db/index.js';
+import type { Logger } from '../../lib/log/index.js';
+import { matchFields, matchLabels } from './filter.js';
+import {
+  GoneError,
+  UnavailableError,
+  type ObjectMeta,
+  type StoredEvent,
+  type StoredObject,
+  type WatchEventType,
+  type WatchHandle,
+  type WatchOptions,
+} from './types.js';
+
+/** The watcher fell too far behind; its client must re-list (410). */
+export class WatchOverflowError extends GoneError {
+  override name = 'WatchOverflowError';
+}
+
+export interface EventRow {
+  seq: string;
+  resource: string;
+  namespace: string;
+  name: string;
+  type: WatchEventType;
+  uid: string;
+  metadata: Record<string, unknown>;
+  labels: Record<string, string> | null;
+  prev_labels: Record<string, string> | null;
+  body?: string | null;
+}
+
+/** One log event, with the two shared object shapes built lazily. */
+class LogEvent {
+  readonly seq: number;
+  body: string | undefined;
+  private meta: StoredObject | undefined;
+  private full: StoredObject | undefined;
+  constructor(readonly row: EventRow) {
+    this.seq = Number(row.seq);
+    if (typeof row.body === 'string') this.body = row.body;
+    (row.metadata as ObjectMeta).resourceVersion = row.seq;
+  }
+  private base(): StoredObject {
+    const r = this.row;
+    return {
+      resource: r.resource,
+      namespace: r.namespace,
+      name: r.name,
+      uid: r.uid,
+      resourceVersion: r.seq,
+      metadata: r.metadata as ObjectMeta,
+    };
+  }
+  object(withBody: boolean): StoredObject {
+    if (!withBody) return (this.meta ??= this.base());
+    if (this.body === undefined) throw new Error(`body of event ${this.seq} was not loaded`);
+    return (this.full ??= { ...this.base(), body: this.body });
+  }
+}
+
+export interface HubOptions {
+  pollIntervalMs: number;
+  bufferSize: number;
+  /** Events per log read. */
+  pageSize?: number;
+}
+
+const EVENT_COLS = `seq::text AS seq, resource, namespace, name, type, uid, metadata, labels, prev_labels`;
+
+export class WatchHub {
+  private lastSeq = 0;
+  private readonly watchers = new Set<Watcher>();
+  private polling = false;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
+  private closed = false;
+  /** Bumped on each registration: lets a poll that skipped reading know a watcher appeared. */
+  private registrations = 0;
+  readonly pageSize: number;
+  /** Counters for tests and metrics. */
+  readonly stats = { polls: 0, eventsRead: 0, bodyFetches: 0, overflows: 0 };
+
+  constructor(
+    private readonly db: Database,
+    private readonly log: Logger,
+    private readonly opts: HubOptions,
+  ) {
+    this.pageSize = opts.pageSize ?? 500;
+  }
+
+  async start(): Promise<void> {
+    const { rows } = await this.db.query<{ v: string }>(`SELECT value::text AS v FROM storage_state WHERE key = 'rv'`);
+    this.lastSeq = Number(rows[0]?.v ?? 0);
+    this.unlisten = await this.db.listen('storage_events', () => this.kick(), { onResync: () => this.kick() });
+    this.timer = setInterval(() => this.kick(), this.opts.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  get position(): number {
+    return this.lastSeq;
+  }
+
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+
+  /** Read new events now (coalesced with a poll already running). */
+  kick(): void {
+    if (this.closed) return;
+    if (this.polling) {
+      this.again = true;
+      return;
+    }
+    this.polling = true;
+    void (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.poll();
+        } while (this.again && !this.closed);
+      } catch (e) {
+        // Transient (database down): the next kick or timer tick retries from lastSeq.
+        if (!this.closed) this.log.warn({ err: e }, 'watch poll failed');
+      } finally {
+        this.polling = false;
+      }
+    })();
+  }
+
+  private async poll(): Promise<void> {
+    this.stats.polls++;
+    if (this.watchers.size === 0) {
+      // Nobody to deliver to: just move the position forward without reading the log. Only valid
+      // if no watcher registered meanwhile (it would rely on us dispatching what we skip).
+      const gen = this.registrations;
+      const { rows } = await this.db.query<{ v: string }>(`SELECT value::text AS v FROM storage_state WHERE key = 'rv'`);
+      if (this.watchers.size === 0 && gen === this.registrations) {
+        this.lastSeq = Math.max(this.lastSeq, Number(rows[0]?.v ?? 0));
+        return;
+      }
+    }
+    for (;;) {
+      if (this.closed) return;
+      const { rows } = await this.db.query<EventRow & { compacted: string }>(
+        `SELECT c.value::text AS compacted, e.*
+           FROM storage_state c
+           LEFT JOIN LATERAL (
+             SELECT ${EVENT_COLS} FROM storage_events ev WHERE ev.seq > $1 ORDER BY ev.seq LIMIT $2
+           ) e ON true
+          WHERE c.key = 'compacted_rv'
+          ORDER BY e.seq`,
+        [this.lastSeq, this.pageSize],
+      );
+      const compacted = Number(rows[0]?.compacted ?? 0);
+      if (compacted > this.lastSeq) {
+        // We were stalled past the retention window: history is gone for every watcher.
+        await this.resetAll(`watch history compacted past ${this.lastSeq} (compacted at ${compacted})`);
+        return;
+      }
+      const events = rows.filter((r) => r.seq !== null).map((r) => new LogEvent(r));
+      if (events.length === 0) return;
+      let expect = this.lastSeq + 1;
+      for (const ev of events) {
+        if (ev.seq !== expect) {
+          // Cannot happen while writers serialise on the rv row; refuse to guess if it does.
+          this.log.error({ expected: expect, got: ev.seq }, 'gap in the event log; resetting watchers');
+          await this.resetAll(`gap in the event log at ${expect}`);
+          return;
+        }
+        expect++;
+      }
+      this.stats.eventsRead += events.length;
+      await this.loadBodies(events);
+      // Dispatch and advance synchronously: a watcher registering now either sees these in its
+      // pending list (registered before this line) or reads them itself (registered after).
+      for (const ev of events) for (const w of this.watchers) w.offer(ev);
+      this.lastSeq = events[events.length - 1]!.seq;
+      if (events.length < this.pageSize) return;
+    }
+  }
+
+  /** Fetch bodies of the events some body-watcher will receive; loops if watchers join meanwhile. */
+  private async loadBodies(events: LogEvent[]): Promise<void> {
+    for (;;) {
+      const need: string[] = [];
+      for (const ev of events) {
+        if (ev.body !== undefined) continue;
+        for (const w of this.watchers)
+          if (w.withBody && w.mayWant(ev)) {
+            need.push(ev.row.seq);
+            break;
+          }
+      }
+      if (need.length === 0) return;
+      this.stats.bodyFetches++;
+      const { rows } = await this.db.query<{ seq: string; body: string | null }>(
+        `SELECT seq::text AS seq, body FROM storage_events WHERE seq = ANY($1::bigint[])`,
+        [need],
+      );
+      const bySeq = new Map(rows.map((r) => [r.seq, r.body]));
+      for (const ev of events) {
+        if (!need.includes(ev.row.seq)) continue;
+        // A body compacted away between the two reads: deliver an empty object body rather than
+        // stall the stream (only possible for events older than the retention window).
+        ev.body = bySeq.get(ev.row.seq) ?? '{}';
+      }
+    }
+  }
+
+  private async resetAll(reason: string): Promise<void> {
+    for (const w of [...this.watchers]) w.fail(new GoneError(`too old resource version: ${reason}`));
+    const { rows } = await this.db.query<{ v: string }>(`SELECT value::text AS v FROM storage_state WHERE key = 'rv'`);
+    this.lastSeq = Number(rows[0]?.v ?? this.lastSeq);
+  }
+
+  watch(opts: WatchOptions): WatchHandle {
+    if (this.closed) throw new UnavailableError('store closed');
+    const w = new Watcher(this, opts, this.opts.bufferSize);
+    this.registrations++;
+    this.watchers.add(w);
+    void w.start();
+    return w;
+  }
+
+  remove(w: Watcher): void {
+    this.watchers.delete(w);
+  }
+
+  noteOverflow(): void {
+    this.stats.overflows++;
+  }
+
+  /** Replay page for a catching-up watcher (filtered by resource/namespace in SQL). */
+  async readLog(after: number, opts: WatchOptions, limit: number): Promise<{ compacted: number; events: LogEvent[] }> {
+    const params: unknown[] = [after, limit, opts.resource];
+    let nsClause = '';
+    if (opts.namespace !== undefined) {
+      params.push(opts.namespace);
+      nsClause = ` AND ev.namespace = $4`;
+    }
+    const { rows } = await this.db.query<EventRow & { compacted: string }>(
+      `SELECT c.value::text AS compacted, e.*
+         FROM storage_state c
+         LEFT JOIN LATERAL (
+           SELECT ${EVENT_COLS}${opts.withBody ? ', body' : ''} FROM storage_events ev
+            WHERE ev.seq > $1 AND ev.resource = $3${nsClause}
+            ORDER BY ev.seq LIMIT $2
+         ) e ON true
+        WHERE c.key = 'compacted_rv'
+        ORDER BY e.seq`,
+      params,
+    );
+    return {
+      compacted: Number(rows[0]?.compacted ?? 0),
+      events: rows.filter((r) => r.seq !== null).map((r) => new LogEvent(r)),
+    };
+  }
+
+  async currentRv(): Promise<number> {
+    const { rows } = await this.db.query<{ v: string }>(`SELECT value::text AS v FROM storage_state WHERE key = 'rv'`);
+    return Number(rows[0]?.v ?? 0);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const w of [...this.watchers]) w.close();
+    await this.unlisten?.().catch(() => undefined);
+  }
+}
+
+type Mode = 'catchup' | 'live' | 'done';
+
+class Watcher implements WatchHandle {
+  readonly withBody: boolean;
+  private mode: Mode = 'catchup';
+  private get done(): boolean {
+    return this.mode === 'done';
+  }
+  private pos = 0;
+  private pending: LogEvent[] = [];
+  private queue: StoredEvent[] = [];
+  private head = 0;
+  private error: Error | undefined;
+  private waiter: ((v: void) => void) | undefined;
+  private roomWaiter: (() => void) | undefined;
+
+  constructor(
+    private readonly hub: WatchHub,
+    private readonly opts: WatchOptions,
+    private readonly bufferSize: number,
+  ) {
+    this.withBody = opts.withBody;
+  }
+
+  /** Cheap pre-filter (resource/namespace/fields) used to decide whether to fetch a body. */
+  mayWant(ev: LogEvent): boolean {
+    const r = ev.row;
+    if (r.resource !== this.opts.resource) return false;
+    if (this.opts.namespace !== undefined && r.namespace !== this.opts.namespace) return false;
+    return matchFields(r, this.opts.fields);
+  }
+
+  /** The event as this watcher sees it, or undefined when it is not for us. */
+  private translate(ev: LogEvent): StoredEvent | undefined {
+    if (!this.mayWant(ev)) return undefined;
+    const r = ev.row;
+    const reqs = this.opts.labels;
+    let type: WatchEventType = r.type;
+    if (reqs && reqs.length) {
+      const now = matchLabels(r.labels, reqs);
+      if (r.type === 'MODIFIED') {
+        const before = r.prev_labels ? matchLabels(r.prev_labels, reqs) : now;
+        if (!now && !before) return undefined;
+        // kube cacher semantics: entering the selection is ADDED, leaving it is DELETED.
+        if (now && !before) type = 'ADDED';
+        else if (!now && before) type = 'DELETED';
+      } else if (!now) return undefined;
+    }
+    return { type, object: ev.object(this.withBody) };
+  }
+
+  offer(ev: LogEvent): void {
+    if (this.mode === 'done') return;
+    if (this.mode === 'catchup') {
+      if (!this.mayWant(ev)) return;
+      if (this.pending.length >= this.bufferSize) return this.overflow();
+      this.pending.push(ev);
+      return;
+    }
+    if (ev.seq <= this.pos) return;
+    this.pos = ev.seq;
+    const out = this.translate(ev);
+    if (out) this.push(out);
+  }
+
+  private push(e: StoredEvent): void {
+    if (this.queue.length - this.head >= this.bufferSize) return this.overflow();
+    this.queue.push(e);
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+
+  private overflow(): void {
+    this.hub.noteOverflow();
+    this.fail(new WatchOverflowError(`watcher fell more than ${this.bufferSize} events behind; re-list and watch again`));
+  }
+
+  async start(): Promise<void> {
+    try {
+      if (this.opts.sinceResourceVersion === undefined) this.pos = await this.hub.currentRv();
+      else {
+        const s = this.opts.sinceResourceVersion;
+        if (!/^(0|[1-9][0-9]{0,17})$/.test(s)) throw new GoneError(`invalid resource version ${JSON.stringify(s)}`);
+        this.pos = Number(s);
+      }
+      for (;;) {
+        if (this.done) return;
+        await this.waitForRoom();
+        if (this.done) return;
+        const limit = Math.max(1, Math.min(this.hub.pageSize, this.bufferSize));
+        const { compacted, events } = await this.hub.readLog(this.pos, this.opts, limit);
+        if (compacted > this.pos) throw new GoneError(`too old resource version: ${this.pos} (${compacted})`);
+        for (const ev of events) {
+          this.pos = ev.seq;
+          const out = this.translate(ev);
+          if (out) this.queue.push(out);
+        }
+        if (events.length) this.wake();
+        if (events.length < limit) break;
+      }
+      if (this.done) return;
+      // Caught up: what the poller dispatched while we were reading follows without a gap.
+      const pending = this.pending;
+      this.pending = [];
+      this.mode = 'live';
+      for (const ev of pending) this.offer(ev);
+    } catch (e) {
+      this.fail(
+        e instanceof GoneError ? e : isUnavailable(e) ? new UnavailableError('database unavailable', { cause: e }) : (e as Error),
+      );
+    }
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+
+  /** Catch-up pacing: read the next page only when the consumer has drained half the buffer. */
+  private waitForRoom(): Promise<void> {
+    if (this.queue.length - this.head < Math.max(1, this.bufferSize / 2)) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.roomWaiter = resolve;
+    });
+  }
+
+  fail(err: Error): void {
+    if (this.mode === 'done') return;
+    this.error = err;
+    this.finish();
+  }
+
+  close(): void {
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.mode === 'done') return;
+    this.mode = 'done';
+    this.pending = [];
+    this.hub.remove(this);
+    this.wake();
+    const r = this.roomWaiter;
+    this.roomWaiter = undefined;
+    r?.();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<StoredEvent> {
+    return {
+      next: async (): Promise<IteratorResult<StoredEvent>> => {
+        for (;;) {
+          if (this.error) {
+            const e = this.error;
+            this.error = undefined;
+            this.queue = [];
+            this.head = 0;
+            throw e;
+          }
+          if (this.head < this.queue.length) {
+            const v = this.queue[this.head++]!;
+            if (this.head > 1024 && this.head * 2 > this.queue.length) {
+              this.queue = this.queue.slice(this.head);
+              this.head = 0;
+            }
+            if (this.roomWaiter && this.queue.length - this.head < this.bufferSize / 2) {
+              const r = this.roomWaiter;
+              this.roomWaiter = undefined;
+              r();
+            }
+            return { value: v, done: false };
+          }
+          if (this.mode === 'done') return { value: undefined, done: true };
+          await new Promise<void>((resolve) => {
+            this.waiter = resolve;
+          });
+        }
+      },
+      return: async (): Promise<IteratorResult<StoredEvent>> => {
+        this.close();
+        return { value: undefined, done: true };
+      },
+    };
+  }
+}
