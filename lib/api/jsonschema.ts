@@ -123,6 +123,8 @@ const KIND_DESCRIPTIONS: Record<KindName, string> = {
   WorkloadConfigurationScanSummary: 'Failed controls per severity of one Kubernetes resource.',
 };
 
+const SPEC_DESCRIPTION = 'The result payload (Kubescape-compatible field tree).';
+
 /** Structural schema of a whole object of one of the API's kinds. `metadata` is left to the server. */
 export function objectSchema(kind: KindName): JsonSchema {
   const def = SPEC_SCHEMAS[kind];
@@ -133,7 +135,7 @@ export function objectSchema(kind: KindName): JsonSchema {
     },
     kind: { type: 'string', description: `Kind is the type of this object: ${kind}.` },
     metadata: { type: 'object', description: "Standard object's metadata." },
-    spec: zodToStructural(def.spec),
+    spec: { description: SPEC_DESCRIPTION, ...zodToStructural(def.spec) },
   };
   if (def.status) properties.status = { type: 'object', [PRESERVE]: true, description: 'Unused; kept for compatibility.' };
   const out: JsonSchema = { type: 'object', description: KIND_DESCRIPTIONS[kind], properties };
