@@ -160,7 +160,8 @@ describe('local broker with the fixture manifests', () => {
     await start();
     for (const status of statuses) {
       subs.scan.received.length = 0;
-      subs.scan.respond = (_r, n) => (n === 0 ? { status, headers: status === 429 ? { 'retry-after': '0' } : {} } : { status: 202 });
+      const headers: Record<string, string> = status === 429 ? { 'retry-after': '0' } : {};
+      subs.scan.respond = (_r, n): Answer => (n === 0 ? { status, headers } : { status: 202 });
       broker.publish(configScanRequested());
       await broker.whenIdle();
       expect({ status, attempts: subs.scan.received.length }).toEqual({ status, attempts: status < 404 || status === 422 ? 1 : 2 });
