@@ -1,0 +1,128 @@
+/**
+ * Low-level HTTP helpers: bounded body reading, JSON/YAML/Status responses, and streaming of large
+ * JSON texts with back-pressure (a 20 MB SBOM is written in slices, never concatenated).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { stringify as yamlStringify } from 'yaml';
+import { StatusError, badRequest, tooLarge, type Status } from './status.js';
+
+/** Slice size for streaming large strings: big enough for throughput, small enough to stay a copy-free view. */
+const SLICE = 256 * 1024;
+
+/**
+ * Read the request body, refusing more than `limit` bytes. A declared Content-Length over the limit
+ * is refused before a byte is read; a chunked body is cut off as soon as it passes the limit. In
+ * both cases the connection is closed after the 413, so the client cannot keep streaming into it.
+ */
+export async function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined) {
+    const n = Number(declared);
+    if (!Number.isFinite(n) || n < 0) throw badRequest('invalid Content-Length');
+    if (n > limit) {
+      res.setHeader('Connection', 'close');
+      throw tooLarge(limit);
+    }
+  }
+  return await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let done = false;
+    const finish = (err?: unknown): void => {
+      if (done) return;
+      done = true;
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+      if (err) reject(err);
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
+    };
+    const onData = (c: Buffer): void => {
+      total += c.length;
+      if (total > limit) {
+        chunks.length = 0;
+        res.setHeader('Connection', 'close');
+        req.pause();
+        finish(tooLarge(limit));
+        return;
+      }
+      chunks.push(c);
+    };
+    const onEnd = (): void => finish();
+    const onError = (e: Error): void => finish(e);
+    const onClose = (): void => finish(new Error('client closed the connection before sending the whole body'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+/** Write a string in slices, waiting for 'drain' so a slow client does not make us buffer everything. */
+export async function writeString(res: ServerResponse, s: string): Promise<void> {
+  if (s.length <= SLICE) {
+    if (!res.write(s)) await drain(res);
+    return;
+  }
+  for (let i = 0; i < s.length; i += SLICE) {
+    if (res.destroyed) return;
+    if (!res.write(s.slice(i, i + SLICE))) await drain(res);
+  }
+}
+
+export function drain(res: ServerResponse): Promise<void> {
+  if (res.destroyed || res.writableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+export function sendJson(res: ServerResponse, code: number, value: unknown, contentType = 'application/json'): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(value);
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendYaml(res: ServerResponse, code: number, value: unknown): void {
+  if (res.headersSent) return;
+  const text = yamlStringify(value, { lineWidth: 0 });
+  res.writeHead(code, { 'Content-Type': 'application/yaml', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendText(res: ServerResponse, code: number, text: string): void {
+  if (res.headersSent) return;
+  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** A Status error; adds Retry-After when the Status asks for a retry. */
+export function sendStatus(res: ServerResponse, err: StatusError, yaml = false): void {
+  if (res.headersSent) {
+    // Mid-stream failure: the only honest thing left is to cut the connection so the client sees
+    // a truncated response rather than a well-formed partial one.
+    res.destroy();
+    return;
+  }
+  const st: Status = err.toStatus();
+  if (st.details?.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(st.details.retryAfterSeconds));
+  if (yaml) sendYaml(res, st.code, st);
+  else sendJson(res, st.code, st);
+}
+
+/** Warning headers (RFC 7234 style, as kube-apiserver sends them: `299 - "text"`). */
+export function addWarning(res: ServerResponse, text: string): void {
+  if (res.headersSent) return;
+  const prev = res.getHeader('Warning');
+  const v = `299 - ${JSON.stringify(text)}`;
+  const list = prev === undefined ? [] : Array.isArray(prev) ? prev.map(String) : [String(prev)];
+  res.setHeader('Warning', [...list, v]);
+}

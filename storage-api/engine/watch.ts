@@ -1,0 +1,274 @@
+/**
+ * Watch: a chunked stream of `{"type":..,"object":..}` lines, one flushed write per event.
+ *
+ * Start point (API concepts RV matrix): RV unset or "0" → synthetic ADDED for the current state,
+ * then changes; RV=N → changes after N only (410 as an ERROR event when N is compacted away);
+ * `sendInitialEvents=true` (WatchList) → initial ADDs, then a BOOKMARK annotated
+ * `k8s.io/initial-events-end: "true"`. Bookmarks (when allowed) carry the last resourceVersion this
+ * watcher has been sent, so resuming from one never skips an event.
+ */
+import type { Logger } from '../../lib/log/index.js';
+import type { FieldRequirement, Filter, Store, StoredEvent, StoredObject, WatchHandle } from '../store/types.js';
+import { GoneError } from '../store/types.js';
+import type { KubeObject, ResourceDefinition } from '../registry/types.js';
+import { resourceKey } from '../registry/types.js';
+import { drain, writeString } from './http.js';
+import { apiVersionOf, partialMeta, rowSource, servedMeta, toKube, writeStoredJson } from './objects.js';
+import { boolParam, includeObject, intParam, resourceVersionParam, selectors, type ResourceRequest } from './request.js';
+import { fromStoreError, invalid, StatusError, type Status } from './status.js';
+import type { IncludeObject, TableRenderer } from './table.js';
+import { matches, virtualEvents, Virtuals, type VirtualFilter } from './virtual.js';
+
+export interface WatchDeps {
+  store: Store;
+  tables: (def: ResourceDefinition) => TableRenderer;
+  virtuals: Virtuals;
+  log: Logger;
+  bookmarkIntervalMs: number;
+  /** Default watch duration is random in [min, 2·min], as kube-apiserver spreads reconnects. */
+  minTimeoutMs: number;
+  maxTimeoutMs: number;
+  /** Live watches, so shutdown can end them. */
+  active: Set<() => void>;
+}
+
+const INITIAL_PAGE = 500;
+
+class EventWriter {
+  private chain: Promise<void> = Promise.resolve();
+  lastRv: string;
+  private headerSent = false;
+  constructor(
+    private readonly r: ResourceRequest,
+    private readonly table: TableRenderer | undefined,
+    private readonly incl: IncludeObject,
+    startRv: string,
+  ) {
+    this.lastRv = startRv;
+  }
+
+  /** Serialize writes: bookmarks fire from a timer while events stream. */
+  private enqueue(fn: () => Promise<void>): Promise<void> {
+    this.chain = this.chain.then(() => (this.r.res.destroyed ? undefined : fn()));
+    return this.chain;
+  }
+
+  private line(type: string, objectJson: string): Promise<void> {
+    const res = this.r.res;
+    return res.write(`{"type":"${type}","object":${objectJson}}\n`) ? Promise.resolve() : drain(res);
+  }
+
+  private tableJson(src: Parameters<TableRenderer['row']>[0], full: () => KubeObject, rv: string): string {
+    const t = this.table!;
+    const v = this.r.out.kind === 'table' ? this.r.out.version : 'v1';
+    // Column definitions go with the first event only, as kube-apiserver does for watch tables.
+    const cols = this.headerSent ? [] : t.columns;
+    this.headerSent = true;
+    return JSON.stringify({
+      kind: 'Table',
+      apiVersion: `meta.k8s.io/${v}`,
+      metadata: { resourceVersion: rv },
+      columnDefinitions: cols,
+      rows: [t.row(src, this.incl, v, full)],
+    });
+  }
+
+  stored(type: 'ADDED' | 'MODIFIED' | 'DELETED', so: StoredObject): Promise<void> {
+    return this.enqueue(async () => {
+      const { def, out, res } = this.r;
+      this.lastRv = so.resourceVersion;
+      switch (out.kind) {
+        case 'pom':
+        case 'pomlist':
+          return this.line(type, JSON.stringify(partialMeta(servedMeta(so), out.version)));
+        case 'table': {
+          const src = rowSource(def, so);
+          const full = so.body !== undefined ? toKube(def, so) : undefined;
+          return this.line(type, this.tableJson(full ? { ...src, object: full } : src, () => full ?? toKube(def, so), so.resourceVersion));
+        }
+        default:
+          await writeString(res, `{"type":"${type}","object":`);
+          await writeStoredJson(res, def, so);
+          await writeString(res, '}\n');
+      }
+    });
+  }
+
+  object(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KubeObject): Promise<void> {
+    return this.enqueue(() => {
+      const { def, out } = this.r;
+      const rv = String(obj.metadata.resourceVersion ?? this.lastRv);
+      this.lastRv = rv;
+      switch (out.kind) {
+        case 'pom':
+        case 'pomlist':
+          return this.line(type, JSON.stringify(partialMeta(obj.metadata, out.version)));
+        case 'table':
+          return this.line(
+            type,
+            this.tableJson({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata as StoredObject['metadata'], object: obj }, () => obj, rv),
+          );
+        default:
+          return this.line(type, JSON.stringify({ ...obj, apiVersion: apiVersionOf(def), kind: def.kind }));
+      }
+    });
+  }
+
+  bookmark(initialEnd = false): Promise<void> {
+    return this.enqueue(() => {
+      const { def, out } = this.r;
+      const metadata: Record<string, unknown> = { resourceVersion: this.lastRv };
+      if (initialEnd) metadata.annotations = { 'k8s.io/initial-events-end': 'true' };
+      let obj: unknown;
+      if (out.kind === 'pom' || out.kind === 'pomlist') obj = partialMeta(metadata, out.version);
+      else if (out.kind === 'table')
+        obj = { kind: 'Table', apiVersion: `meta.k8s.io/${out.version}`, metadata, columnDefinitions: [], rows: [] };
+      else obj = { kind: def.kind, apiVersion: apiVersionOf(def), metadata };
+      return this.line('BOOKMARK', JSON.stringify(obj));
+    });
+  }
+
+  error(status: Status): Promise<void> {
+    return this.enqueue(() => this.line('ERROR', JSON.stringify(status)));
+  }
+
+  flush(): Promise<void> {
+    return this.chain;
+  }
+}
+
+export class Watcher {
+  constructor(private readonly d: WatchDeps) {}
+
+  async watch(r: ResourceRequest): Promise<void> {
+    const { def, query: q, res, req } = r;
+    const rv = resourceVersionParam(q);
+    const sel = selectors(q);
+    // The deprecated /plural/<name>?watch form is a single-object watch, like fieldSelector=metadata.name.
+    if (r.name) sel.fields = [...(sel.fields ?? []), { field: 'metadata.name', op: 'eq', value: r.name } as FieldRequirement];
+    const bookmarks = boolParam(q, 'allowWatchBookmarks');
+    const sieRaw = q.get('sendInitialEvents');
+    const sendInitial = sieRaw === null || sieRaw === '' ? undefined : sieRaw === 'true' || sieRaw === '1';
+    const match = q.get('resourceVersionMatch') || undefined;
+    const lo = { group: 'meta.k8s.io', kind: 'ListOptions' };
+    if (sendInitial !== undefined) {
+      if (match !== 'NotOlderThan')
+        throw invalid(lo, '', [{ reason: 'FieldValueForbidden', field: 'resourceVersionMatch', message: "Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan" }]);
+      if (sendInitial && !bookmarks)
+        throw invalid(lo, '', [{ reason: 'FieldValueForbidden', field: 'allowWatchBookmarks', message: 'Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true' }]);
+    } else if (match !== undefined)
+      throw invalid(lo, '', [{ reason: 'FieldValueForbidden', field: 'resourceVersionMatch', message: 'Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided' }]);
+    if (q.get('continue')) throw new StatusError(400, 'BadRequest', 'continue is not allowed with watch', {});
+    const timeoutS = intParam(q, 'timeoutSeconds');
+    const durationMs = Math.min(
+      timeoutS !== undefined && timeoutS > 0 ? timeoutS * 1000 : this.d.minTimeoutMs * (1 + Math.random()),
+      this.d.maxTimeoutMs,
+    );
+    const table = r.out.kind === 'table' ? this.d.tables(def) : undefined;
+    const incl = table ? includeObject(q) : 'None';
+    const withBody = r.out.kind === 'json' || r.out.kind === 'yaml' || (table !== undefined && (table.needsBody || incl === 'Object'));
+    // Initial events: RV unset/"0" without sendInitialEvents, or sendInitialEvents=true.
+    const initial = sendInitial ?? (rv === undefined || rv === '0');
+    const filter = {
+      resource: resourceKey(def),
+      ...(def.namespaced && r.namespace !== undefined ? { namespace: r.namespace } : {}),
+      ...sel,
+    };
+
+    const contentType =
+      r.out.kind === 'table'
+        ? `application/json;as=Table;v=${r.out.version};g=meta.k8s.io`
+        : r.out.kind === 'pom' || r.out.kind === 'pomlist'
+          ? `application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=${r.out.version}`
+          : 'application/json';
+
+    let handle: WatchHandle | undefined;
+    let closed = false;
+    const stop = (): void => {
+      closed = true;
+      handle?.close();
+    };
+    this.d.active.add(stop);
+    const timer = setTimeout(stop, durationMs);
+    req.on('close', stop);
+    res.on('close', stop);
+    let bookmarkTimer: NodeJS.Timeout | undefined;
+    const w = new EventWriter(r, table, incl, rv ?? '0');
+    try {
+      // Headers first and flushed: clients (and kubectl -w) wait for them before reading events.
+      res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
+      res.flushHeaders();
+      const virtualDef = def.virtual ? def : undefined;
+      let since: string;
+      const vf: VirtualFilter = { ...(def.namespaced && r.namespace !== undefined ? { namespace: r.namespace } : {}), ...sel };
+      const visible = new Map<string, KubeObject>();
+      let vindex: Awaited<ReturnType<Virtuals['snapshot']>>['index'] | undefined;
+      if (virtualDef) {
+        // Virtual kinds: index the sources at the start point, then translate source events.
+        const snap = await this.d.virtuals.snapshot(def, initial ? undefined : rv);
+        vindex = snap.index;
+        since = snap.resourceVersion;
+        w.lastRv = since;
+        for (const key of vindex.keys()) {
+          const obj = vindex.compute(key);
+          if (!obj || !matches(obj, vf)) continue;
+          visible.set(key, obj);
+          if (initial) await w.object('ADDED', obj);
+        }
+      } else if (initial) {
+        since = await this.initialList(w, filter, withBody);
+      } else since = rv!;
+      w.lastRv = since;
+      if (sendInitial) await w.bookmark(true);
+      if (closed) return;
+      handle = this.d.store.watch({
+        ...(virtualDef ? { resource: def.virtual!.from } : filter),
+        sinceResourceVersion: since,
+        withBody: virtualDef ? false : withBody,
+      });
+      if (closed) handle.close();
+      if (bookmarks && this.d.bookmarkIntervalMs > 0)
+        bookmarkTimer = setInterval(() => void w.bookmark().catch(() => undefined), this.d.bookmarkIntervalMs);
+      for await (const ev of handle as AsyncIterable<StoredEvent>) {
+        if (closed) break;
+        if (vindex) for (const ve of virtualEvents(vindex, ev, vf, visible)) await w.object(ve.type, ve.object);
+        else await w.stored(ev.type, ev.object);
+      }
+    } catch (e) {
+      if (e instanceof GoneError || (e instanceof StatusError && e.code === 410)) {
+        const compacted = await this.d.store.compactedResourceVersion().catch(() => '?');
+        await w.error(
+          new StatusError(410, 'Expired', `too old resource version: ${rv ?? w.lastRv} (${compacted})`, {}).toStatus(),
+        );
+      } else {
+        const mapped = fromStoreError(e, def, r.name ?? '');
+        if (mapped instanceof StatusError) await w.error(mapped.toStatus());
+        else {
+          this.d.log.error({ err: e, resource: def.plural }, 'watch failed');
+          await w.error(new StatusError(500, 'InternalError', 'Internal error occurred: watch failed (see server log)', {}).toStatus());
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+      if (bookmarkTimer) clearInterval(bookmarkTimer);
+      req.off('close', stop);
+      this.d.active.delete(stop);
+      handle?.close();
+      await w.flush().catch(() => undefined);
+      if (!res.writableEnded) res.end();
+    }
+  }
+
+  /** Synthetic ADDED for the current state, page by page at one snapshot; returns the snapshot RV. */
+  private async initialList(w: EventWriter, filter: Filter, withBody: boolean): Promise<string> {
+    let cont: string | undefined;
+    let rv: string | undefined;
+    do {
+      const page = await this.d.store.list({ ...filter, limit: INITIAL_PAGE, withBody, ...(cont ? { continue: cont } : {}) });
+      rv ??= page.resourceVersion;
+      for (const so of page.items) await w.stored('ADDED', so);
+      cont = page.continue;
+    } while (cont);
+    return rv!;
+  }
+}
