@@ -1,0 +1,103 @@
+/**
+ * Credentials in configuration (rule-credentials-in-env-var, rule-credentials-configmap) for C-0012
+ * and C-0259. A key matches when its name contains a sensitiveKeyNames entry (case-insensitive
+ * substring); a value matches a sensitiveValues regex (case-insensitive). The *Allowed inputs exempt
+ * keys (substring) and values (regex).
+ */
+import type { ControlInputs } from '../engine/inputs.js';
+import { stringMap } from '../engine/objects.js';
+import type { Finding, RuleDefinition } from '../engine/types.js';
+import { containersOf } from '../engine/workload.js';
+import { objectRule, remove, workloadRule } from './_lib.js';
+
+const INPUTS = ['sensitiveKeyNames', 'sensitiveValues', 'sensitiveKeyNamesAllowed', 'sensitiveValuesAllowed'];
+
+interface Matchers {
+  keys: string[];
+  values: RegExp[];
+  allowedKeys: string[];
+  allowedValues: RegExp[];
+}
+
+// Inputs objects are frozen and reused for a whole scan: compile their regexes once.
+const cache = new WeakMap<ControlInputs, Matchers>();
+
+function compile(patterns: readonly string[]): RegExp[] {
+  const out: RegExp[] = [];
+  for (const p of patterns) {
+    try {
+      out.push(new RegExp(p, 'i'));
+    } catch {
+      // An invalid user regex must not break the scan; Rego's regex.match would also just not match.
+    }
+  }
+  return out;
+}
+
+function matchers(inputs: ControlInputs): Matchers {
+  let m = cache.get(inputs);
+  if (!m) {
+    m = {
+      keys: (inputs.sensitiveKeyNames ?? []).map((k) => k.toLowerCase()),
+      values: compile(inputs.sensitiveValues ?? []),
+      allowedKeys: (inputs.sensitiveKeyNamesAllowed ?? []).map((k) => k.toLowerCase()),
+      allowedValues: compile(inputs.sensitiveValuesAllowed ?? []),
+    };
+    cache.set(inputs, m);
+  }
+  return m;
+}
+
+function sensitive(m: Matchers, key: string, value: string): boolean {
+  if (value === '') return false;
+  if (m.allowedValues.some((r) => r.test(value))) return false;
+  const lower = key.toLowerCase();
+  const keyHit =
+    m.keys.some((k) => lower.includes(k)) && !m.allowedKeys.some((k) => lower.includes(k)) && !value.startsWith('/');
+  return keyHit || m.values.some((r) => r.test(value));
+}
+
+export const credentialsInEnvRule: RuleDefinition = workloadRule(
+  'rule-credentials-in-env-var',
+  (wl, ctx) => {
+    const m = matchers(ctx.inputs);
+    const out: Finding[] = [];
+    for (const c of containersOf(wl, ['containers', 'initContainers'])) {
+      const env = Array.isArray(c.container.env) ? c.container.env : [];
+      env.forEach((e, j) => {
+        if (typeof e?.name !== 'string' || typeof e.value !== 'string') return;
+        if (sensitive(m, e.name, e.value)) out.push(remove(`${c.path}.env[${j}].name`));
+      });
+    }
+    return out;
+  },
+  { inputs: INPUTS },
+);
+
+function decodeBase64(value: string): string | undefined {
+  if (value.length < 8 || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return undefined;
+  const text = Buffer.from(value, 'base64').toString('utf8');
+  // Only keep decodings that are printable text; random strings decode to garbage.
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 9 && c !== 10 && c !== 13 && (c < 0x20 || c > 0x7e)) return undefined;
+  }
+  return text;
+}
+
+export const credentialsInConfigMapRule: RuleDefinition = objectRule(
+  'rule-credentials-configmap',
+  ['ConfigMap'],
+  (cm, ctx) => {
+    const m = matchers(ctx.inputs);
+    const out: Finding[] = [];
+    for (const [key, value] of Object.entries(stringMap(cm.data))) {
+      const decoded = decodeBase64(value);
+      if (sensitive(m, key, value) || (decoded !== undefined && m.values.some((r) => r.test(decoded)))) {
+        out.push(remove(`data[${key}]`));
+      }
+    }
+    return out;
+  },
+  { inputs: INPUTS },
+);

@@ -1,0 +1,289 @@
+/**
+ * Building blocks shared by control modules: rule constructors for workload and RBAC rules, path
+ * helpers in Kubescape's path syntax, and the small predicates several regolibrary rules share
+ * (image parsing, network-policy selection, token automount, Pod Security Admission labels).
+ */
+import type { ClusterIndex } from '../engine/cluster-index.js';
+import { arr, get, labelsOf, objectId, rec, selectorMatches, str, strings } from '../engine/objects.js';
+import type { EvalContext, Finding, KubeObject, RuleDefinition, ScanResource } from '../engine/types.js';
+import { WORKLOAD_KINDS, workloadView, type WorkloadView } from '../engine/workload.js';
+
+export const WL: readonly string[] = WORKLOAD_KINDS;
+export const SUBJECT: readonly string[] = ['Subject'];
+
+// ---- findings --------------------------------------------------------------------------------
+
+/** A field to look at (Kubescape fills the deprecated failedPaths with the same value). */
+export function review(...paths: string[]): Finding {
+  return { failedPaths: paths, reviewPaths: paths };
+}
+
+/** A field whose removal fixes the problem. */
+export function remove(...paths: string[]): Finding {
+  return { failedPaths: paths, deletePaths: paths };
+}
+
+/** A field to set (the problem is a missing or wrong value; failedPaths stay empty). */
+export function fix(path: string, value: string): Finding {
+  return { fixPaths: [{ path, value }] };
+}
+
+/** An alert without paths (the object as a whole is the problem, or is listed for review). */
+export const ALERT: Finding = Object.freeze({});
+
+// ---- rule constructors -----------------------------------------------------------------------
+
+type WorkloadEval = (wl: WorkloadView, ctx: EvalContext, resource: ScanResource) => Finding[];
+
+/** A rule over the pod spec of workloads (Pod, Deployment, ..., CronJob). */
+export function workloadRule(
+  name: string,
+  evaluate: WorkloadEval,
+  opts: { kinds?: readonly string[]; inputs?: readonly string[] } = {},
+): RuleDefinition {
+  return {
+    name,
+    kinds: opts.kinds ?? WL,
+    ...(opts.inputs ? { inputs: opts.inputs } : {}),
+    // A workload without a readable pod spec is not part of the rule's population.
+    relevant: (r) => workloadView(r.object) !== undefined,
+    evaluate: (r, ctx) => {
+      const wl = workloadView(r.object);
+      return wl ? evaluate(wl, ctx, r) : [];
+    },
+  };
+}
+
+/** A rule over whole objects of the given kinds. */
+export function objectRule(
+  name: string,
+  kinds: readonly string[],
+  evaluate: (obj: KubeObject, ctx: EvalContext, resource: ScanResource) => Finding[],
+  opts: { inputs?: readonly string[]; relevant?: (r: ScanResource, ctx: EvalContext) => boolean } = {},
+): RuleDefinition {
+  return {
+    name,
+    kinds,
+    ...(opts.inputs ? { inputs: opts.inputs } : {}),
+    ...(opts.relevant ? { relevant: opts.relevant } : {}),
+    evaluate: (r, ctx) => evaluate(r.object, ctx, r),
+  };
+}
+
+// ---- RBAC ------------------------------------------------------------------------------------
+
+export interface RbacMatch {
+  verbs: readonly string[];
+  apiGroups: readonly string[];
+  resources: readonly string[];
+  /** Extra condition on the policy rule (e.g. resourceNames for C-0037). */
+  rule?: (policyRule: Record<string, unknown>) => boolean;
+  /** Extra condition on the (binding, role) pair (e.g. only cluster-admin for C-0185). */
+  pair?: (binding: KubeObject, role: KubeObject) => boolean;
+  /** Extra condition on the subject (e.g. only system:authenticated for C-0265). */
+  subject?: (s: { kind: string; name: string }) => boolean;
+  /** Which of resources/verbs/apiGroups paths to report (default all three). */
+  report?: readonly ('resources' | 'verbs' | 'apiGroups')[];
+}
+
+function indexesOf(list: readonly string[], wanted: readonly string[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < list.length; i++) if (wanted.includes(list[i] as string)) out.push(i);
+  return out;
+}
+
+function subjectIndexIn(binding: KubeObject, s: { kind: string; name: string; namespace?: string }): number {
+  const subjects = arr(binding.subjects);
+  for (let k = 0; k < subjects.length; k++) {
+    const x = rec(subjects[k]);
+    if (!x || x.kind !== s.kind || x.name !== s.name) continue;
+    if (s.kind === 'ServiceAccount') {
+      const ns = str(x.namespace) ?? binding.metadata.namespace;
+      if (ns !== s.namespace) continue;
+    }
+    return k;
+  }
+  return -1;
+}
+
+/**
+ * The `*-v1` RBAC rule shape of regolibrary: for every (binding j, role i) of the subject vector and
+ * every policy rule p of the role whose verbs, apiGroups and resources intersect the wanted sets,
+ * one alert with paths resources, verbs, apiGroups of that rule, then the binding's subject and
+ * roleRef.name, e.g. `relatedObjects[1].rules[0].resources[0]`, `relatedObjects[0].subjects[0]`.
+ */
+export function rbacFindings(resource: ScanResource, m: RbacMatch): Finding[] {
+  const s = resource.subject;
+  if (!s) return [];
+  if (m.subject && !m.subject(s)) return [];
+  const out: Finding[] = [];
+  const report = m.report ?? ['resources', 'verbs', 'apiGroups'];
+  for (let j = 0; j + 1 < s.relatedObjects.length; j += 2) {
+    const binding = s.relatedObjects[j] as KubeObject;
+    const role = s.relatedObjects[j + 1] as KubeObject;
+    if (m.pair && !m.pair(binding, role)) continue;
+    const k = subjectIndexIn(binding, s);
+    if (k < 0) continue;
+    const rules = arr(role.rules);
+    for (let p = 0; p < rules.length; p++) {
+      const rule = rec(rules[p]);
+      if (!rule) continue;
+      const verbs = indexesOf(strings(rule.verbs), m.verbs);
+      if (verbs.length === 0) continue;
+      const groups = indexesOf(strings(rule.apiGroups), m.apiGroups);
+      if (groups.length === 0) continue;
+      const resources = indexesOf(strings(rule.resources), m.resources);
+      if (resources.length === 0) continue;
+      if (m.rule && !m.rule(rule)) continue;
+      const base = `relatedObjects[${j + 1}].rules[${p}]`;
+      const paths: string[] = [];
+      if (report.includes('resources')) for (const i of resources) paths.push(`${base}.resources[${i}]`);
+      if (report.includes('verbs')) for (const i of verbs) paths.push(`${base}.verbs[${i}]`);
+      if (report.includes('apiGroups')) for (const i of groups) paths.push(`${base}.apiGroups[${i}]`);
+      paths.push(`relatedObjects[${j}].subjects[${k}]`, `relatedObjects[${j}].roleRef.name`);
+      out.push({ ...review(...paths), relatedResourcesIDs: [objectId(binding), objectId(role)] });
+    }
+  }
+  return out;
+}
+
+export function rbacRule(name: string, m: RbacMatch): RuleDefinition {
+  return { name, kinds: SUBJECT, evaluate: (r) => rbacFindings(r, m) };
+}
+
+/** Whether any of a role's policy rules grants one of the verbs on one of the resources. */
+export function roleAllows(
+  role: KubeObject,
+  verbs: readonly string[],
+  resources: readonly string[],
+  apiGroups: readonly string[] = ['', '*'],
+): boolean {
+  for (const r of arr(role.rules)) {
+    const rule = rec(r);
+    if (!rule) continue;
+    if (!strings(rule.verbs).some((v) => verbs.includes(v))) continue;
+    if (!strings(rule.resources).some((v) => resources.includes(v))) continue;
+    if (!strings(rule.apiGroups).some((v) => apiGroups.includes(v))) continue;
+    return true;
+  }
+  return false;
+}
+
+// ---- service account token -------------------------------------------------------------------
+
+export function serviceAccountNameOf(wl: WorkloadView): string {
+  return str(wl.spec.serviceAccountName) ?? str(wl.spec.serviceAccount) ?? 'default';
+}
+
+/**
+ * The `automount-service-account` logic: the token is mounted when the pod spec says true, or says
+ * nothing while the ServiceAccount does not say false (or is not in the input).
+ * Returns the finding for the workload, or undefined when the token is not mounted.
+ */
+export function automountFinding(wl: WorkloadView, index: ClusterIndex): Finding | undefined {
+  const path = `${wl.prefix}automountServiceAccountToken`;
+  const podValue = wl.spec.automountServiceAccountToken;
+  if (podValue === false) return undefined;
+  if (podValue === true) return review(path);
+  const sa = index.find('ServiceAccount', wl.object.metadata.namespace ?? 'default', serviceAccountNameOf(wl));
+  if (sa && get(sa, 'automountServiceAccountToken') === false) return undefined;
+  return fix(path, 'false');
+}
+
+// ---- network policies ------------------------------------------------------------------------
+
+/** NetworkPolicies / CiliumNetworkPolicies of the namespace and cluster-wide CCNPs selecting these pod labels. */
+export function selectingPolicies(index: ClusterIndex, namespace: string, podLabels: Record<string, string>): KubeObject[] {
+  const out: KubeObject[] = [];
+  for (const np of index.inNamespace('NetworkPolicy', namespace)) {
+    if (selectorMatches(get(np, 'spec', 'podSelector'), podLabels)) out.push(np);
+  }
+  for (const kind of ['CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy']) {
+    const list = kind === 'CiliumNetworkPolicy' ? index.inNamespace(kind, namespace) : index.ofKind(kind);
+    for (const cnp of list) {
+      const sel = get(cnp, 'spec', 'endpointSelector');
+      if (sel !== undefined && selectorMatches(sel, podLabels)) out.push(cnp);
+    }
+  }
+  return out;
+}
+
+// ---- images ----------------------------------------------------------------------------------
+
+export interface ImageRef {
+  /** Registry host (`docker.io` when none given). */
+  registry: string;
+  /** Repository path without registry (`library/nginx`). */
+  repository: string;
+  tag?: string;
+  digest?: string;
+  /** `registry/repository[:tag][@digest]` with Docker Hub defaults filled in. */
+  normalized: string;
+}
+
+/** Parse an image reference as the Docker distribution reference grammar does (docker.io/library defaults). */
+export function parseImage(image: string): ImageRef {
+  let rest = image.trim();
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  let tag: string | undefined;
+  const colon = rest.lastIndexOf(':');
+  if (colon > rest.lastIndexOf('/')) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  const slash = rest.indexOf('/');
+  const first = slash < 0 ? '' : rest.slice(0, slash);
+  let registry = 'docker.io';
+  let repository = rest;
+  if (slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
+    registry = first;
+    repository = rest.slice(slash + 1);
+  }
+  if (registry === 'docker.io' && !repository.includes('/')) repository = `library/${repository}`;
+  const normalized = `${registry}/${repository}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
+  return { registry, repository, ...(tag ? { tag } : {}), ...(digest ? { digest } : {}), normalized };
+}
+
+/** Numeric version components of a tag (`v1.2.3-beta` → [1,2,3]); undefined when not a version. */
+export function versionOf(tag: string | undefined): number[] | undefined {
+  if (!tag) return undefined;
+  const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(tag);
+  if (!m) return undefined;
+  return [Number(m[1]), Number(m[2] ?? 0), Number(m[3] ?? 0)];
+}
+
+export function compareVersions(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+// ---- namespaces / PSA --------------------------------------------------------------------------
+
+export const PSA_ENFORCE = 'pod-security.kubernetes.io/enforce';
+
+/**
+ * Third-party admission policy engines: with one installed, a namespace without PSA labels may
+ * still be protected, so the PSA rules move the finding to the webhook configuration (rule -2).
+ */
+export function externalPolicyWebhooks(index: ClusterIndex): KubeObject[] {
+  const out: KubeObject[] = [];
+  for (const kind of ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']) {
+    for (const w of index.ofKind(kind)) {
+      const names = [w.metadata.name, ...arr(w.webhooks).map((x) => str(rec(x)?.name) ?? '')];
+      if (names.some((n) => /kyverno|gatekeeper|kubewarden|polaris|jspolicy/i.test(n))) out.push(w);
+    }
+  }
+  return out;
+}
+
+export function nsLabels(ns: KubeObject): Record<string, string> {
+  return labelsOf(ns);
+}

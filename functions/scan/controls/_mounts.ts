@@ -1,0 +1,28 @@
+/** Workloads mounting Secrets / PVCs / ConfigMaps that exist in the input (C-0255, C-0257, C-0258). */
+import { objectId } from '../engine/objects.js';
+import type { Finding, RuleDefinition } from '../engine/types.js';
+import { containersOf, volumesOf, type Volume } from '../engine/workload.js';
+import { review, workloadRule } from './_lib.js';
+
+export function mountedObjectRule(name: string, kind: string, refOf: (v: Volume) => string | undefined): RuleDefinition {
+  return workloadRule(name, (wl, ctx) => {
+    const ns = wl.object.metadata.namespace ?? 'default';
+    const targets = new Map<string, string>(); // volume name → object id
+    for (const v of volumesOf(wl)) {
+      const ref = refOf(v.volume);
+      if (!ref || typeof v.volume.name !== 'string') continue;
+      const obj = ctx.index.find(kind, ns, ref);
+      if (obj) targets.set(v.volume.name, objectId(obj));
+    }
+    if (targets.size === 0) return [];
+    const out: Finding[] = [];
+    for (const c of containersOf(wl, ['containers', 'initContainers'])) {
+      const mounts = Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : [];
+      mounts.forEach((m, k) => {
+        const id = typeof m?.name === 'string' ? targets.get(m.name) : undefined;
+        if (id) out.push({ ...review(`${c.path}.volumeMounts[${k}]`), relatedResourcesIDs: [id] });
+      });
+    }
+    return out;
+  });
+}

@@ -1,0 +1,64 @@
+/**
+ * The resource request/limit rules (C-0004, C-0050, C-0009, C-0268..C-0271). Missing values are
+ * reported as fixPaths with the placeholder `YOUR_VALUE`; values outside the configured range as
+ * failed paths, as in regolibrary `resources-*-limit-and-request`.
+ */
+import { memoryBytes, cpuMillis } from '../engine/quantity.js';
+import type { ControlInputs } from '../engine/inputs.js';
+import type { Finding, RuleDefinition } from '../engine/types.js';
+import { containersOf } from '../engine/workload.js';
+import { fix, review, workloadRule } from './_lib.js';
+
+type Field = 'requests' | 'limits';
+type Resource = 'cpu' | 'memory';
+
+/** Rule failing containers that lack `resources.<field>.<resource>` (containers only, as the Rego rules). */
+export function missingResourceRule(name: string, wanted: readonly [Field, Resource][]): RuleDefinition {
+  return workloadRule(name, (wl) => {
+    const out: Finding[] = [];
+    for (const c of containersOf(wl, ['containers'])) {
+      for (const [field, res] of wanted) {
+        const v = c.container.resources?.[field]?.[res];
+        if (v === undefined || v === null || v === '') out.push(fix(`${c.path}.resources.${field}.${res}`, 'YOUR_VALUE'));
+      }
+    }
+    return out;
+  });
+}
+
+function bound(inputs: ControlInputs, key: string, parse: (v: unknown) => number | undefined): number | undefined {
+  const list = inputs[key];
+  if (!list || list.length === 0) return undefined;
+  return parse(list[0]);
+}
+
+/** Rule requiring request and limit of one resource, each within the configured [min, max]. */
+export function rangedResourceRule(name: string, res: Resource): RuleDefinition {
+  const parse = res === 'cpu' ? cpuMillis : memoryBytes;
+  const inputs = [`${res}_request_max`, `${res}_request_min`, `${res}_limit_max`, `${res}_limit_min`];
+  return workloadRule(
+    name,
+    (wl, ctx) => {
+      const out: Finding[] = [];
+      for (const c of containersOf(wl, ['containers'])) {
+        for (const field of ['requests', 'limits'] as const) {
+          const raw = c.container.resources?.[field]?.[res];
+          const path = `${c.path}.resources.${field}.${res}`;
+          if (raw === undefined || raw === null || raw === '') {
+            out.push(fix(path, 'YOUR_VALUE'));
+            continue;
+          }
+          const kind = field === 'requests' ? 'request' : 'limit';
+          const value = parse(raw);
+          const min = bound(ctx.inputs, `${res}_${kind}_min`, parse);
+          const max = bound(ctx.inputs, `${res}_${kind}_max`, parse);
+          if (value === undefined || (min !== undefined && value < min) || (max !== undefined && value > max)) {
+            out.push(review(path));
+          }
+        }
+      }
+      return out;
+    },
+    { inputs },
+  );
+}

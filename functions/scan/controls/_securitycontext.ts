@@ -1,0 +1,251 @@
+/**
+ * Security-context rules. Several controls share them (C-0211 bundles the rules of C-0057, C-0017,
+ * C-0013 and C-0016 with eleven more), so each rule is defined once here.
+ */
+import { strings } from '../engine/objects.js';
+import type { Finding, RuleDefinition } from '../engine/types.js';
+import { containersOf, workloadView, type ContainerRef, type WorkloadView } from '../engine/workload.js';
+import { fix, remove, review, workloadRule } from './_lib.js';
+
+/** rule-privilege-escalation (C-0057): privileged: true, or SYS_ADMIN in capabilities.add. */
+export const privilegedContainerRule: RuleDefinition = workloadRule('rule-privilege-escalation', (wl) => {
+  const out: Finding[] = [];
+  for (const c of containersOf(wl, ['containers'])) {
+    const sc = c.container.securityContext;
+    const adds = strings(sc?.capabilities?.add);
+    const paths = adds.flatMap((cap, k) => (cap === 'SYS_ADMIN' ? [`${c.path}.securityContext.capabilities.add[${k}]`] : []));
+    if (sc?.privileged === true) paths.push(`${c.path}.securityContext.privileged`);
+    if (paths.length > 0) out.push(remove(...paths));
+  }
+  return out;
+});
+
+/** immutable-container-filesystem (C-0017): readOnlyRootFilesystem must be true. */
+export const immutableFilesystemRule: RuleDefinition = workloadRule('immutable-container-filesystem', (wl) => {
+  const out: Finding[] = [];
+  for (const c of containersOf(wl, ['containers', 'initContainers'])) {
+    const v = c.container.securityContext?.readOnlyRootFilesystem;
+    const path = `${c.path}.securityContext.readOnlyRootFilesystem`;
+    if (v === true) continue;
+    out.push(v === false ? review(path) : fix(path, 'true'));
+  }
+  return out;
+});
+
+interface Effective {
+  value: unknown;
+  /** Path of the field that decided the value ('' when neither container nor pod set it). */
+  path: string;
+  defined: boolean;
+}
+
+function effective(wl: WorkloadView, c: ContainerRef, field: 'runAsNonRoot' | 'runAsUser' | 'runAsGroup'): Effective {
+  const cv = c.container.securityContext?.[field];
+  if (cv !== undefined) return { value: cv, path: `${c.path}.securityContext.${field}`, defined: true };
+  const pv = wl.spec.securityContext?.[field];
+  if (pv !== undefined) return { value: pv, path: `${wl.prefix}securityContext.${field}`, defined: true };
+  return { value: undefined, path: '', defined: false };
+}
+
+/**
+ * non-root-containers (C-0013): fails when the effective runAsNonRoot is not true and the effective
+ * runAsUser is 0 or unset; otherwise when the effective runAsGroup is 0 or unset. The path is the
+ * field that decided (container over pod), or a fixPath on the container when nothing is set.
+ * Ephemeral containers are checked but get no fixPath (they cannot be patched).
+ */
+export const nonRootRule: RuleDefinition = workloadRule('non-root-containers', (wl) => {
+  const out: Finding[] = [];
+  for (const c of containersOf(wl, ['containers', 'initContainers', 'ephemeralContainers'])) {
+    const canFix = c.type !== 'ephemeralContainers';
+    const nonRoot = effective(wl, c, 'runAsNonRoot');
+    const user = effective(wl, c, 'runAsUser');
+    const group = effective(wl, c, 'runAsGroup');
+    if (nonRoot.value !== true && (user.value === 0 || !user.defined)) {
+      const decided = user.defined ? user : nonRoot;
+      if (decided.defined) out.push(review(decided.path));
+      else if (canFix) out.push(fix(`${c.path}.securityContext.runAsNonRoot`, 'true'));
+      else out.push({});
+    } else if (group.value === 0 || !group.defined) {
+      if (group.defined) out.push(review(group.path));
+      else if (canFix) out.push(fix(`${c.path}.securityContext.runAsGroup`, '1000'));
+      else out.push({});
+    }
+  }
+  return out;
+});
+
+/**
+ * rule-allow-privilege-escalation (C-0016): allowPrivilegeEscalation must be explicitly false,
+ * unless a PodSecurityPolicy in the input forbids escalation.
+ */
+export const allowPrivilegeEscalationRule: RuleDefinition = workloadRule('rule-allow-privilege-escalation', (wl, ctx) => {
+  const psps = ctx.index.ofKind('PodSecurityPolicy');
+  if (psps.some((p) => (p.spec as { allowPrivilegeEscalation?: unknown } | undefined)?.allowPrivilegeEscalation === false)) {
+    return [];
+  }
+  const out: Finding[] = [];
+  for (const c of containersOf(wl, ['containers', 'initContainers'])) {
+    const sc = c.container.securityContext;
+    const path = `${c.path}.securityContext.allowPrivilegeEscalation`;
+    if (sc?.allowPrivilegeEscalation === false) continue;
+    if (sc?.allowPrivilegeEscalation === true) {
+      out.push(review(path));
+    } else {
+      out.push({
+        fixPaths: [
+          { path, value: 'false' },
+          ...(sc?.privileged === undefined ? [{ path: `${c.path}.securityContext.privileged`, value: 'false' }] : []),
+        ],
+      });
+    }
+  }
+  return out;
+});
+
+/** drop-capability-netraw: NET_RAW (or ALL) must be dropped and not re-added. */
+export const dropNetRawRule: RuleDefinition = workloadRule('drop-capability-netraw', (wl) => {
+  const out: Finding[] = [];
+  for (const c of containersOf(wl, ['containers'])) {
+    const caps = c.container.securityContext?.capabilities;
+    const drop = strings(caps?.drop);
+    const add = strings(caps?.add);
+    const dropsAll = drop.includes('ALL');
+    if (!drop.includes('NET_RAW') && !dropsAll) {
+      out.push(fix(`${c.path}.securityContext.capabilities.drop[${drop.length}]`, 'NET_RAW'));
+    } else if (dropsAll) {
+      const readded = add.flatMap((cap, k) => (cap === 'NET_RAW' ? [`${c.path}.securityContext.capabilities.add[${k}]`] : []));
+      if (readded.length > 0) out.push(remove(...readded));
+    }
+  }
+  return out;
+});
+
+/** set-seLinuxOptions: neither the pod nor the container sets seLinuxOptions. */
+export const seLinuxRule: RuleDefinition = workloadRule('set-seLinuxOptions', (wl) => {
+  if (wl.spec.securityContext?.seLinuxOptions !== undefined) return [];
+  const out: Finding[] = [];
+  for (const c of containersOf(wl, ['containers'])) {
+    if (c.container.securityContext?.seLinuxOptions !== undefined) continue;
+    out.push({
+      fixPaths: [
+        { path: `${wl.prefix}securityContext.seLinuxOptions`, value: 'YOUR_VALUE' },
+        { path: `${c.path}.securityContext.seLinuxOptions`, value: 'YOUR_VALUE' },
+      ],
+    });
+  }
+  return out;
+});
+
+/** set-seccomp-profile: neither the pod nor the container sets a seccompProfile. */
+export const seccompProfileRule: RuleDefinition = workloadRule('set-seccomp-profile', (wl) => {
+  if (wl.spec.securityContext?.seccompProfile !== undefined) return [];
+  const out: Finding[] = [];
+  for (const c of containersOf(wl, ['containers'])) {
+    if (c.container.securityContext?.seccompProfile !== undefined) continue;
+    out.push(fix(`${c.path}.securityContext.seccompProfile`, 'YOUR_VALUE'));
+  }
+  return out;
+});
+
+/**
+ * set-procmount-default: procMount other than Default. Only meaningful when the ProcMountType
+ * feature gate is on, which Kubescape learns from host-scanner ControlPlaneInfo; without that
+ * object the rule has no population (same as Kubescape without host sensor).
+ */
+export const procMountRule: RuleDefinition = {
+  ...workloadRule('set-procmount-default', (wl) => {
+    const out: Finding[] = [];
+    for (const c of containersOf(wl, ['containers'])) {
+      const pm = c.container.securityContext?.procMount;
+      if (pm !== undefined && pm !== 'Default') out.push(review(`${c.path}.securityContext.procMount`));
+    }
+    return out;
+  }),
+  relevant: (r, ctx) => ctx.index.hasKind('ControlPlaneInfo') && workloadView(r.object) !== undefined,
+};
+
+/** set-fsgroup-value: the pod securityContext sets a non-negative fsGroup. */
+export const fsGroupRule: RuleDefinition = workloadRule('set-fsgroup-value', (wl) => {
+  const v = wl.spec.securityContext?.fsGroup;
+  if (typeof v === 'number' && v >= 0) return [];
+  return [fix(`${wl.prefix}securityContext.fsGroup`, 'YOUR_VALUE')];
+});
+
+/** set-fsgroupchangepolicy-value: fsGroupChangePolicy is Always or OnRootMismatch. */
+export const fsGroupChangePolicyRule: RuleDefinition = workloadRule('set-fsgroupchangepolicy-value', (wl) => {
+  const v = wl.spec.securityContext?.fsGroupChangePolicy;
+  if (v === 'Always' || v === 'OnRootMismatch') return [];
+  return [fix(`${wl.prefix}securityContext.fsGroupChangePolicy`, 'Always')];
+});
+
+/** Sysctls the Pod Security Standards (baseline) consider safe. */
+export const SAFE_SYSCTLS = new Set([
+  'kernel.shm_rmid_forced',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.ip_unprivileged_port_start',
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.ping_group_range',
+  'net.ipv4.ip_local_reserved_ports',
+  'net.ipv4.tcp_keepalive_time',
+  'net.ipv4.tcp_fin_timeout',
+  'net.ipv4.tcp_keepalive_intvl',
+  'net.ipv4.tcp_keepalive_probes',
+]);
+
+/** set-sysctls-params: pod sysctls outside the safe set. */
+export const sysctlsRule: RuleDefinition = workloadRule('set-sysctls-params', (wl) => {
+  const list = wl.spec.securityContext?.sysctls;
+  if (!Array.isArray(list) || list.length === 0) return [];
+  const unsafe = list.some((s) => typeof s?.name !== 'string' || !SAFE_SYSCTLS.has(s.name));
+  return unsafe ? [fix(`${wl.prefix}securityContext.sysctls`, 'REMOVE_UNSAFE_SYSCTLS')] : [];
+});
+
+/** set-supplementalgroups-values: supplementalGroups must not contain 0 (root group). */
+export const supplementalGroupsRule: RuleDefinition = workloadRule('set-supplementalgroups-values', (wl) => {
+  const groups = wl.spec.securityContext?.supplementalGroups;
+  if (!Array.isArray(groups)) return [];
+  const paths = groups.flatMap((g, k) => (g === 0 ? [`${wl.prefix}securityContext.supplementalGroups[${k}]`] : []));
+  return paths.length > 0 ? [remove(...paths)] : [];
+});
+
+function isWindows(wl: WorkloadView): boolean {
+  const os = (wl.spec.os as { name?: unknown } | undefined)?.name;
+  const sel = (wl.spec.nodeSelector as Record<string, unknown> | undefined)?.['kubernetes.io/os'];
+  return os === 'windows' || sel === 'windows';
+}
+
+function windowsRule(name: string, field: 'gmsaCredentialSpecName' | 'runAsUserName'): RuleDefinition {
+  return {
+    ...workloadRule(name, (wl) => {
+      if (wl.spec.securityContext?.windowsOptions?.[field] !== undefined) return [];
+      const out: Finding[] = [];
+      for (const c of containersOf(wl, ['containers'])) {
+        if (c.container.securityContext?.windowsOptions?.[field] !== undefined) continue;
+        out.push(fix(`${c.path}.securityContext.windowsOptions.${field}`, 'YOUR_VALUE'));
+      }
+      return out;
+    }),
+    // Windows-only settings: Linux pods are not part of these rules' population.
+    relevant: (r) => {
+      const wl = workloadView(r.object);
+      return wl !== undefined && isWindows(wl);
+    },
+  };
+}
+
+export const gmsaRule: RuleDefinition = windowsRule('set-gmsacredentialspecname-value', 'gmsaCredentialSpecName');
+export const runAsUserNameRule: RuleDefinition = windowsRule('set-runasusername-value', 'runAsUserName');
+
+/** set-hostprocess-true: Windows HostProcess containers (pod or container level) are not allowed. */
+export const hostProcessRule: RuleDefinition = workloadRule('set-hostprocess-true', (wl) => {
+  const paths: string[] = [];
+  if (wl.spec.securityContext?.windowsOptions?.hostProcess === true) {
+    paths.push(`${wl.prefix}securityContext.windowsOptions.hostProcess`);
+  }
+  for (const c of containersOf(wl, ['containers'])) {
+    if (c.container.securityContext?.windowsOptions?.hostProcess === true) {
+      paths.push(`${c.path}.securityContext.windowsOptions.hostProcess`);
+    }
+  }
+  return paths.length > 0 ? [remove(...paths)] : [];
+});

@@ -1,0 +1,30 @@
+import { defineControl } from '../engine/control.js';
+import type { Finding } from '../engine/types.js';
+import { containersOf, volumesOf } from '../engine/workload.js';
+import { fix, review, workloadRule } from './_lib.js';
+
+/**
+ * Writable hostPath mount: a hostPath volume mounted without readOnly: true. Explicit false is a
+ * failed path, unset a fixPath `readOnly: true` on the volumeMount.
+ */
+export default defineControl({
+  id: 'C-0045',
+  category: 'Storage',
+  rules: [
+    workloadRule('alert-rw-hostpath', (wl) => {
+      const hostVolumes = new Set(volumesOf(wl).filter((v) => v.volume.hostPath).map((v) => v.volume.name));
+      if (hostVolumes.size === 0) return [];
+      const out: Finding[] = [];
+      for (const c of containersOf(wl, ['containers', 'initContainers'])) {
+        const mounts = Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : [];
+        mounts.forEach((m, k) => {
+          if (!m || !hostVolumes.has(m.name)) return;
+          const path = `${c.path}.volumeMounts[${k}].readOnly`;
+          if (m.readOnly === true) return;
+          out.push(m.readOnly === false ? review(path) : fix(path, 'true'));
+        });
+      }
+      return out;
+    }),
+  ],
+});

@@ -1,0 +1,31 @@
+import { defineControl } from '../engine/control.js';
+import type { Finding } from '../engine/types.js';
+import { containersOf, volumesOf } from '../engine/workload.js';
+import { remove, workloadRule } from './_lib.js';
+
+/**
+ * HostPath mount: any volume with hostPath.path. The volume's path is reported, followed by the
+ * volumeMounts that mount it (reference §2a: "failed: volume + its volumeMounts").
+ */
+export default defineControl({
+  id: 'C-0048',
+  category: 'Storage',
+  rules: [
+    workloadRule('alert-any-hostpath', (wl) => {
+      const out: Finding[] = [];
+      const containers = containersOf(wl, ['containers', 'initContainers']);
+      for (const v of volumesOf(wl)) {
+        if (typeof v.volume.hostPath?.path !== 'string') continue;
+        const paths = [`${v.path}.hostPath.path`];
+        for (const c of containers) {
+          const mounts = Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : [];
+          mounts.forEach((m, k) => {
+            if (m?.name === v.volume.name) paths.push(`${c.path}.volumeMounts[${k}]`);
+          });
+        }
+        out.push(remove(...paths));
+      }
+      return out;
+    }),
+  ],
+});

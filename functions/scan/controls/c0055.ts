@@ -1,0 +1,24 @@
+import { defineControl } from '../engine/control.js';
+import type { Finding } from '../engine/types.js';
+import { containersOf } from '../engine/workload.js';
+import { fix, workloadRule } from './_lib.js';
+
+/**
+ * Linux hardening: the current regolibrary rule only checks that a seccompProfile is defined, at pod
+ * or container level, for every container and initContainer.
+ */
+export default defineControl({
+  id: 'C-0055',
+  category: 'Workload',
+  rules: [
+    workloadRule('linux-hardening', (wl) => {
+      if (wl.spec.securityContext?.seccompProfile !== undefined) return [];
+      const out: Finding[] = [];
+      for (const c of containersOf(wl, ['containers', 'initContainers'])) {
+        if (c.container.securityContext?.seccompProfile !== undefined) continue;
+        out.push(fix(`${c.path}.securityContext.seccompProfile.type`, 'RuntimeDefault'));
+      }
+      return out;
+    }),
+  ],
+});

@@ -1,0 +1,22 @@
+import { defineControl } from '../engine/control.js';
+import type { Finding } from '../engine/types.js';
+import { containersOf } from '../engine/workload.js';
+import { review, workloadRule } from './_lib.js';
+
+/** Sudo in container entrypoint: a command[] element containing `sudo`. */
+export default defineControl({
+  id: 'C-0062',
+  category: 'Workload',
+  rules: [
+    workloadRule('sudo-in-container-entrypoint', (wl) => {
+      const out: Finding[] = [];
+      for (const c of containersOf(wl, ['containers'])) {
+        const cmd = Array.isArray(c.container.command) ? c.container.command : [];
+        cmd.forEach((arg, k) => {
+          if (typeof arg === 'string' && arg.includes('sudo')) out.push(review(`${c.path}.command[${k}]`));
+        });
+      }
+      return out;
+    }),
+  ],
+});

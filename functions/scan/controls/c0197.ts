@@ -1,0 +1,9 @@
+import { defineControl } from '../engine/control.js';
+import { psaRules } from './_psa.js';
+
+/** PSA-based CIS 5.2.x control: namespaces must enforce the restricted Pod Security Standard. */
+export default defineControl({
+  id: 'C-0197',
+  category: 'Workload',
+  rules: psaRules('pod-security-admission-restricted-applied', 'restricted'),
+});

@@ -1,0 +1,26 @@
+import { defineControl } from '../engine/control.js';
+import type { Finding } from '../engine/types.js';
+import { containersOf } from '../engine/workload.js';
+import { review, workloadRule } from './_lib.js';
+
+/** Prefer secrets as files: env valueFrom.secretKeyRef or envFrom[].secretRef. */
+export default defineControl({
+  id: 'C-0207',
+  category: 'Secrets',
+  rules: [
+    workloadRule('rule-secrets-in-env-var', (wl) => {
+      const out: Finding[] = [];
+      for (const c of containersOf(wl, ['containers'])) {
+        const env = Array.isArray(c.container.env) ? c.container.env : [];
+        env.forEach((e, j) => {
+          if (e?.valueFrom?.secretKeyRef) out.push(review(`${c.path}.env[${j}].name`));
+        });
+        const envFrom = Array.isArray(c.container.envFrom) ? c.container.envFrom : [];
+        envFrom.forEach((e, j) => {
+          if (e?.secretRef) out.push(review(`${c.path}.envFrom[${j}].secretRef`));
+        });
+      }
+      return out;
+    }),
+  ],
+});

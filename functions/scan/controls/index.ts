@@ -1,0 +1,219 @@
+/**
+ * Registry of implemented controls (one module per control). Generated list; keep it sorted.
+ */
+import type { ControlDefinition } from '../engine/types.js';
+import c0001 from './c0001.js';
+import c0002 from './c0002.js';
+import c0004 from './c0004.js';
+import c0007 from './c0007.js';
+import c0009 from './c0009.js';
+import c0012 from './c0012.js';
+import c0013 from './c0013.js';
+import c0014 from './c0014.js';
+import c0015 from './c0015.js';
+import c0016 from './c0016.js';
+import c0017 from './c0017.js';
+import c0018 from './c0018.js';
+import c0026 from './c0026.js';
+import c0030 from './c0030.js';
+import c0031 from './c0031.js';
+import c0034 from './c0034.js';
+import c0035 from './c0035.js';
+import c0036 from './c0036.js';
+import c0037 from './c0037.js';
+import c0038 from './c0038.js';
+import c0039 from './c0039.js';
+import c0041 from './c0041.js';
+import c0044 from './c0044.js';
+import c0045 from './c0045.js';
+import c0046 from './c0046.js';
+import c0048 from './c0048.js';
+import c0049 from './c0049.js';
+import c0050 from './c0050.js';
+import c0053 from './c0053.js';
+import c0054 from './c0054.js';
+import c0055 from './c0055.js';
+import c0056 from './c0056.js';
+import c0057 from './c0057.js';
+import c0058 from './c0058.js';
+import c0059 from './c0059.js';
+import c0061 from './c0061.js';
+import c0062 from './c0062.js';
+import c0063 from './c0063.js';
+import c0065 from './c0065.js';
+import c0073 from './c0073.js';
+import c0074 from './c0074.js';
+import c0075 from './c0075.js';
+import c0076 from './c0076.js';
+import c0077 from './c0077.js';
+import c0078 from './c0078.js';
+import c0081 from './c0081.js';
+import c0090 from './c0090.js';
+import c0091 from './c0091.js';
+import c0185 from './c0185.js';
+import c0186 from './c0186.js';
+import c0187 from './c0187.js';
+import c0188 from './c0188.js';
+import c0189 from './c0189.js';
+import c0190 from './c0190.js';
+import c0191 from './c0191.js';
+import c0192 from './c0192.js';
+import c0193 from './c0193.js';
+import c0194 from './c0194.js';
+import c0195 from './c0195.js';
+import c0196 from './c0196.js';
+import c0197 from './c0197.js';
+import c0198 from './c0198.js';
+import c0199 from './c0199.js';
+import c0200 from './c0200.js';
+import c0201 from './c0201.js';
+import c0202 from './c0202.js';
+import c0203 from './c0203.js';
+import c0204 from './c0204.js';
+import c0206 from './c0206.js';
+import c0207 from './c0207.js';
+import c0209 from './c0209.js';
+import c0210 from './c0210.js';
+import c0211 from './c0211.js';
+import c0212 from './c0212.js';
+import c0253 from './c0253.js';
+import c0255 from './c0255.js';
+import c0256 from './c0256.js';
+import c0257 from './c0257.js';
+import c0258 from './c0258.js';
+import c0259 from './c0259.js';
+import c0260 from './c0260.js';
+import c0261 from './c0261.js';
+import c0262 from './c0262.js';
+import c0263 from './c0263.js';
+import c0264 from './c0264.js';
+import c0265 from './c0265.js';
+import c0267 from './c0267.js';
+import c0268 from './c0268.js';
+import c0269 from './c0269.js';
+import c0270 from './c0270.js';
+import c0271 from './c0271.js';
+import c0272 from './c0272.js';
+import c0275 from './c0275.js';
+import c0276 from './c0276.js';
+import c0278 from './c0278.js';
+import c0279 from './c0279.js';
+import c0280 from './c0280.js';
+import c0281 from './c0281.js';
+import c0282 from './c0282.js';
+import c0292 from './c0292.js';
+import c0305 from './c0305.js';
+import c0306 from './c0306.js';
+import c0307 from './c0307.js';
+
+export const CONTROLS: readonly ControlDefinition[] = [
+  c0001,
+  c0002,
+  c0004,
+  c0007,
+  c0009,
+  c0012,
+  c0013,
+  c0014,
+  c0015,
+  c0016,
+  c0017,
+  c0018,
+  c0026,
+  c0030,
+  c0031,
+  c0034,
+  c0035,
+  c0036,
+  c0037,
+  c0038,
+  c0039,
+  c0041,
+  c0044,
+  c0045,
+  c0046,
+  c0048,
+  c0049,
+  c0050,
+  c0053,
+  c0054,
+  c0055,
+  c0056,
+  c0057,
+  c0058,
+  c0059,
+  c0061,
+  c0062,
+  c0063,
+  c0065,
+  c0073,
+  c0074,
+  c0075,
+  c0076,
+  c0077,
+  c0078,
+  c0081,
+  c0090,
+  c0091,
+  c0185,
+  c0186,
+  c0187,
+  c0188,
+  c0189,
+  c0190,
+  c0191,
+  c0192,
+  c0193,
+  c0194,
+  c0195,
+  c0196,
+  c0197,
+  c0198,
+  c0199,
+  c0200,
+  c0201,
+  c0202,
+  c0203,
+  c0204,
+  c0206,
+  c0207,
+  c0209,
+  c0210,
+  c0211,
+  c0212,
+  c0253,
+  c0255,
+  c0256,
+  c0257,
+  c0258,
+  c0259,
+  c0260,
+  c0261,
+  c0262,
+  c0263,
+  c0264,
+  c0265,
+  c0267,
+  c0268,
+  c0269,
+  c0270,
+  c0271,
+  c0272,
+  c0275,
+  c0276,
+  c0278,
+  c0279,
+  c0280,
+  c0281,
+  c0282,
+  c0292,
+  c0305,
+  c0306,
+  c0307,
+];
+
+const BY_ID = new Map(CONTROLS.map((c) => [c.id, c]));
+
+export function implementedControl(id: string): ControlDefinition | undefined {
+  return BY_ID.get(id);
+}

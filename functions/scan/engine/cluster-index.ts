@@ -1,0 +1,205 @@
+/**
+ * Everything a control may need besides the resource it evaluates, indexed once per scan so that
+ * evaluation is a single pass over resources with O(1) lookups (no control re-scans the object
+ * list). Built from the same object list that is scanned.
+ */
+import { arr, get, objectId, rec, resourceId, str } from './objects.js';
+import type { BoundRole, KubeObject, ScanResource, SubjectVector } from './types.js';
+import { isWorkloadKind, workloadView, type WorkloadView } from './workload.js';
+
+const RBAC_V1 = 'rbac.authorization.k8s.io/v1';
+
+function nsKey(namespace: string | undefined, name: string): string {
+  return `${namespace ?? ''}/${name}`;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+const NO_OBJECTS: readonly KubeObject[] = Object.freeze([]);
+
+export class ClusterIndex {
+  /** Every object given to the index, in input order. */
+  readonly objects: readonly KubeObject[];
+  /** Objects to scan: all objects except those owned by another object of the set. */
+  readonly scanned: readonly KubeObject[];
+  /** Objects skipped because their owner is in the set (ReplicaSet of a Deployment, Pod of a ReplicaSet...). */
+  readonly ownedSkipped: readonly KubeObject[];
+
+  private readonly byKind = new Map<string, KubeObject[]>();
+  private readonly byKindNs = new Map<string, KubeObject[]>();
+  private readonly byKindNsName = new Map<string, KubeObject>();
+  private readonly namespaceNames = new Set<string>();
+  private subjectsCache: SubjectVector[] | undefined;
+  private bindingsBySaCache: Map<string, BoundRole[]> | undefined;
+
+  constructor(objects: readonly KubeObject[]) {
+    this.objects = objects;
+    const ownerKeys = new Set<string>();
+    const uids = new Set<string>();
+    for (const o of objects) {
+      const ns = o.metadata.namespace;
+      push(this.byKind, o.kind, o);
+      push(this.byKindNs, `${o.kind}|${ns ?? ''}`, o);
+      this.byKindNsName.set(`${o.kind}|${nsKey(ns, o.metadata.name)}`, o);
+      ownerKeys.add(`${o.kind}|${nsKey(ns, o.metadata.name)}`);
+      if (o.metadata.uid) uids.add(o.metadata.uid);
+      if (o.kind === 'Namespace') this.namespaceNames.add(o.metadata.name);
+      else if (ns) this.namespaceNames.add(ns);
+    }
+    const scanned: KubeObject[] = [];
+    const skipped: KubeObject[] = [];
+    for (const o of objects) {
+      const owned = arr(o.metadata.ownerReferences).some((ref) => {
+        const r = rec(ref);
+        if (!r) return false;
+        if (typeof r.uid === 'string' && r.uid && uids.has(r.uid)) return true;
+        const kind = str(r.kind);
+        const name = str(r.name);
+        // Owners of namespaced objects are in the same namespace or cluster-scoped.
+        return (
+          !!kind &&
+          !!name &&
+          (ownerKeys.has(`${kind}|${nsKey(o.metadata.namespace, name)}`) || ownerKeys.has(`${kind}|${nsKey(undefined, name)}`))
+        );
+      });
+      (owned ? skipped : scanned).push(o);
+    }
+    this.scanned = scanned;
+    this.ownedSkipped = skipped;
+  }
+
+  ofKind(kind: string): readonly KubeObject[] {
+    return this.byKind.get(kind) ?? NO_OBJECTS;
+  }
+
+  inNamespace(kind: string, namespace: string | undefined): readonly KubeObject[] {
+    return this.byKindNs.get(`${kind}|${namespace ?? ''}`) ?? NO_OBJECTS;
+  }
+
+  find(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.byKindNsName.get(`${kind}|${nsKey(namespace, name)}`);
+  }
+
+  /** Whether any object of this kind was collected (lets controls tell "none exists" from "not collected"). */
+  hasKind(kind: string): boolean {
+    return this.byKind.has(kind);
+  }
+
+  /** Names of Namespace objects plus namespaces of namespaced objects. */
+  namespaces(): ReadonlySet<string> {
+    return this.namespaceNames;
+  }
+
+  /** Workloads (scanned set) of a namespace with their pod views. */
+  workloadsIn(namespace: string | undefined): WorkloadView[] {
+    const out: WorkloadView[] = [];
+    for (const kind of ['Pod', 'Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet', 'Job', 'CronJob']) {
+      for (const o of this.inNamespace(kind, namespace)) {
+        const v = workloadView(o);
+        if (v) out.push(v);
+      }
+    }
+    return out;
+  }
+
+  /** The Role/ClusterRole a binding's roleRef resolves to. */
+  roleOf(binding: KubeObject): KubeObject | undefined {
+    const ref = rec(get(binding, 'roleRef'));
+    const kind = str(ref?.kind);
+    const name = str(ref?.name);
+    if (!name) return undefined;
+    if (kind === 'ClusterRole') return this.find('ClusterRole', undefined, name);
+    if (kind === 'Role' && binding.kind === 'RoleBinding') return this.find('Role', binding.metadata.namespace, name);
+    return undefined;
+  }
+
+  /**
+   * RBAC subject vectors (opa-utils `subject-role-rolebinding` aggregator), one per distinct
+   * subject, each with its (binding, role) pairs flattened into relatedObjects.
+   */
+  subjects(): readonly SubjectVector[] {
+    if (this.subjectsCache) return this.subjectsCache;
+    const byKey = new Map<string, SubjectVector>();
+    for (const bkind of ['RoleBinding', 'ClusterRoleBinding']) {
+      for (const binding of this.ofKind(bkind)) {
+        const role = this.roleOf(binding);
+        if (!role) continue;
+        const seen = new Set<string>();
+        for (const s of arr(binding.subjects)) {
+          const subj = rec(s);
+          const kind = str(subj?.kind);
+          const name = str(subj?.name);
+          if (!subj || !kind || !name) continue;
+          const namespace =
+            kind === 'ServiceAccount' ? (str(subj.namespace) ?? binding.metadata.namespace) : undefined;
+          const key = `${kind}|${nsKey(namespace, name)}`;
+          if (seen.has(key)) continue; // one pair per binding even if listed twice
+          seen.add(key);
+          let vector = byKey.get(key);
+          if (!vector) {
+            vector = {
+              kind,
+              name,
+              ...(namespace ? { namespace } : {}),
+              apiGroup: str(subj.apiGroup) ?? (kind === 'ServiceAccount' ? '' : 'rbac.authorization.k8s.io'),
+              relatedObjects: [],
+            };
+            byKey.set(key, vector);
+          }
+          vector.relatedObjects.push(binding, role);
+        }
+      }
+    }
+    this.subjectsCache = [...byKey.values()];
+    return this.subjectsCache;
+  }
+
+  /** (binding, role) pairs granted to a ServiceAccount. */
+  bindingsOfServiceAccount(namespace: string | undefined, name: string): readonly BoundRole[] {
+    if (!this.bindingsBySaCache) {
+      const map = new Map<string, BoundRole[]>();
+      for (const v of this.subjects()) {
+        if (v.kind !== 'ServiceAccount') continue;
+        const pairs: BoundRole[] = [];
+        for (let i = 0; i + 1 < v.relatedObjects.length; i += 2) {
+          pairs.push({ binding: v.relatedObjects[i] as KubeObject, role: v.relatedObjects[i + 1] as KubeObject });
+        }
+        map.set(nsKey(v.namespace, v.name), pairs);
+      }
+      this.bindingsBySaCache = map;
+    }
+    return this.bindingsBySaCache.get(nsKey(namespace, name)) ?? [];
+  }
+
+  /** Every resource to evaluate: scanned objects, then RBAC subject vectors. */
+  *resources(): Generator<ScanResource> {
+    for (const o of this.scanned) yield { id: objectId(o), matchKind: o.kind, object: o };
+    for (const s of this.subjects()) yield subjectResource(s);
+  }
+}
+
+export function subjectId(s: SubjectVector): string {
+  return s.kind === 'ServiceAccount'
+    ? resourceId('v1', s.namespace, s.kind, s.name)
+    : resourceId(RBAC_V1, undefined, s.kind, s.name);
+}
+
+/** A subject vector in the KubeObject envelope (so exceptions and reports can treat it uniformly). */
+export function subjectResource(s: SubjectVector): ScanResource {
+  const object: KubeObject = {
+    apiVersion: s.kind === 'ServiceAccount' ? 'v1' : RBAC_V1,
+    kind: s.kind,
+    metadata: { name: s.name, ...(s.namespace ? { namespace: s.namespace } : {}) },
+    name: s.name,
+    ...(s.namespace ? { namespace: s.namespace } : {}),
+    apiGroup: s.apiGroup,
+    relatedObjects: s.relatedObjects,
+  };
+  return { id: subjectId(s), matchKind: 'Subject', object, subject: s };
+}
+
+export { isWorkloadKind };

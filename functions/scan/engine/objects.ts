@@ -1,0 +1,128 @@
+/**
+ * Safe accessors for untyped Kubernetes objects and Kubescape-compatible resource identifiers.
+ * Objects come from the API or from user manifests, so no field can be trusted to have its
+ * declared type: every accessor checks before it narrows.
+ */
+import type { KubeObject } from './types.js';
+
+export type JsonRecord = Record<string, unknown>;
+
+export function isRecord(value: unknown): value is JsonRecord {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function rec(value: unknown): JsonRecord | undefined {
+  return isRecord(value) ? value : undefined;
+}
+
+const EMPTY: readonly unknown[] = Object.freeze([]);
+
+export function arr(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : EMPTY;
+}
+
+export function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Strings of a list, ignoring non-string entries (RBAC verbs, resources, capabilities...). */
+export function strings(value: unknown): string[] {
+  const out: string[] = [];
+  for (const v of arr(value)) if (typeof v === 'string') out.push(v);
+  return out;
+}
+
+export function stringMap(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const r = rec(value);
+  if (r) for (const [k, v] of Object.entries(r)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+/** Walk a dotted field path (`spec.template.spec`). */
+export function get(value: unknown, ...keys: string[]): unknown {
+  let cur = value;
+  for (const k of keys) {
+    const r = rec(cur);
+    if (!r) return undefined;
+    cur = r[k];
+  }
+  return cur;
+}
+
+export function isKubeObject(value: unknown): value is KubeObject {
+  const r = rec(value);
+  if (!r) return false;
+  const md = rec(r.metadata);
+  return typeof r.apiVersion === 'string' && typeof r.kind === 'string' && !!md && typeof md.name === 'string';
+}
+
+/** Split `apps/v1` into group `apps`, version `v1`; `v1` is the core group (empty). */
+export function splitApiVersion(apiVersion: string): { group: string; version: string } {
+  const i = apiVersion.lastIndexOf('/');
+  return i < 0
+    ? { group: '', version: apiVersion }
+    : { group: apiVersion.slice(0, i), version: apiVersion.slice(i + 1) };
+}
+
+/**
+ * `<group>/<version>/<namespace>/<kind>/<name>`: empty group for the core group, empty namespace for
+ * cluster-scoped objects (k8s-interface `GetID`), e.g. `apps/v1/default/Deployment/nginx`,
+ * `/v1/default/Pod/nginx`, `rbac.authorization.k8s.io/v1//ClusterRole/admin`.
+ */
+export function resourceId(apiVersion: string, namespace: string | undefined, kind: string, name: string): string {
+  const { group, version } = splitApiVersion(apiVersion);
+  return `${group}/${version}/${namespace ?? ''}/${kind}/${name}`;
+}
+
+export function objectId(obj: KubeObject): string {
+  return resourceId(obj.apiVersion, obj.metadata.namespace, obj.kind, obj.metadata.name);
+}
+
+export function labelsOf(obj: unknown): Record<string, string> {
+  return stringMap(get(obj, 'metadata', 'labels'));
+}
+
+export function annotationsOf(obj: unknown): Record<string, string> {
+  return stringMap(get(obj, 'metadata', 'annotations'));
+}
+
+/** Kubernetes label-selector semantics (matchLabels AND matchExpressions); an empty selector selects everything. */
+export function selectorMatches(selector: unknown, labels: Record<string, string>): boolean {
+  const sel = rec(selector);
+  if (!sel) return true;
+  const ml = stringMap(sel.matchLabels);
+  for (const [k, v] of Object.entries(ml)) if (labels[k] !== v) return false;
+  for (const e of arr(sel.matchExpressions)) {
+    const expr = rec(e);
+    if (!expr) continue;
+    const key = str(expr.key) ?? '';
+    const values = strings(expr.values);
+    const has = Object.prototype.hasOwnProperty.call(labels, key);
+    switch (expr.operator) {
+      case 'In':
+        if (!has || !values.includes(labels[key] ?? '')) return false;
+        break;
+      case 'NotIn':
+        if (has && values.includes(labels[key] ?? '')) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+/** A Service-style selector (plain map): non-empty and every pair present in the labels. */
+export function mapSelectorMatches(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  const entries = Object.entries(selector);
+  if (entries.length === 0) return false;
+  for (const [k, v] of entries) if (labels[k] !== v) return false;
+  return true;
+}

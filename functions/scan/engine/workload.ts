@@ -1,0 +1,191 @@
+/**
+ * Workload semantics as the regolibrary rules see them (shared/reference/controls.md §2a "Input
+ * conventions"): where the pod spec of each workload kind lives, the path prefix used in
+ * failed/fix paths, and the container lists.
+ */
+import { arr, get, labelsOf, rec, stringMap, type JsonRecord } from './objects.js';
+import type { KubeObject } from './types.js';
+
+/** Kinds whose rules are written against "WL". */
+export const WORKLOAD_KINDS = [
+  'Pod',
+  'Deployment',
+  'ReplicaSet',
+  'DaemonSet',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+] as const;
+
+const WORKLOAD_SET: ReadonlySet<string> = new Set(WORKLOAD_KINDS);
+
+export function isWorkloadKind(kind: string): boolean {
+  return WORKLOAD_SET.has(kind);
+}
+
+export type ContainerType = 'containers' | 'initContainers' | 'ephemeralContainers';
+
+export interface SecurityContext {
+  privileged?: boolean;
+  allowPrivilegeEscalation?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  runAsNonRoot?: boolean;
+  runAsUser?: number;
+  runAsGroup?: number;
+  procMount?: string;
+  capabilities?: { add?: string[]; drop?: string[] };
+  seccompProfile?: { type?: string; localhostProfile?: string };
+  seLinuxOptions?: JsonRecord;
+  windowsOptions?: { gmsaCredentialSpecName?: string; runAsUserName?: string; hostProcess?: boolean };
+  // pod-level only
+  fsGroup?: number;
+  fsGroupChangePolicy?: string;
+  sysctls?: { name?: string; value?: string }[];
+  supplementalGroups?: number[];
+}
+
+export interface Container {
+  name?: string;
+  image?: string;
+  imagePullPolicy?: string;
+  command?: string[];
+  args?: string[];
+  securityContext?: SecurityContext;
+  resources?: { limits?: Record<string, string | number>; requests?: Record<string, string | number> };
+  ports?: { hostPort?: number; containerPort?: number; name?: string }[];
+  env?: {
+    name?: string;
+    value?: string;
+    valueFrom?: { secretKeyRef?: JsonRecord; configMapKeyRef?: JsonRecord };
+  }[];
+  envFrom?: { secretRef?: JsonRecord; configMapRef?: JsonRecord }[];
+  volumeMounts?: { name?: string; mountPath?: string; readOnly?: boolean; subPath?: string; subPathExpr?: string }[];
+  readinessProbe?: unknown;
+  livenessProbe?: unknown;
+}
+
+export interface Volume {
+  name?: string;
+  hostPath?: { path?: string; type?: string };
+  secret?: { secretName?: string };
+  configMap?: { name?: string };
+  persistentVolumeClaim?: { claimName?: string };
+  csi?: { driver?: string; volumeAttributes?: Record<string, string> };
+  [k: string]: unknown;
+}
+
+export interface PodSpec {
+  containers?: Container[];
+  initContainers?: Container[];
+  ephemeralContainers?: Container[];
+  volumes?: Volume[];
+  hostPID?: boolean;
+  hostIPC?: boolean;
+  hostNetwork?: boolean;
+  serviceAccountName?: string;
+  serviceAccount?: string;
+  automountServiceAccountToken?: boolean;
+  securityContext?: SecurityContext;
+  [k: string]: unknown;
+}
+
+export interface WorkloadView {
+  readonly object: KubeObject;
+  readonly spec: PodSpec;
+  /** Path of the pod spec with trailing dot: `spec.`, `spec.template.spec.`, `spec.jobTemplate.spec.template.spec.`. */
+  readonly prefix: string;
+  /** Path of the pod metadata with trailing dot (`metadata.` for a Pod, `spec.template.metadata.` otherwise). */
+  readonly podMetaPrefix: string;
+  /** Labels of the pods this workload creates (the Pod's own labels for a Pod). */
+  readonly podLabels: Record<string, string>;
+}
+
+export interface ContainerRef {
+  readonly container: Container;
+  readonly index: number;
+  readonly type: ContainerType;
+  /** `spec.template.spec.containers[0]` (no trailing dot). */
+  readonly path: string;
+}
+
+const views = new WeakMap<KubeObject, WorkloadView | null>();
+
+/** The pod spec of a workload object, or undefined when the object is not a workload (or malformed). */
+export function workloadView(obj: KubeObject): WorkloadView | undefined {
+  const cached = views.get(obj);
+  if (cached !== undefined) return cached ?? undefined;
+  const view = computeView(obj);
+  views.set(obj, view ?? null);
+  return view;
+}
+
+function computeView(obj: KubeObject): WorkloadView | undefined {
+  let specPath: string[];
+  let metaPath: string[];
+  switch (obj.kind) {
+    case 'Pod':
+      specPath = ['spec'];
+      metaPath = ['metadata'];
+      break;
+    case 'Deployment':
+    case 'ReplicaSet':
+    case 'DaemonSet':
+    case 'StatefulSet':
+    case 'Job':
+    case 'ReplicationController': // not a "WL" kind, but the DevOps rules read its template
+      specPath = ['spec', 'template', 'spec'];
+      metaPath = ['spec', 'template', 'metadata'];
+      break;
+    case 'CronJob':
+      specPath = ['spec', 'jobTemplate', 'spec', 'template', 'spec'];
+      metaPath = ['spec', 'jobTemplate', 'spec', 'template', 'metadata'];
+      break;
+    default:
+      return undefined;
+  }
+  const spec = rec(get(obj, ...specPath));
+  if (!spec) return undefined;
+  const podLabels = obj.kind === 'Pod' ? labelsOf(obj) : stringMap(get(obj, ...metaPath, 'labels'));
+  return {
+    object: obj,
+    spec: spec as PodSpec,
+    prefix: `${specPath.join('.')}.`,
+    podMetaPrefix: `${metaPath.join('.')}.`,
+    podLabels,
+  };
+}
+
+const ALL_TYPES: readonly ContainerType[] = ['containers', 'initContainers', 'ephemeralContainers'];
+
+/** Containers of the given lists, in Kubescape's order (containers, then init, then ephemeral). */
+export function containersOf(
+  wl: WorkloadView,
+  types: readonly ContainerType[] = ['containers', 'initContainers'],
+): ContainerRef[] {
+  const out: ContainerRef[] = [];
+  for (const type of ALL_TYPES) {
+    if (!types.includes(type)) continue;
+    const list = arr(wl.spec[type]);
+    for (let i = 0; i < list.length; i++) {
+      const c = rec(list[i]);
+      if (c) out.push({ container: c as Container, index: i, type, path: `${wl.prefix}${type}[${i}]` });
+    }
+  }
+  return out;
+}
+
+export function volumesOf(wl: WorkloadView): { volume: Volume; index: number; path: string }[] {
+  const out: { volume: Volume; index: number; path: string }[] = [];
+  const list = arr(wl.spec.volumes);
+  for (let i = 0; i < list.length; i++) {
+    const v = rec(list[i]);
+    if (v) out.push({ volume: v as Volume, index: i, path: `${wl.prefix}volumes[${i}]` });
+  }
+  return out;
+}
+
+/** Replica count used for score weighting (§3 "Scores"): `spec.replicas`, DaemonSet `status.desiredNumberScheduled`. */
+export function replicasOf(obj: KubeObject): number {
+  const n = obj.kind === 'DaemonSet' ? get(obj, 'status', 'desiredNumberScheduled') : get(obj, 'spec', 'replicas');
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : 1;
+}

@@ -1,0 +1,513 @@
+/**
+ * `scanResources(objects, options)`: the pure posture scan. Indexes the related objects once,
+ * evaluates each resource against the selected controls (one pass, controls grouped by the kinds
+ * they match), applies exceptions, and builds Kubescape's `json` report: `summaryDetails`
+ * (frameworks and controls with scores and counts) and `results[]` (one per resource).
+ *
+ * Status semantics follow opa-utils (shared/reference/controls.md §3 "Statuses"): failed > skipped
+ * > passed when combining rules or resources; a control with no resources passes with subStatus
+ * `irrelevant`; controls not implemented by this engine are reported skipped/`notEvaluated` with
+ * info "not implemented", never dropped.
+ */
+import { catalogEntry } from './controls/catalog.js';
+import { CONTROLS, implementedControl } from './controls/index.js';
+import { severityOf, worse } from './engine/control.js';
+import { ClusterIndex } from './engine/cluster-index.js';
+import { DEFAULT_CONTROL_INPUTS, type ControlInputs } from './engine/inputs.js';
+import { isKubeObject } from './engine/objects.js';
+import type { ControlDefinition, EvalContext, KubeObject, RuleResult, ScanResource, Severity, Status, SubStatus } from './engine/types.js';
+import { ExceptionMatcher, type PostureExceptionPolicy } from './exceptions.js';
+import { FRAMEWORKS, frameworksOfControl, getFramework } from './frameworks.js';
+import {
+  controlComplianceScore,
+  controlRiskScore,
+  frameworkComplianceScore,
+  frameworkRiskScore,
+  resourceWeight,
+  type ControlTally,
+} from './scores.js';
+
+// ---- report types ------------------------------------------------------------------------------
+
+/** One entry of `rules[].paths`: exactly one of the path keys is set (fixPath comes with its value). */
+export type ReportPath =
+  | { failedPath: string }
+  | { reviewPath: string }
+  | { deletePath: string }
+  | { fixPath: string; value: string };
+
+export interface ReportRule {
+  name: string;
+  status: Status;
+  subStatus?: SubStatus;
+  paths: ReportPath[];
+  exception?: PostureExceptionPolicy[];
+  controlConfigurations?: Readonly<Record<string, readonly string[]>>;
+  relatedResourcesIDs?: readonly string[];
+  info?: string;
+}
+
+export interface ReportControlStatus {
+  status: Status;
+  subStatus: SubStatus;
+  info?: string;
+}
+
+export interface ReportResourceControl {
+  controlID: string;
+  name: string;
+  severity: Severity;
+  status: ReportControlStatus;
+  rules: ReportRule[];
+}
+
+export interface ReportResult {
+  resourceID: string;
+  controls: ReportResourceControl[];
+}
+
+export interface ResourceCounters {
+  passedResources: number;
+  failedResources: number;
+  skippedResources: number;
+  /** Passed because of an exception (also counted in passedResources). */
+  excludedResources: number;
+}
+
+export interface SeverityCounters {
+  criticalSeverity: number;
+  highSeverity: number;
+  mediumSeverity: number;
+  lowSeverity: number;
+}
+
+export interface ControlSummary {
+  controlID: string;
+  name: string;
+  severity: Severity;
+  baseScore: number;
+  scoreFactor: number;
+  status: Status;
+  subStatus: SubStatus;
+  info?: string;
+  /** Compliance score (%) of the control. */
+  complianceScore: number;
+  /** Risk score (%) of the control (legacy `score`). */
+  score: number;
+  category?: string;
+  ResourceCounters: ResourceCounters;
+}
+
+export interface FrameworkSummary {
+  name: string;
+  status: Status;
+  complianceScore: number;
+  score: number;
+  controls: string[];
+  ResourceCounters: ResourceCounters;
+}
+
+export interface SummaryDetails {
+  status: Status;
+  complianceScore: number;
+  score: number;
+  frameworks: FrameworkSummary[];
+  controls: Record<string, ControlSummary>;
+  ResourceCounters: ResourceCounters;
+  controlsSeverityCounters: SeverityCounters;
+  resourcesSeverityCounters: SeverityCounters;
+}
+
+export interface ScanReport {
+  generationTime: string;
+  clusterName?: string;
+  summaryDetails: SummaryDetails;
+  results: ReportResult[];
+  /** Objects not scanned because their owner is in the set (a Deployment's ReplicaSets and Pods). */
+  skippedOwnedResources: number;
+  /** Per-control evaluation time in ms (only with `profile: true`). */
+  timings?: Record<string, number>;
+}
+
+export interface ScanOptions {
+  /** Framework names (case-insensitive). */
+  frameworks?: readonly string[];
+  /** Control IDs (case-insensitive, `c-0017` works). */
+  controls?: readonly string[];
+  exceptions?: readonly PostureExceptionPolicy[];
+  inputs?: ControlInputs;
+  clusterName?: string;
+  /** Reference instant for exception expiry and generationTime. */
+  now?: Date;
+  /** Measure evaluation time per control. */
+  profile?: boolean;
+  /** Include passed controls in results[] (default true, as Kubescape's json output). */
+  includePassed?: boolean;
+}
+
+export class ScanSelectionError extends Error {
+  override name = 'ScanSelectionError';
+}
+
+// ---- selection ---------------------------------------------------------------------------------
+
+const ALL_CONTROL_IDS: ReadonlySet<string> = new Set(getFramework('AllControls').controlIDs);
+
+export interface Selection {
+  /** Every selected control ID, in framework order, deduplicated. */
+  controlIDs: string[];
+  /** Frameworks selected by name (empty when only controls were given). */
+  frameworks: { name: string; controlIDs: readonly string[] }[];
+}
+
+/** Resolve frameworks/controls options; throws ScanSelectionError listing valid names. */
+export function resolveSelection(opts: Pick<ScanOptions, 'frameworks' | 'controls'>): Selection {
+  const ids: string[] = [];
+  const seen = new Set<string>();
+  const add = (id: string) => {
+    if (!seen.has(id)) {
+      seen.add(id);
+      ids.push(id);
+    }
+  };
+  const frameworks: Selection['frameworks'] = [];
+  for (const name of opts.frameworks ?? []) {
+    let fw;
+    try {
+      fw = getFramework(name);
+    } catch (err) {
+      throw new ScanSelectionError((err as Error).message);
+    }
+    frameworks.push({ name: fw.name, controlIDs: fw.controlIDs });
+    fw.controlIDs.forEach(add);
+  }
+  const unknown: string[] = [];
+  for (const raw of opts.controls ?? []) {
+    const id = raw.trim().toUpperCase();
+    if (ALL_CONTROL_IDS.has(id)) add(id);
+    else unknown.push(raw);
+  }
+  if (unknown.length > 0) {
+    throw new ScanSelectionError(
+      `unknown control(s) ${unknown.map((u) => `"${u}"`).join(', ')}; valid controls are the AllControls IDs (C-0001…C-0308 except gaps); implemented: ${CONTROLS.map((c) => c.id).join(', ')}`,
+    );
+  }
+  if (!opts.frameworks?.length && !opts.controls?.length) CONTROLS.forEach((c) => add(c.id));
+  return { controlIDs: ids, frameworks };
+}
+
+// ---- scan --------------------------------------------------------------------------------------
+
+function toPaths(r: RuleResult): ReportPath[] {
+  const out: ReportPath[] = [];
+  // failedPaths is deprecated and duplicates review/delete paths in current rules: only emit the
+  // ones that are not already reported in their modern form.
+  const modern = new Set<string>([...r.reviewPaths, ...r.deletePaths]);
+  for (const p of r.failedPaths) if (!modern.has(p)) out.push({ failedPath: p });
+  for (const p of r.reviewPaths) out.push({ reviewPath: p });
+  for (const p of r.deletePaths) out.push({ deletePath: p });
+  for (const f of r.fixPaths) out.push({ fixPath: f.path, value: f.value });
+  return out;
+}
+
+function emptyCounters(): ResourceCounters {
+  return { passedResources: 0, failedResources: 0, skippedResources: 0, excludedResources: 0 };
+}
+
+function emptySeverity(): SeverityCounters {
+  return { criticalSeverity: 0, highSeverity: 0, mediumSeverity: 0, lowSeverity: 0 };
+}
+
+function bumpSeverity(c: SeverityCounters, s: Severity): void {
+  if (s === 'Critical') c.criticalSeverity++;
+  else if (s === 'High') c.highSeverity++;
+  else if (s === 'Medium') c.mediumSeverity++;
+  else if (s === 'Low') c.lowSeverity++;
+}
+
+interface ControlState {
+  id: string;
+  def: ControlDefinition | undefined;
+  tally: ControlTally;
+  /** Frameworks used for exception frameworkName matching. */
+  frameworks: readonly string[];
+  missingConfig: boolean;
+  timeMs: number;
+}
+
+/** Scan Kubernetes objects against the selected controls; pure and synchronous. */
+export function scanResources(objects: readonly unknown[], options: ScanOptions = {}): ScanReport {
+  const selection = resolveSelection(options);
+  const inputs = options.inputs ?? DEFAULT_CONTROL_INPUTS;
+  const now = options.now ?? new Date();
+  const includePassed = options.includePassed ?? true;
+  const matcher = new ExceptionMatcher(options.exceptions ?? [], {
+    now,
+    ...(options.clusterName !== undefined ? { clusterName: options.clusterName } : {}),
+  });
+
+  const valid: KubeObject[] = [];
+  for (const o of objects) if (isKubeObject(o)) valid.push(o);
+  const index = new ClusterIndex(valid);
+  const ctx: EvalContext = { index, inputs };
+
+  const states = new Map<string, ControlState>();
+  const byKind = new Map<string, ControlState[]>();
+  for (const id of selection.controlIDs) {
+    const def = implementedControl(id);
+    const entry = catalogEntry(id);
+    const scanFrameworks = selection.frameworks.filter((f) => f.controlIDs.includes(id)).map((f) => f.name);
+    const state: ControlState = {
+      id,
+      def,
+      tally: {
+        baseScore: def?.baseScore ?? entry?.baseScore ?? 0,
+        status: 'passed',
+        passed: 0,
+        failed: 0,
+        skipped: 0,
+        excepted: 0,
+        failedWeight: 0,
+        allWeight: 0,
+        evaluated: def !== undefined,
+      },
+      frameworks: scanFrameworks.length > 0 ? scanFrameworks : frameworksOfControl(id),
+      missingConfig:
+        !!def &&
+        def.actionRequired === 'configuration' &&
+        def.inputs.length > 0 &&
+        def.inputs.every((k) => (inputs[k] ?? []).length === 0),
+      timeMs: 0,
+    };
+    states.set(id, state);
+    if (def) {
+      for (const kind of def.kinds) {
+        const list = byKind.get(kind);
+        if (list) list.push(state);
+        else byKind.set(kind, [state]);
+      }
+    }
+  }
+
+  const results: ReportResult[] = [];
+  const resultById = new Map<string, ReportResult>();
+  const resourcesSeverityCounters = emptySeverity();
+  const resourceStatus = new Map<string, Status>();
+  const profile = options.profile === true;
+
+  const evaluateResource = (resource: ScanResource) => {
+    const list = byKind.get(resource.matchKind);
+    if (!list) return;
+    const weight = resourceWeight(resource.object, resource.subject !== undefined);
+    let controls: ReportResourceControl[] | undefined;
+    let overall: Status | undefined;
+    for (const state of list) {
+      const def = state.def as ControlDefinition;
+      let rules: RuleResult[];
+      if (profile) {
+        const t0 = performance.now();
+        rules = def.evaluate(resource, ctx);
+        state.timeMs += performance.now() - t0;
+      } else {
+        rules = def.evaluate(resource, ctx);
+      }
+      if (rules.length === 0) continue;
+
+      let status: Status = 'passed';
+      let subStatus: SubStatus = '';
+      let info: string | undefined;
+      let excepted = false;
+      const reportRules: ReportRule[] = [];
+      for (const r of rules) {
+        let ruleStatus = r.status;
+        let ruleSub = r.subStatus;
+        let exception: PostureExceptionPolicy[] | undefined;
+        const paths = ruleStatus === 'passed' ? [] : toPaths(r);
+        if (ruleStatus === 'failed' && matcher.size > 0) {
+          const allPaths = [...r.failedPaths, ...r.reviewPaths, ...r.deletePaths, ...r.fixPaths.map((f) => f.path)];
+          const hits = matcher.match(resource, { controlID: def.id, controlName: def.name, frameworks: state.frameworks }, r.name, allPaths);
+          if (hits.length > 0) {
+            ruleStatus = 'passed';
+            ruleSub = 'w/exceptions';
+            exception = hits;
+            excepted = true;
+          }
+        }
+        status = worse(status, ruleStatus);
+        if (ruleStatus === 'skipped' && !subStatus) {
+          subStatus = ruleSub;
+          info = r.info;
+        }
+        reportRules.push({
+          name: r.name,
+          status: ruleStatus,
+          ...(ruleSub ? { subStatus: ruleSub } : {}),
+          paths,
+          ...(exception ? { exception } : {}),
+          ...(r.controlConfigurations ? { controlConfigurations: r.controlConfigurations } : {}),
+          ...(r.relatedResourcesIDs.length > 0 ? { relatedResourcesIDs: r.relatedResourcesIDs } : {}),
+          ...(r.info ? { info: r.info } : {}),
+        });
+      }
+      if (status === 'passed') {
+        subStatus = excepted ? 'w/exceptions' : '';
+        info = undefined;
+      } else if (status === 'failed') {
+        subStatus = '';
+        info = undefined;
+      }
+
+      const t = state.tally;
+      t.allWeight += weight;
+      if (status === 'failed') {
+        t.failed++;
+        t.failedWeight += weight;
+        bumpSeverity(resourcesSeverityCounters, def.severity);
+      } else if (status === 'skipped') {
+        t.skipped++;
+      } else {
+        t.passed++;
+        if (excepted) t.excepted++;
+      }
+      overall = overall === undefined ? status : worse(overall, status);
+
+      if (status !== 'passed' || includePassed || excepted) {
+        (controls ??= []).push({
+          controlID: def.id,
+          name: def.name,
+          severity: def.severity,
+          status: { status, subStatus, ...(info ? { info } : {}) },
+          rules: reportRules,
+        });
+      }
+    }
+    if (overall !== undefined) resourceStatus.set(resource.id, worse(resourceStatus.get(resource.id) ?? 'passed', overall));
+    if (controls) {
+      // A subject vector and a real ServiceAccount share an ID: merge their controls into one result.
+      const prev = resultById.get(resource.id);
+      if (prev) prev.controls.push(...controls);
+      else {
+        const result = { resourceID: resource.id, controls };
+        results.push(result);
+        resultById.set(resource.id, result);
+      }
+    }
+  };
+
+  for (const resource of index.resources()) evaluateResource(resource);
+
+  // ---- summary ----
+  const controlSummaries: Record<string, ControlSummary> = {};
+  const controlsSeverityCounters = emptySeverity();
+  for (const state of states.values()) {
+    const t = state.tally;
+    const entry = catalogEntry(state.id);
+    let status: Status;
+    let subStatus: SubStatus = '';
+    let info: string | undefined;
+    if (!state.def) {
+      status = 'skipped';
+      subStatus = 'notEvaluated';
+      info = entry
+        ? 'not implemented by this scanner yet'
+        : 'not implemented: host, control-plane or cloud control (needs node-agent or cloud data)';
+    } else if (t.failed > 0) {
+      status = 'failed';
+    } else if (state.missingConfig) {
+      status = 'skipped';
+      subStatus = 'configuration';
+      info = 'Control configurations are empty';
+    } else if (t.skipped > 0) {
+      status = 'skipped';
+      subStatus = state.def.actionRequired === 'manual review' ? 'manual review' : 'notEvaluated';
+    } else if (t.passed === 0) {
+      status = 'passed';
+      subStatus = 'irrelevant';
+    } else {
+      status = 'passed';
+      subStatus = t.excepted > 0 ? 'w/exceptions' : '';
+    }
+    t.status = status;
+    if (status === 'failed' && state.def) bumpSeverity(controlsSeverityCounters, state.def.severity);
+    const baseScore = t.baseScore;
+    controlSummaries[state.id] = {
+      controlID: state.id,
+      name: state.def?.name ?? entry?.name ?? '',
+      severity: severityOf(baseScore),
+      baseScore,
+      scoreFactor: baseScore,
+      status,
+      subStatus,
+      ...(info ? { info } : {}),
+      complianceScore: controlComplianceScore(t),
+      score: controlRiskScore(t),
+      ...(state.def ? { category: state.def.category } : {}),
+      ResourceCounters: {
+        passedResources: t.passed,
+        failedResources: t.failed,
+        skippedResources: t.skipped,
+        excludedResources: t.excepted,
+      },
+    };
+  }
+
+  // Resource-level counters: a resource is failed if any selected control failed on it.
+  const resourceCounters = emptyCounters();
+  for (const s of resourceStatus.values()) {
+    if (s === 'failed') resourceCounters.failedResources++;
+    else if (s === 'skipped') resourceCounters.skippedResources++;
+    else resourceCounters.passedResources++;
+  }
+
+  const frameworks: FrameworkSummary[] = selection.frameworks.map((f) => {
+    const tallies = f.controlIDs.map((id) => (states.get(id) as ControlState).tally);
+    // Per framework: control-level counters summed ((resource, control) pairs, not distinct resources).
+    const counters = emptyCounters();
+    for (const id of f.controlIDs) {
+      const rc = controlSummaries[id]?.ResourceCounters;
+      if (!rc) continue;
+      counters.passedResources += rc.passedResources;
+      counters.failedResources += rc.failedResources;
+      counters.skippedResources += rc.skippedResources;
+      counters.excludedResources += rc.excludedResources;
+    }
+    let status: Status = 'passed';
+    for (const t of tallies) if (t.evaluated) status = worse(status, t.status);
+    return {
+      name: f.name,
+      status,
+      complianceScore: frameworkComplianceScore(tallies),
+      score: frameworkRiskScore(tallies),
+      controls: [...f.controlIDs],
+      ResourceCounters: counters,
+    };
+  });
+
+  const allTallies = [...states.values()].map((s) => s.tally);
+  let overallStatus: Status = 'passed';
+  for (const t of allTallies) if (t.evaluated) overallStatus = worse(overallStatus, t.status);
+
+  const report: ScanReport = {
+    generationTime: now.toISOString(),
+    ...(options.clusterName ? { clusterName: options.clusterName } : {}),
+    summaryDetails: {
+      status: overallStatus,
+      complianceScore: frameworkComplianceScore(allTallies),
+      score: frameworkRiskScore(allTallies),
+      frameworks,
+      controls: controlSummaries,
+      ResourceCounters: resourceCounters,
+      controlsSeverityCounters,
+      resourcesSeverityCounters,
+    },
+    results,
+    skippedOwnedResources: index.ownedSkipped.length,
+  };
+  if (profile) {
+    report.timings = {};
+    for (const s of states.values()) if (s.def) report.timings[s.id] = s.timeMs;
+  }
+  return report;
+}
+
+export { FRAMEWORKS };
