@@ -452,7 +452,7 @@ function applyPatches(k: Kustomization, objects: KubeObject[]): void {
       );
       if (matches.length !== 1)
         throw new KustomizeError(`${where}: patch target ${doc.kind}/${String(name)} matched ${matches.length} objects`);
-      strategicMerge(matches[0] as unknown as JsonObject, doc, where);
+      mergeInto(matches[0] as unknown as JsonObject, doc, where, '');
     }
   }
 }
@@ -464,7 +464,16 @@ function applyPatches(k: Kustomization, objects: KubeObject[]): void {
  * without a merge key. `$patch`/`$setElementOrder` directives are rejected. Note: real SMP merges
  * `ports` on containerPort/port; merging those by name is not supported here (rejected below).
  */
-export function strategicMerge(target: JsonObject, patch: JsonObject, where = 'patch', path = ''): void {
+export function strategicMerge(
+  target: Record<string, unknown>,
+  patch: Record<string, unknown>,
+  where = 'patch',
+  path = '',
+): void {
+  mergeInto(target as JsonObject, patch as JsonObject, where, path);
+}
+
+function mergeInto(target: JsonObject, patch: JsonObject, where: string, path: string): void {
   for (const [key, value] of Object.entries(patch)) {
     const p = path ? `${path}.${key}` : key;
     if (key.startsWith('$')) throw new KustomizeError(`${where}: directive ${p} is not supported`);
@@ -474,12 +483,12 @@ export function strategicMerge(target: JsonObject, patch: JsonObject, where = 'p
     }
     const current = target[key];
     if (isObject(value) && isObject(current)) {
-      strategicMerge(current, value, where, p);
+      mergeInto(current, value, where, p);
     } else if (Array.isArray(value) && Array.isArray(current) && isNamedList(value) && isNamedList(current)) {
       if (key === 'ports') throw new KustomizeError(`${where}: merging ${p} (merge key port) is not supported`);
       for (const item of value as JsonObject[]) {
         const existing = (current as JsonObject[]).find((c) => c.name === item.name);
-        if (existing) strategicMerge(existing, item, where, `${p}[name=${String(item.name)}]`);
+        if (existing) mergeInto(existing, item, where, `${p}[name=${String(item.name)}]`);
         else current.push(item);
       }
     } else {
@@ -594,12 +603,18 @@ export function podSpecOf(obj: KubeObject): JsonObject | undefined {
   return isObject(s) ? s : undefined;
 }
 
+export interface PodTemplateMeta {
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  [key: string]: unknown;
+}
+
 /** Pod template metadata (labels/annotations) of a workload or Knative Service. */
-export function podTemplateMetaOf(obj: KubeObject): JsonObject | undefined {
+export function podTemplateMetaOf(obj: KubeObject): PodTemplateMeta | undefined {
   const path =
     obj.kind === 'CronJob' ? ['spec', 'jobTemplate', 'spec', 'template', 'metadata'] : ['spec', 'template', 'metadata'];
   const m = get(obj, ...path);
-  return isObject(m) ? m : undefined;
+  return isObject(m) ? (m as PodTemplateMeta) : undefined;
 }
 
 export const workloads = (objects: readonly KubeObject[]): KubeObject[] => objects.filter((o) => podSpecOf(o) !== undefined);
@@ -774,7 +789,7 @@ export function checkReferences(objects: readonly KubeObject[], options: Referen
     Object.keys(selector).length > 0 &&
     workloads(objects).some((w) => {
       if (w.metadata.namespace !== ns) return false;
-      const labels = (podTemplateMetaOf(w)?.labels ?? {}) as Record<string, Json>;
+      const labels: Record<string, unknown> = podTemplateMetaOf(w)?.labels ?? {};
       return Object.entries(selector).every(([k, v]) => labels[k] === v);
     });
   for (const svc of byKind(objects, 'Service', '')) {
