@@ -6,7 +6,7 @@
  * default json) are read here rather than in every component's config because every component
  * logs the same way.
  */
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -15,7 +15,13 @@ const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as
 let root: Logger | undefined;
 
 export function rootLogger(): Logger {
-  if (!root) {
+  root ??= createLogger();
+  return root;
+}
+
+/** A logger with the operator's level, serializers and redaction, writing to `destination` (default stdout). */
+export function createLogger(destination?: DestinationStream): Logger {
+  {
     const lvl = (process.env.LOG_LEVEL ?? 'info').toLowerCase();
     const level = (LEVELS as readonly string[]).includes(lvl) ? lvl : 'info';
     const opts: LoggerOptions = {
@@ -30,10 +36,10 @@ export function rootLogger(): Logger {
       },
       redact: { paths: ['*.authorization', '*.password', '*.token', '*.secret'], censor: '[redacted]' },
     };
-    root = pino(opts);
-    if (lvl !== level) root.warn({ LOG_LEVEL: lvl }, `unknown LOG_LEVEL, using info; allowed: ${LEVELS.join(', ')}`);
+    const created = destination ? pino(opts, destination) : pino(opts);
+    if (lvl !== level) created.warn({ LOG_LEVEL: lvl }, `unknown LOG_LEVEL, using info; allowed: ${LEVELS.join(', ')}`);
+    return created;
   }
-  return root;
 }
 
 /** Replace the root logger (tests use a silent or in-memory destination). */

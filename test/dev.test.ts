@@ -1,0 +1,110 @@
+/**
+ * `npm start` as a user runs it: the compiled CLI's `dev` command in a child process, then kubectl
+ * and curl-style requests against what it printed, then Ctrl-C.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildOnce, CLI, ROOT } from './support/build.js';
+
+const run = promisify(execFile);
+
+interface DevJson {
+  api: { url: string; kubeconfig: string };
+  broker: { ingress: string };
+  functions: Record<string, string>;
+  logFile: string;
+}
+
+async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs = 90_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('kscape dev (npm start)', () => {
+  let state: string;
+  let child: ChildProcess;
+  let stdout = '';
+  let stderr = '';
+  let dev: DevJson;
+
+  beforeAll(async () => {
+    buildOnce();
+    state = mkdtempSync(join(tmpdir(), 'kscape-dev-'));
+    // DATABASE_URL is removed: dev mode runs on its embedded PGlite whatever the environment says.
+    const env = { ...process.env, LOG_LEVEL: 'info' };
+    delete env.DATABASE_URL;
+    child = spawn(process.execPath, [CLI, 'dev', '--state-dir', state, '--no-schedules'], { cwd: ROOT, env, stdio: 'pipe' });
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    dev = await waitFor('dev.json', () => {
+      if (child.exitCode !== null) throw new Error(`kscape dev exited with ${child.exitCode}: ${stderr}`);
+      const p = join(state, 'dev.json');
+      return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as DevJson) : undefined;
+    });
+  }, 180_000);
+
+  afterAll(() => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    rmSync(state, { recursive: true, force: true });
+  });
+
+  it('prints where everything listens and writes dev.json', async () => {
+    await waitFor('the guide', () => (stdout.includes('Press Ctrl-C to stop') ? true : undefined), 10_000);
+    expect(stdout).toContain(dev.api.url);
+    expect(stdout).toContain(dev.broker.ingress);
+    expect(Object.keys(dev.functions).sort()).toEqual(['control', 'deadletter', 'export', 'scan', 'schedule', 'vuln']);
+    for (const url of Object.values(dev.functions)) {
+      const r = await fetch(`${url}/health/readiness`);
+      expect(r.status).toBe(200);
+    }
+  });
+
+  it('serves the result kinds and the sandbox cluster to kubectl', async () => {
+    const kc = ['--kubeconfig', dev.api.kubeconfig];
+    const res = await run('kubectl', [...kc, 'api-resources', '--api-group=spdx.softwarecomposition.kubescape.io', '-o', 'name']);
+    expect(res.stdout.trim().split('\n')).toHaveLength(9);
+    const deps = await run('kubectl', [...kc, 'get', 'deployments', '-A', '-o', 'name']);
+    expect(deps.stdout).toContain('deployment.apps/');
+  });
+
+  it('accepts a CloudEvent on the broker ingress and routes it through the Triggers', async () => {
+    const r = await fetch(dev.broker.ingress, {
+      method: 'POST',
+      headers: {
+        'ce-specversion': '1.0',
+        'ce-id': 'dev-test-1',
+        'ce-source': '/test',
+        'ce-type': 'dev.knative.sources.ping',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ job: 'vulndb' }),
+    });
+    expect(r.status).toBe(202);
+    // The schedule function answers the ping with a vulndb update request, which the broker routes
+    // to vuln; the log shows both deliveries.
+    await waitFor(
+      'the routed reply in the log',
+      () => (readFileSync(dev.logFile, 'utf8').includes('io.kubescape.vulndb.update.requested') ? true : undefined),
+      20_000,
+    );
+  });
+
+  it('stops on Ctrl-C with exit code 0 within 5 s', async () => {
+    const t0 = Date.now();
+    const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+    child.kill('SIGINT');
+    const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5000))]);
+    expect(code, `stderr: ${stderr}`).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(existsSync(join(state, 'dev.json'))).toBe(false);
+  });
+});
