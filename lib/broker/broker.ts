@@ -372,13 +372,8 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
     return { ok: false, retryable, status: s, body: result.body, reason: `HTTP ${s}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   };
 
-  const backoffMs = (d: ResolvedDelivery, retryNumber: number, retryAfterMs: number | undefined): number => {
-    // retryNumber counts from 1: linear = delay × n, exponential = delay × 2^n (Knative's formulas).
-    const backoff = d.backoffPolicy === 'linear' ? d.backoffDelayMs * retryNumber : d.backoffDelayMs * 2 ** retryNumber;
-    if (retryAfterMs === undefined) return backoff;
-    const honoured = d.retryAfterMaxMs !== undefined ? Math.min(retryAfterMs, d.retryAfterMaxMs) : retryAfterMs;
-    return Math.max(backoff, honoured);
-  };
+  const backoffMs = (d: ResolvedDelivery, retryNumber: number, retryAfterMs: number | undefined): number =>
+    computeBackoffMs(d, retryNumber, retryAfterMs);
 
   const deliver = async (rb: RuntimeBroker, t: RuntimeTrigger, stored: BrokerEvent, ttl: number): Promise<void> => {
     const d = t.delivery;
@@ -680,6 +675,24 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
       log.info({ stats: { ...counters } }, 'local broker closed');
     },
   };
+}
+
+/**
+ * Wait before retry number `retryNumber` (1-based). Exponential is delay × 2^(n-1): Knative hands
+ * go-retryablehttp's 0-based retry index to delay × 2^i, so the first retry waits backoffDelay
+ * (2 s, 4 s, 8 s ... for PT2S). Linear is delay × n, so its first retry also waits backoffDelay
+ * rather than retrying at once. A Retry-After (429/503) longer than the backoff wins, capped by
+ * retryAfterMax when set.
+ */
+export function computeBackoffMs(
+  d: { backoffPolicy: BackoffPolicy; backoffDelayMs: number; retryAfterMaxMs?: number },
+  retryNumber: number,
+  retryAfterMs?: number,
+): number {
+  const backoff = d.backoffPolicy === 'linear' ? d.backoffDelayMs * retryNumber : d.backoffDelayMs * 2 ** (retryNumber - 1);
+  if (retryAfterMs === undefined) return backoff;
+  const honoured = d.retryAfterMaxMs !== undefined ? Math.min(retryAfterMs, d.retryAfterMaxMs) : retryAfterMs;
+  return Math.max(backoff, honoured);
 }
 
 function resolvedDefault(timeoutMs: number): ResolvedDelivery {

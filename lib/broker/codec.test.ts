@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CloudEvent } from 'cloudevents';
 import { CodecError, decodeMessage, encodeBinary, encodeStructured, fromCloudEvent, percentDecode, percentEncode } from './codec.js';
-import { encodeErrorData } from './broker.js';
+import { computeBackoffMs, encodeErrorData } from './broker.js';
 import { joinRefUri, resolveDestination, serviceResolver } from './resolve.js';
 
 describe('CloudEvents HTTP binding', () => {
@@ -97,5 +97,21 @@ describe('destination resolution', () => {
     expect(() => resolveDestination({ ref: { ...ref('kscape'), name: 'nope' } }, resolve, ctx)).toThrow(
       /Trigger ns\/t: spec.subscriber ref serving.knative.dev\/v1 Service kscape\/nope cannot be resolved/,
     );
+  });
+});
+
+describe('retry backoff', () => {
+  it('exponential doubles from backoffDelay; linear grows by backoffDelay', () => {
+    const exp = { backoffPolicy: 'exponential' as const, backoffDelayMs: 2000 };
+    expect([1, 2, 3, 4, 5, 6].map((n) => computeBackoffMs(exp, n))).toEqual([2000, 4000, 8000, 16000, 32000, 64000]);
+    const lin = { backoffPolicy: 'linear' as const, backoffDelayMs: 10 };
+    expect([1, 2, 3].map((n) => computeBackoffMs(lin, n))).toEqual([10, 20, 30]);
+  });
+
+  it('a longer Retry-After wins, capped by retryAfterMax', () => {
+    const d = { backoffPolicy: 'linear' as const, backoffDelayMs: 100 };
+    expect(computeBackoffMs(d, 1, 5000)).toBe(5000);
+    expect(computeBackoffMs(d, 1, 50)).toBe(100);
+    expect(computeBackoffMs({ ...d, retryAfterMaxMs: 1000 }, 1, 3_600_000)).toBe(1000);
   });
 });
