@@ -85,7 +85,8 @@ function subject(opts: CertOptions): x509.JsonName {
 function serial(): string {
   // Positive 16-byte serial (high bit cleared) as RFC 5280 asks.
   const b = webcrypto.getRandomValues(new Uint8Array(16));
-  b[0] = b[0]! & 0x7f;
+  // Positive and minimally DER-encoded: a leading 0x00 byte would be an invalid INTEGER encoding.
+  b[0] = (b[0]! & 0x7f) || 0x01;
   return Buffer.from(b).toString('hex');
 }
 
