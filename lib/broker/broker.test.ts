@@ -112,7 +112,8 @@ describe('local broker with the fixture manifests', () => {
 
   it('retries a subscriber that answers 500 twice then 200, per the Broker DeliverySpec', async () => {
     subs.scan.respond = (_r, n) => (n < 2 ? { status: 500, body: 'not yet' } : { status: 200 });
-    await start();
+    const { logger, lines } = captureLogger();
+    await start({ logger });
     const ev = configScanRequested();
     broker.publish(ev);
     await broker.whenIdle();
@@ -123,6 +124,15 @@ describe('local broker with the fixture manifests', () => {
     const s = broker.stats();
     expect(s).toMatchObject({ delivered: 1, attempts: 3, retried: 2, deadLettered: 0, undeliverable: 0 });
     expect(s.triggers['kscape/kscape-scan-configscan-requested']).toMatchObject({ delivered: 1, attempts: 3, retried: 2 });
+    // one log line per attempt, with what an operator needs to follow the event
+    const perAttempt = lines
+      .filter((l) => l.eventId === ev.id && l.trigger === 'kscape/kscape-scan-configscan-requested')
+      .map((l) => ({ level: l.level, attempt: l.attempt, status: l.status, eventType: l.eventType }));
+    expect(perAttempt).toEqual([
+      { level: 'warn', attempt: 1, status: 500, eventType: EVENT_TYPES.configScanRequested },
+      { level: 'warn', attempt: 2, status: 500, eventType: EVENT_TYPES.configScanRequested },
+      { level: 'info', attempt: 3, status: 200, eventType: EVENT_TYPES.configScanRequested },
+    ]);
   });
 
   it('dead-letters after exhausting retries, with knativeerrordest/code/data', async () => {
