@@ -411,13 +411,14 @@ export const ObjectMetaSchema = z
   .loose();
 
 /** Typed shape of a whole result object, for the functions that write them. */
-export interface ResultObject<Spec> {
+// A type alias, not an interface: aliases are assignable to index-signature types like KubeObject.
+export type ResultObject<Spec> = {
   apiVersion: string;
   kind: string;
   metadata: z.infer<typeof ObjectMetaSchema> & Record<string, unknown>;
   spec: Spec;
   status?: Record<string, unknown>;
-}
+};
 
 export type VulnerabilityManifest = ResultObject<VulnerabilityManifestSpec>;
 export type VulnerabilityManifestSummary = ResultObject<VulnerabilityManifestSummarySpec>;
