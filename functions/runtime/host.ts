@@ -13,7 +13,7 @@ import type { IncomingMessage } from 'node:http';
 import { Hono, type Context as HonoContext } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
 import { logger, type Logger } from '../../lib/log/index.js';
-import { parseEventData, type CatalogEvent } from '../../lib/events/index.js';
+import { parseEventData, type CatalogEvent, type EventType } from '../../lib/events/index.js';
 import { beginEventTrace, recordRejected, type EventOutcome, type EventTrace } from '../../lib/telemetry/index.js';
 import type { Env } from '../../lib/config/env.js';
 import { loadRuntimeConfig, type RuntimeConfig } from './config.js';
@@ -46,6 +46,11 @@ export interface AnyIncomingEvent {
 export interface AnyEventFunctionDefinition {
   name: string;
   acceptAnyType: true;
+  /**
+   * Ignored by the host when `acceptAnyType` is set; present (normally `[]`) so such a definition
+   * also satisfies `FunctionDefinition` and fits registries typed with it.
+   */
+  consumes: readonly EventType[];
   handle(event: AnyIncomingEvent, ctx: FunctionContext): Promise<CatalogEvent | undefined>;
   ready?(): Promise<void>;
   close?(): Promise<void>;

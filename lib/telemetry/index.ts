@@ -73,7 +73,7 @@ export async function startTelemetry(serviceName: string, env: Env = process.env
     return { signals: { traces: false, metrics: false }, shutdown: async () => {} };
   }
   const { startSdk } = await import('./sdk.js');
-  const stop = await startSdk(serviceName, want, log);
+  const stop = await startSdk(serviceName, want, log, env);
   const signals = { traces: want.traces, metrics: want.metrics };
   setTelemetrySignals(signals);
   log.info(signals, 'telemetry started (OTLP over HTTP)');

@@ -14,7 +14,23 @@ import type { TelemetrySignals } from './state.js';
 
 const HEALTH_PATHS = ['/health/', '/healthz', '/readyz', '/livez', '/metrics'];
 
-export async function startSdk(serviceName: string, signals: TelemetrySignals, log: Logger): Promise<() => Promise<void>> {
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The signal's OTLP/HTTP URL from the given environment (the exporters themselves only read
+ * process.env, which would make `startTelemetry(name, env)` ignore its argument). Undefined lets the
+ * exporter apply its default (http://localhost:4318/v1/<signal>).
+ */
+function endpoint(env: Env, signal: 'traces' | 'metrics'): string | undefined {
+  const specific = env[`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`]?.trim();
+  if (specific) return specific;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  return base ? `${base.replace(/\/+$/, '')}/v1/${signal}` : undefined;
+}
+
+export async function startSdk(serviceName: string, signals: TelemetrySignals, log: Logger, env: Env): Promise<() => Promise<void>> {
+  const tracesUrl = endpoint(env, 'traces');
+  const metricsUrl = endpoint(env, 'metrics');
   // ESM modules (and CJS packages such as pg imported from ESM) are only patchable through the
   // import-in-the-middle loader hook. It must be registered before those modules load, which is why
   // callers start telemetry before importing their function definition.
@@ -25,12 +41,12 @@ export async function startSdk(serviceName: string, signals: TelemetrySignals, l
   }
   const sdk = new NodeSDK({
     serviceName,
-    ...(signals.traces ? { traceExporter: new OTLPTraceExporter() } : {}),
+    ...(signals.traces ? { traceExporter: new OTLPTraceExporter(tracesUrl ? { url: tracesUrl } : {}) } : {}),
     ...(signals.metrics
       ? {
           metricReaders: [
             new sdkMetrics.PeriodicExportingMetricReader({
-              exporter: new OTLPMetricExporter(),
+              exporter: new OTLPMetricExporter(metricsUrl ? { url: metricsUrl } : {}),
             }),
           ],
         }
