@@ -43,10 +43,12 @@ WORKDIR /app
 COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
-# Read at run time, not compiled: SQL migrations (found next to the sources when dist/ has none;
-# test/manifests.test.ts checks every migrations folder is copied here), the sandbox seed and
-# sample configs in examples/, and the Triggers and PingSources that `kscape dev` follows.
-COPY storage-api/store/migrations ./storage-api/store/migrations
+# Read at run time, not compiled: SQL migrations, placed next to the compiled module that loads
+# them (`new URL('./migrations', import.meta.url)`; test/manifests.test.ts checks every migrations
+# folder of the repository is copied here), the sandbox seed and sample configs in examples/, and
+# the Triggers and PingSources that `kscape dev` follows.
+COPY storage-api/store/migrations ./dist/storage-api/store/migrations
+COPY functions/schedule/store/migrations ./dist/functions/schedule/store/migrations
 COPY examples ./examples
 COPY knative ./knative
 # Numeric non-root user (no passwd entry needed): Kubernetes can verify runAsNonRoot only for a

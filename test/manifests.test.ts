@@ -100,7 +100,8 @@ const must = <T>(v: T | undefined, what: string): T => {
 
 type FormatsPlugin = (ajv: Ajv) => Ajv;
 const addFormats: FormatsPlugin =
-  (addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? (addFormatsModule as unknown as FormatsPlugin);
+  (addFormatsModule as unknown as { default?: FormatsPlugin }).default ??
+  (addFormatsModule as unknown as FormatsPlugin);
 
 interface CrdVersion {
   validate: ValidateFunction;
@@ -120,7 +121,14 @@ function strictify(node: unknown, root: boolean): unknown {
   for (const [k, v] of Object.entries(node as Rec)) {
     if (k === 'properties' && v && typeof v === 'object')
       out[k] = Object.fromEntries(Object.entries(v as Rec).map(([pk, pv]) => [pk, strictify(pv, false)]));
-    else if (k === 'items' || k === 'additionalProperties' || k === 'anyOf' || k === 'oneOf' || k === 'allOf' || k === 'not')
+    else if (
+      k === 'items' ||
+      k === 'additionalProperties' ||
+      k === 'anyOf' ||
+      k === 'oneOf' ||
+      k === 'allOf' ||
+      k === 'not'
+    )
       out[k] = strictify(v, false);
     else out[k] = v;
   }
@@ -131,7 +139,11 @@ function strictify(node: unknown, root: boolean): unknown {
     props.metadata ??= { type: 'object' };
     out.properties = props;
   }
-  if (out.properties && out['x-kubernetes-preserve-unknown-fields'] !== true && out.additionalProperties === undefined)
+  if (
+    out.properties &&
+    out['x-kubernetes-preserve-unknown-fields'] !== true &&
+    out.additionalProperties === undefined
+  )
     out.additionalProperties = false;
   return out;
 }
@@ -150,7 +162,10 @@ function loadKnativeSchemas(): Map<string, CrdVersion> {
       for (const v of (get(crd, 'spec', 'versions') as Rec[]) ?? []) {
         if (v.served !== true) continue;
         const schema = get(v, 'schema', 'openAPIV3Schema') as Rec;
-        out.set(`${group}/${String(v.name)}/${kind}`, { validate: ajv.compile(strictify(schema, true) as Rec), schema });
+        out.set(`${group}/${String(v.name)}/${kind}`, {
+          validate: ajv.compile(strictify(schema, true) as Rec),
+          schema,
+        });
       }
     }
   }
@@ -171,7 +186,8 @@ function featureFlagsUsed(value: unknown, schema: unknown, acc = new Set<string>
     if (items) for (const v of value) featureFlagsUsed(v, items, acc);
   } else if (value && typeof value === 'object') {
     const props = get(schema, 'properties') as Rec | undefined;
-    if (props) for (const [k, v] of Object.entries(value as Rec)) if (props[k]) featureFlagsUsed(v, props[k], acc);
+    if (props)
+      for (const [k, v] of Object.entries(value as Rec)) if (props[k]) featureFlagsUsed(v, props[k], acc);
   }
   return acc;
 }
@@ -179,7 +195,8 @@ function featureFlagsUsed(value: unknown, schema: unknown, acc = new Set<string>
 // ------------------------------------------------------------ schema validation (Kubernetes)
 
 type ModelCtor = new (data: Rec) => { validate(): void };
-const models = (list: [string, unknown][]): Map<string, ModelCtor> => new Map(list.map(([k, c]) => [k, c as ModelCtor]));
+const models = (list: [string, unknown][]): Map<string, ModelCtor> =>
+  new Map(list.map(([k, c]) => [k, c as ModelCtor]));
 const K8S_MODELS = models([
   ['v1/Namespace', Namespace],
   ['v1/ServiceAccount', ServiceAccount],
@@ -213,20 +230,28 @@ function validateDocument(obj: KubeObject): string[] {
   } catch (e) {
     problems.push(`${where}: metadata: ${(e as Error).message}`);
   }
-  const nameOk = obj.kind.startsWith('Cluster') && obj.metadata.name.includes(':') ? true : DNS1123_SUBDOMAIN.test(obj.metadata.name);
+  const nameOk =
+    obj.kind.startsWith('Cluster') && obj.metadata.name.includes(':')
+      ? true
+      : DNS1123_SUBDOMAIN.test(obj.metadata.name);
   if (!nameOk || obj.metadata.name.length > 253) problems.push(`${where}: name is not a DNS-1123 subdomain`);
   if (LABEL_NAMED.has(obj.kind) && !(DNS1123_LABEL.test(obj.metadata.name) && obj.metadata.name.length <= 63))
     problems.push(`${where}: name must be a DNS-1123 label (≤ 63)`);
-  if (CLUSTER_SCOPED_KINDS.has(obj.kind) && obj.metadata.namespace) problems.push(`${where}: cluster-scoped but has a namespace`);
-  if (!CLUSTER_SCOPED_KINDS.has(obj.kind) && !obj.metadata.namespace) problems.push(`${where}: namespaced but has no namespace`);
+  if (CLUSTER_SCOPED_KINDS.has(obj.kind) && obj.metadata.namespace)
+    problems.push(`${where}: cluster-scoped but has a namespace`);
+  if (!CLUSTER_SCOPED_KINDS.has(obj.kind) && !obj.metadata.namespace)
+    problems.push(`${where}: namespaced but has no namespace`);
 
   const group = obj.apiVersion.includes('/') ? obj.apiVersion.split('/')[0]! : '';
   if (group.endsWith('knative.dev')) {
     const crd = KNATIVE.get(`${obj.apiVersion}/${obj.kind}`);
-    if (!crd) return [...problems, `${where}: no served Knative CRD version for ${obj.apiVersion} ${obj.kind}`];
+    if (!crd)
+      return [...problems, `${where}: no served Knative CRD version for ${obj.apiVersion} ${obj.kind}`];
     if (!crd.validate(obj))
       for (const err of crd.validate.errors ?? [])
-        problems.push(`${where}: ${err.instancePath || '/'} ${err.message ?? ''} ${err.keyword === 'additionalProperties' ? JSON.stringify(err.params) : ''}`.trim());
+        problems.push(
+          `${where}: ${err.instancePath || '/'} ${err.message ?? ''} ${err.keyword === 'additionalProperties' ? JSON.stringify(err.params) : ''}`.trim(),
+        );
     return problems;
   }
   const Model = K8S_MODELS.get(`${obj.apiVersion}/${obj.kind}`);
@@ -247,12 +272,14 @@ function knativeServiceRules(ksvc: KubeObject): string[] {
   const problems: string[] = [];
   const top = ksvc.metadata.annotations ?? {};
   for (const k of Object.keys(top))
-    if (k.startsWith('autoscaling.knative.dev/')) problems.push(`${where}: ${k} must be on spec.template.metadata, not the Service`);
+    if (k.startsWith('autoscaling.knative.dev/'))
+      problems.push(`${where}: ${k} must be on spec.template.metadata, not the Service`);
   const ann = (get(ksvc, 'spec', 'template', 'metadata', 'annotations') ?? {}) as Record<string, string>;
   const int = (k: string): number | undefined => {
     const v = ann[`autoscaling.knative.dev/${k}`];
     if (v === undefined) return undefined;
-    if (!/^\d+$/.test(v)) problems.push(`${where}: autoscaling.knative.dev/${k} must be a non-negative integer string`);
+    if (!/^\d+$/.test(v))
+      problems.push(`${where}: autoscaling.knative.dev/${k} must be a non-negative integer string`);
     return Number(v);
   };
   const min = int('min-scale');
@@ -262,7 +289,8 @@ function knativeServiceRules(ksvc: KubeObject): string[] {
   else if (max !== 0 && min > max) problems.push(`${where}: min-scale ${min} > max-scale ${max}`);
   const spec = podSpecOf(ksvc)!;
   const cc = spec.containerConcurrency;
-  if (typeof cc !== 'number' || cc < 0 || cc > 1000) problems.push(`${where}: containerConcurrency must be 0..1000`);
+  if (typeof cc !== 'number' || cc < 0 || cc > 1000)
+    problems.push(`${where}: containerConcurrency must be 0..1000`);
   const target = min === undefined ? undefined : Number(ann['autoscaling.knative.dev/target']);
   if (typeof cc === 'number' && cc > 0 && target !== undefined && target > cc)
     problems.push(`${where}: autoscaling target ${target} above containerConcurrency ${cc}`);
@@ -275,20 +303,28 @@ function knativeServiceRules(ksvc: KubeObject): string[] {
     const ports = (c.ports as Rec[] | undefined) ?? [];
     if (ports.length !== 1) problems.push(`${where}: exactly one container port`);
     for (const p of ports) {
-      if (p.name !== undefined && p.name !== 'http1' && p.name !== 'h2c') problems.push(`${where}: port name must be http1 or h2c`);
-      if ([8012, 8013, 8022, 9090, 9091, 8008].includes(p.containerPort as number)) problems.push(`${where}: reserved port ${String(p.containerPort)}`);
+      if (p.name !== undefined && p.name !== 'http1' && p.name !== 'h2c')
+        problems.push(`${where}: port name must be http1 or h2c`);
+      if ([8012, 8013, 8022, 9090, 9091, 8008].includes(p.containerPort as number))
+        problems.push(`${where}: reserved port ${String(p.containerPort)}`);
       for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
         const port = get(c, probe, 'httpGet', 'port');
-        if (port !== undefined && port !== p.containerPort) problems.push(`${where}: ${probe} port must be the serving port`);
+        if (port !== undefined && port !== p.containerPort)
+          problems.push(`${where}: ${probe} port must be the serving port`);
       }
     }
     for (const e of (c.env as Rec[] | undefined) ?? [])
       if (['PORT', 'K_SERVICE', 'K_CONFIGURATION', 'K_REVISION'].includes(e.name as string))
         problems.push(`${where}: env ${String(e.name)} is reserved`);
     for (const m of (c.volumeMounts as Rec[] | undefined) ?? [])
-      if (['/', '/dev', '/dev/log', '/tmp', '/var', '/var/log'].includes(String(m.mountPath).replace(/\/+$/, '') || '/'))
+      if (
+        ['/', '/dev', '/dev/log', '/tmp', '/var', '/var/log'].includes(
+          String(m.mountPath).replace(/\/+$/, '') || '/',
+        )
+      )
         problems.push(`${where}: mountPath ${String(m.mountPath)} is reserved by Knative`);
-    if (c.readinessProbe === undefined || c.livenessProbe === undefined) problems.push(`${where}: needs readiness and liveness probes`);
+    if (c.readinessProbe === undefined || c.livenessProbe === undefined)
+      problems.push(`${where}: needs readiness and liveness probes`);
   }
   return problems;
 }
@@ -296,7 +332,16 @@ function knativeServiceRules(ksvc: KubeObject): string[] {
 // ---------------------------------------------------------------------------- quantities
 
 const SUFFIX: Record<string, number> = {
-  '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40,
+  '': 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
 };
 function quantity(q: unknown): number {
   const m = /^(\d+(?:\.\d+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(String(q));
@@ -313,14 +358,16 @@ function resourceProblems(objects: KubeObject[]): string[] {
         const req = get(c, 'resources', 'requests', r);
         const lim = get(c, 'resources', 'limits', r);
         if (req === undefined || lim === undefined) problems.push(`${where}: needs ${r} request and limit`);
-        else if (quantity(req) > quantity(lim)) problems.push(`${where}: ${r} request ${String(req)} > limit ${String(lim)}`);
+        else if (quantity(req) > quantity(lim))
+          problems.push(`${where}: ${r} request ${String(req)} > limit ${String(lim)}`);
       }
     }
   }
   return problems;
 }
 
-const memoryLimit = (o: KubeObject): number => quantity(get(containersOf(podSpecOf(o)!)[0], 'resources', 'limits', 'memory'));
+const memoryLimit = (o: KubeObject): number =>
+  quantity(get(containersOf(podSpecOf(o)!)[0], 'resources', 'limits', 'memory'));
 
 // ================================================================================== tests
 
@@ -338,13 +385,27 @@ describe('kustomization resolver (test/support/manifests.ts)', () => {
       },
     };
     strategicMerge(target, {
-      spec: { drop: null, args: ['c'], containers: [{ name: 'x', env: [{ name: 'B', value: '2' }] }, { name: 'z', image: 'k' }] },
+      spec: {
+        drop: null,
+        args: ['c'],
+        containers: [
+          { name: 'x', env: [{ name: 'B', value: '2' }] },
+          { name: 'z', image: 'k' },
+        ],
+      },
     });
     expect(target.spec).toEqual({
       keep: 1,
       args: ['c'],
       containers: [
-        { name: 'x', image: 'i', env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] },
+        {
+          name: 'x',
+          image: 'i',
+          env: [
+            { name: 'A', value: '1' },
+            { name: 'B', value: '2' },
+          ],
+        },
         { name: 'y', image: 'j' },
         { name: 'z', image: 'k' },
       ],
@@ -354,20 +415,29 @@ describe('kustomization resolver (test/support/manifests.ts)', () => {
 
   it('parses image references as kustomize matches them', () => {
     expect(splitImage('kscape')).toEqual({ name: 'kscape' });
-    expect(splitImage('registry:5000/ns/kscape:1.2')).toEqual({ name: 'registry:5000/ns/kscape', tag: '1.2' });
+    expect(splitImage('registry:5000/ns/kscape:1.2')).toEqual({
+      name: 'registry:5000/ns/kscape',
+      tag: '1.2',
+    });
     expect(splitImage('kscape@sha256:abc')).toEqual({ name: 'kscape', digest: 'sha256:abc' });
   });
 
   it('fails loudly on kustomization fields it does not implement', () => {
-    expect(() => loadKustomization(join(FIXTURES, 'unsupported-field'))).toThrow(/unsupported kustomization field `commonLabels`/);
+    expect(() => loadKustomization(join(FIXTURES, 'unsupported-field'))).toThrow(
+      /unsupported kustomization field `commonLabels`/,
+    );
   });
 
   it('applies namespace only to namespaced kinds and leaves kube-system objects alone', () => {
     const objs = base();
     expect(findObject(objs, 'ClusterRole', 'kscape-scan')?.metadata.namespace).toBeUndefined();
-    expect(findObject(objs, 'RoleBinding', 'kscape-storage-api-auth-reader')?.metadata.namespace).toBe('kube-system');
+    expect(findObject(objs, 'RoleBinding', 'kscape-storage-api-auth-reader')?.metadata.namespace).toBe(
+      'kube-system',
+    );
     expect(findObject(objs, 'Broker', 'kscape')?.metadata.namespace).toBe(NAMESPACE);
-    expect(findObject(objs, 'Broker', 'kscape')?.metadata.labels?.['app.kubernetes.io/part-of']).toBe('kscape');
+    expect(findObject(objs, 'Broker', 'kscape')?.metadata.labels?.['app.kubernetes.io/part-of']).toBe(
+      'kscape',
+    );
   });
 });
 
@@ -408,12 +478,17 @@ describe.each(BUILDS)('build $dir', ({ dir, externalSecrets }) => {
   it('puts everything in one namespace (kube-system only for the auth-reader RoleBinding) and refers to it consistently', () => {
     const objs = build(dir);
     const stray = objs.filter(
-      (o) => o.metadata.namespace && o.metadata.namespace !== NAMESPACE && o.metadata.name !== 'kscape-storage-api-auth-reader',
+      (o) =>
+        o.metadata.namespace &&
+        o.metadata.namespace !== NAMESPACE &&
+        o.metadata.name !== 'kscape-storage-api-auth-reader',
     );
     expect(stray.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([]);
     for (const b of [...byKind(objs, 'RoleBinding'), ...byKind(objs, 'ClusterRoleBinding')])
-      for (const s of (get(b, 'subjects') as Rec[]) ?? []) expect(s.namespace, b.metadata.name).toBe(NAMESPACE);
-    for (const a of byKind(objs, 'APIService')) expect(get(a, 'spec', 'service', 'namespace')).toBe(NAMESPACE);
+      for (const s of (get(b, 'subjects') as Rec[]) ?? [])
+        expect(s.namespace, b.metadata.name).toBe(NAMESPACE);
+    for (const a of byKind(objs, 'APIService'))
+      expect(get(a, 'spec', 'service', 'namespace')).toBe(NAMESPACE);
     for (const o of objs) {
       const inject = o.metadata.annotations?.['cert-manager.io/inject-ca-from'];
       if (inject) expect(inject.split('/')[0]).toBe(NAMESPACE);
@@ -431,16 +506,19 @@ describe.each(BUILDS)('build $dir', ({ dir, externalSecrets }) => {
         const args = (c.args as string[] | undefined) ?? [];
         const [cmd, sub, ...rest] = args;
         expect(COMPONENT_COMMANDS, `${w.metadata.name}: kscape ${args.join(' ')}`).toContain(cmd);
-        if (cmd === 'function') expect(FUNCTIONS, `${w.metadata.name}: kscape ${args.join(' ')}`).toContain(sub);
+        if (cmd === 'function')
+          expect(FUNCTIONS, `${w.metadata.name}: kscape ${args.join(' ')}`).toContain(sub);
         const flags = cmd === 'function' ? rest : [sub, ...rest].filter((x) => x !== undefined);
-        for (const f of flags) expect(f, `${w.metadata.name}: unexpected argument`).toMatch(/^--[a-z-]+(=.*)?$/);
+        for (const f of flags)
+          expect(f, `${w.metadata.name}: unexpected argument`).toMatch(/^--[a-z-]+(=.*)?$/);
       }
     }
   });
 });
 
 describe('knative/base', () => {
-  const ksvc = (fn: string): KubeObject => must(findObject(base(), 'Service', serviceOfFunction(fn), 'serving.knative.dev'), fn);
+  const ksvc = (fn: string): KubeObject =>
+    must(findObject(base(), 'Service', serviceOfFunction(fn), 'serving.knative.dev'), fn);
   const scaleOf = (fn: string, k: string): number =>
     Number(get(ksvc(fn), 'spec', 'template', 'metadata', 'annotations', `autoscaling.knative.dev/${k}`));
 
@@ -451,11 +529,17 @@ describe('knative/base', () => {
     expect(delivery.retry).toBeGreaterThanOrEqual(3);
     expect(delivery.backoffPolicy).toBe('exponential');
     expect(delivery.backoffDelay).toMatch(/^PT\d+(\.\d+)?S$/);
-    expect(get(delivery, 'deadLetterSink', 'ref')).toEqual({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'kscape-deadletter' });
+    expect(get(delivery, 'deadLetterSink', 'ref')).toEqual({
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Service',
+      name: 'kscape-deadletter',
+    });
   });
 
   it("sets the broker's per-attempt timeout no shorter than any subscriber's timeoutSeconds (no duplicate in-flight work)", () => {
-    const m = /^PT(?:(\d+)M)?(?:(\d+)S)?$/.exec(String(get(findObject(base(), 'Broker', 'kscape'), 'spec', 'delivery', 'timeout')));
+    const m = /^PT(?:(\d+)M)?(?:(\d+)S)?$/.exec(
+      String(get(findObject(base(), 'Broker', 'kscape'), 'spec', 'delivery', 'timeout')),
+    );
     expect(m).not.toBeNull();
     const seconds = Number(m![1] ?? 0) * 60 + Number(m![2] ?? 0);
     for (const s of byKind(base(), 'Service', 'serving.knative.dev'))
@@ -463,10 +547,25 @@ describe('knative/base', () => {
   });
 
   it('has one Knative Service per function, each running `kscape function <name>`', () => {
-    const names = byKind(base(), 'Service', 'serving.knative.dev').map((s) => s.metadata.name).sort();
+    const names = byKind(base(), 'Service', 'serving.knative.dev')
+      .map((s) => s.metadata.name)
+      .sort();
     expect(names).toEqual(FUNCTIONS.map(serviceOfFunction).sort());
     for (const fn of FUNCTIONS) expect(containersOf(podSpecOf(ksvc(fn))!)[0]?.args).toEqual(['function', fn]);
     for (const fn of Object.keys(FUNCTION_ROUTES)) expect(FUNCTIONS as readonly string[]).toContain(fn);
+  });
+
+  it('aborts handlers before Knative cuts the request (KSCAPE_HANDLER_TIMEOUT < timeoutSeconds)', () => {
+    for (const fn of FUNCTIONS) {
+      const spec = podSpecOf(ksvc(fn))!;
+      const env = ((containersOf(spec)[0]!.env as Rec[] | undefined) ?? []).find(
+        (e) => e.name === 'KSCAPE_HANDLER_TIMEOUT',
+      );
+      const m = /^(\d+)s$/.exec(String(env?.value));
+      expect(m, `${fn}: KSCAPE_HANDLER_TIMEOUT in seconds`).not.toBeNull();
+      expect(Number(m![1]), fn).toBeLessThan(spec.timeoutSeconds as number);
+      expect(Number(m![1]), fn).toBeGreaterThanOrEqual((spec.timeoutSeconds as number) - 60);
+    }
   });
 
   it('keeps every function but control cluster-local', () => {
@@ -488,7 +587,8 @@ describe('knative/base', () => {
   });
 
   it('gives vuln the most memory and one image per replica at a time', () => {
-    for (const fn of FUNCTIONS.filter((f) => f !== 'vuln')) expect(memoryLimit(ksvc('vuln'))).toBeGreaterThan(memoryLimit(ksvc(fn)));
+    for (const fn of FUNCTIONS.filter((f) => f !== 'vuln'))
+      expect(memoryLimit(ksvc('vuln'))).toBeGreaterThan(memoryLimit(ksvc(fn)));
     expect(podSpecOf(ksvc('vuln'))!.containerConcurrency).toBe(1);
   });
 
@@ -503,10 +603,14 @@ describe('knative/base', () => {
 
   it('routes with one exact-type Trigger per consumed type (the local broker reads the same routes)', () => {
     const routes = triggerRoutes(base());
-    const expected = Object.entries(FUNCTION_ROUTES).flatMap(([fn, r]) => r.consumes.map((t) => `${t} → ${serviceOfFunction(fn)}`));
+    const expected = Object.entries(FUNCTION_ROUTES).flatMap(([fn, r]) =>
+      r.consumes.map((t) => `${t} → ${serviceOfFunction(fn)}`),
+    );
     expect(routes.map((r) => `${r.exact.type} → ${r.subscriber}`).sort()).toEqual(expected.sort());
     for (const r of routes) expect(r.broker).toBe('kscape');
-    expect(routes.find((r) => r.subscriber === 'kscape-schedule' && r.exact.type === 'dev.knative.sources.ping')).toBeDefined();
+    expect(
+      routes.find((r) => r.subscriber === 'kscape-schedule' && r.exact.type === 'dev.knative.sources.ping'),
+    ).toBeDefined();
   });
 
   it('schedules posture and vulnerability daily, the vulnerability DB every 6 h and a one-minute tick, as JSON', () => {
@@ -530,45 +634,74 @@ describe('knative/base', () => {
   it('watches workloads, RBAC, network and namespaces (mode Resource) with get/list/watch on exactly those', () => {
     const src = must(findObject(base(), 'ApiServerSource', 'kscape-cluster-changes'), 'ApiServerSource');
     expect(get(src, 'spec', 'mode')).toBe('Resource');
-    const kinds = ((get(src, 'spec', 'resources') as Rec[]) ?? []).map((r) => `${String(r.apiVersion)}/${String(r.kind)}`).sort();
+    const kinds = ((get(src, 'spec', 'resources') as Rec[]) ?? [])
+      .map((r) => `${String(r.apiVersion)}/${String(r.kind)}`)
+      .sort();
     const expected = [
-      'apps/v1/Deployment', 'apps/v1/StatefulSet', 'apps/v1/DaemonSet', 'apps/v1/ReplicaSet', 'batch/v1/Job', 'batch/v1/CronJob', 'v1/Pod',
-      'rbac.authorization.k8s.io/v1/Role', 'rbac.authorization.k8s.io/v1/ClusterRole',
-      'rbac.authorization.k8s.io/v1/RoleBinding', 'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
-      'networking.k8s.io/v1/NetworkPolicy', 'v1/Service', 'networking.k8s.io/v1/Ingress', 'v1/Namespace',
+      'apps/v1/Deployment',
+      'apps/v1/StatefulSet',
+      'apps/v1/DaemonSet',
+      'apps/v1/ReplicaSet',
+      'batch/v1/Job',
+      'batch/v1/CronJob',
+      'v1/Pod',
+      'rbac.authorization.k8s.io/v1/Role',
+      'rbac.authorization.k8s.io/v1/ClusterRole',
+      'rbac.authorization.k8s.io/v1/RoleBinding',
+      'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
+      'networking.k8s.io/v1/NetworkPolicy',
+      'v1/Service',
+      'networking.k8s.io/v1/Ingress',
+      'v1/Namespace',
     ].sort();
     expect(kinds).toEqual(expected);
     const sa = String(get(src, 'spec', 'serviceAccountName'));
     const binding = byKind(base(), 'ClusterRoleBinding').find((b) => get(b, 'subjects', 0, 'name') === sa);
-    const role = must(findObject(base(), 'ClusterRole', String(get(binding, 'roleRef', 'name'))), 'source ClusterRole');
+    const role = must(
+      findObject(base(), 'ClusterRole', String(get(binding, 'roleRef', 'name'))),
+      'source ClusterRole',
+    );
     const granted = new Set<string>();
     for (const rule of get(role, 'rules') as Rec[]) {
       expect([...(rule.verbs as string[])].sort()).toEqual(['get', 'list', 'watch']);
-      for (const g of rule.apiGroups as string[]) for (const r of rule.resources as string[]) granted.add(`${g}/${r}`);
+      for (const g of rule.apiGroups as string[])
+        for (const r of rule.resources as string[]) granted.add(`${g}/${r}`);
     }
     const wanted = expected.map((k) => {
       const parts = k.split('/');
       const kind = parts.pop()!;
       parts.pop();
-      const plural = kind.toLowerCase().endsWith('y') ? `${kind.toLowerCase().slice(0, -1)}ies` : kind.toLowerCase().endsWith('s') ? `${kind.toLowerCase()}es` : `${kind.toLowerCase()}s`;
+      const plural = kind.toLowerCase().endsWith('y')
+        ? `${kind.toLowerCase().slice(0, -1)}ies`
+        : kind.toLowerCase().endsWith('s')
+          ? `${kind.toLowerCase()}es`
+          : `${kind.toLowerCase()}s`;
       return `${parts[0] ?? ''}/${plural}`;
     });
     expect([...granted].sort()).toEqual(wanted.sort());
   });
 
   it('binds K_SINK into node-agent and into every function that emits rather than replies', () => {
-    const subjects = byKind(base(), 'SinkBinding', 'sources.knative.dev').map((b) => `${String(get(b, 'spec', 'subject', 'kind'))}/${String(get(b, 'spec', 'subject', 'name'))}`);
+    const subjects = byKind(base(), 'SinkBinding', 'sources.knative.dev').map(
+      (b) => `${String(get(b, 'spec', 'subject', 'kind'))}/${String(get(b, 'spec', 'subject', 'name'))}`,
+    );
     expect(subjects).toContain('DaemonSet/kscape-node-agent');
-    for (const [fn, r] of Object.entries(FUNCTION_ROUTES) as [string, { produces: readonly string[]; external?: boolean }][]) {
+    for (const [fn, r] of Object.entries(FUNCTION_ROUTES) as [
+      string,
+      { produces: readonly string[]; external?: boolean },
+    ][]) {
       // One reply per event is all a function can return; fan-out and externally triggered events need K_SINK.
-      if (r.produces.length > 1 || r.external) expect(subjects, fn).toContain(`Service/${serviceOfFunction(fn)}`);
+      if (r.produces.length > 1 || r.external)
+        expect(subjects, fn).toContain(`Service/${serviceOfFunction(fn)}`);
     }
   });
 
   describe('RBAC', () => {
     const rolesOfSa = (sa: string): KubeObject[] =>
       [...byKind(base(), 'RoleBinding'), ...byKind(base(), 'ClusterRoleBinding')]
-        .filter((b) => ((get(b, 'subjects') as Rec[]) ?? []).some((s) => s.kind === 'ServiceAccount' && s.name === sa))
+        .filter((b) =>
+          ((get(b, 'subjects') as Rec[]) ?? []).some((s) => s.kind === 'ServiceAccount' && s.name === sa),
+        )
         .map((b) => findObject(base(), String(get(b, 'roleRef', 'kind')), String(get(b, 'roleRef', 'name'))))
         .filter((r): r is KubeObject => r !== undefined);
     const rules = (sa: string): Rec[] => rolesOfSa(sa).flatMap((r) => (get(r, 'rules') as Rec[]) ?? []);
@@ -613,14 +746,31 @@ describe('knative/base', () => {
       expect(can('kscape-schedule', 'list', 'apps', 'deployments')).toBe(true);
       expect(can('kscape-export', 'get', spdx, 'vulnerabilitymanifests')).toBe(true);
       expect(can('kscape-export', 'create', spdx, 'vulnerabilitymanifests')).toBe(false);
-      for (const sa of ['kscape-scan', 'kscape-vuln', 'kscape-schedule', 'kscape-export', 'kscape-node-agent', 'kscape-apiserver-source'])
+      for (const sa of [
+        'kscape-scan',
+        'kscape-vuln',
+        'kscape-schedule',
+        'kscape-export',
+        'kscape-node-agent',
+        'kscape-apiserver-source',
+      ])
         for (const verb of ['create', 'update', 'patch', 'delete'])
-          for (const [g, r] of [['', 'pods'], ['apps', 'deployments'], ['rbac.authorization.k8s.io', 'clusterroles']] as const)
+          for (const [g, r] of [
+            ['', 'pods'],
+            ['apps', 'deployments'],
+            ['rbac.authorization.k8s.io', 'clusterroles'],
+          ] as const)
             expect(can(sa, verb, g, r), `${sa} ${verb} ${r}`).toBe(false);
     });
 
     it('lets scan read the cluster without watching it', () => {
-      for (const [g, r] of [['', 'pods'], ['apps', 'deployments'], ['rbac.authorization.k8s.io', 'clusterrolebindings'], ['networking.k8s.io', 'networkpolicies'], ['', 'nodes']] as const) {
+      for (const [g, r] of [
+        ['', 'pods'],
+        ['apps', 'deployments'],
+        ['rbac.authorization.k8s.io', 'clusterrolebindings'],
+        ['networking.k8s.io', 'networkpolicies'],
+        ['', 'nodes'],
+      ] as const) {
         expect(can('kscape-scan', 'list', g, r), r).toBe(true);
         expect(can('kscape-scan', 'watch', g, r), r).toBe(false);
       }
@@ -631,7 +781,11 @@ describe('knative/base', () => {
       expect(roles.map((r) => r.kind)).toEqual(['Role']);
       const rule = (get(roles[0], 'rules') as Rec[])[0]!;
       expect(rule.resources).toEqual(['pingsources']);
-      expect([...(rule.resourceNames as string[])].sort()).toEqual(byKind(base(), 'PingSource').map((p) => p.metadata.name).sort());
+      expect([...(rule.resourceNames as string[])].sort()).toEqual(
+        byKind(base(), 'PingSource')
+          .map((p) => p.metadata.name)
+          .sort(),
+      );
       expect(rule.verbs as string[]).toContain('patch');
       expect(rule.verbs as string[]).not.toContain('create');
       expect(rule.verbs as string[]).not.toContain('delete');
@@ -642,27 +796,40 @@ describe('knative/base', () => {
         const users = workloads(base()).filter((w) => podSpecOf(w)!.serviceAccountName === sa.metadata.name);
         const bound = rolesOfSa(sa.metadata.name).length > 0;
         expect(get(sa, 'automountServiceAccountToken'), sa.metadata.name).toBe(bound);
-        for (const w of users) expect(podSpecOf(w)!.automountServiceAccountToken, w.metadata.name).toBe(bound);
+        for (const w of users)
+          expect(podSpecOf(w)!.automountServiceAccountToken, w.metadata.name).toBe(bound);
       }
       expect(rolesOfSa('kscape-deadletter')).toEqual([]);
     });
 
     it('explains every Role and ClusterRole in knative/README.md', () => {
       const readme = readFileSync(join(KNATIVE_DIR, 'README.md'), 'utf8');
-      for (const r of [...byKind(base(), 'Role'), ...byKind(base(), 'ClusterRole')]) expect(readme, r.metadata.name).toContain(`\`${r.metadata.name}\``);
-      for (const builtIn of ['system:auth-delegator', 'extension-apiserver-authentication-reader']) expect(readme).toContain(builtIn);
+      for (const r of [...byKind(base(), 'Role'), ...byKind(base(), 'ClusterRole')])
+        expect(readme, r.metadata.name).toContain(`\`${r.metadata.name}\``);
+      for (const builtIn of ['system:auth-delegator', 'extension-apiserver-authentication-reader'])
+        expect(readme).toContain(builtIn);
     });
   });
 
   describe('storage-api', () => {
-    const deploy = (): KubeObject => must(findObject(base(), 'Deployment', 'kscape-storage-api'), 'storage-api Deployment');
+    const deploy = (): KubeObject =>
+      must(findObject(base(), 'Deployment', 'kscape-storage-api'), 'storage-api Deployment');
 
     it('runs 2 replicas spread over nodes, protected by a PodDisruptionBudget', () => {
       expect(get(deploy(), 'spec', 'replicas')).toBe(2);
       expect(get(deploy(), 'spec', 'strategy', 'rollingUpdate', 'maxUnavailable')).toBe(0);
-      const term = get(podSpecOf(deploy()), 'affinity', 'podAntiAffinity', 'preferredDuringSchedulingIgnoredDuringExecution', 0, 'podAffinityTerm');
+      const term = get(
+        podSpecOf(deploy()),
+        'affinity',
+        'podAntiAffinity',
+        'preferredDuringSchedulingIgnoredDuringExecution',
+        0,
+        'podAffinityTerm',
+      );
       expect(get(term, 'topologyKey')).toBe('kubernetes.io/hostname');
-      expect(get(term, 'labelSelector', 'matchLabels')).toEqual(get(deploy(), 'spec', 'selector', 'matchLabels'));
+      expect(get(term, 'labelSelector', 'matchLabels')).toEqual(
+        get(deploy(), 'spec', 'selector', 'matchLabels'),
+      );
       const pdb = must(findObject(base(), 'PodDisruptionBudget', 'kscape-storage-api'), 'PDB');
       expect(get(pdb, 'spec', 'minAvailable')).toBe(1);
     });
@@ -671,16 +838,30 @@ describe('knative/base', () => {
       const c = containersOf(podSpecOf(deploy())!)[0]!;
       expect(c.args).toEqual(['storage-api']);
       expect(get(c, 'ports', 0)).toEqual({ name: 'https', containerPort: 8443 });
-      expect(get(c, 'livenessProbe', 'httpGet')).toMatchObject({ path: '/livez', scheme: 'HTTPS', port: 'https' });
-      expect(get(c, 'readinessProbe', 'httpGet')).toMatchObject({ path: '/readyz', scheme: 'HTTPS', port: 'https' });
+      expect(get(c, 'livenessProbe', 'httpGet')).toMatchObject({
+        path: '/livez',
+        scheme: 'HTTPS',
+        port: 'https',
+      });
+      expect(get(c, 'readinessProbe', 'httpGet')).toMatchObject({
+        path: '/readyz',
+        scheme: 'HTTPS',
+        port: 'https',
+      });
       const dbUrl = ((c.env as Rec[]) ?? []).find((e) => e.name === 'DATABASE_URL');
-      expect(get(dbUrl, 'valueFrom', 'secretKeyRef')).toEqual({ name: 'kscape-postgres', key: 'DATABASE_URL' });
+      expect(get(dbUrl, 'valueFrom', 'secretKeyRef')).toEqual({
+        name: 'kscape-postgres',
+        key: 'DATABASE_URL',
+      });
       const svc = must(findObject(base(), 'Service', 'kscape-storage-api', ''), 'Service');
       expect(get(svc, 'spec', 'ports', 0)).toMatchObject({ port: 443, targetPort: 'https' });
     });
 
     it('registers APIService v1beta1.spdx.softwarecomposition.kubescape.io with delegated auth RBAC', () => {
-      const api = must(findObject(base(), 'APIService', 'v1beta1.spdx.softwarecomposition.kubescape.io'), 'APIService');
+      const api = must(
+        findObject(base(), 'APIService', 'v1beta1.spdx.softwarecomposition.kubescape.io'),
+        'APIService',
+      );
       expect(get(api, 'spec')).toMatchObject({
         group: 'spdx.softwarecomposition.kubescape.io',
         version: 'v1beta1',
@@ -690,11 +871,22 @@ describe('knative/base', () => {
       expect(get(api, 'spec', 'versionPriority')).toBeGreaterThan(0);
       // Base: no cert-manager assumed (documented); production turns verification on.
       expect(get(api, 'spec', 'insecureSkipTLSVerify')).toBe(true);
-      const delegator = byKind(base(), 'ClusterRoleBinding').find((b) => get(b, 'roleRef', 'name') === 'system:auth-delegator');
-      expect(get(delegator, 'subjects', 0)).toMatchObject({ kind: 'ServiceAccount', name: 'kscape-storage-api' });
-      const reader = byKind(base(), 'RoleBinding').find((b) => get(b, 'roleRef', 'name') === 'extension-apiserver-authentication-reader');
+      const delegator = byKind(base(), 'ClusterRoleBinding').find(
+        (b) => get(b, 'roleRef', 'name') === 'system:auth-delegator',
+      );
+      expect(get(delegator, 'subjects', 0)).toMatchObject({
+        kind: 'ServiceAccount',
+        name: 'kscape-storage-api',
+      });
+      const reader = byKind(base(), 'RoleBinding').find(
+        (b) => get(b, 'roleRef', 'name') === 'extension-apiserver-authentication-reader',
+      );
       expect(reader?.metadata.namespace).toBe('kube-system');
-      expect(get(reader, 'subjects', 0)).toMatchObject({ kind: 'ServiceAccount', name: 'kscape-storage-api', namespace: NAMESPACE });
+      expect(get(reader, 'subjects', 0)).toMatchObject({
+        kind: 'ServiceAccount',
+        name: 'kscape-storage-api',
+        namespace: NAMESPACE,
+      });
     });
   });
 
@@ -707,16 +899,23 @@ describe('knative/base', () => {
       expect(spec.hostNetwork).toBeUndefined();
       const c = containersOf(spec)[0]!;
       expect(c.args).toEqual(['node-agent']);
-      expect(get(c, 'securityContext', 'capabilities')).toEqual({ drop: ['ALL'], add: ['SYS_PTRACE', 'DAC_READ_SEARCH'] });
+      expect(get(c, 'securityContext', 'capabilities')).toEqual({
+        drop: ['ALL'],
+        add: ['SYS_PTRACE', 'DAC_READ_SEARCH'],
+      });
       expect(get(c, 'securityContext', 'privileged')).toBeUndefined();
       const mounts = new Map(((c.volumeMounts as Rec[]) ?? []).map((m) => [m.mountPath, m]));
       const vols = new Map(((spec.volumes as Rec[]) ?? []).map((v) => [v.name, v]));
-      for (const [path, host] of [['/host', '/'], ['/host/proc', '/proc']] as const) {
+      for (const [path, host] of [
+        ['/host', '/'],
+        ['/host/proc', '/proc'],
+      ] as const) {
         const m = must(mounts.get(path), path);
         expect(m.readOnly, path).toBe(true);
         expect(get(vols.get(m.name as string), 'hostPath', 'path'), path).toBe(host);
       }
-      for (const v of vols.values()) if (get(v, 'hostPath')) expect(['/', '/proc']).toContain(get(v, 'hostPath', 'path'));
+      for (const v of vols.values())
+        if (get(v, 'hostPath')) expect(['/', '/proc']).toContain(get(v, 'hostPath', 'path'));
       expect(podTemplateMetaOf(ds())?.annotations).toHaveProperty([SECURITY_EXCEPTION_ANNOTATION]);
     });
 
@@ -735,7 +934,10 @@ describe('knative/overlays/production (cert-manager)', () => {
   const objs = (): KubeObject[] => build('knative/overlays/production');
 
   it('verifies the storage API certificate: CA injected by cert-manager, insecureSkipTLSVerify removed', () => {
-    const api = must(findObject(objs(), 'APIService', 'v1beta1.spdx.softwarecomposition.kubescape.io'), 'APIService');
+    const api = must(
+      findObject(objs(), 'APIService', 'v1beta1.spdx.softwarecomposition.kubescape.io'),
+      'APIService',
+    );
     expect(get(api, 'spec', 'insecureSkipTLSVerify')).toBeUndefined();
     const [ns, certName] = String(api.metadata.annotations?.['cert-manager.io/inject-ca-from']).split('/');
     const cert = must(findObject(objs(), 'Certificate', String(certName), 'cert-manager.io'), 'Certificate');
@@ -743,8 +945,13 @@ describe('knative/overlays/production (cert-manager)', () => {
     expect(get(cert, 'spec', 'dnsNames') as string[]).toContain(
       `${String(get(api, 'spec', 'service', 'name'))}.${String(get(api, 'spec', 'service', 'namespace'))}.svc`,
     );
-    const issuer = must(findObject(objs(), 'Issuer', String(get(cert, 'spec', 'issuerRef', 'name')), 'cert-manager.io'), 'Issuer');
-    const caCert = byKind(objs(), 'Certificate', 'cert-manager.io').find((c) => get(c, 'spec', 'secretName') === get(issuer, 'spec', 'ca', 'secretName'));
+    const issuer = must(
+      findObject(objs(), 'Issuer', String(get(cert, 'spec', 'issuerRef', 'name')), 'cert-manager.io'),
+      'Issuer',
+    );
+    const caCert = byKind(objs(), 'Certificate', 'cert-manager.io').find(
+      (c) => get(c, 'spec', 'secretName') === get(issuer, 'spec', 'ca', 'secretName'),
+    );
     expect(get(caCert, 'spec', 'isCA')).toBe(true);
   });
 
@@ -759,7 +966,9 @@ describe('knative/overlays/production (cert-manager)', () => {
     expect(env.get('KSCAPE_STORAGE_TLS_CERT_FILE')).toBe(`${String(mount?.mountPath)}/tls.crt`);
     expect(env.get('KSCAPE_STORAGE_TLS_KEY_FILE')).toBe(`${String(mount?.mountPath)}/tls.key`);
     const vol = ((spec.volumes as Rec[]) ?? []).find((v) => v.name === 'tls');
-    const cert = byKind(objs(), 'Certificate', 'cert-manager.io').find((x) => get(x, 'spec', 'secretName') === get(vol, 'secret', 'secretName'));
+    const cert = byKind(objs(), 'Certificate', 'cert-manager.io').find(
+      (x) => get(x, 'spec', 'secretName') === get(vol, 'secret', 'secretName'),
+    );
     expect(cert).toBeDefined();
     // The patch merged into the base container rather than replacing it.
     expect(c.args).toEqual(['storage-api']);
@@ -774,7 +983,9 @@ describe('knative/overlays/with-postgres', () => {
     const secret = must(findObject(objs(), 'Secret', 'kscape-postgres'), 'Secret');
     expect(secret.metadata.namespace).toBe(NAMESPACE);
     const data = get(secret, 'data') as Record<string, string>;
-    const decoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+    const decoded = Object.fromEntries(
+      Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
+    );
     const url = new URL(must(decoded.DATABASE_URL, 'DATABASE_URL'));
     const svc = must(findObject(objs(), 'Service', 'kscape-postgres', ''), 'postgres Service');
     expect(url.hostname).toBe(`kscape-postgres.${NAMESPACE}.svc`);
@@ -796,16 +1007,38 @@ describe('knative/overlays/with-postgres', () => {
     const claim = get(sts, 'spec', 'volumeClaimTemplates', 0, 'metadata', 'name');
     expect(((c.volumeMounts as Rec[]) ?? []).some((m) => m.name === claim)).toBe(true);
     const np = must(findObject(objs(), 'NetworkPolicy', 'kscape-postgres'), 'NetworkPolicy');
-    const allowed = get(np, 'spec', 'ingress', 0, 'from', 0, 'podSelector', 'matchExpressions', 0, 'values') as string[];
-    const named = (name: string): string =>
-      String(podTemplateMetaOf(must(workloads(objs()).find((w) => w.metadata.name === name), name))?.labels?.['app.kubernetes.io/name']);
-    expect([...allowed].sort()).toEqual([named('kscape-storage-api'), named('kscape-vuln')].sort());
+    const allowed = get(
+      np,
+      'spec',
+      'ingress',
+      0,
+      'from',
+      0,
+      'podSelector',
+      'matchExpressions',
+      0,
+      'values',
+    ) as string[];
+    // Exactly the workloads that get DATABASE_URL from the Secret may connect.
+    const clients = workloads(objs())
+      .filter((w) =>
+        containersOf(podSpecOf(w)!).some((c) =>
+          ((c.env as Rec[] | undefined) ?? []).some(
+            (e) =>
+              e.name === 'DATABASE_URL' && get(e, 'valueFrom', 'secretKeyRef', 'name') === 'kscape-postgres',
+          ),
+        ),
+      )
+      .map((w) => String(podTemplateMetaOf(w)?.labels?.['app.kubernetes.io/name']));
+    expect(clients.length).toBeGreaterThanOrEqual(2);
+    expect([...allowed].sort()).toEqual(clients.sort());
   });
 });
 
 describe('schema validation catches broken documents', () => {
   const clone = (o: KubeObject): KubeObject => structuredClone(o);
-  const ksvc = (): KubeObject => clone(must(findObject(base(), 'Service', 'kscape-scan', 'serving.knative.dev'), 'scan'));
+  const ksvc = (): KubeObject =>
+    clone(must(findObject(base(), 'Service', 'kscape-scan', 'serving.knative.dev'), 'scan'));
 
   it('rejects a misspelled field in a Knative Service (strict field validation)', () => {
     const s = ksvc();
@@ -813,16 +1046,22 @@ describe('schema validation catches broken documents', () => {
     c.readinesProbe = c.readinessProbe;
     delete c.readinessProbe;
     expect(validateDocument(s)).toContainEqual(expect.stringContaining('readinesProbe'));
-    expect(knativeServiceRules(s)).toContainEqual(expect.stringContaining('needs readiness and liveness probes'));
+    expect(knativeServiceRules(s)).toContainEqual(
+      expect.stringContaining('needs readiness and liveness probes'),
+    );
   });
 
   it('rejects wrong types in Knative sources and unknown kinds', () => {
     const p = clone(must(findObject(base(), 'PingSource', 'kscape-tick'), 'tick'));
     (p.spec as Rec).schedule = 5;
     expect(validateDocument(p)).toContainEqual(expect.stringMatching(/\/spec\/schedule must be string/));
-    expect(validateDocument({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: NAMESPACE } })).toContainEqual(
-      expect.stringContaining('unknown kind'),
-    );
+    expect(
+      validateDocument({
+        apiVersion: 'example.com/v1',
+        kind: 'Widget',
+        metadata: { name: 'w', namespace: NAMESPACE },
+      }),
+    ).toContainEqual(expect.stringContaining('unknown kind'));
   });
 
   it('rejects invalid Kubernetes values (kubernetes-models) and bad names', () => {
@@ -849,21 +1088,37 @@ describe('schema validation catches broken documents', () => {
 
 describe('reference checks catch broken manifests (fixtures)', () => {
   it('rejects a Trigger whose subscriber does not exist', () => {
-    const problems = checkReferences(loadKustomization(join(FIXTURES, 'misspelled-subscriber')), { externalSecrets: ['kscape-postgres'] });
-    expect(problems).toContainEqual(expect.stringMatching(/Trigger kubescape\/kscape-scan-configscan-requested: subscriber Knative Service kscape-scna does not exist/));
+    const problems = checkReferences(loadKustomization(join(FIXTURES, 'misspelled-subscriber')), {
+      externalSecrets: ['kscape-postgres'],
+    });
+    expect(problems).toContainEqual(
+      expect.stringMatching(
+        /Trigger kubescape\/kscape-scan-configscan-requested: subscriber Knative Service kscape-scna does not exist/,
+      ),
+    );
     // ... and the route it should have implemented is reported missing.
-    expect(problems).toContainEqual(expect.stringMatching(/function scan consumes io\.kubescape\.configscan\.requested but no Trigger/));
+    expect(problems).toContainEqual(
+      expect.stringMatching(/function scan consumes io\.kubescape\.configscan\.requested but no Trigger/),
+    );
   });
 
   it("rejects a Trigger that routes a function's own reply back to it", () => {
-    const problems = checkReferences(loadKustomization(join(FIXTURES, 'reply-loop')), { externalSecrets: ['kscape-postgres'] });
-    expect(problems).toContainEqual(expect.stringMatching(/^loop: function vuln produces io\.kubescape\.vulnscan\.completed/));
+    const problems = checkReferences(loadKustomization(join(FIXTURES, 'reply-loop')), {
+      externalSecrets: ['kscape-postgres'],
+    });
+    expect(problems).toContainEqual(
+      expect.stringMatching(/^loop: function vuln produces io\.kubescape\.vulnscan\.completed/),
+    );
   });
 
   it('rejects a workload that is not locked down and does not say why', () => {
     const problems = checkSecurity(loadKustomization(join(FIXTURES, 'insecure-workload')));
-    expect(problems).toContainEqual('Deployment kscape-storage-api container storage-api: readOnlyRootFilesystem must be true');
-    expect(problems).toContainEqual('Deployment kscape-storage-api container storage-api: allowPrivilegeEscalation must be false');
+    expect(problems).toContainEqual(
+      'Deployment kscape-storage-api container storage-api: readOnlyRootFilesystem must be true',
+    );
+    expect(problems).toContainEqual(
+      'Deployment kscape-storage-api container storage-api: allowPrivilegeEscalation must be false',
+    );
   });
 });
 
@@ -901,6 +1156,43 @@ describe('knative/ files', () => {
   });
 });
 
+describe('commands in the manifests exist in the CLI', () => {
+  /**
+   * Component commands the manifests use that the CLI does not register yet, with the reason.
+   * Remove an entry once cli/main.ts registers it (the second test fails until you do).
+   */
+  const NOT_YET_IN_CLI: Record<string, string> = { 'node-agent': 'node-agent/ has no entrypoint yet' };
+  const used = (): Set<string> => {
+    const out = new Set<string>();
+    for (const { dir } of BUILDS)
+      for (const w of workloads(build(dir)))
+        for (const c of containersOf(podSpecOf(w)!))
+          if (String(c.image).startsWith(`${IMAGE}:`))
+            out.add(((c.args as string[] | undefined) ?? []).slice(0, 2).join(' '));
+    return out;
+  };
+
+  it('runs only functions the function registry hosts and commands cli/main.ts registers', async () => {
+    const { buildProgram } = await import('../cli/main.js');
+    const { HOSTED_FUNCTIONS } = await import('../functions/registry.js');
+    const commands = new Set(buildProgram().commands.map((c) => c.name()));
+    expect([...HOSTED_FUNCTIONS].sort()).toEqual([...FUNCTIONS].sort());
+    for (const line of used()) {
+      const [cmd, sub] = line.split(' ');
+      if (NOT_YET_IN_CLI[cmd!]) continue;
+      expect(commands, `kscape ${line}`).toContain(cmd);
+      if (cmd === 'function') expect(HOSTED_FUNCTIONS as readonly string[], `kscape ${line}`).toContain(sub);
+    }
+  });
+
+  it('lists as missing only commands the CLI really lacks', async () => {
+    const { buildProgram } = await import('../cli/main.js');
+    const commands = new Set(buildProgram().commands.map((c) => c.name()));
+    for (const cmd of Object.keys(NOT_YET_IN_CLI))
+      expect(commands.has(cmd), `${cmd} is registered now: drop it from NOT_YET_IN_CLI`).toBe(false);
+  });
+});
+
 describe('Dockerfile', () => {
   const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
   const instructions = dockerfile
@@ -915,7 +1207,7 @@ describe('Dockerfile', () => {
     return found[0]!.slice(keyword.length + 1).trim();
   };
 
-  it("has an ENTRYPOINT running node on the compiled CLI, whose TypeScript source exists", () => {
+  it('has an ENTRYPOINT running node on the compiled CLI, whose TypeScript source exists', () => {
     const entry = JSON.parse(one('ENTRYPOINT')) as string[];
     expect(entry[0]).toBe('node');
     const m = /^\/app\/dist\/(.+)\.js$/.exec(String(entry[1]));
@@ -944,10 +1236,11 @@ describe('Dockerfile', () => {
     const env = finalStage.filter((l) => l.startsWith('ENV ')).join(' ');
     expect(env).toMatch(/NODE_ENV=production/);
     expect(env).toMatch(/HOME=\/tmp/);
-    for (const path of ['dist', 'node_modules', 'package.json']) expect(finalStage.join('\n')).toMatch(new RegExp(`COPY .*${path}`));
+    for (const path of ['dist', 'node_modules', 'package.json'])
+      expect(finalStage.join('\n')).toMatch(new RegExp(`COPY .*${path}`));
   });
 
-  it('copies every migrations folder (read at run time, not compiled)', () => {
+  it('copies every migrations folder next to the compiled module that reads it', () => {
     const dirs: string[] = [];
     const walk = (dir: string): void => {
       for (const e of readdirSync(join(REPO_ROOT, dir), { withFileTypes: true })) {
@@ -959,11 +1252,13 @@ describe('Dockerfile', () => {
     };
     walk('');
     expect(dirs.length).toBeGreaterThan(0);
-    for (const d of dirs) expect(finalStage.join('\n'), d).toContain(`COPY ${d} ./${d}`);
+    for (const d of dirs) expect(finalStage.join('\n'), d).toContain(`COPY ${d} ./dist/${d}`);
   });
 
   it('keeps local and generated files out of the build context', () => {
-    const ignore = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignore = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     for (const p of ['node_modules', 'dist', '.git', '.kscape']) expect(ignore).toContain(p);
   });
 });

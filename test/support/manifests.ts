@@ -123,20 +123,28 @@ interface Kustomization {
 
 function readKustomization(dir: string): Kustomization {
   const name = KUSTOMIZATION_FILES.find((f) => existsSync(join(dir, f)));
-  if (!name) throw new KustomizeError(`${dir}: no kustomization.yaml (a directory resource must be a kustomization)`);
+  if (!name)
+    throw new KustomizeError(`${dir}: no kustomization.yaml (a directory resource must be a kustomization)`);
   const file = join(dir, name);
   const docs = parseYamlFile(file);
-  if (docs.length !== 1 || !isObject(docs[0])) throw new KustomizeError(`${file}: expected exactly one YAML mapping`);
+  if (docs.length !== 1 || !isObject(docs[0]))
+    throw new KustomizeError(`${file}: expected exactly one YAML mapping`);
   const raw = docs[0];
   const kind = raw.kind ?? 'Kustomization';
-  if (kind !== 'Kustomization' && kind !== 'Component') throw new KustomizeError(`${file}: unknown kind ${String(kind)}`);
-  const expectedApi = kind === 'Component' ? 'kustomize.config.k8s.io/v1alpha1' : 'kustomize.config.k8s.io/v1beta1';
+  if (kind !== 'Kustomization' && kind !== 'Component')
+    throw new KustomizeError(`${file}: unknown kind ${String(kind)}`);
+  const expectedApi =
+    kind === 'Component' ? 'kustomize.config.k8s.io/v1alpha1' : 'kustomize.config.k8s.io/v1beta1';
   if (raw.apiVersion !== undefined && raw.apiVersion !== expectedApi)
-    throw new KustomizeError(`${file}: ${kind} must have apiVersion ${expectedApi}, got ${String(raw.apiVersion)}`);
+    throw new KustomizeError(
+      `${file}: ${kind} must have apiVersion ${expectedApi}, got ${String(raw.apiVersion)}`,
+    );
   for (const key of Object.keys(raw)) {
     if (!SUPPORTED_FIELDS.has(key)) {
       const hint = HINTS[key] ? `; ${HINTS[key]}` : '';
-      throw new KustomizeError(`${file}: unsupported kustomization field \`${key}\` (test/support/manifests.ts)${hint}`);
+      throw new KustomizeError(
+        `${file}: unsupported kustomization field \`${key}\` (test/support/manifests.ts)${hint}`,
+      );
     }
   }
   return { file, dir, kind, raw };
@@ -149,7 +157,8 @@ function parseYamlFile(file: string): Json[] {
   const docs = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true });
   const out: Json[] = [];
   for (const doc of docs) {
-    if (doc.errors.length > 0) throw new KustomizeError(`${file}: ${doc.errors.map((e) => e.message).join('; ')}`);
+    if (doc.errors.length > 0)
+      throw new KustomizeError(`${file}: ${doc.errors.map((e) => e.message).join('; ')}`);
     const value = doc.toJS() as Json;
     if (value !== null && value !== undefined) out.push(value);
   }
@@ -161,7 +170,8 @@ function asKubeObject(value: Json, file: string): KubeObject {
   const { apiVersion, kind, metadata } = value;
   if (typeof apiVersion !== 'string' || typeof kind !== 'string')
     throw new KustomizeError(`${file}: a document lacks apiVersion or kind`);
-  if (kind === 'List' || kind.endsWith('List')) throw new KustomizeError(`${file}: ${kind} documents are not supported`);
+  if (kind === 'List' || kind.endsWith('List'))
+    throw new KustomizeError(`${file}: ${kind} documents are not supported`);
   if (!isObject(metadata) || typeof metadata.name !== 'string' || metadata.name === '')
     throw new KustomizeError(`${file}: ${kind} without metadata.name`);
   const obj = value as unknown as KubeObject;
@@ -186,7 +196,8 @@ export function idOf(obj: KubeObject): string {
  */
 export function loadKustomization(dir: string): KubeObject[] {
   const k = readKustomization(resolve(dir));
-  if (k.kind !== 'Kustomization') throw new KustomizeError(`${k.file}: a Component cannot be built on its own`);
+  if (k.kind !== 'Kustomization')
+    throw new KustomizeError(`${k.file}: a Component cannot be built on its own`);
   return build(k, new Set());
 }
 
@@ -210,7 +221,8 @@ function build(k: Kustomization, stack: Set<string>): KubeObject[] {
     if (!existsSync(path) || !statSync(path).isDirectory())
       throw new KustomizeError(`${k.file}: component ${entry} is not a directory`);
     const component = readKustomization(path);
-    if (component.kind !== 'Component') throw new KustomizeError(`${component.file}: included as a component but kind is Kustomization`);
+    if (component.kind !== 'Component')
+      throw new KustomizeError(`${component.file}: included as a component but kind is Kustomization`);
     // A component's own resources join the including kustomization's, then its transformers run on all.
     for (const res of stringList(component, 'resources')) add(loadResource(component, res, inner));
     add(generate(component));
@@ -237,7 +249,8 @@ function loadResource(k: Kustomization, entry: string, stack: Set<string>): Kube
   if (!existsSync(path)) throw new KustomizeError(`${k.file}: resource ${entry} does not exist`);
   if (statSync(path).isDirectory()) {
     const sub = readKustomization(path);
-    if (sub.kind === 'Component') throw new KustomizeError(`${k.file}: ${entry} is a Component; list it under \`components\``);
+    if (sub.kind === 'Component')
+      throw new KustomizeError(`${k.file}: ${entry} is a Component; list it under \`components\``);
     return build(sub, stack);
   }
   return parseYamlFile(path).map((doc) => asKubeObject(doc, path));
@@ -263,7 +276,8 @@ function generateOne(k: Kustomization, field: string, kind: 'Secret' | 'ConfigMa
   const where = `${k.file}: ${field}`;
   if (!isObject(g) || typeof g.name !== 'string') throw new KustomizeError(`${where}: entry without name`);
   const allowed = new Set(['name', 'namespace', 'literals', 'envs', 'files', 'options', 'type', 'behavior']);
-  for (const key of Object.keys(g)) if (!allowed.has(key)) throw new KustomizeError(`${where} ${g.name}: unsupported field ${key}`);
+  for (const key of Object.keys(g))
+    if (!allowed.has(key)) throw new KustomizeError(`${where} ${g.name}: unsupported field ${key}`);
   if (g.behavior !== undefined && g.behavior !== 'create')
     throw new KustomizeError(`${where} ${g.name}: behavior ${String(g.behavior)} is not supported`);
   const options = g.options ?? {};
@@ -304,7 +318,8 @@ function generateOne(k: Kustomization, field: string, kind: 'Secret' | 'ConfigMa
   const metadata: ObjectMetadata = { name: g.name };
   if (typeof g.namespace === 'string') metadata.namespace = g.namespace;
   if (isObject(options.labels)) metadata.labels = { ...(options.labels as Record<string, string>) };
-  if (isObject(options.annotations)) metadata.annotations = { ...(options.annotations as Record<string, string>) };
+  if (isObject(options.annotations))
+    metadata.annotations = { ...(options.annotations as Record<string, string>) };
   const obj: KubeObject =
     kind === 'Secret'
       ? {
@@ -312,7 +327,9 @@ function generateOne(k: Kustomization, field: string, kind: 'Secret' | 'ConfigMa
           kind,
           metadata,
           type: typeof g.type === 'string' ? g.type : 'Opaque',
-          data: Object.fromEntries(Object.entries(data).map(([key, v]) => [key, Buffer.from(v).toString('base64')])),
+          data: Object.fromEntries(
+            Object.entries(data).map(([key, v]) => [key, Buffer.from(v).toString('base64')]),
+          ),
         }
       : { apiVersion: 'v1', kind, metadata, data };
   SOURCES.set(obj, k.file);
@@ -321,7 +338,8 @@ function generateOne(k: Kustomization, field: string, kind: 'Secret' | 'ConfigMa
 
 function asStrings(v: Json | undefined, where: string): string[] {
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v) || !v.every((e) => typeof e === 'string')) throw new KustomizeError(`${where}: must be a list of strings`);
+  if (!Array.isArray(v) || !v.every((e) => typeof e === 'string'))
+    throw new KustomizeError(`${where}: must be a list of strings`);
   return v as string[];
 }
 
@@ -331,7 +349,8 @@ function transform(k: Kustomization, objects: KubeObject[]): void {
   applyPatches(k, objects);
   const ns = k.raw.namespace;
   if (ns !== undefined) {
-    if (typeof ns !== 'string' || ns === '') throw new KustomizeError(`${k.file}: namespace must be a non-empty string`);
+    if (typeof ns !== 'string' || ns === '')
+      throw new KustomizeError(`${k.file}: namespace must be a non-empty string`);
     for (const obj of objects) setNamespace(obj, ns);
   }
   applyLabels(k, objects);
@@ -352,7 +371,8 @@ function applyLabels(k: Kustomization, objects: KubeObject[]): void {
   if (list === undefined) return;
   if (!Array.isArray(list)) throw new KustomizeError(`${k.file}: labels must be a list`);
   for (const entry of list) {
-    if (!isObject(entry) || !isObject(entry.pairs)) throw new KustomizeError(`${k.file}: labels entry without pairs`);
+    if (!isObject(entry) || !isObject(entry.pairs))
+      throw new KustomizeError(`${k.file}: labels entry without pairs`);
     for (const key of Object.keys(entry))
       if (!['pairs', 'includeSelectors', 'includeTemplates'].includes(key))
         throw new KustomizeError(`${k.file}: labels.${key} is not supported`);
@@ -392,9 +412,11 @@ function applyImages(k: Kustomization, objects: KubeObject[]): void {
   if (list === undefined) return;
   if (!Array.isArray(list)) throw new KustomizeError(`${k.file}: images must be a list`);
   const rules: ImageRule[] = list.map((r) => {
-    if (!isObject(r) || typeof r.name !== 'string') throw new KustomizeError(`${k.file}: images entry without name`);
+    if (!isObject(r) || typeof r.name !== 'string')
+      throw new KustomizeError(`${k.file}: images entry without name`);
     for (const key of Object.keys(r))
-      if (!['name', 'newName', 'newTag', 'digest'].includes(key)) throw new KustomizeError(`${k.file}: images.${key} is not supported`);
+      if (!['name', 'newName', 'newTag', 'digest'].includes(key))
+        throw new KustomizeError(`${k.file}: images.${key} is not supported`);
     return r as unknown as ImageRule;
   });
   const visit = (node: Json): void => {
@@ -410,7 +432,8 @@ function applyImages(k: Kustomization, objects: KubeObject[]): void {
           const name = rule.newName ?? parsed.name;
           if (rule.digest) c.image = `${name}@${rule.digest}`;
           else if (rule.newTag) c.image = `${name}:${rule.newTag}`;
-          else c.image = `${name}${parsed.tag ? `:${parsed.tag}` : ''}${parsed.digest ? `@${parsed.digest}` : ''}`;
+          else
+            c.image = `${name}${parsed.tag ? `:${parsed.tag}` : ''}${parsed.digest ? `@${parsed.digest}` : ''}`;
         }
       }
       visit(value);
@@ -427,7 +450,9 @@ function applyPatches(k: Kustomization, objects: KubeObject[]): void {
     if (!isObject(entry)) throw new KustomizeError(`${k.file}: patches entry must be a mapping`);
     for (const key of Object.keys(entry))
       if (key !== 'path' && key !== 'patch')
-        throw new KustomizeError(`${k.file}: patches.${key} is not supported (name the target inside the patch)`);
+        throw new KustomizeError(
+          `${k.file}: patches.${key} is not supported (name the target inside the patch)`,
+        );
     let docs: Json[];
     let where: string;
     if (typeof entry.path === 'string') {
@@ -439,8 +464,15 @@ function applyPatches(k: Kustomization, objects: KubeObject[]): void {
     } else throw new KustomizeError(`${k.file}: patches entry needs path or patch`);
     for (const doc of docs) {
       if (Array.isArray(doc)) throw new KustomizeError(`${where}: JSON 6902 patches are not supported`);
-      if (!isObject(doc) || typeof doc.kind !== 'string' || typeof doc.apiVersion !== 'string' || !isObject(doc.metadata))
-        throw new KustomizeError(`${where}: a strategic-merge patch needs apiVersion, kind and metadata.name`);
+      if (
+        !isObject(doc) ||
+        typeof doc.kind !== 'string' ||
+        typeof doc.apiVersion !== 'string' ||
+        !isObject(doc.metadata)
+      )
+        throw new KustomizeError(
+          `${where}: a strategic-merge patch needs apiVersion, kind and metadata.name`,
+        );
       const name = doc.metadata.name;
       const ns = doc.metadata.namespace;
       const matches = objects.filter(
@@ -451,7 +483,9 @@ function applyPatches(k: Kustomization, objects: KubeObject[]): void {
           (ns === undefined || o.metadata.namespace === ns),
       );
       if (matches.length !== 1)
-        throw new KustomizeError(`${where}: patch target ${doc.kind}/${String(name)} matched ${matches.length} objects`);
+        throw new KustomizeError(
+          `${where}: patch target ${doc.kind}/${String(name)} matched ${matches.length} objects`,
+        );
       mergeInto(matches[0] as unknown as JsonObject, doc, where, '');
     }
   }
@@ -485,7 +519,8 @@ function mergeInto(target: JsonObject, patch: JsonObject, where: string, path: s
     if (isObject(value) && isObject(current)) {
       mergeInto(current, value, where, p);
     } else if (Array.isArray(value) && Array.isArray(current) && isNamedList(value) && isNamedList(current)) {
-      if (key === 'ports') throw new KustomizeError(`${where}: merging ${p} (merge key port) is not supported`);
+      if (key === 'ports')
+        throw new KustomizeError(`${where}: merging ${p} (merge key port) is not supported`);
       for (const item of value as JsonObject[]) {
         const existing = (current as JsonObject[]).find((c) => c.name === item.name);
         if (existing) mergeInto(existing, item, where, `${p}[name=${String(item.name)}]`);
@@ -503,7 +538,9 @@ const isNamedList = (list: Json[]): boolean => list.every((i) => isObject(i) && 
 // Queries
 
 export function byKind(objects: readonly KubeObject[], kind: string, apiGroup?: string): KubeObject[] {
-  return objects.filter((o) => o.kind === kind && (apiGroup === undefined || groupOf(o.apiVersion) === apiGroup));
+  return objects.filter(
+    (o) => o.kind === kind && (apiGroup === undefined || groupOf(o.apiVersion) === apiGroup),
+  );
 }
 
 export function findObject(
@@ -547,7 +584,8 @@ export function triggerRoutes(objects: readonly KubeObject[]): TriggerRoute[] {
     const spec = get(t, 'spec');
     const broker = str(get(spec, 'broker'));
     const subscriber = str(get(spec, 'subscriber', 'ref', 'name'));
-    if (!broker || !subscriber) throw new KustomizeError(`Trigger ${name}: needs spec.broker and spec.subscriber.ref.name`);
+    if (!broker || !subscriber)
+      throw new KustomizeError(`Trigger ${name}: needs spec.broker and spec.subscriber.ref.name`);
     const exact: Record<string, string> = {};
     const filters = get(spec, 'filters');
     if (filters !== undefined) {
@@ -557,16 +595,24 @@ export function triggerRoutes(objects: readonly KubeObject[]): TriggerRoute[] {
         if (!isObject(f) || Object.keys(f).length !== 1 || !isObject(e))
           throw new KustomizeError(`Trigger ${name}: only \`exact\` filters are supported`);
         for (const [attr, value] of Object.entries(e)) {
-          if (typeof value !== 'string') throw new KustomizeError(`Trigger ${name}: exact.${attr} must be a string`);
+          if (typeof value !== 'string')
+            throw new KustomizeError(`Trigger ${name}: exact.${attr} must be a string`);
           exact[attr] = value;
         }
       }
     } else {
       const attrs = get(spec, 'filter', 'attributes');
       if (isObject(attrs))
-        for (const [attr, value] of Object.entries(attrs)) if (typeof value === 'string' && value !== '') exact[attr] = value;
+        for (const [attr, value] of Object.entries(attrs))
+          if (typeof value === 'string' && value !== '') exact[attr] = value;
     }
-    return { trigger: name, ...(t.metadata.namespace ? { namespace: t.metadata.namespace } : {}), broker, exact, subscriber };
+    return {
+      trigger: name,
+      ...(t.metadata.namespace ? { namespace: t.metadata.namespace } : {}),
+      broker,
+      exact,
+      subscriber,
+    };
   });
 }
 
@@ -612,15 +658,21 @@ export interface PodTemplateMeta {
 /** Pod template metadata (labels/annotations) of a workload or Knative Service. */
 export function podTemplateMetaOf(obj: KubeObject): PodTemplateMeta | undefined {
   const path =
-    obj.kind === 'CronJob' ? ['spec', 'jobTemplate', 'spec', 'template', 'metadata'] : ['spec', 'template', 'metadata'];
+    obj.kind === 'CronJob'
+      ? ['spec', 'jobTemplate', 'spec', 'template', 'metadata']
+      : ['spec', 'template', 'metadata'];
   const m = get(obj, ...path);
   return isObject(m) ? (m as PodTemplateMeta) : undefined;
 }
 
-export const workloads = (objects: readonly KubeObject[]): KubeObject[] => objects.filter((o) => podSpecOf(o) !== undefined);
+export const workloads = (objects: readonly KubeObject[]): KubeObject[] =>
+  objects.filter((o) => podSpecOf(o) !== undefined);
 
 export const containersOf = (spec: JsonObject): JsonObject[] =>
-  [...((spec.initContainers as Json[] | undefined) ?? []), ...((spec.containers as Json[] | undefined) ?? [])].filter(isObject);
+  [
+    ...((spec.initContainers as Json[] | undefined) ?? []),
+    ...((spec.containers as Json[] | undefined) ?? []),
+  ].filter(isObject);
 
 const ksvcRef = { apiVersion: 'serving.knative.dev/v1', kind: 'Service' };
 const brokerRef = { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker' };
@@ -648,10 +700,14 @@ export interface ReferenceCheckOptions {
 /**
  * Every reference between objects resolves, and the Triggers implement FUNCTION_ROUTES exactly.
  */
-export function checkReferences(objects: readonly KubeObject[], options: ReferenceCheckOptions = {}): string[] {
+export function checkReferences(
+  objects: readonly KubeObject[],
+  options: ReferenceCheckOptions = {},
+): string[] {
   const problems: string[] = [];
   const catalogTypes = new Set<string>(Object.values(EVENT_TYPES));
-  const describe = (o: KubeObject): string => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+  const describe = (o: KubeObject): string =>
+    `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 
   // Triggers: broker and subscriber exist, filters are exact catalog types.
   let routes: TriggerRoute[] = [];
@@ -670,13 +726,20 @@ export function checkReferences(objects: readonly KubeObject[], options: Referen
       problems.push(`${describe(t)}: subscriber must be a Knative Service (serving.knative.dev/v1 Service)`);
     else if (!refExists(objects, sub, ns))
       problems.push(`${describe(t)}: subscriber Knative Service ${String(get(sub, 'name'))} does not exist`);
-    if (get(t, 'spec', 'delivery') !== undefined && get(t, 'spec', 'delivery', 'deadLetterSink') === undefined)
-      problems.push(`${describe(t)}: its spec.delivery replaces the Broker's entirely but has no deadLetterSink`);
+    if (
+      get(t, 'spec', 'delivery') !== undefined &&
+      get(t, 'spec', 'delivery', 'deadLetterSink') === undefined
+    )
+      problems.push(
+        `${describe(t)}: its spec.delivery replaces the Broker's entirely but has no deadLetterSink`,
+      );
   }
   for (const r of routes) {
     const keys = Object.keys(r.exact);
-    if (keys.length !== 1 || keys[0] !== 'type') problems.push(`Trigger ${r.trigger}: must filter on exactly one attribute, type`);
-    else if (!catalogTypes.has(r.exact.type!)) problems.push(`Trigger ${r.trigger}: type ${r.exact.type} is not in lib/events/catalog.ts`);
+    if (keys.length !== 1 || keys[0] !== 'type')
+      problems.push(`Trigger ${r.trigger}: must filter on exactly one attribute, type`);
+    else if (!catalogTypes.has(r.exact.type!))
+      problems.push(`Trigger ${r.trigger}: type ${r.exact.type} is not in lib/events/catalog.ts`);
   }
 
   // FUNCTION_ROUTES, both directions, and no loops.
@@ -689,13 +752,17 @@ export function checkReferences(objects: readonly KubeObject[], options: Referen
       if (!got.has(type)) problems.push(`function ${fn} consumes ${type} but no Trigger routes it to ${svc}`);
     for (const type of got)
       if (!(route.consumes as readonly string[]).includes(type))
-        problems.push(`a Trigger routes ${type} to ${svc}, but function ${fn} does not consume it (lib/events/routes.ts)`);
+        problems.push(
+          `a Trigger routes ${type} to ${svc}, but function ${fn} does not consume it (lib/events/routes.ts)`,
+        );
     for (const type of route.produces)
-      if (got.has(type)) problems.push(`loop: function ${fn} produces ${type} and a Trigger routes ${type} back to ${svc}`);
+      if (got.has(type))
+        problems.push(`loop: function ${fn} produces ${type} and a Trigger routes ${type} back to ${svc}`);
   }
   const fnServices = new Set(Object.keys(FUNCTION_ROUTES).map(serviceOfFunction));
   for (const r of routes)
-    if (!fnServices.has(r.subscriber)) problems.push(`Trigger ${r.trigger}: ${r.subscriber} is not a function of lib/events/routes.ts`);
+    if (!fnServices.has(r.subscriber))
+      problems.push(`Trigger ${r.trigger}: ${r.subscriber} is not a function of lib/events/routes.ts`);
 
   // Sources and bindings sink into the broker.
   for (const kind of ['PingSource', 'ApiServerSource', 'SinkBinding', 'ContainerSource']) {
@@ -707,13 +774,17 @@ export function checkReferences(objects: readonly KubeObject[], options: Referen
   }
   for (const b of byKind(objects, 'SinkBinding', 'sources.knative.dev')) {
     const subject = get(b, 'spec', 'subject');
-    if (get(subject, 'selector') !== undefined) problems.push(`${describe(b)}: subject selectors are not checked; name the subject`);
+    if (get(subject, 'selector') !== undefined)
+      problems.push(`${describe(b)}: subject selectors are not checked; name the subject`);
     else if (!refExists(objects, subject, b.metadata.namespace))
       problems.push(`${describe(b)}: subject ${JSON.stringify(subject)} does not exist`);
   }
 
   // Dead-letter sinks exist (Broker and Trigger DeliverySpecs).
-  for (const o of [...byKind(objects, 'Broker', 'eventing.knative.dev'), ...byKind(objects, 'Trigger', 'eventing.knative.dev')]) {
+  for (const o of [
+    ...byKind(objects, 'Broker', 'eventing.knative.dev'),
+    ...byKind(objects, 'Trigger', 'eventing.knative.dev'),
+  ]) {
     const dls = get(o, 'spec', 'delivery', 'deadLetterSink');
     if (dls === undefined) {
       if (o.kind === 'Broker') problems.push(`${describe(o)}: no spec.delivery.deadLetterSink`);
@@ -728,19 +799,22 @@ export function checkReferences(objects: readonly KubeObject[], options: Referen
     byKind(objects, 'ServiceAccount').some((sa) => sa.metadata.name === name && sa.metadata.namespace === ns);
   for (const w of workloads(objects)) {
     const sa = str(podSpecOf(w)?.serviceAccountName);
-    if (sa && !saExists(sa, w.metadata.namespace)) problems.push(`${describe(w)}: ServiceAccount ${sa} does not exist`);
+    if (sa && !saExists(sa, w.metadata.namespace))
+      problems.push(`${describe(w)}: ServiceAccount ${sa} does not exist`);
   }
   for (const s of byKind(objects, 'ApiServerSource', 'sources.knative.dev')) {
     const sa = str(get(s, 'spec', 'serviceAccountName'));
     if (!sa) problems.push(`${describe(s)}: no serviceAccountName (it would run as "default")`);
-    else if (!saExists(sa, s.metadata.namespace)) problems.push(`${describe(s)}: ServiceAccount ${sa} does not exist`);
+    else if (!saExists(sa, s.metadata.namespace))
+      problems.push(`${describe(s)}: ServiceAccount ${sa} does not exist`);
   }
   for (const b of [...byKind(objects, 'RoleBinding'), ...byKind(objects, 'ClusterRoleBinding')]) {
     for (const subj of (get(b, 'subjects') as unknown[] | undefined) ?? []) {
       if (str(get(subj, 'kind')) !== 'ServiceAccount') continue;
       const name = str(get(subj, 'name'));
       const ns = str(get(subj, 'namespace'));
-      if (!name || !saExists(name, ns)) problems.push(`${describe(b)}: subject ServiceAccount ${String(ns)}/${String(name)} does not exist`);
+      if (!name || !saExists(name, ns))
+        problems.push(`${describe(b)}: subject ServiceAccount ${String(ns)}/${String(name)} does not exist`);
     }
     const roleKind = str(get(b, 'roleRef', 'kind'));
     const roleName = str(get(b, 'roleRef', 'name'));
@@ -752,13 +826,17 @@ export function checkReferences(objects: readonly KubeObject[], options: Referen
     const defined =
       roleKind === 'ClusterRole'
         ? findObject(objects, 'ClusterRole', roleName) !== undefined
-        : byKind(objects, 'Role').some((r) => r.metadata.name === roleName && r.metadata.namespace === b.metadata.namespace);
+        : byKind(objects, 'Role').some(
+            (r) => r.metadata.name === roleName && r.metadata.namespace === b.metadata.namespace,
+          );
     if (!builtIn && !defined) problems.push(`${describe(b)}: ${roleKind} ${roleName} does not exist`);
   }
 
   // Secrets referenced by pods exist (or are documented prerequisites, or issued by cert-manager).
   const external = new Set(options.externalSecrets ?? []);
-  const issued = new Set(byKind(objects, 'Certificate', 'cert-manager.io').map((c) => str(get(c, 'spec', 'secretName'))));
+  const issued = new Set(
+    byKind(objects, 'Certificate', 'cert-manager.io').map((c) => str(get(c, 'spec', 'secretName'))),
+  );
   for (const w of workloads(objects)) {
     const spec = podSpecOf(w)!;
     const refs: { name: string; optional: boolean }[] = [];
@@ -778,7 +856,11 @@ export function checkReferences(objects: readonly KubeObject[], options: Referen
     }
     for (const { name, optional } of refs) {
       if (optional || external.has(name) || issued.has(name)) continue;
-      if (!byKind(objects, 'Secret').some((s) => s.metadata.name === name && s.metadata.namespace === w.metadata.namespace))
+      if (
+        !byKind(objects, 'Secret').some(
+          (s) => s.metadata.name === name && s.metadata.namespace === w.metadata.namespace,
+        )
+      )
         problems.push(`${describe(w)}: Secret ${name} does not exist and is not a documented prerequisite`);
     }
   }
@@ -804,12 +886,17 @@ export function checkReferences(objects: readonly KubeObject[], options: Referen
     const name = str(get(api, 'spec', 'service', 'name'));
     const ns = str(get(api, 'spec', 'service', 'namespace'));
     const port = (get(api, 'spec', 'service', 'port') as number | undefined) ?? 443;
-    const svc = byKind(objects, 'Service', '').find((s) => s.metadata.name === name && s.metadata.namespace === ns);
+    const svc = byKind(objects, 'Service', '').find(
+      (s) => s.metadata.name === name && s.metadata.namespace === ns,
+    );
     if (!svc) problems.push(`${describe(api)}: Service ${String(ns)}/${String(name)} does not exist`);
-    else if (!((get(svc, 'spec', 'ports') as unknown[] | undefined) ?? []).some((p) => get(p, 'port') === port))
+    else if (
+      !((get(svc, 'spec', 'ports') as unknown[] | undefined) ?? []).some((p) => get(p, 'port') === port)
+    )
       problems.push(`${describe(api)}: Service ${name} has no port ${port}`);
     const expected = `${String(get(api, 'spec', 'version'))}.${String(get(api, 'spec', 'group'))}`;
-    if (api.metadata.name !== expected) problems.push(`${describe(api)}: name must be <version>.<group> = ${expected}`);
+    if (api.metadata.name !== expected)
+      problems.push(`${describe(api)}: name must be <version>.<group> = ${expected}`);
   }
 
   // resourceNames in Roles name objects that exist (a typo would silently grant nothing).
@@ -819,15 +906,24 @@ export function checkReferences(objects: readonly KubeObject[], options: Referen
       if (!names) continue;
       const resources = (get(rule, 'resources') as string[] | undefined) ?? [];
       for (const resource of resources) {
-        const kind = { pingsources: 'PingSource', apiserversources: 'ApiServerSource', configmaps: 'ConfigMap', secrets: 'Secret' }[
-          resource
-        ];
+        const kind = {
+          pingsources: 'PingSource',
+          apiserversources: 'ApiServerSource',
+          configmaps: 'ConfigMap',
+          secrets: 'Secret',
+        }[resource];
         if (!kind) {
           problems.push(`${describe(role)}: cannot check resourceNames of ${resource}`);
           continue;
         }
         for (const n of names)
-          if (!byKind(objects, kind).some((o) => o.metadata.name === n && (role.kind === 'ClusterRole' || o.metadata.namespace === role.metadata.namespace)))
+          if (
+            !byKind(objects, kind).some(
+              (o) =>
+                o.metadata.name === n &&
+                (role.kind === 'ClusterRole' || o.metadata.namespace === role.metadata.namespace),
+            )
+          )
             problems.push(`${describe(role)}: resourceNames ${n} names no ${kind}`);
       }
     }
@@ -853,14 +949,18 @@ export function checkSecurity(objects: readonly KubeObject[]): string[] {
     const spec = podSpecOf(w)!;
     const exception = str(get(podTemplateMetaOf(w), 'annotations', SECURITY_EXCEPTION_ANNOTATION));
     const excepted = exception !== undefined && exception.trim().length >= 20;
-    if (exception !== undefined && !excepted) problems.push(`${where}: ${SECURITY_EXCEPTION_ANNOTATION} must explain why`);
+    if (exception !== undefined && !excepted)
+      problems.push(`${where}: ${SECURITY_EXCEPTION_ANNOTATION} must explain why`);
     if (typeof spec.automountServiceAccountToken !== 'boolean')
-      problems.push(`${where}: set automountServiceAccountToken explicitly (true only where the API is used)`);
+      problems.push(
+        `${where}: set automountServiceAccountToken explicitly (true only where the API is used)`,
+      );
     if (!excepted) {
       for (const f of ['hostPID', 'hostNetwork', 'hostIPC'])
         if (spec[f] === true) problems.push(`${where}: ${f} without ${SECURITY_EXCEPTION_ANNOTATION}`);
       for (const v of (spec.volumes as Json[] | undefined) ?? [])
-        if (get(v, 'hostPath') !== undefined) problems.push(`${where}: hostPath volume without ${SECURITY_EXCEPTION_ANNOTATION}`);
+        if (get(v, 'hostPath') !== undefined)
+          problems.push(`${where}: hostPath volume without ${SECURITY_EXCEPTION_ANNOTATION}`);
     }
     const pod = (spec.securityContext ?? {}) as JsonObject;
     for (const c of containersOf(spec)) {
@@ -868,16 +968,21 @@ export function checkSecurity(objects: readonly KubeObject[]): string[] {
       const eff = (field: string): Json | undefined => sc[field] ?? pod[field];
       const cw = `${where} container ${String(c.name)}`;
       if (sc.privileged === true) problems.push(`${cw}: privileged`);
-      if (sc.allowPrivilegeEscalation !== false) problems.push(`${cw}: allowPrivilegeEscalation must be false`);
+      if (sc.allowPrivilegeEscalation !== false)
+        problems.push(`${cw}: allowPrivilegeEscalation must be false`);
       const drop = (get(sc, 'capabilities', 'drop') as string[] | undefined) ?? [];
       if (!drop.includes('ALL')) problems.push(`${cw}: capabilities.drop must include ALL`);
-      if (str(get(eff('seccompProfile'), 'type')) !== 'RuntimeDefault' && str(get(eff('seccompProfile'), 'type')) !== 'Localhost')
+      if (
+        str(get(eff('seccompProfile'), 'type')) !== 'RuntimeDefault' &&
+        str(get(eff('seccompProfile'), 'type')) !== 'Localhost'
+      )
         problems.push(`${cw}: seccompProfile must be RuntimeDefault`);
       if (excepted) continue;
       if (eff('runAsNonRoot') !== true) problems.push(`${cw}: runAsNonRoot must be true`);
       if (sc.readOnlyRootFilesystem !== true) problems.push(`${cw}: readOnlyRootFilesystem must be true`);
       const add = (get(sc, 'capabilities', 'add') as string[] | undefined) ?? [];
-      if (add.length > 0) problems.push(`${cw}: adds capabilities ${add.join(', ')} without ${SECURITY_EXCEPTION_ANNOTATION}`);
+      if (add.length > 0)
+        problems.push(`${cw}: adds capabilities ${add.join(', ')} without ${SECURITY_EXCEPTION_ANNOTATION}`);
     }
   }
   return problems;
@@ -910,11 +1015,13 @@ export function filesUsedBy(dir: string, seen = new Set<string>()): Set<string> 
     if (statSync(path).isDirectory()) filesUsedBy(path, seen);
     else seen.add(path);
   }
-  for (const p of (k.raw.patches as Json[] | undefined) ?? []) if (typeof get(p, 'path') === 'string') seen.add(resolve(k.dir, get(p, 'path') as string));
+  for (const p of (k.raw.patches as Json[] | undefined) ?? [])
+    if (typeof get(p, 'path') === 'string') seen.add(resolve(k.dir, get(p, 'path') as string));
   for (const field of ['secretGenerator', 'configMapGenerator']) {
     for (const g of (k.raw[field] as Json[] | undefined) ?? []) {
       for (const e of (get(g, 'envs') as string[] | undefined) ?? []) seen.add(resolve(k.dir, e));
-      for (const f of (get(g, 'files') as string[] | undefined) ?? []) seen.add(resolve(k.dir, f.includes('=') ? f.slice(f.indexOf('=') + 1) : f));
+      for (const f of (get(g, 'files') as string[] | undefined) ?? [])
+        seen.add(resolve(k.dir, f.includes('=') ? f.slice(f.indexOf('=') + 1) : f));
     }
   }
   return seen;
