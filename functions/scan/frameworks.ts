@@ -55,7 +55,7 @@ export const FRAMEWORKS: readonly FrameworkDefinition[] = [
     name: 'AllControls',
     description: 'Contains all the controls from all the frameworks',
     typeTag: 'compliance',
-    controlIDs: ids('0001-0308').filter((id) => !ALL_CONTROLS_GAPS.has(id.slice(2))),
+    controlIDs: ids('0001-0308').filter((id) => !ALL_CONTROLS_GAPS.has(id)),
   },
   {
     name: 'ArmoBest',

@@ -22,7 +22,6 @@ import {
   namespace,
   networkPolicy,
   pod,
-  role,
   roleBinding,
   saId,
   saSubject,
