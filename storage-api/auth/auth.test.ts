@@ -4,8 +4,10 @@
  * ConfigMap and TokenReviews.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import * as https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type KeyPairPem,
@@ -97,7 +99,7 @@ beforeAll(async () => {
     KSCAPE_STORAGE_TLS_KEY_FILE: join(dir, 'tls.key'),
     KSCAPE_STORAGE_AUTHN_CONFIG_REFRESH: '0',
   });
-  auth = await createAuth(options, { kubeConfig: fake.kubeConfig(), clock });
+  auth = await createAuth(options, { kubeConfig: fake.kubeConfig(), clock, log: pino({ level: 'silent' }) });
   whoami = await startWhoami(auth.tls, auth.authenticator);
   auth.attachServer(whoami.server);
 });
@@ -179,6 +181,38 @@ describe('front-proxy (requestheader) authentication', () => {
     expect((await asClient(certs.proxy!, remote('jane'))).status).toBe(200);
     now = Date.now() + 2 * DAY;
     expect((await asClient(certs.proxy!, remote('jane'))).status).toBe(401);
+  });
+
+  it('re-checks every request on a kept-alive connection (clock past notAfter, CA rotated away)', async () => {
+    let connections = 0;
+    const onConn = () => connections++;
+    whoami.server.on('secureConnection', onConn);
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+    const viaAgent = () =>
+      call(whoami.url, { ca: servingCA.cert, cert: certs.proxy!.chain, key: certs.proxy!.key, headers: remote('jane'), agent });
+    try {
+      expect((await viaAgent()).status).toBe(200);
+      expect((await viaAgent()).status).toBe(200);
+      now = Date.now() + 2 * DAY;
+      expect((await viaAgent()).status).toBe(401);
+      now = Date.now();
+      expect((await viaAgent()).status).toBe(200);
+
+      const old = fake.configMap!.data['requestheader-client-ca-file']!;
+      fake.configMap!.data['requestheader-client-ca-file'] = (await createCA({ commonName: 'replacement-ca' })).cert;
+      try {
+        await auth.refresh();
+        expect((await viaAgent()).status).toBe(401);
+      } finally {
+        fake.configMap!.data['requestheader-client-ca-file'] = old;
+        await auth.refresh();
+      }
+      expect((await viaAgent()).status).toBe(200);
+      expect(connections).toBe(1);
+    } finally {
+      agent.destroy();
+      whoami.server.off('secureConnection', onConn);
+    }
   });
 
   it('a front-proxy certificate without the client-auth EKU → 401', async () => {

@@ -13,14 +13,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AuthnAttempt, RequestAuthenticator } from './union.js';
 import { tlsSocketOf } from './union.js';
 import type { UserInfo } from './types.js';
-import {
-  EKU_CLIENT_AUTH,
-  type ParsedCert,
-  parsePresented,
-  peerCertificates,
-  singleCommonName,
-  verifyChain,
-} from './x509verify.js';
+import { EKU_CLIENT_AUTH, type ParsedCert, singleCommonName, verifyPeer } from './x509verify.js';
 
 export interface RequestHeaderConfig {
   /** The requestheader client CA bundle (`requestheader-client-ca-file`). */
@@ -129,12 +122,8 @@ export class RequestHeaderAuthenticator implements RequestAuthenticator {
     const cfg = this.config();
     if (!cfg || cfg.clientCA.length === 0) return { status: 'not-applicable' };
     const socket = tlsSocketOf(req);
-    const ders = socket ? peerCertificates(socket) : [];
-    if (ders.length === 0) return { status: 'not-applicable' };
-    const presented = parsePresented(ders);
-    if ('error' in presented) return { status: 'failed', reason: presented.error };
-
-    const verified = verifyChain(presented, cfg.clientCA, new Date(this.clock()), EKU_CLIENT_AUTH);
+    const verified = socket ? verifyPeer(socket, cfg.clientCA, new Date(this.clock()), EKU_CLIENT_AUTH) : undefined;
+    if (!verified) return { status: 'not-applicable' };
     if (!verified.ok) return { status: 'failed', reason: `proxy certificate: ${verified.reason}` };
 
     const cn = singleCommonName(verified.leaf);
@@ -168,11 +157,8 @@ export class ClientCertAuthenticator implements RequestAuthenticator {
     const roots = this.clientCA();
     if (!roots || roots.length === 0) return { status: 'not-applicable' };
     const socket = tlsSocketOf(req);
-    const ders = socket ? peerCertificates(socket) : [];
-    if (ders.length === 0) return { status: 'not-applicable' };
-    const presented = parsePresented(ders);
-    if ('error' in presented) return { status: 'failed', reason: presented.error };
-    const verified = verifyChain(presented, roots, new Date(this.clock()), EKU_CLIENT_AUTH);
+    const verified = socket ? verifyPeer(socket, roots, new Date(this.clock()), EKU_CLIENT_AUTH) : undefined;
+    if (!verified) return { status: 'not-applicable' };
     if (!verified.ok) return { status: 'failed', reason: verified.reason };
     const cn = singleCommonName(verified.leaf);
     if (!cn) return { status: 'failed', reason: 'client certificate must have exactly one non-empty common name' };

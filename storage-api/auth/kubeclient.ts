@@ -77,6 +77,8 @@ export function kubeApiFromKubeConfig(kc: KubeConfig, options: KubeApiOptions): 
           agent = new https.Agent({
             keepAlive: true,
             maxSockets: 32,
+            // Idle pooled sockets close after this; it also retires the pool of a replaced agent.
+            timeout: 60_000,
             ...(opts.ca ? { ca: opts.ca } : {}),
             ...(opts.cert ? { cert: opts.cert } : {}),
             ...(opts.key ? { key: opts.key } : {}),
@@ -84,7 +86,8 @@ export function kubeApiFromKubeConfig(kc: KubeConfig, options: KubeApiOptions): 
             ...(opts.servername ? { servername: opts.servername } : {}),
             ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
           });
-          for (const old of agents.values()) old.destroy();
+          // Credentials rotated: drop the old pool without killing requests still using it; its
+          // idle sockets time out on their own.
           agents.clear();
           agents.set(key, agent);
         }

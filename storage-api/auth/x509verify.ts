@@ -106,7 +106,8 @@ export function peerCertificates(socket: TLSSocket): Buffer[] {
 
 export type ChainResult =
   | { ok: true; leaf: ParsedCert; chain: ParsedCert[] }
-  | { ok: false; reason: string };
+  /** `temporal`: the failure involved a validity window, so the same chain may pass at another time. */
+  | { ok: false; reason: string; temporal?: boolean };
 
 function ekuAllows(c: ParsedCert, usage: string): boolean {
   const ext = c.parsed.getExtension(x509.ExtendedKeyUsageExtension);
@@ -158,6 +159,8 @@ export function verifyChain(
     return undefined;
   };
 
+  const leafTime = timeProblem(leaf, now, 'client');
+  if (leafTime) return { ok: false, reason: leafTime, temporal: true };
   const leafProblem = check(leaf, 'client');
   if (leafProblem) return { ok: false, reason: leafProblem };
 
@@ -166,13 +169,16 @@ export function verifyChain(
   const used = new Set<string>([leaf.fingerprint]);
   let current = leaf;
   let lastError = 'certificate signed by unknown authority';
+  let temporal = false;
   for (let depth = 0; depth <= MAX_CHAIN_DEPTH; depth++) {
     // Anchor first: a trusted root that issued the current certificate ends the walk.
     for (const root of roots) {
       if (!issuedBy(current, root)) continue;
-      const p = timeProblem(root, now, 'CA') ?? (ekuAllows(root, usage) ? undefined : 'CA certificate does not allow client authentication');
+      const t = timeProblem(root, now, 'CA');
+      const p = t ?? (ekuAllows(root, usage) ? undefined : 'CA certificate does not allow client authentication');
       if (p) {
         lastError = p;
+        temporal ||= t !== undefined;
         continue;
       }
       return { ok: true, leaf, chain: [...chain, root] };
@@ -195,12 +201,13 @@ export function verifyChain(
       const p = check(cand, 'intermediate');
       if (p) {
         lastError = p;
+        temporal ||= timeProblem(cand, now, '') !== undefined;
         continue;
       }
       next = cand;
       break;
     }
-    if (!next) return { ok: false, reason: lastError };
+    if (!next) return { ok: false, reason: lastError, ...(temporal ? { temporal } : {}) };
     used.add(next.fingerprint);
     chain.push(next);
     current = next;
@@ -223,4 +230,40 @@ export function parsePresented(ders: readonly Buffer[]): ParsedCert[] | { error:
  */
 export function singleCommonName(c: ParsedCert): string | undefined {
   return c.commonNames.length === 1 ? c.commonNames[0] : undefined;
+}
+
+/**
+ * Verify the TLS peer of `socket` against `roots`, remembering the outcome per connection.
+ *
+ * The aggregator proxies every request over a handful of long-lived keep-alive connections, so
+ * parsing and signature-checking the same proxy certificate on each request is wasted work. The
+ * memo is keyed on the socket (a connection's peer certificate cannot change) and on the identity
+ * of the `roots` array (a CA rotation swaps the array, invalidating it). Validity dates are
+ * re-checked on every call, so a connection outliving its certificate stops authenticating.
+ */
+const peerMemo = new WeakMap<TLSSocket, Map<readonly ParsedCert[], ChainResult>>();
+
+export function verifyPeer(
+  socket: TLSSocket,
+  roots: readonly ParsedCert[],
+  now: Date,
+  usage: string = EKU_CLIENT_AUTH,
+): ChainResult | undefined {
+  let perSocket = peerMemo.get(socket);
+  const memo = perSocket?.get(roots);
+  if (memo?.ok) {
+    // Same connection, same pool: only time can have changed the answer.
+    if (memo.chain.every((c) => !timeProblem(c, now, ''))) return memo;
+  } else if (memo && !memo.temporal) {
+    return memo; // wrong CA, bad EKU, malformed: permanent for this connection and pool
+  }
+  const ders = peerCertificates(socket);
+  if (ders.length === 0) return undefined;
+  const presented = parsePresented(ders);
+  const result: ChainResult = 'error' in presented ? { ok: false, reason: presented.error } : verifyChain(presented, roots, now, usage);
+  if (!perSocket) peerMemo.set(socket, (perSocket = new Map()));
+  // A pool array is replaced on every CA rotation; keep only a few so stale pools do not pile up.
+  if (perSocket.size >= 4) perSocket.clear();
+  perSocket.set(roots, result);
+  return result;
 }

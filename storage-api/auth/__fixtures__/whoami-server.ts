@@ -46,9 +46,11 @@ export interface CallOptions {
   key?: string;
   headers?: OutgoingHttpHeaders;
   path?: string;
+  /** Reuse connections through this agent instead of opening a fresh one. */
+  agent?: https.Agent;
 }
 
-/** One request on a fresh connection (no keep-alive, so every call presents its own certificate). */
+/** One request, by default on a fresh connection (so every call presents its own certificate). */
 export function call(url: string, opts: CallOptions): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
     const req = https.request(
@@ -59,7 +61,7 @@ export function call(url: string, opts: CallOptions): Promise<{ status: number; 
         ...(opts.cert ? { cert: opts.cert } : {}),
         ...(opts.key ? { key: opts.key } : {}),
         headers: opts.headers ?? {},
-        agent: false,
+        agent: opts.agent ?? false,
       },
       (res) => {
         const chunks: Buffer[] = [];
