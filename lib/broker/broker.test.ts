@@ -19,7 +19,11 @@ import {
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '__fixtures__', 'knative', 'base');
 
 const configScanRequested = (extensions: Record<string, string> = {}) =>
-  buildEvent(EVENT_TYPES.configScanRequested, { scope: {}, frameworks: ['NSA'] }, { source: '/test-producer', extensions });
+  buildEvent(
+    EVENT_TYPES.configScanRequested,
+    { scope: {}, frameworks: ['NSA'] },
+    { source: '/test-producer', extensions },
+  );
 
 const binaryReply = (type: string, data: unknown, extra: Record<string, string> = {}): Answer => ({
   status: 200,
@@ -123,7 +127,11 @@ describe('local broker with the fixture manifests', () => {
     expect(subs.deadletter.received).toHaveLength(0);
     const s = broker.stats();
     expect(s).toMatchObject({ delivered: 1, attempts: 3, retried: 2, deadLettered: 0, undeliverable: 0 });
-    expect(s.triggers['kscape/kscape-scan-configscan-requested']).toMatchObject({ delivered: 1, attempts: 3, retried: 2 });
+    expect(s.triggers['kscape/kscape-scan-configscan-requested']).toMatchObject({
+      delivered: 1,
+      attempts: 3,
+      retried: 2,
+    });
     // one log line per attempt, with what an operator needs to follow the event
     const perAttempt = lines
       .filter((l) => l.eventId === ev.id && l.trigger === 'kscape/kscape-scan-configscan-requested')
@@ -138,7 +146,9 @@ describe('local broker with the fixture manifests', () => {
   it('dead-letters after exhausting retries, with knativeerrordest/code/data', async () => {
     subs.scan.respond = () => ({ status: 503, body: 'database unavailable' });
     await start();
-    const ev = configScanRequested({ traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+    const ev = configScanRequested({
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    });
     broker.publish(ev);
     await broker.whenIdle();
     expect(subs.scan.received).toHaveLength(3); // retry: 2 → 3 attempts
@@ -174,7 +184,10 @@ describe('local broker with the fixture manifests', () => {
       subs.scan.respond = (_r, n): Answer => (n === 0 ? { status, headers } : { status: 202 });
       broker.publish(configScanRequested());
       await broker.whenIdle();
-      expect({ status, attempts: subs.scan.received.length }).toEqual({ status, attempts: status < 404 || status === 422 ? 1 : 2 });
+      expect({ status, attempts: subs.scan.received.length }).toEqual({
+        status,
+        attempts: status < 404 || status === 422 ? 1 : 2,
+      });
     }
     expect(broker.stats()).toMatchObject({ deadLettered: 2, delivered: 3 });
   });
@@ -183,7 +196,9 @@ describe('local broker with the fixture manifests', () => {
     const { logger, lines } = captureLogger();
     subs.vuln.respond = () => ({ status: 500 });
     await start({ logger });
-    broker.publish(buildEvent(EVENT_TYPES.vulnScanRequested, { image: 'nginx:1.25' }, { source: '/test-producer' }));
+    broker.publish(
+      buildEvent(EVENT_TYPES.vulnScanRequested, { image: 'nginx:1.25' }, { source: '/test-producer' }),
+    );
     await broker.whenIdle();
     expect(subs.vuln.received).toHaveLength(1);
     // ref + relative uri are combined as Knative does
@@ -233,7 +248,9 @@ describe('local broker with the fixture manifests', () => {
 
   it('does not treat a 202 or a 200 without a CloudEvent as a reply', async () => {
     subs.scan.respond = (_r, n) =>
-      n === 0 ? { ...binaryReply(EVENT_TYPES.configScanCompleted, completedData), status: 202 } : { status: 200, body: 'OK' };
+      n === 0
+        ? { ...binaryReply(EVENT_TYPES.configScanCompleted, completedData), status: 202 }
+        : { status: 200, body: 'OK' };
     await start();
     broker.publish(configScanRequested());
     broker.publish(configScanRequested());
@@ -243,7 +260,11 @@ describe('local broker with the fixture manifests', () => {
   });
 
   it('treats a malformed reply as a failed delivery (retried, then dead-lettered)', async () => {
-    subs.scan.respond = () => ({ status: 200, headers: { 'ce-specversion': '1.0', 'ce-type': 'x' }, body: '{}' });
+    subs.scan.respond = () => ({
+      status: 200,
+      headers: { 'ce-specversion': '1.0', 'ce-type': 'x' },
+      body: '{}',
+    });
     await start();
     broker.publish(configScanRequested());
     await broker.whenIdle();
@@ -262,7 +283,9 @@ describe('local broker with the fixture manifests', () => {
     // TTL 5, 4, 3, 2, 1 are delivered; the reply carrying 0 is dropped
     expect(subs.scan.received).toHaveLength(5);
     expect(broker.stats()).toMatchObject({ delivered: 5, replies: 4, droppedTtl: 1 });
-    expect(lines.filter((l) => l.level === 'warn' && /knativebrokerttl exhausted/.test(l.msg))).toHaveLength(1);
+    expect(lines.filter((l) => l.level === 'warn' && /knativebrokerttl exhausted/.test(l.msg))).toHaveLength(
+      1,
+    );
   });
 
   it('defaults the TTL to 255 hops', async () => {
@@ -285,9 +308,12 @@ describe('local broker with the fixture manifests', () => {
 
   it('applies filters read from the manifests (any + not prefix)', async () => {
     await start();
-    const completed = (source: string) => buildEvent(EVENT_TYPES.configScanCompleted, completedData, { source });
+    const completed = (source: string) =>
+      buildEvent(EVENT_TYPES.configScanCompleted, completedData, { source });
     expect(broker.publish(completed('/test/fake'))).toMatchObject({ status: 'accepted', triggers: [] });
-    expect(broker.publish(completed('/kscape/scan'))).toMatchObject({ triggers: ['kscape/kscape-export-completed'] });
+    expect(broker.publish(completed('/kscape/scan'))).toMatchObject({
+      triggers: ['kscape/kscape-export-completed'],
+    });
     await broker.whenIdle();
     expect(subs.export.received).toHaveLength(1);
     expect(broker.stats()).toMatchObject({ unmatched: 1, delivered: 1 });
@@ -306,10 +332,18 @@ describe('local broker with the fixture manifests', () => {
     it('accepts a curl-style binary POST at the Knative path and at /', async () => {
       await start();
       expect(broker.ingressUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/kscape\/kscape$/);
-      const r1 = await fetch(broker.ingressUrl, { method: 'POST', headers: curlBinary, body: '{"job":"tick"}' });
+      const r1 = await fetch(broker.ingressUrl, {
+        method: 'POST',
+        headers: curlBinary,
+        body: '{"job":"tick"}',
+      });
       expect(r1.status).toBe(202);
       const root = new URL('/', broker.ingressUrl).toString();
-      const r2 = await fetch(root, { method: 'POST', headers: { ...curlBinary, 'ce-id': 'curl-2' }, body: '{"job":"tick"}' });
+      const r2 = await fetch(root, {
+        method: 'POST',
+        headers: { ...curlBinary, 'ce-id': 'curl-2' },
+        body: '{"job":"tick"}',
+      });
       expect(r2.status).toBe(202);
       await broker.whenIdle();
       expect(subs.schedule.received.map((r) => r.headers['ce-id']).sort()).toEqual(['curl-1', 'curl-2']);
@@ -352,17 +386,41 @@ describe('local broker with the fixture manifests', () => {
       const get = await fetch(broker.ingressUrl);
       expect(get.status).toBe(405);
       expect(get.headers.get('allow')).toBe('POST');
-      const notCe = await fetch(broker.ingressUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const notCe = await fetch(broker.ingressUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(notCe.status).toBe(400);
-      const noId = await fetch(broker.ingressUrl, { method: 'POST', headers: { ...curlBinary, 'ce-id': '' }, body: '{}' });
+      const noId = await fetch(broker.ingressUrl, {
+        method: 'POST',
+        headers: { ...curlBinary, 'ce-id': '' },
+        body: '{}',
+      });
       expect(noId.status).toBe(400);
-      const badJson = await fetch(broker.ingressUrl, { method: 'POST', headers: { 'content-type': 'application/cloudevents+json' }, body: '{' });
+      const badJson = await fetch(broker.ingressUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cloudevents+json' },
+        body: '{',
+      });
       expect(badJson.status).toBe(400);
-      const batch = await fetch(broker.ingressUrl, { method: 'POST', headers: { 'content-type': 'application/cloudevents-batch+json' }, body: '[]' });
+      const batch = await fetch(broker.ingressUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cloudevents-batch+json' },
+        body: '[]',
+      });
       expect(batch.status).toBe(415);
-      const avro = await fetch(broker.ingressUrl, { method: 'POST', headers: { 'content-type': 'application/cloudevents+avro' }, body: 'x' });
+      const avro = await fetch(broker.ingressUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cloudevents+avro' },
+        body: 'x',
+      });
       expect(avro.status).toBe(415);
-      const other = await fetch(new URL('/default/nope', broker.ingressUrl), { method: 'POST', headers: curlBinary, body: '{}' });
+      const other = await fetch(new URL('/default/nope', broker.ingressUrl), {
+        method: 'POST',
+        headers: curlBinary,
+        body: '{}',
+      });
       expect(other.status).toBe(404);
       await broker.whenIdle();
       expect(broker.stats().accepted).toBe(0);
@@ -372,7 +430,14 @@ describe('local broker with the fixture manifests', () => {
 
   it('accepts SDK CloudEvents from publish() byte-faithfully', async () => {
     await start();
-    broker.publish(new CloudEvent({ type: 'dev.knative.sources.ping', source: '/sdk', data: { job: 'tick' }, datacontenttype: 'application/json' }));
+    broker.publish(
+      new CloudEvent({
+        type: 'dev.knative.sources.ping',
+        source: '/sdk',
+        data: { job: 'tick' },
+        datacontenttype: 'application/json',
+      }),
+    );
     await broker.whenIdle();
     expect(JSON.parse(subs.schedule.received[0]!.body.toString())).toEqual({ job: 'tick' });
   });
@@ -405,8 +470,18 @@ ${extraTriggers}
       }),
     );
 
-  const startWith = async (config: ReturnType<typeof oneTrigger>, services: Record<string, string>, extra: Partial<Parameters<typeof startLocalBroker>[0]> = {}) => {
-    const b = await startLocalBroker({ config, resolve: serviceResolver(services), schedulePings: false, logger: silentLogger(), ...extra });
+  const startWith = async (
+    config: ReturnType<typeof oneTrigger>,
+    services: Record<string, string>,
+    extra: Partial<Parameters<typeof startLocalBroker>[0]> = {},
+  ) => {
+    const b = await startLocalBroker({
+      config,
+      resolve: serviceResolver(services),
+      schedulePings: false,
+      logger: silentLogger(),
+      ...extra,
+    });
     closers.push(() => b.close());
     return b;
   };
@@ -415,10 +490,13 @@ ${extraTriggers}
     closers.push(() => s.close());
     return s;
   };
-  const ping = (id: string) => new CloudEvent({ id, type: 'dev.knative.sources.ping', source: '/t', data: { job: 'tick' } });
+  const ping = (id: string) =>
+    new CloudEvent({ id, type: 'dev.knative.sources.ping', source: '/t', data: { job: 'tick' } });
 
   it('fails at start, naming the Trigger, when a subscriber cannot be resolved', async () => {
-    await expect(startLocalBroker({ config: oneTrigger(), resolve: serviceResolver({}), logger: silentLogger() })).rejects.toThrow(
+    await expect(
+      startLocalBroker({ config: oneTrigger(), resolve: serviceResolver({}), logger: silentLogger() }),
+    ).rejects.toThrow(
       /Trigger default\/t: spec.subscriber ref serving.knative.dev\/v1 Service default\/sub cannot be resolved/,
     );
   });
@@ -445,17 +523,20 @@ ${extraTriggers}
     const config = oneTrigger(`  delivery:
     retry: 1
     backoffDelay: PT0.001S
-    timeout: PT0.05S`);
+    timeout: PT0.1S`);
     const b = await startWith(config, { sub: never.url });
     b.publish(ping('t-1'));
     await b.whenIdle();
-    expect(never.received).toHaveLength(2);
-    expect(b.stats()).toMatchObject({ attempts: 2, undeliverable: 1 });
+    // (the server may not have read an attempt's request before its deadline, so count at the broker)
+    expect(b.stats()).toMatchObject({ attempts: 2, retried: 1, delivered: 0, undeliverable: 1 });
+    expect(never.received.length).toBeGreaterThanOrEqual(1);
   });
 
   it('caps Retry-After with retryAfterMax', async () => {
     // Without the cap the retry would wait an hour and the test would time out.
-    const s = await sub((_r, n) => (n === 0 ? { status: 429, headers: { 'retry-after': '3600' } } : { status: 202 }));
+    const s = await sub((_r, n) =>
+      n === 0 ? { status: 429, headers: { 'retry-after': '3600' } } : { status: 202 },
+    );
     const config = oneTrigger(`  delivery:
     retry: 1
     backoffDelay: PT0.001S
@@ -474,7 +555,11 @@ ${extraTriggers}
     await b.whenIdle();
     const got = s.received[0]!;
     expect(got.headers['content-type']).toMatch(/^application\/cloudevents\+json/);
-    expect(JSON.parse(got.body.toString())).toMatchObject({ id: 'f-1', type: 'dev.knative.sources.ping', data: { job: 'tick' } });
+    expect(JSON.parse(got.body.toString())).toMatchObject({
+      id: 'f-1',
+      type: 'dev.knative.sources.ping',
+      data: { job: 'tick' },
+    });
   });
 
   it('bounds pending events: ingress answers 429 and publish throws when full', async () => {
@@ -572,6 +657,14 @@ spec:
 ---
 apiVersion: sources.knative.dev/v1
 kind: PingSource
+metadata: {name: fast}
+spec:
+  schedule: "@every 50ms"
+  data: fast
+  sink: {ref: {apiVersion: eventing.knative.dev/v1, kind: Broker, name: default}}
+---
+apiVersion: sources.knative.dev/v1
+kind: PingSource
 metadata: {name: nightly}
 spec:
   schedule: "0 3 * * *"
@@ -590,10 +683,12 @@ spec:
     // 03:00 in Tokyo is 18:00 UTC
     expect(nightly.nextRun!.getUTCHours()).toBe(18);
     expect(nightly.nextRun!.getUTCMinutes()).toBe(0);
-    await s.waitFor(1);
-    const got = s.received[0]!;
+    const got = await s.waitUntil((r) => r.headers['ce-source']!.endsWith('every-second'));
     expect(got.headers['ce-source']).toBe('/apis/v1/namespaces/default/pingsources/every-second');
     expect(got.headers['content-type']).toBeUndefined();
     expect(got.body.toString()).toBe('tick');
+    // @every runs on a fixed interval: wait for several of them
+    await s.waitUntil(() => s.received.filter((r) => r.body.toString() === 'fast').length >= 3);
+    expect(b.pingSchedule().find((p) => p.name === 'default/fast')!.nextRun).toBeInstanceOf(Date);
   });
 });

@@ -40,7 +40,15 @@ import {
   type BrokerEvent,
   type HttpMessage,
 } from './codec.js';
-import type { BackoffPolicy, BrokerConfig, EventingConfig, KReference, PingSourceConfig, TriggerConfig } from './config.js';
+import {
+  parseEvery,
+  type BackoffPolicy,
+  type BrokerConfig,
+  type EventingConfig,
+  type KReference,
+  type PingSourceConfig,
+  type TriggerConfig,
+} from './config.js';
 import { describeTriggerFilter, matchTriggerFilter } from './filters.js';
 import { createAgents, NetworkError, parseRetryAfterMs, postMessage, type HttpResult } from './http.js';
 import { resolveDestination, type DestinationResolver } from './resolve.js';
@@ -122,8 +130,11 @@ export type PublishResult =
   | { readonly status: 'dropped-ttl'; readonly id: string };
 
 export class BrokerBusyError extends Error {
-  constructor(readonly pending: number) {
-    super(`broker is full (${pending} events pending); retry later`);
+  constructor(
+    readonly pending: number,
+    readonly closed = false,
+  ) {
+    super(closed ? 'broker is closed' : `broker is full (${pending} events pending); retry later`);
     this.name = 'BrokerBusyError';
   }
 }
@@ -225,7 +236,7 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
   let inFlight = 0;
   let idleWaiters: (() => void)[] = [];
   let closed = false;
-  const crons: { ps: PingSourceConfig; cron: Cron }[] = [];
+  const schedules: { ps: PingSourceConfig; nextRun: () => Date | null; stop: () => void }[] = [];
 
   try {
     for (const b of config.brokers) {
@@ -239,23 +250,47 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
       ...(spec?.retryAfterMaxMs !== undefined ? { retryAfterMaxMs: spec.retryAfterMaxMs } : {}),
       format: spec?.format ?? 'binary',
       ...(spec?.deadLetterSink
-        ? { deadLetterUrl: resolveDestination(spec.deadLetterSink, opts.resolve, { referrer, field: 'spec.delivery.deadLetterSink' }, internalRef) }
+        ? {
+            deadLetterUrl: resolveDestination(
+              spec.deadLetterSink,
+              opts.resolve,
+              { referrer, field: 'spec.delivery.deadLetterSink' },
+              internalRef,
+            ),
+          }
         : {}),
     });
     const brokerDelivery = new Map<string, ResolvedDelivery>();
-    for (const rb of brokers.values()) brokerDelivery.set(rb.key, resolveDelivery(rb.config.delivery, `Broker ${rb.key}`));
+    for (const rb of brokers.values())
+      brokerDelivery.set(rb.key, resolveDelivery(rb.config.delivery, `Broker ${rb.key}`));
     for (const t of config.triggers) {
       const key = `${t.namespace}/${t.name}`;
       const referrer = `Trigger ${key}`;
       const rb = brokers.get(`${t.namespace}/${t.broker}`);
-      if (!rb) throw new Error(`${referrer} (${t.origin.file}): Broker ${t.namespace}/${t.broker} is not defined`);
-      const url = resolveDestination(t.subscriber, opts.resolve, { referrer, field: 'spec.subscriber' }, internalRef);
+      if (!rb)
+        throw new Error(`${referrer} (${t.origin.file}): Broker ${t.namespace}/${t.broker} is not defined`);
+      const url = resolveDestination(
+        t.subscriber,
+        opts.resolve,
+        { referrer, field: 'spec.subscriber' },
+        internalRef,
+      );
       // A Trigger's delivery spec replaces the Broker's entirely; it does not merge field by field.
       const delivery = t.delivery ? resolveDelivery(t.delivery, referrer) : brokerDelivery.get(rb.key)!;
-      const stats: TriggerStats = { delivered: 0, attempts: 0, retried: 0, replies: 0, deadLettered: 0, failed: 0 };
+      const stats: TriggerStats = {
+        delivered: 0,
+        attempts: 0,
+        retried: 0,
+        replies: 0,
+        deadLettered: 0,
+        failed: 0,
+      };
       triggerStats[key] = stats;
       rb.triggers.push({ key, config: t, url, delivery, stats });
-      log.debug({ trigger: key, broker: rb.key, filter: describeTriggerFilter(t.filter), subscriber: url }, 'trigger ready');
+      log.debug(
+        { trigger: key, broker: rb.key, filter: describeTriggerFilter(t.filter), subscriber: url },
+        'trigger ready',
+      );
     }
   } catch (e) {
     await closeServer(server);
@@ -264,7 +299,8 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
 
   const defaultBroker = pickDefaultBroker(brokers, opts.defaultBroker);
   const findBroker = (name: string): RuntimeBroker | undefined =>
-    brokers.get(name) ?? (name.includes('/') ? undefined : [...brokers.values()].find((b) => b.config.name === name));
+    brokers.get(name) ??
+    (name.includes('/') ? undefined : [...brokers.values()].find((b) => b.config.name === name));
 
   // ---- request slots (bounded concurrency) ----
   const slotWaiters: (() => void)[] = [];
@@ -297,27 +333,48 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
     const rawTtl = ev.attributes[TTL_EXTENSION];
     let ttl = DEFAULT_TTL;
     if (rawTtl !== undefined) {
-      if (!/^-?\d+$/.test(rawTtl.trim())) throw new CodecError(`${TTL_EXTENSION} must be an integer, got ${JSON.stringify(rawTtl)}`, 400);
+      if (!/^-?\d+$/.test(rawTtl.trim()))
+        throw new CodecError(`${TTL_EXTENSION} must be an integer, got ${JSON.stringify(rawTtl)}`, 400);
       ttl = Number(rawTtl.trim());
     }
     if (ttl <= 0) {
       counters.droppedTtl++;
       log.warn(
-        { eventId: id, eventType: ev.attributes.type, source: ev.attributes.source, broker: rb.key, via, ttl },
+        {
+          eventId: id,
+          eventType: ev.attributes.type,
+          source: ev.attributes.source,
+          broker: rb.key,
+          via,
+          ttl,
+        },
         'dropping event: knativebrokerttl exhausted (a reply loop? a reply type should not match the trigger that produced it)',
       );
       return { status: 'dropped-ttl', id };
     }
-    if (closed) throw new BrokerBusyError(pending);
+    if (closed) throw new BrokerBusyError(pending, true);
     if (pending >= maxPending) {
       counters.rejected++;
-      log.warn({ eventId: id, eventType: ev.attributes.type, broker: rb.key, via, pending }, 'broker full, rejecting event');
+      log.warn(
+        { eventId: id, eventType: ev.attributes.type, broker: rb.key, via, pending },
+        'broker full, rejecting event',
+      );
       throw new BrokerBusyError(pending);
     }
     const stored: BrokerEvent = { ...ev, attributes: { ...ev.attributes, [TTL_EXTENSION]: String(ttl) } };
     counters.accepted++;
     const matched = rb.triggers.filter((t) => matchTriggerFilter(t.config.filter, stored.attributes));
-    log.debug({ eventId: id, eventType: ev.attributes.type, broker: rb.key, via, ttl, triggers: matched.map((t) => t.key) }, 'event accepted');
+    log.debug(
+      {
+        eventId: id,
+        eventType: ev.attributes.type,
+        broker: rb.key,
+        via,
+        ttl,
+        triggers: matched.map((t) => t.key),
+      },
+      'event accepted',
+    );
     if (matched.length === 0) {
       counters.unmatched++;
       return { status: 'accepted', id, triggers: [] };
@@ -343,10 +400,22 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
 
   type Attempt =
     | { ok: true; result: HttpResult }
-    | { ok: false; retryable: boolean; status?: number; body?: Buffer; retryAfterMs?: number; reason: string };
+    | {
+        ok: false;
+        retryable: boolean;
+        status?: number;
+        body?: Buffer;
+        retryAfterMs?: number;
+        reason: string;
+      };
 
   /** One HTTP attempt, classified per the data-plane contract. */
-  const attemptOnce = async (url: string, msg: HttpMessage, d: ResolvedDelivery, extraHeaders?: Record<string, string>): Promise<Attempt> => {
+  const attemptOnce = async (
+    url: string,
+    msg: HttpMessage,
+    d: ResolvedDelivery,
+    extraHeaders?: Record<string, string>,
+  ): Promise<Attempt> => {
     await acquire();
     let result: HttpResult;
     try {
@@ -368,14 +437,27 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
     // 400 and other 4xx are the subscriber saying "never send me this again"; 404/409/429 are
     // transient by Knative's contract; 5xx and unlisted statuses (1xx, 3xx) SHOULD be retried.
     const retryable = s === 404 || s === 409 || s === 429 || s >= 500 || s < 400;
-    const retryAfterMs = s === 429 || s === 503 ? parseRetryAfterMs(result.headers['retry-after']) : undefined;
-    return { ok: false, retryable, status: s, body: result.body, reason: `HTTP ${s}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+    const retryAfterMs =
+      s === 429 || s === 503 ? parseRetryAfterMs(result.headers['retry-after']) : undefined;
+    return {
+      ok: false,
+      retryable,
+      status: s,
+      body: result.body,
+      reason: `HTTP ${s}`,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    };
   };
 
   const backoffMs = (d: ResolvedDelivery, retryNumber: number, retryAfterMs: number | undefined): number =>
     computeBackoffMs(d, retryNumber, retryAfterMs);
 
-  const deliver = async (rb: RuntimeBroker, t: RuntimeTrigger, stored: BrokerEvent, ttl: number): Promise<void> => {
+  const deliver = async (
+    rb: RuntimeBroker,
+    t: RuntimeTrigger,
+    stored: BrokerEvent,
+    ttl: number,
+  ): Promise<void> => {
     const d = t.delivery;
     // The TTL is broker bookkeeping: the broker filter strips it before the subscriber sees the event.
     const { [TTL_EXTENSION]: _ttl, ...attrs } = stored.attributes;
@@ -422,7 +504,10 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
         return;
       }
       const willRetry = last.retryable && attempt <= d.retry;
-      log.warn({ ...ctx, attempt, status: last.status, reason: last.reason, retry: willRetry }, willRetry ? 'delivery failed, will retry' : 'delivery failed');
+      log.warn(
+        { ...ctx, attempt, status: last.status, reason: last.reason, retry: willRetry },
+        willRetry ? 'delivery failed, will retry' : 'delivery failed',
+      );
       if (!last.retryable) break;
     }
     await deadLetter(t, out, last!, ctx);
@@ -442,42 +527,81 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
     const headers = normalizeHeaders(res.headers);
     if (!looksLikeCloudEvent(headers)) return undefined;
     if (res.truncated) {
-      return { ok: false, retryable: true, status: 200, body: res.body, reason: `reply larger than ${maxBody} bytes` };
+      return {
+        ok: false,
+        retryable: true,
+        status: 200,
+        body: res.body,
+        reason: `reply larger than ${maxBody} bytes`,
+      };
     }
     let reply: BrokerEvent;
     try {
       reply = decodeMessage({ headers, body: res.body });
     } catch (e) {
       // Knative treats a malformed reply as a failed delivery (retried), not as success.
-      return { ok: false, retryable: true, status: 200, body: res.body, reason: `malformed reply: ${(e as Error).message}` };
+      return {
+        ok: false,
+        retryable: true,
+        status: 200,
+        body: res.body,
+        reason: `malformed reply: ${(e as Error).message}`,
+      };
     }
-    const withTtl: BrokerEvent = { ...reply, attributes: { ...reply.attributes, [TTL_EXTENSION]: String(ttl - 1) } };
+    const withTtl: BrokerEvent = {
+      ...reply,
+      attributes: { ...reply.attributes, [TTL_EXTENSION]: String(ttl - 1) },
+    };
     try {
       const r = accept(rb, withTtl, `reply from ${t.key}`);
       if (r.status === 'accepted') {
         counters.replies++;
         t.stats.replies++;
-        log.info({ ...ctx, attempt, replyId: reply.attributes.id, replyType: reply.attributes.type, triggers: r.triggers }, 'reply re-published');
+        log.info(
+          {
+            ...ctx,
+            attempt,
+            replyId: reply.attributes.id,
+            replyType: reply.attributes.type,
+            triggers: r.triggers,
+          },
+          'reply re-published',
+        );
       }
       return undefined;
     } catch (e) {
-      return { ok: false, retryable: true, status: 200, reason: `reply not accepted by the broker: ${(e as Error).message}` };
+      return {
+        ok: false,
+        retryable: true,
+        status: 200,
+        reason: `reply not accepted by the broker: ${(e as Error).message}`,
+      };
     }
   };
 
-  const deadLetter = async (t: RuntimeTrigger, out: BrokerEvent, last: Extract<Attempt, { ok: false }>, ctx: Record<string, unknown>): Promise<void> => {
+  const deadLetter = async (
+    t: RuntimeTrigger,
+    out: BrokerEvent,
+    last: Extract<Attempt, { ok: false }>,
+    ctx: Record<string, unknown>,
+  ): Promise<void> => {
     const d = t.delivery;
     if (!d.deadLetterUrl) {
       counters.undeliverable++;
       t.stats.failed++;
-      log.error({ ...ctx, status: last.status, reason: last.reason }, 'event undeliverable and no dead-letter sink configured: event lost');
+      log.error(
+        { ...ctx, status: last.status, reason: last.reason },
+        'event undeliverable and no dead-letter sink configured: event lost',
+      );
       return;
     }
     const ext: Record<string, string> = { knativeerrordest: t.url };
     if (last.status !== undefined) ext.knativeerrorcode = String(last.status);
     const errData = encodeErrorData(last.body);
     if (errData) ext.knativeerrordata = errData;
-    const dlEvent: BrokerEvent = out.data ? { attributes: { ...out.attributes, ...ext }, data: out.data } : { attributes: { ...out.attributes, ...ext } };
+    const dlEvent: BrokerEvent = out.data
+      ? { attributes: { ...out.attributes, ...ext }, data: out.data }
+      : { attributes: { ...out.attributes, ...ext } };
     const msg = d.format === 'json' ? encodeStructured(dlEvent) : encodeBinary(dlEvent);
     // The sink gets the same retry policy as the subscriber; there is no sink for the sink.
     let lastDl: Attempt | undefined;
@@ -494,7 +618,10 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
       if (lastDl.ok) {
         counters.deadLettered++;
         t.stats.deadLettered++;
-        log.warn({ ...ctx, deadLetterSink: d.deadLetterUrl, status: last.status, reason: last.reason }, 'event sent to the dead-letter sink');
+        log.warn(
+          { ...ctx, deadLetterSink: d.deadLetterUrl, status: last.status, reason: last.reason },
+          'event sent to the dead-letter sink',
+        );
         return;
       }
       if (!lastDl.retryable) break;
@@ -502,7 +629,12 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
     counters.deadLetterFailed++;
     t.stats.failed++;
     log.error(
-      { ...ctx, deadLetterSink: d.deadLetterUrl, reason: last.reason, deadLetterReason: lastDl && !lastDl.ok ? lastDl.reason : 'broker closed' },
+      {
+        ...ctx,
+        deadLetterSink: d.deadLetterUrl,
+        reason: last.reason,
+        deadLetterReason: lastDl && !lastDl.ok ? lastDl.reason : 'broker closed',
+      },
       'dead-letter sink failed too: event lost',
     );
   };
@@ -512,11 +644,22 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
   for (const ps of config.pingSources) {
     const key = `${ps.namespace}/${ps.name}`;
     const ref = ps.sink.ref;
-    const rb = ref && !ps.sink.uri && internalRef(ref) ? brokers.get(`${ref.namespace}/${ref.name}`) : undefined;
+    const rb =
+      ref && !ps.sink.uri && internalRef(ref) ? brokers.get(`${ref.namespace}/${ref.name}`) : undefined;
     try {
       pingSinks.set(
         key,
-        rb ? { kind: 'broker', broker: rb } : { kind: 'url', url: resolveDestination(ps.sink, opts.resolve, { referrer: `PingSource ${key}`, field: 'spec.sink' }, internalRef) },
+        rb
+          ? { kind: 'broker', broker: rb }
+          : {
+              kind: 'url',
+              url: resolveDestination(
+                ps.sink,
+                opts.resolve,
+                { referrer: `PingSource ${key}`, field: 'spec.sink' },
+                internalRef,
+              ),
+            },
       );
     } catch (e) {
       await closeServer(server);
@@ -552,18 +695,35 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
 
   if (opts.schedulePings !== false) {
     for (const ps of config.pingSources) {
-      const cron = new Cron(
-        ps.schedule,
-        { name: `pingsource-${ps.namespace}-${ps.name}`, ...(ps.timezone ? { timezone: ps.timezone } : {}), unref: true },
-        () => {
-          try {
-            emitPing(ps);
-          } catch (e) {
-            log.error({ pingSource: `${ps.namespace}/${ps.name}`, err: e }, 'scheduled ping not accepted');
-          }
-        },
-      );
-      crons.push({ ps, cron });
+      const run = (): void => {
+        try {
+          emitPing(ps);
+        } catch (e) {
+          log.error({ pingSource: `${ps.namespace}/${ps.name}`, err: e }, 'scheduled ping not accepted');
+        }
+      };
+      const everyMs = parseEvery(ps.schedule);
+      if (typeof everyMs === 'number') {
+        // robfig/cron's @every: fixed interval from start, not aligned to the clock.
+        let next = Date.now() + everyMs;
+        const timer = setInterval(() => {
+          next = Date.now() + everyMs;
+          run();
+        }, everyMs);
+        timer.unref();
+        schedules.push({ ps, nextRun: () => new Date(next), stop: () => clearInterval(timer) });
+      } else {
+        const cron = new Cron(
+          ps.schedule,
+          {
+            name: `pingsource-${ps.namespace}-${ps.name}`,
+            ...(ps.timezone ? { timezone: ps.timezone } : {}),
+            unref: true,
+          },
+          run,
+        );
+        schedules.push({ ps, nextRun: () => cron.nextRun(), stop: () => cron.stop() });
+      }
     }
   }
 
@@ -586,7 +746,12 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
     }
     if (!rb) {
       req.resume();
-      return reply(404, path === '/' ? 'several brokers: POST to /<namespace>/<broker>' : `no broker at ${path}; brokers: ${[...brokers.keys()].map((k) => `/${k}`).join(', ')}`);
+      return reply(
+        404,
+        path === '/'
+          ? 'several brokers: POST to /<namespace>/<broker>'
+          : `no broker at ${path}; brokers: ${[...brokers.keys()].map((k) => `/${k}`).join(', ')}`,
+      );
     }
     if (req.method !== 'POST') {
       req.resume();
@@ -630,7 +795,10 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
 
   const findPing = (name: string): PingSourceConfig => {
     const ps = config.pingSources.find((p) => `${p.namespace}/${p.name}` === name || p.name === name);
-    if (!ps) throw new Error(`no PingSource ${name}; known: ${config.pingSources.map((p) => `${p.namespace}/${p.name}`).join(', ') || 'none'}`);
+    if (!ps)
+      throw new Error(
+        `no PingSource ${name}; known: ${config.pingSources.map((p) => `${p.namespace}/${p.name}`).join(', ') || 'none'}`,
+      );
     return ps;
   };
 
@@ -639,7 +807,8 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
     ingressUrls,
     publish(event, popts = {}) {
       const rb = popts.broker ? findBroker(popts.broker) : defaultBroker;
-      if (!rb) throw new Error(popts.broker ? `no broker ${popts.broker}` : 'several brokers: pass opts.broker');
+      if (!rb)
+        throw new Error(popts.broker ? `no broker ${popts.broker}` : 'several brokers: pass opts.broker');
       const ev = isBrokerEvent(event) ? validateBrokerEvent(event) : fromCloudEvent(event);
       return accept(rb, ev, 'publish');
     },
@@ -647,11 +816,11 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
       return emitPing(findPing(name));
     },
     pingSchedule() {
-      return crons.map(({ ps, cron }) => ({
+      return schedules.map(({ ps, nextRun }) => ({
         name: `${ps.namespace}/${ps.name}`,
         schedule: ps.schedule,
         ...(ps.timezone ? { timezone: ps.timezone } : {}),
-        nextRun: cron.nextRun(),
+        nextRun: nextRun(),
       }));
     },
     whenIdle() {
@@ -666,7 +835,7 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
     async close() {
       if (closed) return;
       closed = true;
-      for (const { cron } of crons) cron.stop();
+      for (const sch of schedules) sch.stop();
       closeController.abort();
       await closeServer(server);
       if (pending > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve));
@@ -689,7 +858,8 @@ export function computeBackoffMs(
   retryNumber: number,
   retryAfterMs?: number,
 ): number {
-  const backoff = d.backoffPolicy === 'linear' ? d.backoffDelayMs * retryNumber : d.backoffDelayMs * 2 ** (retryNumber - 1);
+  const backoff =
+    d.backoffPolicy === 'linear' ? d.backoffDelayMs * retryNumber : d.backoffDelayMs * 2 ** (retryNumber - 1);
   if (retryAfterMs === undefined) return backoff;
   const honoured = d.retryAfterMaxMs !== undefined ? Math.min(retryAfterMs, d.retryAfterMaxMs) : retryAfterMs;
   return Math.max(backoff, honoured);
@@ -704,11 +874,15 @@ function positive(n: number, name: string): number {
   return n;
 }
 
-function pickDefaultBroker(brokers: Map<string, RuntimeBroker>, wanted: string | undefined): RuntimeBroker | undefined {
+function pickDefaultBroker(
+  brokers: Map<string, RuntimeBroker>,
+  wanted: string | undefined,
+): RuntimeBroker | undefined {
   const all = [...brokers.values()];
   if (wanted) {
     const b = brokers.get(wanted) ?? all.find((x) => x.config.name === wanted);
-    if (!b) throw new Error(`defaultBroker ${wanted} is not defined; brokers: ${[...brokers.keys()].join(', ')}`);
+    if (!b)
+      throw new Error(`defaultBroker ${wanted} is not defined; brokers: ${[...brokers.keys()].join(', ')}`);
     return b;
   }
   if (all.length === 1) return all[0];
@@ -716,7 +890,12 @@ function pickDefaultBroker(brokers: Map<string, RuntimeBroker>, wanted: string |
 }
 
 function isBrokerEvent(e: unknown): e is BrokerEvent {
-  return typeof e === 'object' && e !== null && 'attributes' in e && typeof (e as { attributes: unknown }).attributes === 'object';
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    'attributes' in e &&
+    typeof (e as { attributes: unknown }).attributes === 'object'
+  );
 }
 
 function validateBrokerEvent(e: BrokerEvent): BrokerEvent {
@@ -731,7 +910,9 @@ function validateBrokerEvent(e: BrokerEvent): BrokerEvent {
  */
 export function encodeErrorData(body: Buffer | undefined): string | undefined {
   if (!body || body.length === 0) return undefined;
-  const clean = Buffer.from(body.filter((b) => !((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f)));
+  const clean = Buffer.from(
+    body.filter((b) => !((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b === 0x7f)),
+  );
   if (clean.length === 0) return undefined;
   const maxRaw = Math.floor(ERROR_DATA_MAX_ENCODED / 4) * 3;
   return clean.subarray(0, maxRaw).toString('base64');
@@ -746,7 +927,9 @@ function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
       // Keep draining (so we can still answer 413 on this connection) but stop buffering.
       if (size <= max) chunks.push(c);
     });
-    req.on('end', () => (size > max ? reject(new Error(`body larger than ${max} bytes`)) : resolve(Buffer.concat(chunks))));
+    req.on('end', () =>
+      size > max ? reject(new Error(`body larger than ${max} bytes`)) : resolve(Buffer.concat(chunks)),
+    );
     req.on('error', reject);
   });
 }

@@ -48,7 +48,9 @@ function isTextContentType(ct: string): boolean {
 }
 
 /** Lower-cased header map with single string values (node joins repeated headers with ", "). */
-export function normalizeHeaders(h: Record<string, string | string[] | number | undefined>): Record<string, string> {
+export function normalizeHeaders(
+  h: Record<string, string | string[] | number | undefined>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h)) {
     if (v === undefined) continue;
@@ -60,7 +62,11 @@ export function normalizeHeaders(h: Record<string, string | string[] | number | 
 /** Does this HTTP message claim to carry a CloudEvent (binary headers or structured content type)? */
 export function looksLikeCloudEvent(headers: Record<string, string>): boolean {
   const ct = (headers['content-type'] ?? '').toLowerCase();
-  return ct.startsWith('application/cloudevents') || headers['ce-specversion'] !== undefined || headers['ce-id'] !== undefined;
+  return (
+    ct.startsWith('application/cloudevents') ||
+    headers['ce-specversion'] !== undefined ||
+    headers['ce-id'] !== undefined
+  );
 }
 
 /** Decode an HTTP request or response (headers must be lower-cased) into an event. */
@@ -68,12 +74,18 @@ export function decodeMessage(msg: HttpMessage): BrokerEvent {
   const ct = (msg.headers['content-type'] ?? '').trim();
   const lower = ct.toLowerCase();
   if (lower.startsWith('application/cloudevents-batch')) {
-    throw new CodecError('batched CloudEvents (application/cloudevents-batch+json) are not accepted; send one event per request', 415);
+    throw new CodecError(
+      'batched CloudEvents (application/cloudevents-batch+json) are not accepted; send one event per request',
+      415,
+    );
   }
   if (lower.startsWith('application/cloudevents')) {
     const base = lower.split(';')[0]!.trim();
     if (base !== 'application/cloudevents+json') {
-      throw new CodecError(`structured content type ${base} is not supported; use application/cloudevents+json`, 415);
+      throw new CodecError(
+        `structured content type ${base} is not supported; use application/cloudevents+json`,
+        415,
+      );
     }
     return decodeStructured(msg.body);
   }
@@ -142,12 +154,17 @@ export function fromStructuredObject(parsed: unknown): BrokerEvent {
 function validate(attrs: Record<string, string>): void {
   const sv = attrs.specversion;
   if (sv === undefined) throw new CodecError('missing specversion', 400);
-  if (!SPEC_VERSIONS.includes(sv)) throw new CodecError(`unsupported specversion ${JSON.stringify(sv)}; expected 1.0`, 400);
+  if (!SPEC_VERSIONS.includes(sv))
+    throw new CodecError(`unsupported specversion ${JSON.stringify(sv)}; expected 1.0`, 400);
   for (const r of REQUIRED) {
     if (!attrs[r]) throw new CodecError(`missing required attribute ${r}`, 400);
   }
   for (const k of Object.keys(attrs)) {
-    if (!ATTR_NAME.test(k)) throw new CodecError(`invalid attribute name ${JSON.stringify(k)}: CloudEvents attribute names are lowercase a-z0-9`, 400);
+    if (!ATTR_NAME.test(k))
+      throw new CodecError(
+        `invalid attribute name ${JSON.stringify(k)}: CloudEvents attribute names are lowercase a-z0-9`,
+        400,
+      );
   }
   if (attrs.time !== undefined && Number.isNaN(Date.parse(attrs.time))) {
     throw new CodecError(`attribute time ${JSON.stringify(attrs.time)} is not an RFC 3339 timestamp`, 400);
@@ -157,7 +174,8 @@ function validate(attrs: Record<string, string>): void {
 /** Accept an SDK CloudEvent (what lib/events `buildEvent` returns) from an in-process caller. */
 export function fromCloudEvent(ce: CloudEvent<unknown>): BrokerEvent {
   const msg = HTTP.structured(ce);
-  const body = typeof msg.body === 'string' ? Buffer.from(msg.body, 'utf8') : Buffer.from(msg.body as Uint8Array);
+  const body =
+    typeof msg.body === 'string' ? Buffer.from(msg.body, 'utf8') : Buffer.from(msg.body as Uint8Array);
   return decodeStructured(body);
 }
 
@@ -203,7 +221,10 @@ export function encodeStructured(ev: BrokerEvent): HttpMessage {
 export function percentEncode(v: string): string {
   let out = '';
   for (const byte of Buffer.from(v, 'utf8')) {
-    out += byte <= 0x20 || byte >= 0x7f || byte === 0x22 || byte === 0x25 ? `%${byte.toString(16).toUpperCase().padStart(2, '0')}` : String.fromCharCode(byte);
+    out +=
+      byte <= 0x20 || byte >= 0x7f || byte === 0x22 || byte === 0x25
+        ? `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
+        : String.fromCharCode(byte);
   }
   return out;
 }

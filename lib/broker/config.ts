@@ -17,6 +17,7 @@ import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Cron } from 'croner';
 import { parseAllDocuments } from 'yaml';
+import { parseDurationMs } from '../config/env.js';
 import { parseIsoDurationMs } from './duration.js';
 import { FilterError, parseTriggerFilter, type TriggerFilter } from './filters.js';
 
@@ -110,7 +111,9 @@ export class EventingConfigError extends Error {
     readonly document?: number,
     readonly resource?: string,
   ) {
-    const where = [file, document !== undefined ? `document ${document}` : undefined, resource].filter(Boolean).join(', ');
+    const where = [file, document !== undefined ? `document ${document}` : undefined, resource]
+      .filter(Boolean)
+      .join(', ');
     super(where ? `${where}: ${message}` : message);
     this.name = 'EventingConfigError';
   }
@@ -140,30 +143,52 @@ export function loadEventingConfig(dirOrFile: string, opts: LoadOptions = {}): E
     if (typeof kind !== 'string' || !EVENTING_KINDS.has(kind)) return;
     if (kind === 'PingSource' && apiVersion !== 'sources.knative.dev/v1') {
       if (typeof apiVersion === 'string' && apiVersion.startsWith('sources.knative.dev/')) {
-        throw new EventingConfigError(`PingSource apiVersion ${apiVersion} is not supported; use sources.knative.dev/v1`, origin.file, origin.document);
+        throw new EventingConfigError(
+          `PingSource apiVersion ${apiVersion} is not supported; use sources.knative.dev/v1`,
+          origin.file,
+          origin.document,
+        );
       }
       return;
     }
     if ((kind === 'Broker' || kind === 'Trigger') && apiVersion !== 'eventing.knative.dev/v1') {
       if (typeof apiVersion === 'string' && apiVersion.startsWith('eventing.knative.dev/')) {
-        throw new EventingConfigError(`${kind} apiVersion ${apiVersion} is not supported; use eventing.knative.dev/v1`, origin.file, origin.document);
+        throw new EventingConfigError(
+          `${kind} apiVersion ${apiVersion} is not supported; use eventing.knative.dev/v1`,
+          origin.file,
+          origin.document,
+        );
       }
       return; // some other group's "Broker" or "Trigger" kind
     }
     const meta = isRecord(doc.metadata) ? doc.metadata : {};
     const name = meta.name;
     if (typeof name !== 'string' || !DNS_LABEL.test(name)) {
-      throw new EventingConfigError(`${kind} needs metadata.name, a DNS-1123 label (got ${JSON.stringify(name)})`, origin.file, origin.document);
+      throw new EventingConfigError(
+        `${kind} needs metadata.name, a DNS-1123 label (got ${JSON.stringify(name)})`,
+        origin.file,
+        origin.document,
+      );
     }
     const metaNs = meta.namespace;
     if (metaNs !== undefined && (typeof metaNs !== 'string' || !DNS_LABEL.test(metaNs))) {
-      throw new EventingConfigError(`metadata.namespace must be a DNS-1123 label`, origin.file, origin.document, `${kind} ${name}`);
+      throw new EventingConfigError(
+        `metadata.namespace must be a DNS-1123 label`,
+        origin.file,
+        origin.document,
+        `${kind} ${name}`,
+      );
     }
     const namespace = forcedNs ?? (metaNs as string | undefined) ?? defaultNamespace;
     const id = `${kind} ${namespace}/${name}`;
     const prev = seen.get(id);
     if (prev) {
-      throw new EventingConfigError(`duplicate ${id}, first defined in ${prev.file} document ${prev.document}`, origin.file, origin.document, id);
+      throw new EventingConfigError(
+        `duplicate ${id}, first defined in ${prev.file} document ${prev.document}`,
+        origin.file,
+        origin.document,
+        id,
+      );
     }
     seen.set(id, origin);
     const fail = (msg: string): never => {
@@ -174,10 +199,16 @@ export function loadEventingConfig(dirOrFile: string, opts: LoadOptions = {}): E
     const s = spec as Raw;
     try {
       if (kind === 'Broker') {
-        brokers.push({ name, namespace, ...optional('delivery', parseDelivery(s.delivery, 'spec.delivery', namespace)), origin });
+        brokers.push({
+          name,
+          namespace,
+          ...optional('delivery', parseDelivery(s.delivery, 'spec.delivery', namespace)),
+          origin,
+        });
       } else if (kind === 'Trigger') {
         const broker = s.broker ?? 'default';
-        if (typeof broker !== 'string' || !DNS_LABEL.test(broker)) fail(`spec.broker must be a Broker name (got ${JSON.stringify(broker)})`);
+        if (typeof broker !== 'string' || !DNS_LABEL.test(broker))
+          fail(`spec.broker must be a Broker name (got ${JSON.stringify(broker)})`);
         if (s.subscriber === undefined) fail('spec.subscriber is required');
         let filter: TriggerFilter;
         try {
@@ -216,7 +247,8 @@ export function loadEventingConfig(dirOrFile: string, opts: LoadOptions = {}): E
     if (!Array.isArray(docs)) return; // an empty stream
     docs.forEach((d, i) => {
       const origin: Origin = { file, document: i + 1 };
-      if (d.errors.length) throw new EventingConfigError(`invalid YAML: ${d.errors[0]!.message}`, file, i + 1);
+      if (d.errors.length)
+        throw new EventingConfigError(`invalid YAML: ${d.errors[0]!.message}`, file, i + 1);
       const js: unknown = d.toJS();
       if (js === null || js === undefined) return;
       if (!isRecord(js)) throw new EventingConfigError('a manifest document must be a mapping', file, i + 1);
@@ -235,23 +267,31 @@ export function loadEventingConfig(dirOrFile: string, opts: LoadOptions = {}): E
     const kfile = KUSTOMIZATION_FILES.map((f) => path.join(dir, f)).find((f) => isFile(f));
     if (!kfile) {
       // Not kustomize: read every manifest in the directory (sorted, for a stable order).
-      for (const f of readdirSync(dir).filter((f) => /\.(ya?ml|json)$/i.test(f)).sort()) readFile(path.join(dir, f), forcedNs);
+      for (const f of readdirSync(dir)
+        .filter((f) => /\.(ya?ml|json)$/i.test(f))
+        .sort())
+        readFile(path.join(dir, f), forcedNs);
       visiting.delete(real);
       return;
     }
     files.push(kfile);
     const docs = parseAllDocuments(readFileSync(kfile, 'utf8'));
     const first = Array.isArray(docs) ? docs[0] : docs;
-    if (first?.errors.length) throw new EventingConfigError(`invalid YAML: ${first.errors[0]!.message}`, kfile, 1);
+    if (first?.errors.length)
+      throw new EventingConfigError(`invalid YAML: ${first.errors[0]!.message}`, kfile, 1);
     const k: unknown = first?.toJS() ?? {};
     if (!isRecord(k)) throw new EventingConfigError('kustomization must be a mapping', kfile, 1);
     const kfail = (msg: string): never => {
       throw new EventingConfigError(msg, kfile, 1);
     };
     for (const f of ['namePrefix', 'nameSuffix']) {
-      if (k[f]) kfail(`${f} is not supported by the local broker: it renames Triggers, Brokers and the Services they refer to`);
+      if (k[f])
+        kfail(
+          `${f} is not supported by the local broker: it renames Triggers, Brokers and the Services they refer to`,
+        );
     }
-    if (k.namespace !== undefined && (typeof k.namespace !== 'string' || !DNS_LABEL.test(k.namespace))) kfail('namespace must be a DNS-1123 label');
+    if (k.namespace !== undefined && (typeof k.namespace !== 'string' || !DNS_LABEL.test(k.namespace)))
+      kfail('namespace must be a DNS-1123 label');
     const ns = forcedNs ?? (k.namespace as string | undefined);
     checkPatches(k, dir, kfail);
     for (const field of ['resources', 'components', 'bases'] as const) {
@@ -261,8 +301,14 @@ export function loadEventingConfig(dirOrFile: string, opts: LoadOptions = {}): E
       for (const entry of list as unknown[]) {
         if (typeof entry !== 'string' || entry === '') kfail(`${field} entries must be paths`);
         const e = entry as string;
-        if (/^[a-z][a-z0-9+.-]*:\/\//i.test(e) || /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(e) || e.startsWith('git@')) {
-          kfail(`remote ${field} entry ${e} is not supported by the local broker; vendor it into the repository`);
+        if (
+          /^[a-z][a-z0-9+.-]*:\/\//i.test(e) ||
+          /^(github\.com|gitlab\.com|bitbucket\.org)\//.test(e) ||
+          e.startsWith('git@')
+        ) {
+          kfail(
+            `remote ${field} entry ${e} is not supported by the local broker; vendor it into the repository`,
+          );
         }
         const p = path.resolve(dir, e);
         let st;
@@ -272,7 +318,8 @@ export function loadEventingConfig(dirOrFile: string, opts: LoadOptions = {}): E
           kfail(`${field} entry ${e} does not exist (${p})`);
         }
         if (st!.isDirectory()) {
-          if (!KUSTOMIZATION_FILES.some((f) => isFile(path.join(p, f)))) kfail(`${field} entry ${e} is a directory without a kustomization.yaml`);
+          if (!KUSTOMIZATION_FILES.some((f) => isFile(path.join(p, f))))
+            kfail(`${field} entry ${e} is a directory without a kustomization.yaml`);
           readKustomization(p, ns);
         } else readFile(p, ns);
       }
@@ -329,14 +376,21 @@ function checkPatches(k: Raw, dir: string, kfail: (m: string) => never): void {
     }
     if (typeof inline === 'string') kinds.push(...kindsIn(inline));
     if (!isRecord(target) && patchPath === undefined && inline === undefined) return;
-    const hit = kinds.find((kk) => EVENTING_KINDS.has(kk)) ?? (isRecord(target) && target.kind === undefined ? '(any kind)' : undefined);
-    if (hit) kfail(`${field} patches ${hit}; the local broker does not apply kustomize patches to eventing resources, edit the resource instead`);
+    const hit =
+      kinds.find((kk) => EVENTING_KINDS.has(kk)) ??
+      (isRecord(target) && target.kind === undefined ? '(any kind)' : undefined);
+    if (hit)
+      kfail(
+        `${field} patches ${hit}; the local broker does not apply kustomize patches to eventing resources, edit the resource instead`,
+      );
   };
   for (const p of asList(k.patches)) if (isRecord(p)) check(p.target, p.path, p.patch, 'patches');
-  for (const p of asList(k.patchesJson6902)) if (isRecord(p)) check(p.target, p.path, p.patch, 'patchesJson6902');
+  for (const p of asList(k.patchesJson6902))
+    if (isRecord(p)) check(p.target, p.path, p.patch, 'patchesJson6902');
   for (const p of asList(k.patchesStrategicMerge)) {
     if (typeof p === 'string') {
-      if (/\n/.test(p) || /^\s*(apiVersion|kind):/m.test(p)) check(undefined, undefined, p, 'patchesStrategicMerge');
+      if (/\n/.test(p) || /^\s*(apiVersion|kind):/m.test(p))
+        check(undefined, undefined, p, 'patchesStrategicMerge');
       else check(undefined, p, undefined, 'patchesStrategicMerge');
     }
   }
@@ -347,6 +401,17 @@ function asList(v: unknown): unknown[] {
 }
 
 class SpecError extends Error {}
+
+/**
+ * `@every <duration>` (robfig/cron, which Knative's PingSource uses): milliseconds, `undefined`
+ * when the schedule is not an @every, `null` when it is one with a bad duration.
+ */
+export function parseEvery(schedule: string): number | null | undefined {
+  const m = /^@every\s+(\S+)$/.exec(schedule.trim());
+  if (!m) return undefined;
+  const ms = parseDurationMs(m[1]!);
+  return ms !== undefined && ms > 0 && !/^\d+$/.test(m[1]!) ? ms : null;
+}
 
 function optional<K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } {
   return (v === undefined ? {} : { [key]: v }) as { [P in K]?: V };
@@ -361,7 +426,8 @@ export function parseDestination(raw: unknown, at: string, namespace: string): D
     for (const f of ['apiVersion', 'kind', 'name'] as const) {
       if (typeof r[f] !== 'string' || r[f] === '') throw new SpecError(`${at}.ref.${f} is required`);
     }
-    if (r.namespace !== undefined && typeof r.namespace !== 'string') throw new SpecError(`${at}.ref.namespace must be a string`);
+    if (r.namespace !== undefined && typeof r.namespace !== 'string')
+      throw new SpecError(`${at}.ref.namespace must be a string`);
     ref = {
       apiVersion: r.apiVersion as string,
       kind: r.kind as string,
@@ -371,12 +437,15 @@ export function parseDestination(raw: unknown, at: string, namespace: string): D
   }
   let uri: string | undefined;
   if (raw.uri !== undefined && raw.uri !== null) {
-    if (typeof raw.uri !== 'string' || raw.uri === '') throw new SpecError(`${at}.uri must be a non-empty string`);
+    if (typeof raw.uri !== 'string' || raw.uri === '')
+      throw new SpecError(`${at}.uri must be a non-empty string`);
     uri = raw.uri;
     const absolute = /^[a-z][a-z0-9+.-]*:/i.test(uri);
-    if (ref && absolute) throw new SpecError(`${at}.uri must be a relative path when ref is set (got ${uri})`);
+    if (ref && absolute)
+      throw new SpecError(`${at}.uri must be a relative path when ref is set (got ${uri})`);
     if (!ref) {
-      if (!absolute) throw new SpecError(`${at}.uri must be an absolute URL when there is no ref (got ${uri})`);
+      if (!absolute)
+        throw new SpecError(`${at}.uri must be an absolute URL when there is no ref (got ${uri})`);
       try {
         new URL(uri);
       } catch {
@@ -391,9 +460,18 @@ export function parseDestination(raw: unknown, at: string, namespace: string): D
 export function parseDelivery(raw: unknown, at: string, namespace: string): DeliverySpec | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (!isRecord(raw)) throw new SpecError(`${at} must be an object`);
-  const known = ['deadLetterSink', 'retry', 'backoffPolicy', 'backoffDelay', 'timeout', 'retryAfterMax', 'format'];
+  const known = [
+    'deadLetterSink',
+    'retry',
+    'backoffPolicy',
+    'backoffDelay',
+    'timeout',
+    'retryAfterMax',
+    'format',
+  ];
   const unknown = Object.keys(raw).filter((k) => !known.includes(k));
-  if (unknown.length) throw new SpecError(`${at} has unknown field(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  if (unknown.length)
+    throw new SpecError(`${at} has unknown field(s) ${unknown.join(', ')}; known: ${known.join(', ')}`);
   const retry = raw.retry ?? 0;
   if (typeof retry !== 'number' || !Number.isInteger(retry) || retry < 0 || retry > 2 ** 31 - 1) {
     throw new SpecError(`${at}.retry must be an integer >= 0 (got ${JSON.stringify(raw.retry)})`);
@@ -418,7 +496,10 @@ export function parseDelivery(raw: unknown, at: string, namespace: string): Deli
   if (format !== undefined && format !== null && format !== 'json' && format !== 'binary') {
     throw new SpecError(`${at}.format must be json or binary (got ${JSON.stringify(format)})`);
   }
-  const dls = raw.deadLetterSink === undefined || raw.deadLetterSink === null ? undefined : parseDestination(raw.deadLetterSink, `${at}.deadLetterSink`, namespace);
+  const dls =
+    raw.deadLetterSink === undefined || raw.deadLetterSink === null
+      ? undefined
+      : parseDestination(raw.deadLetterSink, `${at}.deadLetterSink`, namespace);
   return {
     retry,
     backoffPolicy: policy,
@@ -432,14 +513,17 @@ export function parseDelivery(raw: unknown, at: string, namespace: string): Deli
 
 function parsePingSource(s: Raw, name: string, namespace: string, origin: Origin): PingSourceConfig {
   const rawSchedule: unknown = s.schedule ?? '* * * * *';
-  if (typeof rawSchedule !== 'string' || rawSchedule.trim() === '') throw new SpecError('spec.schedule must be a cron expression');
+  if (typeof rawSchedule !== 'string' || rawSchedule.trim() === '')
+    throw new SpecError('spec.schedule must be a cron expression');
   let schedule: string = rawSchedule;
   let timezone = s.timezone as string | undefined;
-  if (timezone !== undefined && typeof timezone !== 'string') throw new SpecError('spec.timezone must be a tz database name');
+  if (timezone !== undefined && typeof timezone !== 'string')
+    throw new SpecError('spec.timezone must be a tz database name');
   // Knative (robfig/cron) also accepts a `CRON_TZ=<zone> ` prefix in the schedule.
   const tzPrefix = /^\s*(?:CRON_TZ|TZ)=(\S+)\s+(.*)$/.exec(schedule);
   if (tzPrefix) {
-    if (timezone && timezone !== tzPrefix[1]) throw new SpecError(`spec.schedule sets CRON_TZ=${tzPrefix[1]} but spec.timezone is ${timezone}`);
+    if (timezone && timezone !== tzPrefix[1])
+      throw new SpecError(`spec.schedule sets CRON_TZ=${tzPrefix[1]} but spec.timezone is ${timezone}`);
     timezone = tzPrefix[1]!;
     schedule = tzPrefix[2]!;
   }
@@ -448,26 +532,45 @@ function parsePingSource(s: Raw, name: string, namespace: string, origin: Origin
     try {
       new Intl.DateTimeFormat('en-US', { timeZone: timezone });
     } catch {
-      throw new SpecError(`spec.timezone ${JSON.stringify(timezone)} is not a tz database name such as Europe/Paris`);
+      throw new SpecError(
+        `spec.timezone ${JSON.stringify(timezone)} is not a tz database name such as Europe/Paris`,
+      );
     }
   }
-  try {
-    new Cron(schedule, { paused: true, ...(timezone ? { timezone } : {}) }).stop();
-  } catch (e) {
-    throw new SpecError(`spec.schedule ${JSON.stringify(schedule)} is not a valid cron expression: ${(e as Error).message}`);
-  }
-  if (s.data !== undefined && s.dataBase64 !== undefined) throw new SpecError('spec.data and spec.dataBase64 are mutually exclusive');
+  const every = parseEvery(schedule);
+  if (every === null)
+    throw new SpecError(
+      `spec.schedule ${JSON.stringify(schedule)}: @every needs a positive Go duration such as 30s, 5m or 1h30m`,
+    );
+  if (every === undefined)
+    try {
+      new Cron(schedule, { paused: true, ...(timezone ? { timezone } : {}) }).stop();
+    } catch (e) {
+      throw new SpecError(
+        `spec.schedule ${JSON.stringify(schedule)} is not a valid cron expression: ${(e as Error).message}`,
+      );
+    }
+  if (s.data !== undefined && s.dataBase64 !== undefined)
+    throw new SpecError('spec.data and spec.dataBase64 are mutually exclusive');
   let data: Buffer | undefined;
   if (s.data !== undefined && s.data !== null) {
-    if (typeof s.data !== 'string') throw new SpecError('spec.data must be a string (quote JSON payloads in YAML)');
+    if (typeof s.data !== 'string')
+      throw new SpecError('spec.data must be a string (quote JSON payloads in YAML)');
     data = Buffer.from(s.data, 'utf8');
   } else if (s.dataBase64 !== undefined && s.dataBase64 !== null) {
-    if (typeof s.dataBase64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(s.dataBase64.replace(/\s/g, '')) || s.dataBase64.replace(/\s/g, '').length % 4 !== 0) {
+    if (
+      typeof s.dataBase64 !== 'string' ||
+      !/^[A-Za-z0-9+/]*={0,2}$/.test(s.dataBase64.replace(/\s/g, '')) ||
+      s.dataBase64.replace(/\s/g, '').length % 4 !== 0
+    ) {
       throw new SpecError('spec.dataBase64 must be standard base64');
     }
     data = Buffer.from(s.dataBase64, 'base64');
   }
-  if (s.contentType !== undefined && (typeof s.contentType !== 'string' || !/^[\w.+-]+\/[\w.+-]+/.test(s.contentType))) {
+  if (
+    s.contentType !== undefined &&
+    (typeof s.contentType !== 'string' || !/^[\w.+-]+\/[\w.+-]+/.test(s.contentType))
+  ) {
     throw new SpecError('spec.contentType must be a media type such as application/json');
   }
   if (s.sink === undefined) throw new SpecError('spec.sink is required');
@@ -479,8 +582,23 @@ function parsePingSource(s: Raw, name: string, namespace: string, origin: Origin
     if (ext !== undefined && ext !== null) {
       if (!isRecord(ext)) throw new SpecError('spec.ceOverrides.extensions must be a map');
       for (const [k, v] of Object.entries(ext)) {
-        if (!EXT_NAME.test(k)) throw new SpecError(`spec.ceOverrides.extensions: ${JSON.stringify(k)} is not a valid CloudEvents attribute name (lowercase a-z0-9)`);
-        if (['specversion', 'id', 'source', 'type', 'time', 'datacontenttype', 'dataschema', 'subject', 'data'].includes(k)) {
+        if (!EXT_NAME.test(k))
+          throw new SpecError(
+            `spec.ceOverrides.extensions: ${JSON.stringify(k)} is not a valid CloudEvents attribute name (lowercase a-z0-9)`,
+          );
+        if (
+          [
+            'specversion',
+            'id',
+            'source',
+            'type',
+            'time',
+            'datacontenttype',
+            'dataschema',
+            'subject',
+            'data',
+          ].includes(k)
+        ) {
           throw new SpecError(`spec.ceOverrides.extensions cannot override the context attribute ${k}`);
         }
         if (typeof v !== 'string') throw new SpecError(`spec.ceOverrides.extensions.${k} must be a string`);

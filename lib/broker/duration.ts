@@ -18,9 +18,13 @@ export class DurationError extends Error {
 
 /** Parse an ISO-8601 duration into milliseconds; throws DurationError with the reason. */
 export function parseIsoDurationMs(raw: string): number {
-  if (typeof raw !== 'string') throw new DurationError(`expected an ISO-8601 duration string, got ${typeof raw}`);
+  if (typeof raw !== 'string')
+    throw new DurationError(`expected an ISO-8601 duration string, got ${typeof raw}`);
   const m = RE.exec(raw.trim().toUpperCase());
-  if (!m) throw new DurationError(`${JSON.stringify(raw)} is not an ISO-8601 duration such as PT0.2S, PT30S or PT1M`);
+  if (!m)
+    throw new DurationError(
+      `${JSON.stringify(raw)} is not an ISO-8601 duration such as PT0.2S, PT30S or PT1M`,
+    );
   const n = (i: number): number => (m[i] === undefined ? 0 : Number(m[i]!.replace(',', '.')));
   if (m[1] !== undefined || m[2] !== undefined) {
     throw new DurationError(

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { FilterError, matchFilter, matchTriggerFilter, parseFilter, parseTriggerFilter, type Attributes } from './filters.js';
+import {
+  FilterError,
+  matchFilter,
+  matchTriggerFilter,
+  parseFilter,
+  parseTriggerFilter,
+  type Attributes,
+} from './filters.js';
 
 const ev: Attributes = {
   specversion: '1.0',
@@ -35,18 +42,28 @@ describe('Subscriptions API dialects', () => {
     expect(m({ any: [{ exact: { myext: 'red' } }, { suffix: { type: 'completed' } }] })).toBe(false);
     expect(m({ not: { exact: { myext: 'red' } } })).toBe(true);
     expect(m({ not: { exact: { myext: 'blue' } } })).toBe(false);
-    expect(m({ not: { any: [{ exact: { myext: 'red' } }, { not: { prefix: { type: 'io.' } } }] } })).toBe(true);
+    expect(m({ not: { any: [{ exact: { myext: 'red' } }, { not: { prefix: { type: 'io.' } } }] } })).toBe(
+      true,
+    );
   });
 
   it('rejects unknown dialects, cesql, several dialects and malformed expressions, naming the path', () => {
-    expect(() => parseFilter({ regex: { type: '.*' } }, 'spec.filters[0]')).toThrow(/spec.filters\[0\]: unknown filter dialect "regex"/);
-    expect(() => parseFilter({ cesql: "type = 'x'" }, 'spec.filters[1]')).toThrow(/spec.filters\[1\].cesql: the cesql dialect is not supported/);
-    expect(() => parseFilter({ exact: { type: 'a' }, prefix: { type: 'b' } }, 'f')).toThrow(/multiple dialects/);
+    expect(() => parseFilter({ regex: { type: '.*' } }, 'spec.filters[0]')).toThrow(
+      /spec.filters\[0\]: unknown filter dialect "regex"/,
+    );
+    expect(() => parseFilter({ cesql: "type = 'x'" }, 'spec.filters[1]')).toThrow(
+      /spec.filters\[1\].cesql: the cesql dialect is not supported/,
+    );
+    expect(() => parseFilter({ exact: { type: 'a' }, prefix: { type: 'b' } }, 'f')).toThrow(
+      /multiple dialects/,
+    );
     expect(() => parseFilter({ exact: { type: 'a', source: 'b' } }, 'f')).toThrow(/exactly one attribute/);
     expect(() => parseFilter({ exact: { Type: 'a' } }, 'f')).toThrow(/lowercase alphanumeric/);
     expect(() => parseFilter({ prefix: { type: '' } }, 'f')).toThrow(/non-empty string/);
     expect(() => parseFilter({ all: [] }, 'f')).toThrow(/non-empty list/);
-    expect(() => parseFilter({ any: [{ exact: { type: 'a' } }, { bogus: {} }] }, 'f')).toThrow(/f.any\[1\]: unknown filter dialect/);
+    expect(() => parseFilter({ any: [{ exact: { type: 'a' } }, { bogus: {} }] }, 'f')).toThrow(
+      /f.any\[1\]: unknown filter dialect/,
+    );
     expect(() => parseFilter({}, 'f')).toThrow(FilterError);
   });
 });
@@ -75,14 +92,19 @@ describe('legacy filter.attributes', () => {
   });
 
   it('rejects bad names and non-string values', () => {
-    expect(() => parseTriggerFilter({ filter: { attributes: { 'my-ext': 'x' } } })).toThrow(/lowercase alphanumeric/);
+    expect(() => parseTriggerFilter({ filter: { attributes: { 'my-ext': 'x' } } })).toThrow(
+      /lowercase alphanumeric/,
+    );
     expect(() => parseTriggerFilter({ filter: { attributes: { myext: 3 } } })).toThrow(/must be a string/);
   });
 });
 
 describe('choosing between filter and filters', () => {
   it('non-empty filters win over filter', () => {
-    const f = parseTriggerFilter({ filter: { attributes: { type: 'nope' } }, filters: [{ exact: { myext: 'blue' } }] });
+    const f = parseTriggerFilter({
+      filter: { attributes: { type: 'nope' } },
+      filters: [{ exact: { myext: 'blue' } }],
+    });
     expect(f.kind).toBe('filters');
     expect(matchTriggerFilter(f, ev)).toBe(true);
   });

@@ -72,7 +72,9 @@ export function parseFilter(raw: unknown, path: string): Filter {
   }
   if (keys.length !== 1) {
     throw new FilterError(
-      keys.length === 0 ? 'empty filter: set one of exact, prefix, suffix, all, any, not' : `multiple dialects (${keys.join(', ')}) in one filter; use all/any to combine`,
+      keys.length === 0
+        ? 'empty filter: set one of exact, prefix, suffix, all, any, not'
+        : `multiple dialects (${keys.join(', ')}) in one filter; use all/any to combine`,
       path,
     );
   }
@@ -85,17 +87,23 @@ export function parseFilter(raw: unknown, path: string): Filter {
     case 'suffix': {
       if (!isRecord(value)) throw new FilterError('must be a map with exactly one attribute', here);
       const entries = Object.entries(value);
-      if (entries.length !== 1) throw new FilterError(`must have exactly one attribute, found ${entries.length}`, here);
+      if (entries.length !== 1)
+        throw new FilterError(`must have exactly one attribute, found ${entries.length}`, here);
       const [attribute, v] = entries[0]!;
       if (!DIALECT_ATTR.test(attribute)) {
-        throw new FilterError(`attribute name ${JSON.stringify(attribute)} must start with a letter and be lowercase alphanumeric`, here);
+        throw new FilterError(
+          `attribute name ${JSON.stringify(attribute)} must start with a letter and be lowercase alphanumeric`,
+          here,
+        );
       }
-      if (typeof v !== 'string' || v === '') throw new FilterError(`value of ${attribute} must be a non-empty string`, here);
+      if (typeof v !== 'string' || v === '')
+        throw new FilterError(`value of ${attribute} must be a non-empty string`, here);
       return { dialect, attribute, value: v };
     }
     case 'all':
     case 'any': {
-      if (!Array.isArray(value) || value.length === 0) throw new FilterError('must be a non-empty list of filters', here);
+      if (!Array.isArray(value) || value.length === 0)
+        throw new FilterError('must be a non-empty list of filters', here);
       return { dialect, filters: value.map((f, i) => parseFilter(f, `${here}[${i}]`)) };
     }
     case 'not':
@@ -112,24 +120,44 @@ export function parseFilter(raw: unknown, path: string): Filter {
  * Choose and parse a Trigger's filter from its spec, as Knative does: non-empty `filters` wins
  * over `filter`; neither means every event matches.
  */
-export function parseTriggerFilter(spec: { filter?: unknown; filters?: unknown }, path = 'spec'): TriggerFilter {
+export function parseTriggerFilter(
+  spec: { filter?: unknown; filters?: unknown },
+  path = 'spec',
+): TriggerFilter {
   if (spec.filters !== undefined && spec.filters !== null) {
     if (!Array.isArray(spec.filters)) throw new FilterError('must be a list of filters', `${path}.filters`);
     if (spec.filters.length > 0) {
-      return { kind: 'filters', filters: spec.filters.map((f, i) => parseFilter(f, `${path}.filters[${i}]`)) };
+      return {
+        kind: 'filters',
+        filters: spec.filters.map((f, i) => parseFilter(f, `${path}.filters[${i}]`)),
+      };
     }
   }
   if (spec.filter !== undefined && spec.filter !== null) {
-    if (!isRecord(spec.filter)) throw new FilterError('must be an object with `attributes`', `${path}.filter`);
+    if (!isRecord(spec.filter))
+      throw new FilterError('must be an object with `attributes`', `${path}.filter`);
     const extra = Object.keys(spec.filter).filter((k) => k !== 'attributes');
-    if (extra.length) throw new FilterError(`unknown field(s) ${extra.join(', ')}; only attributes is supported`, `${path}.filter`);
+    if (extra.length)
+      throw new FilterError(
+        `unknown field(s) ${extra.join(', ')}; only attributes is supported`,
+        `${path}.filter`,
+      );
     const attrs = spec.filter.attributes;
     if (attrs === undefined || attrs === null) return { kind: 'all-events' };
-    if (!isRecord(attrs)) throw new FilterError('must be a map of attribute to value', `${path}.filter.attributes`);
+    if (!isRecord(attrs))
+      throw new FilterError('must be a map of attribute to value', `${path}.filter.attributes`);
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(attrs)) {
-      if (!LEGACY_ATTR.test(k)) throw new FilterError(`attribute name ${JSON.stringify(k)} must be lowercase alphanumeric`, `${path}.filter.attributes`);
-      if (typeof v !== 'string') throw new FilterError(`value of ${k} must be a string ("" matches any value)`, `${path}.filter.attributes`);
+      if (!LEGACY_ATTR.test(k))
+        throw new FilterError(
+          `attribute name ${JSON.stringify(k)} must be lowercase alphanumeric`,
+          `${path}.filter.attributes`,
+        );
+      if (typeof v !== 'string')
+        throw new FilterError(
+          `value of ${k} must be a string ("" matches any value)`,
+          `${path}.filter.attributes`,
+        );
       out[k] = v;
     }
     return Object.keys(out).length ? { kind: 'attributes', attributes: out } : { kind: 'all-events' };

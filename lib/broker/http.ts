@@ -39,7 +39,13 @@ export function createAgents(maxSockets: number): Agents {
 export function postMessage(
   url: string,
   msg: HttpMessage,
-  opts: { agents: Agents; timeoutMs: number; signal: AbortSignal; maxResponseBytes: number; extraHeaders?: Record<string, string> },
+  opts: {
+    agents: Agents;
+    timeoutMs: number;
+    signal: AbortSignal;
+    maxResponseBytes: number;
+    extraHeaders?: Record<string, string>;
+  },
 ): Promise<HttpResult> {
   return new Promise<HttpResult>((resolve, reject) => {
     const u = new URL(url);
@@ -47,7 +53,12 @@ export function postMessage(
     const timeout = AbortSignal.timeout(opts.timeoutMs);
     const signal = AbortSignal.any([opts.signal, timeout]);
     if (signal.aborted) {
-      reject(new NetworkError(timeout.aborted ? `timed out after ${opts.timeoutMs}ms` : 'aborted', timeout.aborted));
+      reject(
+        new NetworkError(
+          timeout.aborted ? `timed out after ${opts.timeoutMs}ms` : 'aborted',
+          timeout.aborted,
+        ),
+      );
       return;
     }
     const req = (isHttps ? https : http).request(
@@ -81,7 +92,8 @@ export function postMessage(
           if (done) return;
           done = true;
           const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+          for (const [k, v] of Object.entries(res.headers))
+            if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
           resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks), truncated });
         };
         res.on('end', finish);
@@ -94,7 +106,11 @@ export function postMessage(
     );
     req.on('error', (e) => {
       const timedOut = timeout.aborted;
-      reject(new NetworkError(timedOut ? `timed out after ${opts.timeoutMs}ms` : e.message, timedOut, { cause: e }));
+      reject(
+        new NetworkError(timedOut ? `timed out after ${opts.timeoutMs}ms` : e.message, timedOut, {
+          cause: e,
+        }),
+      );
     });
     req.end(msg.body);
   });

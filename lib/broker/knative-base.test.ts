@@ -25,7 +25,12 @@ describe('knative/base routed by the local broker', () => {
     const services: Record<string, string> = {};
     for (const [fn, s] of Object.entries(servers)) services[`kscape-${fn}`] = s.url;
     // startLocalBroker resolves every Trigger subscriber and dead-letter sink, or fails naming it
-    broker = await startLocalBroker({ config, resolve: serviceResolver(services), schedulePings: false, logger: silentLogger() });
+    broker = await startLocalBroker({
+      config,
+      resolve: serviceResolver(services),
+      schedulePings: false,
+      logger: silentLogger(),
+    });
   });
   afterAll(async () => {
     await broker?.close();
@@ -38,7 +43,13 @@ describe('knative/base routed by the local broker', () => {
   const send = async (type: string) => {
     reset();
     const r = broker.publish({
-      attributes: { specversion: '1.0', id: `${type}-${Math.random()}`, source: '/kscape/test', type, datacontenttype: 'application/json' },
+      attributes: {
+        specversion: '1.0',
+        id: `${type}-${Math.random()}`,
+        source: '/kscape/test',
+        type,
+        datacontenttype: 'application/json',
+      },
       data: Buffer.from('{}'),
     });
     await broker.whenIdle();
@@ -78,7 +89,8 @@ describe('knative/base routed by the local broker', () => {
       expect(got.headers['ce-type']).toBe('dev.knative.sources.ping');
       expect(got.headers['ce-source']).toBe(`/apis/v1/namespaces/${ps.namespace}/pingsources/${ps.name}`);
       expect(JSON.parse(got.body.toString())).toHaveProperty('job');
-      for (const [fn, s] of Object.entries(servers)) if (fn !== 'schedule') expect(s.received).toHaveLength(0);
+      for (const [fn, s] of Object.entries(servers))
+        if (fn !== 'schedule') expect(s.received).toHaveLength(0);
     }
   });
 });

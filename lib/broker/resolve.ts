@@ -17,7 +17,10 @@ export interface ResolveContext {
  * plain URIs. Return undefined for an unknown ref (an error at start-up, naming the referrer); for
  * a `{uri}`, undefined means "use the URI as written".
  */
-export type DestinationResolver = (dest: { ref: KReference } | { uri: string }, ctx: ResolveContext) => string | URL | undefined;
+export type DestinationResolver = (
+  dest: { ref: KReference } | { uri: string },
+  ctx: ResolveContext,
+) => string | URL | undefined;
 
 export class ResolveError extends Error {
   constructor(message: string) {
@@ -91,7 +94,9 @@ function toUrl(v: string | URL | undefined, ctx: ResolveContext): string | undef
     const u = new URL(s);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`protocol ${u.protocol}`);
   } catch (e) {
-    throw new ResolveError(`${ctx.referrer}: resolver returned an invalid URL for ${ctx.field}: ${s} (${(e as Error).message})`);
+    throw new ResolveError(
+      `${ctx.referrer}: resolver returned an invalid URL for ${ctx.field}: ${s} (${(e as Error).message})`,
+    );
   }
   return s;
 }

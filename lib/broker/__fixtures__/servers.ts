@@ -31,6 +31,8 @@ export interface Subscriber {
   readonly received: Received[];
   /** Resolves once `count` requests have arrived. */
   waitFor(count: number): Promise<void>;
+  /** Resolves with the first request (already received or future) that satisfies `pred`. */
+  waitUntil(pred: (r: Received) => boolean): Promise<Received>;
   respond: Responder;
   close(): Promise<void>;
 }
@@ -38,6 +40,7 @@ export interface Subscriber {
 export async function startSubscriber(respond: Responder = () => ({ status: 202 })): Promise<Subscriber> {
   const received: Received[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
+  const predicates: { pred: (r: Received) => boolean; resolve: (r: Received) => void }[] = [];
   const sub: Subscriber = {
     url: '',
     received,
@@ -46,6 +49,11 @@ export async function startSubscriber(respond: Responder = () => ({ status: 202 
       if (received.length >= count) return Promise.resolve();
       return new Promise((resolve) => waiters.push({ count, resolve }));
     },
+    waitUntil(pred) {
+      const hit = received.find(pred);
+      if (hit) return Promise.resolve(hit);
+      return new Promise((resolve) => predicates.push({ pred, resolve }));
+    },
     close: async () => undefined,
   };
   const server = http.createServer((req, res) => {
@@ -53,10 +61,20 @@ export async function startSubscriber(respond: Responder = () => ({ status: 202 
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-      const r: Received = { method: req.method ?? '', url: req.url ?? '', headers, body: Buffer.concat(chunks) };
+      for (const [k, v] of Object.entries(req.headers))
+        if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      const r: Received = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers,
+        body: Buffer.concat(chunks),
+      };
       const n = received.length;
       received.push(r);
+      for (const p of predicates.filter((p) => p.pred(r))) {
+        predicates.splice(predicates.indexOf(p), 1);
+        p.resolve(r);
+      }
       for (const w of waiters.filter((w) => received.length >= w.count)) {
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve();
