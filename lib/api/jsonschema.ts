@@ -125,8 +125,19 @@ const KIND_DESCRIPTIONS: Record<KindName, string> = {
 
 const SPEC_DESCRIPTION = 'The result payload (Kubescape-compatible field tree).';
 
-/** Structural schema of a whole object of one of the API's kinds. `metadata` is left to the server. */
+const objectSchemas = new Map<KindName, JsonSchema>();
+
+/**
+ * Structural schema of a whole object of one of the API's kinds. `metadata` is left to the server.
+ * Computed once per kind (zod → JSON Schema is not free) and shared: treat it as read-only.
+ */
 export function objectSchema(kind: KindName): JsonSchema {
+  let s = objectSchemas.get(kind);
+  if (!s) objectSchemas.set(kind, (s = buildObjectSchema(kind)));
+  return s;
+}
+
+function buildObjectSchema(kind: KindName): JsonSchema {
   const def = SPEC_SCHEMAS[kind];
   const properties: JsonSchema = {
     apiVersion: {
