@@ -7,6 +7,7 @@
  * kinds fail — and the cross-object contracts hold: Triggers implement lib/events/routes.ts,
  * references resolve, workloads are locked down, the commands exist.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
@@ -43,6 +44,7 @@ import {
   checkSecurity,
   containersOf,
   filesUsedBy,
+  idOf,
   findObject,
   loadKustomization,
   podSpecOf,
@@ -397,17 +399,18 @@ describe('kustomization resolver (test/support/manifests.ts)', () => {
     expect(target.spec).toEqual({
       keep: 1,
       args: ['c'],
+      // Items only the patch has come first, as kustomize (kyaml) orders them.
       containers: [
+        { name: 'z', image: 'k' },
         {
           name: 'x',
           image: 'i',
           env: [
-            { name: 'A', value: '1' },
             { name: 'B', value: '2' },
+            { name: 'A', value: '1' },
           ],
         },
         { name: 'y', image: 'j' },
-        { name: 'z', image: 'k' },
       ],
     });
     expect(() => strategicMerge({ a: {} }, { a: { $patch: 'delete' } })).toThrow(KustomizeError);
@@ -420,6 +423,42 @@ describe('kustomization resolver (test/support/manifests.ts)', () => {
       tag: '1.2',
     });
     expect(splitImage('kscape@sha256:abc')).toEqual({ name: 'kscape', digest: 'sha256:abc' });
+  });
+
+  /** kubectl embeds the real kustomize; where it is installed (dev machines, CI), the resolver must agree with it. */
+  const kubectl = ((): boolean => {
+    try {
+      execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  const normalize = (o: KubeObject): unknown => {
+    const copy = JSON.parse(JSON.stringify(o)) as KubeObject;
+    // kustomize wraps long base64 values; decoders ignore the line breaks.
+    if (copy.kind === 'Secret' && copy.data)
+      copy.data = Object.fromEntries(
+        Object.entries(copy.data as Record<string, string>).map(([k, v]) => [k, v.replace(/\s/g, '')]),
+      );
+    return copy;
+  };
+  it
+    .skipIf(!kubectl)
+    .each([
+      ...BUILDS.map((b) => b.dir),
+      'test/fixtures/manifests/misspelled-subscriber',
+      'test/fixtures/manifests/insecure-workload',
+      'test/fixtures/manifests/reply-loop',
+    ])('builds %s exactly as `kubectl kustomize` does', (dir) => {
+    const real = parseAllDocuments(
+      execFileSync('kubectl', ['kustomize', join(REPO_ROOT, dir)], { encoding: 'utf8' }),
+    )
+      .map((d) => d.toJS() as KubeObject)
+      .filter((o) => o !== null);
+    const mine = new Map(loadKustomization(join(REPO_ROOT, dir)).map((o) => [idOf(o), normalize(o)]));
+    expect(new Set(mine.keys())).toEqual(new Set(real.map(idOf)));
+    for (const o of real) expect(mine.get(idOf(o)), idOf(o)).toEqual(normalize(o));
   });
 
   it('fails loudly on kustomization fields it does not implement', () => {

@@ -494,7 +494,8 @@ function applyPatches(k: Kustomization, objects: KubeObject[]): void {
 /**
  * Strategic merge patch, the subset kustomize patches here need: mappings merge recursively, `null`
  * deletes a field, and lists of mappings that all carry `name` (containers, env, volumes,
- * volumeMounts, ...) merge item by item on `name`; every other list is replaced, as for lists
+ * volumeMounts, ...) merge item by item on `name` (new items first, as kustomize orders them); every
+ * other list is replaced, as for lists
  * without a merge key. `$patch`/`$setElementOrder` directives are rejected. Note: real SMP merges
  * `ports` on containerPort/port; merging those by name is not supported here (rejected below).
  */
@@ -521,11 +522,14 @@ function mergeInto(target: JsonObject, patch: JsonObject, where: string, path: s
     } else if (Array.isArray(value) && Array.isArray(current) && isNamedList(value) && isNamedList(current)) {
       if (key === 'ports')
         throw new KustomizeError(`${where}: merging ${p} (merge key port) is not supported`);
+      const added: JsonObject[] = [];
       for (const item of value as JsonObject[]) {
         const existing = (current as JsonObject[]).find((c) => c.name === item.name);
         if (existing) mergeInto(existing, item, where, `${p}[name=${String(item.name)}]`);
-        else current.push(item);
+        else added.push(item);
       }
+      // kustomize (kyaml) puts items that only the patch has before the existing ones.
+      current.unshift(...added);
     } else {
       target[key] = value;
     }
