@@ -11,5 +11,7 @@ export default defineConfig({
     // Two cores on CI: more workers only add contention.
     maxWorkers: 2,
     reporters: ['default'],
+    // Keep test output readable; LOG_LEVEL=debug npm test shows everything.
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
   },
 });

@@ -1,4 +1,4 @@
-import { duration, list, loadConfig, type ConfigOf, type Env } from '../../lib/config/env.js';
+import { duration, int, list, loadConfig, str, type ConfigOf, type Env } from '../../lib/config/env.js';
 
 /** Kubescape's chart default excludes (operator.md §1.5). */
 export const DEFAULT_EXCLUDED_NAMESPACES = [
@@ -33,6 +33,27 @@ export const scheduleConfigSpec = {
     doc: 'A pod without an owner is scanned for vulnerabilities only once it has run this long (Kubescape podScanGuardTime).',
     default: 3_600_000,
     minMs: 0,
+  }),
+  KSCAPE_DEBOUNCE_WINDOW: duration({
+    doc: 'Continuous scanning: an object is rescanned this long after its last change (bursts give one scan).',
+    default: 30_000,
+    minMs: 0,
+  }),
+  KSCAPE_DEBOUNCE_MAX_WAIT: duration({
+    doc: 'Continuous scanning: an object that keeps changing is still rescanned this long after its first change.',
+    default: 300_000,
+    minMs: 0,
+  }),
+  KSCAPE_IMAGE_RESCAN_AFTER: duration({
+    doc: 'A new pod using an image digest requests a vulnerability scan only if none was requested for it this recently (the daily vulnerability ping rescans everything).',
+    default: 86_400_000,
+    minMs: 0,
+  }),
+  KSCAPE_TICK_BATCH: int({ doc: 'Most debounced items one tick flushes (the rest wait for the next tick).', default: 1000, min: 1, max: 100_000 }),
+  KSCAPE_NAMESPACE: str({
+    doc: "The operator's namespace, where results of cluster-scoped resources and RBAC triplets live.",
+    default: 'kubescape',
+    pattern: ns,
   }),
 };
 

@@ -1,29 +1,43 @@
 /**
- * schedule: turns PingSource ticks into scan requests (DESIGN.md §6).
+ * schedule: turns PingSource ticks and cluster changes into scan requests (DESIGN.md §6).
  *
  * - posture → one configscan request for the cluster (reply event);
  * - vulnerability → one vulnscan request per distinct running image digest (emitted to K_SINK);
  * - vulndb → a vulnerability-DB update request (reply event);
- * - tick → nothing yet: debounced continuous scanning (issue 7) is what it will flush.
+ * - tick → flushes debounced continuous-scan work that is due;
+ * - ApiServerSource add/update → debounced scoped rescans and new-image vulnscans;
+ *   delete → the resource's results are deleted.
  *
  * Event ids are derived from the ping's source and id, so a redelivered ping produces the same
  * request ids and idempotent consumers do the work once.
  */
 import { createHash } from 'node:crypto';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { buildEvent, EVENT_TYPES, FUNCTION_ROUTES, type CatalogEvent } from '../../lib/events/index.js';
+import { openDatabase, type Database } from '../../lib/db/index.js';
+import { buildEvent, EVENT_TYPES, FUNCTION_ROUTES, type CatalogEvent, type KubernetesObject, type ObjectRef } from '../../lib/events/index.js';
 import { loadKubeConfig, paged } from '../../lib/kube/client.js';
 import { PermanentError, TransientError } from '../runtime/errors.js';
 import type { FunctionContext, FunctionDefinition, IncomingEvent } from '../runtime/types.js';
 import { loadScheduleConfig, type ScheduleConfig } from './config.js';
+import { decideChange } from './continuous.js';
 import { fanOutVulnerabilityScans, type PodLike } from './images.js';
+import { kubeResultDeleter, type ResultDeleter } from './results.js';
+import { ScheduleStore } from './store/index.js';
 
 export interface ScheduleDeps {
   config?: ScheduleConfig;
   /** Running pods of the cluster; defaults to a paged list through client-node. */
   listPods?: () => AsyncIterable<PodLike>;
+  /** One pod, or undefined when it is gone (naked pods are re-read when their guard time ends). */
+  getPod?: (namespace: string, name: string) => Promise<PodLike | undefined>;
+  /** Debounce state; default: a database from DATABASE_URL (else embedded PGlite), opened on first use. */
+  store?: ScheduleStore;
+  deleter?: ResultDeleter;
   now?: () => Date;
 }
+
+/** Requests per configscan event when a tick flushes many objects. */
+const OBJECTS_PER_REQUEST = 500;
 
 export function derivedId(parts: string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
@@ -47,10 +61,126 @@ function clusterPods(): () => AsyncIterable<PodLike> {
   };
 }
 
+function clusterPod(): (namespace: string, name: string) => Promise<PodLike | undefined> {
+  let api: CoreV1Api | undefined;
+  return async (namespace, name) => {
+    api ??= loadKubeConfig().makeApiClient(CoreV1Api);
+    try {
+      return (await api.readNamespacedPod({ namespace, name })) as PodLike;
+    } catch (e) {
+      if ((e as { code?: number }).code === 404) return undefined;
+      throw new TransientError(`reading pod ${namespace}/${name} failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+}
+
 export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinition {
   const config = deps.config ?? loadScheduleConfig();
   const listPods = deps.listPods ?? clusterPods();
+  const getPod = deps.getPod ?? clusterPod();
+  const deleter = deps.deleter ?? kubeResultDeleter(config.KSCAPE_NAMESPACE);
   const now = deps.now ?? (() => new Date());
+  let ownDb: Database | undefined;
+  let storePromise: Promise<ScheduleStore> | undefined = deps.store ? Promise.resolve(deps.store) : undefined;
+  const store = (): Promise<ScheduleStore> =>
+    (storePromise ??= (async () => {
+      ownDb = await openDatabase({ applicationName: 'kscape-schedule' });
+      return ScheduleStore.open(ownDb);
+    })().catch((e: unknown) => {
+      storePromise = undefined;
+      throw new TransientError(`schedule database unavailable: ${e instanceof Error ? e.message : String(e)}`);
+    }));
+  const fanOutOptions = () => ({
+    now: now(),
+    includeNamespaces: config.KSCAPE_INCLUDE_NAMESPACES,
+    excludeNamespaces: config.KSCAPE_EXCLUDE_NAMESPACES,
+    nakedPodGuardMs: config.KSCAPE_NAKED_POD_GUARD,
+  });
+
+  /** Emit vulnscan requests for the pods' digests not requested recently; mark them after emitting. */
+  async function requestImages(pods: PodLike[], cause: IncomingEvent, ctx: FunctionContext, ignoreGuard: boolean): Promise<number> {
+    const opts = fanOutOptions();
+    const { requests } = fanOutVulnerabilityScans(pods, ignoreGuard ? { ...opts, nakedPodGuardMs: 0 } : opts);
+    const st = await store();
+    const digests = requests.map((r) => r.digest).filter((d): d is string => d !== undefined);
+    const recent = await st.recentlyRequested(digests, opts.now, config.KSCAPE_IMAGE_RESCAN_AFTER);
+    const fresh = requests.filter((r) => r.digest && !recent.has(r.digest));
+    for (const r of fresh) {
+      await ctx.emit(
+        buildEvent(EVENT_TYPES.vulnScanRequested, { ...r, reason: 'image-changed' }, {
+          source: ctx.source,
+          id: derivedId([cause.source, cause.id, r.digest ?? r.image]),
+          subject: r.digest,
+          causedBy: { traceparent: ctx.traceparent, tracestate: ctx.tracestate },
+        }),
+      );
+    }
+    await st.markRequested(
+      fresh.map((r) => r.digest!),
+      opts.now,
+    );
+    return fresh.length;
+  }
+
+  async function onChange(event: IncomingEvent, ctx: FunctionContext): Promise<undefined> {
+    const change = event.type === EVENT_TYPES.resourceDelete ? 'delete' : event.type === EVENT_TYPES.resourceAdd ? 'add' : 'update';
+    const obj = event.data as KubernetesObject;
+    const decision = decideChange(change, obj, {
+      includeNamespaces: config.KSCAPE_INCLUDE_NAMESPACES,
+      excludeNamespaces: config.KSCAPE_EXCLUDE_NAMESPACES,
+      nakedPodGuardMs: config.KSCAPE_NAKED_POD_GUARD,
+    });
+    const st = await store();
+    const t = now();
+    switch (decision.action) {
+      case 'ignore':
+        ctx.log.debug({ kind: obj.kind, name: obj.metadata.name, reason: decision.reason }, 'change ignored');
+        return undefined;
+      case 'delete-results':
+        await st.forget(decision.ref);
+        await deleter.deleteResultsOf(decision.ref);
+        ctx.log.info({ ref: decision.ref }, 'resource deleted: its results were deleted');
+        return undefined;
+      case 'rescan':
+        await st.touch('configscan', decision.ref, t, config.KSCAPE_DEBOUNCE_WINDOW, config.KSCAPE_DEBOUNCE_MAX_WAIT);
+        break;
+      case 'images-only':
+        break;
+    }
+    const timing = decision.podImages;
+    if (timing === 'now') await requestImages([obj as PodLike], event, ctx, false);
+    else if (timing) {
+      const pod = obj.metadata as { name: string; namespace?: string };
+      await st.scheduleAt('podimages', { apiVersion: 'v1', kind: 'Pod', name: pod.name, ...(pod.namespace ? { namespace: pod.namespace } : {}) }, timing.after, t);
+    }
+    return undefined;
+  }
+
+  async function onTick(event: IncomingEvent, ctx: FunctionContext): Promise<undefined> {
+    const st = await store();
+    const due = await st.claimDue(now(), config.KSCAPE_TICK_BATCH);
+    if (due.length === 0) return undefined;
+    const objects: ObjectRef[] = due.filter((d) => d.job === 'configscan').map((d) => d.ref);
+    for (let i = 0; i < objects.length; i += OBJECTS_PER_REQUEST) {
+      const chunk = objects.slice(i, i + OBJECTS_PER_REQUEST);
+      const id = derivedId([event.source, event.id, 'configscan', String(i)]);
+      await ctx.emit(
+        buildEvent(
+          EVENT_TYPES.configScanRequested,
+          { scanId: id, scope: { objects: chunk }, frameworks: [...config.KSCAPE_FRAMEWORKS], reason: 'changed' },
+          { source: ctx.source, id, causedBy: { traceparent: ctx.traceparent, tracestate: ctx.tracestate } },
+        ),
+      );
+    }
+    const pods: PodLike[] = [];
+    for (const d of due.filter((x) => x.job === 'podimages')) {
+      const pod = await getPod(d.ref.namespace ?? '', d.ref.name);
+      if (pod) pods.push(pod);
+    }
+    const images = pods.length ? await requestImages(pods, event, ctx, false) : 0;
+    ctx.log.info({ objects: objects.length, nakedPods: pods.length, images }, 'debounced work flushed');
+    return undefined;
+  }
 
   async function onPing(event: IncomingEvent, ctx: FunctionContext): Promise<CatalogEvent | undefined> {
     const { job } = event.data as { job: 'posture' | 'vulnerability' | 'vulndb' | 'tick' };
@@ -96,10 +226,15 @@ export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinit
             }),
           );
         }
+        // Pods starting right after this cycle need not request these images again.
+        await (await store()).markRequested(
+          requests.map((r) => r.digest).filter((d): d is string => d !== undefined),
+          now(),
+        );
         return undefined;
       }
       case 'tick':
-        return undefined;
+        return onTick(event, ctx);
     }
   }
 
@@ -108,9 +243,16 @@ export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinit
     consumes: FUNCTION_ROUTES.schedule.consumes,
     async handle(event, ctx) {
       if (event.type === EVENT_TYPES.ping) return onPing(event, ctx);
-      throw new PermanentError(
-        `continuous scanning from cluster changes (${event.type}) is not available in this version of kscape`,
-      );
+      if (event.type === EVENT_TYPES.resourceAdd || event.type === EVENT_TYPES.resourceUpdate || event.type === EVENT_TYPES.resourceDelete) {
+        return onChange(event, ctx);
+      }
+      throw new PermanentError(`schedule does not handle ${event.type}`);
+    },
+    async ready() {
+      await store();
+    },
+    async close() {
+      await ownDb?.close();
     },
   };
 }
