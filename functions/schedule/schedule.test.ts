@@ -1,7 +1,6 @@
 import { beforeAll, beforeEach, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { EVENT_TYPES, FUNCTION_ROUTES, type CatalogEvent } from '../../lib/events/index.js';
-import { PermanentError } from '../runtime/errors.js';
 import type { FunctionContext, IncomingEvent } from '../runtime/types.js';
 import { forEachDriver, withTestDatabase } from '../../lib/db/testing.js';
 import { loadScheduleConfig } from './config.js';
