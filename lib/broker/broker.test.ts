@@ -632,6 +632,82 @@ spec:
     expect(b.stats().delivered).toBe(2);
   });
 
+  it('routes per broker: /<namespace>/<broker>, / for the default one, publish({broker})', async () => {
+    const a = await sub();
+    const o = await sub();
+    const config = loadEventingConfig(
+      writeManifests({
+        'all.yaml': `
+apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata: {name: default}
+---
+apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata: {name: other}
+---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata: {name: on-default}
+spec:
+  subscriber: {ref: {apiVersion: serving.knative.dev/v1, kind: Service, name: a}}
+---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata: {name: on-other}
+spec:
+  broker: other
+  subscriber: {ref: {apiVersion: serving.knative.dev/v1, kind: Service, name: o}}
+`,
+      }),
+    );
+    const b = await startWith(config, { a: a.url, o: o.url });
+    expect(Object.keys(b.ingressUrls).sort()).toEqual(['default/default', 'default/other']);
+    expect(b.ingressUrl).toBe(b.ingressUrls['default/default']);
+    const post = (url: string, id: string) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'ce-specversion': '1.0', 'ce-id': id, 'ce-source': 'curl', 'ce-type': 'x' },
+      });
+    expect((await post(b.ingressUrls['default/other']!, 'to-other')).status).toBe(202);
+    expect((await post(new URL('/', b.ingressUrl).toString(), 'to-root')).status).toBe(202);
+    b.publish(ping('published-other'), { broker: 'other' });
+    await b.whenIdle();
+    expect(a.received.map((r) => r.headers['ce-id'])).toEqual(['to-root']);
+    expect(o.received.map((r) => r.headers['ce-id']).sort()).toEqual(['published-other', 'to-other']);
+  });
+
+  it('sends PingSource events straight to a sink that is not a Broker', async () => {
+    const direct = await sub();
+    const config = loadEventingConfig(
+      writeManifests({
+        'all.yaml': `
+apiVersion: eventing.knative.dev/v1
+kind: Broker
+metadata: {name: default}
+---
+apiVersion: sources.knative.dev/v1
+kind: PingSource
+metadata: {name: direct}
+spec:
+  contentType: text/plain
+  data: hello
+  sink: {ref: {apiVersion: serving.knative.dev/v1, kind: Service, name: direct}, uri: /ping}
+`,
+      }),
+    );
+    const b = await startWith(config, { direct: direct.url });
+    b.firePing('direct');
+    await b.whenIdle();
+    expect(direct.received).toHaveLength(1);
+    expect(direct.received[0]).toMatchObject({ url: '/ping', body: Buffer.from('hello') });
+    expect(direct.received[0]!.headers).toMatchObject({
+      'ce-type': 'dev.knative.sources.ping',
+      'content-type': 'text/plain',
+    });
+    expect(b.stats()).toMatchObject({ pings: 1, accepted: 0 });
+  });
+
   it('schedules PingSources with croner (timezone honoured) and can be disabled', async () => {
     const s = await sub();
     const config = loadEventingConfig(

@@ -196,7 +196,15 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
   if (config.brokers.length === 0) throw new Error('no Broker in the eventing configuration');
 
   // Listen first: Broker refs (sinks, subscribers pointing at a broker) resolve to our own URL.
-  const server = http.createServer();
+  // The port may be known to producers before we are ready (dev mode hands it to the functions as
+  // K_SINK first): until the routing table is built, answer 503 + Retry-After instead of leaving
+  // requests without a handler.
+  let handler: http.RequestListener = (req, res) => {
+    req.resume();
+    res.writeHead(503, { 'retry-after': '1', 'content-type': 'text/plain; charset=utf-8' });
+    res.end('broker starting\n');
+  };
+  const server = http.createServer((req, res) => handler(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => {
@@ -728,9 +736,9 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
   }
 
   // ---- ingress ----
-  server.on('request', (req, res) => {
+  handler = (req, res) => {
     void handleIngress(req, res);
-  });
+  };
   const handleIngress = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const reply = (status: number, message: string, headers: Record<string, string> = {}): void => {
       if (res.headersSent) return;
