@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -46,9 +46,11 @@ describe('auth configuration from the environment', () => {
     }
   });
 
-  it('documents every variable', () => {
+  it('documents every variable, and the README table is the generated one', async () => {
     const table = describeConfig(authConfigSpec);
     for (const name of Object.keys(authConfigSpec)) expect(table).toContain(name);
+    const readme = await readFile(new URL('./README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(table);
   });
 });
 

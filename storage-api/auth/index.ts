@@ -114,7 +114,7 @@ export async function createAuth(options: AuthOptions, deps: CreateAuthDeps = {}
     });
   }
 
-  let serving = await loadServingTls(options.tls);
+  let serving = await loadServingTls({ ...options.tls, log });
   await loader.start();
 
   const methods: RequestAuthenticator[] = [

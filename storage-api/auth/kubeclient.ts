@@ -118,9 +118,12 @@ export function kubeApiFromKubeConfig(kc: KubeConfig, options: KubeApiOptions): 
           });
           res.on('error', reject);
         });
-        req.setTimeout(options.timeoutMs, () => {
+        // A whole-exchange deadline, not an idle timeout: a server that trickles bytes must not
+        // hold an API request hostage either.
+        const deadline = setTimeout(() => {
           req.destroy(new KubeApiError(`request to ${url.pathname} timed out after ${options.timeoutMs}ms`));
-        });
+        }, options.timeoutMs);
+        req.on('close', () => clearTimeout(deadline));
         req.on('error', reject);
         req.end(payload);
       });

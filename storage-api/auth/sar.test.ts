@@ -163,6 +163,17 @@ describe('SubjectAccessReview authorizer', () => {
     expect(fake.counts.sars).toBe(before + 2);
   });
 
+  it('a hung apiserver turns into a denial at the deadline instead of a hung request', async () => {
+    const authz = new SubjectAccessReviewAuthorizer({ api: kubeApiFromKubeConfig(fake.kubeConfig(), { timeoutMs: 300 }) });
+    fake.hang = true;
+    try {
+      const r = await authz.authorize(alice, listSboms);
+      expect(r).toMatchObject({ allowed: false, unavailable: true, reason: /timed out/ });
+    } finally {
+      fake.hang = false;
+    }
+  });
+
   it('a kubeconfig with the wrong credentials cannot authorize anyone', async () => {
     const authz = new SubjectAccessReviewAuthorizer({ api: kubeApiFromKubeConfig(fake.kubeConfig('not-our-token'), { timeoutMs: 5_000 }) });
     const r = await authz.authorize(alice, listSboms);

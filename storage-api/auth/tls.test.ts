@@ -44,7 +44,7 @@ async function listen(options: https.ServerOptions): Promise<{ server: https.Ser
 describe('loadServingTls', () => {
   it('generates a self-signed CA and serving certificate valid for the service name, localhost and IPs', async () => {
     const hosts = ['kscape-storage-api.kubescape.svc', 'localhost', '127.0.0.1'];
-    const serving = await loadServingTls({ hosts });
+    const serving = await loadServingTls({ hosts, log: silent });
     expect(serving.generated).toBe(true);
     expect(serving.caCert).toMatch(/BEGIN CERTIFICATE/);
     const leaf = new X509Certificate(serving.cert);

@@ -13,7 +13,7 @@ import type { ServerOptions } from 'node:https';
 import { isIP } from 'node:net';
 import { webcrypto } from 'node:crypto';
 import { x509 } from './x509lib.js';
-import { logger } from '../../lib/log/index.js';
+import { type Logger, logger } from '../../lib/log/index.js';
 
 export interface ServingTls {
   /** PEM serving certificate chain (leaf first). */
@@ -33,6 +33,7 @@ export interface LoadServingTlsOptions {
   hosts: readonly string[];
   /** Validity of generated certificates. Default 365 days. */
   validityDays?: number;
+  log?: Logger;
 }
 
 export const DEFAULT_SERVING_HOSTS = [
@@ -44,7 +45,6 @@ export const DEFAULT_SERVING_HOSTS = [
   '::1',
 ] as const;
 
-const log = () => logger('storage-api.auth');
 
 /** Load the serving certificate from files, or generate one when neither file is configured. */
 export async function loadServingTls(opts: LoadServingTlsOptions): Promise<ServingTls> {
@@ -55,7 +55,7 @@ export async function loadServingTls(opts: LoadServingTlsOptions): Promise<Servi
     return readServingFiles(opts.certFile, opts.keyFile);
   }
   const generated = await generateSelfSigned(opts.hosts, opts.validityDays ?? 365);
-  log().warn(
+  (opts.log ?? logger('storage-api.auth')).warn(
     { hosts: opts.hosts, notAfter: generated.notAfter.toISOString() },
     'no TLS certificate configured: generated a self-signed serving certificate (set KSCAPE_STORAGE_TLS_CERT_FILE/KEY_FILE for production; the APIService needs insecureSkipTLSVerify or this CA as caBundle)',
   );

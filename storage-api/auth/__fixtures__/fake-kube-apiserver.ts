@@ -37,6 +37,8 @@ export interface FakeApiServer {
   /** Force the next responses of a kind to be HTTP 500. */
   failTokenReviews: boolean;
   failSar: boolean;
+  /** Accept requests but never answer (timeouts). */
+  hang: boolean;
   counts: { tokenReviews: number; sars: number; configMaps: number; unauthorized: number };
   lastTokenReview?: { spec: { token: string; audiences?: string[] } };
   sarSpecs: SarSpec[];
@@ -61,6 +63,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     policy: () => ({ allowed: false }),
     failTokenReviews: false,
     failSar: false,
+    hang: false,
     counts: { tokenReviews: 0, sars: 0, configMaps: 0, unauthorized: 0 },
     sarSpecs: [] as SarSpec[],
   } as Omit<FakeApiServer, 'kubeConfig' | 'close'> as FakeApiServer;
@@ -75,6 +78,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
         fake.counts.unauthorized++;
         return send(401, { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'Unauthorized', code: 401 });
       }
+      if (fake.hang) return;
       const url = new URL(req.url ?? '/', 'https://x');
       if (req.method === 'POST' && url.pathname === '/apis/authentication.k8s.io/v1/tokenreviews') {
         fake.counts.tokenReviews++;
