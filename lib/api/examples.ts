@@ -21,7 +21,10 @@ export function exampleVulnerabilityManifest(): VulnerabilityManifest {
       name: 'docker.io-library-nginx-1.25-27beac',
       namespace: 'kubescape',
       labels: { [LABELS.context]: CONTEXT.nonFiltered, [LABELS.imageTag]: 'nginx-1-25' },
-      annotations: { [ANNOTATIONS.imageId]: IMAGE_ID, [ANNOTATIONS.imageTag]: 'docker.io/library/nginx:1.25' },
+      annotations: {
+        [ANNOTATIONS.imageId]: IMAGE_ID,
+        [ANNOTATIONS.imageTag]: 'docker.io/library/nginx:1.25',
+      },
     },
     spec: {
       metadata: {
@@ -38,12 +41,25 @@ export function exampleVulnerabilityManifest(): VulnerabilityManifest {
               namespace: 'debian:distro:debian:12',
               severity: 'High',
               urls: ['https://security-tracker.debian.org/tracker/CVE-2023-44487'],
-              cvss: [{ version: '3.1', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H', metrics: { baseScore: 7.5 } }],
+              cvss: [
+                {
+                  version: '3.1',
+                  vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H',
+                  metrics: { baseScore: 7.5 },
+                },
+              ],
               fix: { versions: ['1.22.1-9+deb12u3'], state: 'fixed' },
               advisories: null,
             },
             relatedVulnerabilities: [],
-            matchDetails: [{ type: 'exact-direct-match', matcher: 'dpkg-matcher', searchedBy: { distro: { type: 'debian' } }, found: {} }],
+            matchDetails: [
+              {
+                type: 'exact-direct-match',
+                matcher: 'dpkg-matcher',
+                searchedBy: { distro: { type: 'debian' } },
+                found: {},
+              },
+            ],
             artifact: {
               name: 'libnghttp2-14',
               version: '1.52.0-1',
@@ -90,11 +106,20 @@ export function exampleVulnerabilityManifestSummary(
         [LABELS.workloadContainerName]: 'nginx',
         [LABELS.context]: CONTEXT.nonFiltered,
       },
-      annotations: { [ANNOTATIONS.wlid]: `wlid://cluster-dev/namespace-${namespace}/deployment-nginx`, [ANNOTATIONS.timestamp]: '1796000000' },
+      annotations: {
+        [ANNOTATIONS.wlid]: `wlid://cluster-dev/namespace-${namespace}/deployment-nginx`,
+        [ANNOTATIONS.timestamp]: '1796000000',
+      },
     },
     spec: {
       severities,
-      vulnerabilitiesRef: { all: { namespace: 'kubescape', name: 'docker.io-library-nginx-1.25-27beac', kind: 'vulnerabilitymanifests' } },
+      vulnerabilitiesRef: {
+        all: {
+          namespace: 'kubescape',
+          name: 'docker.io-library-nginx-1.25-27beac',
+          kind: 'vulnerabilitymanifests',
+        },
+      },
     },
   };
 }
@@ -126,7 +151,12 @@ export function exampleWorkloadConfigurationScan(): WorkloadConfigurationScan {
             {
               name: 'immutable-container-filesystem',
               status: { status: 'failed' },
-              paths: [{ fixPath: 'spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem', fixPathValue: 'true' }],
+              paths: [
+                {
+                  fixPath: 'spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem',
+                  fixPathValue: 'true',
+                },
+              ],
             },
           ],
         },
@@ -135,7 +165,13 @@ export function exampleWorkloadConfigurationScan(): WorkloadConfigurationScan {
           name: 'Privileged container',
           severity: { severity: 'High', scoreFactor: 8 },
           status: { status: 'failed' },
-          rules: [{ name: 'rule-privilege-escalation', status: { status: 'failed' }, paths: [{ failedPath: 'spec.template.spec.containers[0].securityContext.privileged' }] }],
+          rules: [
+            {
+              name: 'rule-privilege-escalation',
+              status: { status: 'failed' },
+              paths: [{ failedPath: 'spec.template.spec.containers[0].securityContext.privileged' }],
+            },
+          ],
         },
         'C-0034': {
           controlID: 'C-0034',
@@ -150,17 +186,36 @@ export function exampleWorkloadConfigurationScan(): WorkloadConfigurationScan {
   };
 }
 
-export function exampleWorkloadConfigurationScanSummary(namespace = 'default', name = 'deployment-nginx'): WorkloadConfigurationScanSummary {
+export function exampleWorkloadConfigurationScanSummary(
+  namespace = 'default',
+  name = 'deployment-nginx',
+): WorkloadConfigurationScanSummary {
   return {
     apiVersion: API_VERSION,
     kind: 'WorkloadConfigurationScanSummary',
-    metadata: { name, namespace, labels: { [LABELS.workloadKind]: 'Deployment', [LABELS.workloadName]: 'nginx' } },
+    metadata: {
+      name,
+      namespace,
+      labels: { [LABELS.workloadKind]: 'Deployment', [LABELS.workloadName]: 'nginx' },
+    },
     spec: {
       severities: { critical: 0, high: 1, medium: 0, low: 1, unknown: 0 },
       controls: {
-        'C-0017': { controlID: 'C-0017', severity: { severity: 'Low', scoreFactor: 3 }, status: { status: 'failed' } },
-        'C-0057': { controlID: 'C-0057', severity: { severity: 'High', scoreFactor: 8 }, status: { status: 'failed' } },
-        'C-0034': { controlID: 'C-0034', severity: { severity: 'Medium', scoreFactor: 6 }, status: { status: 'passed' } },
+        'C-0017': {
+          controlID: 'C-0017',
+          severity: { severity: 'Low', scoreFactor: 3 },
+          status: { status: 'failed' },
+        },
+        'C-0057': {
+          controlID: 'C-0057',
+          severity: { severity: 'High', scoreFactor: 8 },
+          status: { status: 'failed' },
+        },
+        'C-0034': {
+          controlID: 'C-0034',
+          severity: { severity: 'Medium', scoreFactor: 6 },
+          status: { status: 'passed' },
+        },
       },
     },
   };
@@ -184,14 +239,49 @@ export function exampleSbom(): SBOMSPDXv2p3 {
         SPDXID: 'SPDXRef-DOCUMENT',
         name: 'docker.io/library/nginx:1.25',
         documentNamespace: 'https://anchore.com/syft/image/nginx-1.25-0000',
-        creationInfo: { licenseListVersion: '3.22', creators: ['Organization: Anchore, Inc', 'Tool: syft-0.101.1'], created: '2026-11-26T09:59:00Z' },
+        creationInfo: {
+          licenseListVersion: '3.22',
+          creators: ['Organization: Anchore, Inc', 'Tool: syft-0.101.1'],
+          created: '2026-11-26T09:59:00Z',
+        },
         packages: [
-          { name: 'libnghttp2-14', SPDXID: 'SPDXRef-Package-deb-libnghttp2-14', versionInfo: '1.52.0-1', downloadLocation: 'NOASSERTION', filesAnalyzed: false, supplier: 'Organization: Debian', externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: 'pkg:deb/debian/libnghttp2-14@1.52.0-1' }] },
-          { name: 'openssl', SPDXID: 'SPDXRef-Package-deb-openssl', versionInfo: '3.0.11-1', downloadLocation: 'NOASSERTION' },
+          {
+            name: 'libnghttp2-14',
+            SPDXID: 'SPDXRef-Package-deb-libnghttp2-14',
+            versionInfo: '1.52.0-1',
+            downloadLocation: 'NOASSERTION',
+            filesAnalyzed: false,
+            supplier: 'Organization: Debian',
+            externalRefs: [
+              {
+                referenceCategory: 'PACKAGE-MANAGER',
+                referenceType: 'purl',
+                referenceLocator: 'pkg:deb/debian/libnghttp2-14@1.52.0-1',
+              },
+            ],
+          },
+          {
+            name: 'openssl',
+            SPDXID: 'SPDXRef-Package-deb-openssl',
+            versionInfo: '3.0.11-1',
+            downloadLocation: 'NOASSERTION',
+          },
           { name: 'nginx', SPDXID: 'SPDXRef-Package-deb-nginx', versionInfo: '1.25.3-1~bookworm' },
         ],
-        files: [{ fileName: '/usr/sbin/nginx', SPDXID: 'SPDXRef-File-nginx', checksums: [{ algorithm: 'SHA1', checksumValue: 'da39a3ee' }] }],
-        relationships: [{ spdxElementId: 'SPDXRef-DOCUMENT', relatedSpdxElement: 'SPDXRef-Package-deb-nginx', relationshipType: 'DESCRIBES' }],
+        files: [
+          {
+            fileName: '/usr/sbin/nginx',
+            SPDXID: 'SPDXRef-File-nginx',
+            checksums: [{ algorithm: 'SHA1', checksumValue: 'da39a3ee' }],
+          },
+        ],
+        relationships: [
+          {
+            spdxElementId: 'SPDXRef-DOCUMENT',
+            relatedSpdxElement: 'SPDXRef-Package-deb-nginx',
+            relationshipType: 'DESCRIBES',
+          },
+        ],
       },
     },
     status: {},

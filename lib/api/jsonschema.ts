@@ -23,7 +23,10 @@ const isObj = (v: unknown): v is JsonSchema => typeof v === 'object' && v !== nu
 
 /** Convert a JSON Schema produced by `z.toJSONSchema(..., { target: 'openapi-3.0' })`. */
 export function toStructural(root: JsonSchema): JsonSchema {
-  const defs: JsonSchema = { ...(isObj(root.$defs) ? root.$defs : {}), ...(isObj(root.definitions) ? root.definitions : {}) };
+  const defs: JsonSchema = {
+    ...(isObj(root.$defs) ? root.$defs : {}),
+    ...(isObj(root.definitions) ? root.definitions : {}),
+  };
   const resolving = new Set<string>();
 
   const conv = (node: unknown): JsonSchema => {
@@ -46,14 +49,27 @@ export function toStructural(root: JsonSchema): JsonSchema {
       const types = new Set(branches.map((b) => b.type));
       if (types.size === 2 && types.has('string') && types.has('integer'))
         return { 'x-kubernetes-int-or-string': true, ...desc(node) };
-      const nonNull = branches.filter((b) => b.type !== 'null' && !(b.nullable === true && Object.keys(b).length === 1));
+      const nonNull = branches.filter(
+        (b) => b.type !== 'null' && !(b.nullable === true && Object.keys(b).length === 1),
+      );
       if (nonNull.length === 1) return { ...conv(nonNull[0]), nullable: true, ...desc(node) };
       return { [PRESERVE]: true, ...desc(node) };
     }
-    if (Array.isArray(node.allOf) && node.allOf.length === 1) return { ...conv(node.allOf[0]), ...desc(node) };
+    if (Array.isArray(node.allOf) && node.allOf.length === 1)
+      return { ...conv(node.allOf[0]), ...desc(node) };
 
     const out: JsonSchema = {};
-    for (const k of ['description', 'nullable', 'enum', 'format', 'pattern', 'minLength', 'maxLength', 'minItems', 'maxItems'])
+    for (const k of [
+      'description',
+      'nullable',
+      'enum',
+      'format',
+      'pattern',
+      'minLength',
+      'maxLength',
+      'minItems',
+      'maxItems',
+    ])
       if (node[k] !== undefined) out[k] = node[k];
     const type = node.type;
     if (type === 'integer') {
@@ -101,11 +117,16 @@ export function toStructural(root: JsonSchema): JsonSchema {
   return conv(root);
 }
 
-const desc = (n: JsonSchema): JsonSchema => (typeof n.description === 'string' ? { description: n.description } : {});
+const desc = (n: JsonSchema): JsonSchema =>
+  typeof n.description === 'string' ? { description: n.description } : {};
 
 /** Structural JSON Schema of a zod schema (validated as client input: defaults make fields optional). */
 export function zodToStructural(schema: z.ZodType): JsonSchema {
-  const js = z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  const js = z.toJSONSchema(schema, {
+    target: 'openapi-3.0',
+    io: 'input',
+    unrepresentable: 'any',
+  }) as JsonSchema;
   return toStructural(js);
 }
 
@@ -115,7 +136,8 @@ const KIND_DESCRIPTIONS: Record<KindName, string> = {
   SBOMSPDXv2p3: 'SPDX 2.3 software bill of materials of one image.',
   SBOMSPDXv2p3Filtered: 'SBOM of one container reduced to the files used at runtime.',
   SBOMSummary: 'Light view of an SBOMSPDXv2p3 (same namespace and name) without the document.',
-  VulnerabilityManifest: 'Vulnerability scan result (Grype document) of one image, or of one container when filtered.',
+  VulnerabilityManifest:
+    'Vulnerability scan result (Grype document) of one image, or of one container when filtered.',
   VulnerabilityManifestSummary: 'Vulnerability counts per severity of one workload container.',
   VulnerabilitySummary:
     'Vulnerability summary of one namespace (cluster-scoped, name = namespace), computed from its VulnerabilityManifestSummaries.',
@@ -148,7 +170,8 @@ function buildObjectSchema(kind: KindName): JsonSchema {
     metadata: { type: 'object', description: "Standard object's metadata." },
     spec: { description: SPEC_DESCRIPTION, ...zodToStructural(def.spec) },
   };
-  if (def.status) properties.status = { type: 'object', [PRESERVE]: true, description: 'Unused; kept for compatibility.' };
+  if (def.status)
+    properties.status = { type: 'object', [PRESERVE]: true, description: 'Unused; kept for compatibility.' };
   const out: JsonSchema = { type: 'object', description: KIND_DESCRIPTIONS[kind], properties };
   if (def.specRequired) out.required = ['spec'];
   return out;

@@ -20,13 +20,20 @@ describe('imageSlug (ImageInfoToSlug)', () => {
   it('reproduces the reference example shape', () => {
     // reference §1.10: `gke.gcr.io-fluent-bit-gke-exporter-sha256-93014f…-83eee8`
     const digest = `93014f${'0'.repeat(52)}a1b2c3`;
-    const slug = imageSlug(`gke.gcr.io/fluent-bit-gke-exporter@sha256:${digest}`, `sha256:${'f'.repeat(58)}83eee8`);
+    const slug = imageSlug(
+      `gke.gcr.io/fluent-bit-gke-exporter@sha256:${digest}`,
+      `sha256:${'f'.repeat(58)}83eee8`,
+    );
     expect(slug).toBe(`gke.gcr.io-fluent-bit-gke-exporter-sha256-${digest}-83eee8`);
   });
 
   it('replaces :// : / _ @ and lower-cases', () => {
-    expect(imageSlug('docker.io/library/nginx:1.25', 'sha256:abcdef0123456789')).toBe('docker.io-library-nginx-1.25-456789');
-    expect(imageSlug('https://Registry.Example/my_app:V1', 'sha256:ABCDEF')).toBe('https-registry.example-my-app-v1-abcdef');
+    expect(imageSlug('docker.io/library/nginx:1.25', 'sha256:abcdef0123456789')).toBe(
+      'docker.io-library-nginx-1.25-456789',
+    );
+    expect(imageSlug('https://Registry.Example/my_app:V1', 'sha256:ABCDEF')).toBe(
+      'https-registry.example-my-app-v1-abcdef',
+    );
   });
 
   it('truncates long images to fit a DNS subdomain', () => {
@@ -82,7 +89,9 @@ describe('instance IDs', () => {
 describe('other names', () => {
   it('workload scan names', () => {
     expect(workloadScanName('Deployment', 'nginx')).toBe('deployment-nginx');
-    expect(workloadScanName('ClusterRole', 'system:controller:foo')).toBe('clusterrole-system-controller-foo');
+    expect(workloadScanName('ClusterRole', 'system:controller:foo')).toBe(
+      'clusterrole-system-controller-foo',
+    );
     expect(
       rbacScanName({
         subjectKind: 'ServiceAccount',
@@ -111,7 +120,12 @@ describe('other names', () => {
   it('wlid round-trips', () => {
     const id = wlid('prod-eu', 'default', 'Deployment', 'nginx');
     expect(id).toBe('wlid://cluster-prod-eu/namespace-default/deployment-nginx');
-    expect(parseWlid(id)).toEqual({ cluster: 'prod-eu', namespace: 'default', kind: 'deployment', name: 'nginx' });
+    expect(parseWlid(id)).toEqual({
+      cluster: 'prod-eu',
+      namespace: 'default',
+      kind: 'deployment',
+      name: 'nginx',
+    });
     expect(parseWlid('nope')).toBeUndefined();
   });
 

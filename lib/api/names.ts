@@ -27,7 +27,8 @@ const IMAGE_HASH_SUFFIX = 6;
  *   imageSlug('nginx:1.25', 'sha256:…7c9d2e') === 'nginx-1.25-7c9d2e'
  */
 export function imageSlug(image: string, imageHash: string): string {
-  if (imageHash.length < IMAGE_HASH_SUFFIX) throw new InvalidSlugError(`image hash too short: "${imageHash}"`);
+  if (imageHash.length < IMAGE_HASH_SUFFIX)
+    throw new InvalidSlugError(`image hash too short: "${imageHash}"`);
   // One left-to-right pass trying `://` before `:`, as Go's strings.NewReplacer does.
   const sanitized = image.replace(/:\/\/|[:/_@]/g, '-');
   const prefix = sanitized.slice(0, DNS1123_SUBDOMAIN_MAX - IMAGE_HASH_SUFFIX - 1);
@@ -58,7 +59,8 @@ export function instanceId(ref: InstanceRef): string {
 }
 
 /** sha256 hex of the instance-ID string. */
-export const instanceIdHash = (ref: InstanceRef): string => createHash('sha256').update(instanceId(ref)).digest('hex');
+export const instanceIdHash = (ref: InstanceRef): string =>
+  createHash('sha256').update(instanceId(ref)).digest('hex');
 
 const INSTANCE_SLUG_MAX = DNS1123_SUBDOMAIN_MAX - 10;
 
@@ -135,7 +137,9 @@ export function wlid(cluster: string, namespace: string, kind: string, name: str
 }
 
 /** Inverse of `wlid` for well-formed IDs; undefined otherwise. `kind` comes back lower-cased. */
-export function parseWlid(id: string): { cluster: string; namespace: string; kind: string; name: string } | undefined {
+export function parseWlid(
+  id: string,
+): { cluster: string; namespace: string; kind: string; name: string } | undefined {
   const m = /^wlid:\/\/cluster-([^/]+)\/namespace-([^/]*)\/([a-z0-9]+)-(.+)$/.exec(id);
   if (!m) return undefined;
   return { cluster: m[1]!, namespace: m[2]!, kind: m[3]!, name: m[4]! };

@@ -27,13 +27,16 @@ function structuralViolations(s: unknown, path = ''): string[] {
   if ('$ref' in n || '$defs' in n || 'definitions' in n) out.push(`${path}: $ref/$defs`);
   if ('anyOf' in n || 'oneOf' in n || 'allOf' in n) out.push(`${path}: union`);
   if (n.additionalProperties === false) out.push(`${path}: additionalProperties false`);
-  if (n.properties && n.additionalProperties !== undefined) out.push(`${path}: properties with additionalProperties`);
+  if (n.properties && n.additionalProperties !== undefined)
+    out.push(`${path}: properties with additionalProperties`);
   if (n.type === undefined && !n['x-kubernetes-preserve-unknown-fields'] && !n['x-kubernetes-int-or-string'])
     out.push(`${path}: no type`);
   if (n.default !== undefined) out.push(`${path}: default`);
-  for (const [k, v] of Object.entries((n.properties as JsonSchema | undefined) ?? {})) out.push(...structuralViolations(v, `${path}.${k}`));
+  for (const [k, v] of Object.entries((n.properties as JsonSchema | undefined) ?? {}))
+    out.push(...structuralViolations(v, `${path}.${k}`));
   if (n.items) out.push(...structuralViolations(n.items, `${path}[]`));
-  if (typeof n.additionalProperties === 'object') out.push(...structuralViolations(n.additionalProperties, `${path}{}`));
+  if (typeof n.additionalProperties === 'object')
+    out.push(...structuralViolations(n.additionalProperties, `${path}{}`));
   return out;
 }
 
@@ -46,20 +49,29 @@ describe('object schemas', () => {
   });
 
   it('the checker catches violations (it can fail)', () => {
-    expect(structuralViolations({ type: 'object', properties: { a: {} }, additionalProperties: false })).toHaveLength(3);
+    expect(
+      structuralViolations({ type: 'object', properties: { a: {} }, additionalProperties: false }),
+    ).toHaveLength(3);
   });
 
   it('marks open-ended and raw fields preserve-unknown-fields', () => {
     const s = objectSchema('VulnerabilityManifest') as { properties: { spec: JsonSchema } };
-    const match = ((((s.properties.spec.properties as JsonSchema).payload as JsonSchema).properties as JsonSchema).matches as JsonSchema)
-      .items as JsonSchema;
+    const match = (
+      (((s.properties.spec.properties as JsonSchema).payload as JsonSchema).properties as JsonSchema)
+        .matches as JsonSchema
+    ).items as JsonSchema;
     expect(match['x-kubernetes-preserve-unknown-fields']).toBe(true);
     const details = ((match.properties as JsonSchema).matchDetails as JsonSchema).items as JsonSchema;
-    expect(((details.properties as JsonSchema).searchedBy as JsonSchema)['x-kubernetes-preserve-unknown-fields']).toBe(true);
+    expect(
+      ((details.properties as JsonSchema).searchedBy as JsonSchema)['x-kubernetes-preserve-unknown-fields'],
+    ).toBe(true);
   });
 
   it('makes maps of controls additionalProperties', () => {
-    const s = objectSchema('WorkloadConfigurationScan') as { properties: { spec: JsonSchema }; required?: string[] };
+    const s = objectSchema('WorkloadConfigurationScan') as {
+      properties: { spec: JsonSchema };
+      required?: string[];
+    };
     const controls = (s.properties.spec.properties as JsonSchema).controls as JsonSchema;
     expect(controls.type).toBe('object');
     expect((controls.additionalProperties as JsonSchema).properties).toHaveProperty('controlID');
@@ -69,14 +81,20 @@ describe('object schemas', () => {
   it('inlines $refs and collapses nullable unions in toStructural', () => {
     const out = toStructural({
       type: 'object',
-      properties: { a: { $ref: '#/$defs/X' }, b: { anyOf: [{ type: 'string' }, { type: 'null' }] }, c: { anyOf: [{ type: 'string' }, { type: 'integer' }] } },
+      properties: {
+        a: { $ref: '#/$defs/X' },
+        b: { anyOf: [{ type: 'string' }, { type: 'null' }] },
+        c: { anyOf: [{ type: 'string' }, { type: 'integer' }] },
+      },
       $defs: { X: { type: 'object', properties: { self: { $ref: '#/$defs/X' } } } },
     });
     expect(structuralViolations(out)).toEqual([]);
     const p = out.properties as Record<string, JsonSchema>;
     expect(p.b).toEqual({ type: 'string', nullable: true });
     expect(p.c).toEqual({ 'x-kubernetes-int-or-string': true });
-    expect((p.a!.properties as Record<string, JsonSchema>).self).toEqual({ 'x-kubernetes-preserve-unknown-fields': true });
+    expect((p.a!.properties as Record<string, JsonSchema>).self).toEqual({
+      'x-kubernetes-preserve-unknown-fields': true,
+    });
   });
 });
 
@@ -100,18 +118,31 @@ describe('examples validate', () => {
     (bad.spec.severities as Record<string, unknown>).critical = { all: 'many' };
     expect(validate(bad)).toBe(false);
     const validateWcs = ajv.compile(objectSchema('WorkloadConfigurationScan'));
-    expect(validateWcs({ apiVersion: 'x', kind: 'WorkloadConfigurationScan', metadata: { name: 'a' } })).toBe(false);
+    expect(validateWcs({ apiVersion: 'x', kind: 'WorkloadConfigurationScan', metadata: { name: 'a' } })).toBe(
+      false,
+    );
   });
 
   it('zod accepts the examples, Go nulls, and unknown fields', () => {
     expect(VulnerabilityManifestSpecSchema.safeParse(exampleVulnerabilityManifest().spec).success).toBe(true);
-    expect(VulnerabilityManifestSummarySpecSchema.safeParse(exampleVulnerabilityManifestSummary().spec).success).toBe(true);
-    expect(WorkloadConfigurationScanSpecSchema.safeParse(exampleWorkloadConfigurationScan().spec).success).toBe(true);
-    expect(WorkloadConfigurationScanSummarySpecSchema.safeParse(exampleWorkloadConfigurationScanSummary().spec).success).toBe(true);
+    expect(
+      VulnerabilityManifestSummarySpecSchema.safeParse(exampleVulnerabilityManifestSummary().spec).success,
+    ).toBe(true);
+    expect(
+      WorkloadConfigurationScanSpecSchema.safeParse(exampleWorkloadConfigurationScan().spec).success,
+    ).toBe(true);
+    expect(
+      WorkloadConfigurationScanSummarySpecSchema.safeParse(exampleWorkloadConfigurationScanSummary().spec)
+        .success,
+    ).toBe(true);
     const sbom = SBOMSPDXv2p3SpecSchema.parse({ ...exampleSbom().spec, futureField: { x: 1 } });
     expect(sbom).toHaveProperty('futureField');
-    expect(VulnerabilityManifestSpecSchema.safeParse({ payload: { matches: null, ignoredMatches: null } }).success).toBe(true);
-    expect(VulnerabilityManifestSpecSchema.safeParse({ payload: { matches: [{ vulnerability: {} }] } }).success).toBe(false);
+    expect(
+      VulnerabilityManifestSpecSchema.safeParse({ payload: { matches: null, ignoredMatches: null } }).success,
+    ).toBe(true);
+    expect(
+      VulnerabilityManifestSpecSchema.safeParse({ payload: { matches: [{ vulnerability: {} }] } }).success,
+    ).toBe(false);
   });
 
   it('fills Go zero values on parse', () => {

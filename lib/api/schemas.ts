@@ -27,9 +27,15 @@ const raw = () => z.unknown().optional();
 // Shared pieces
 
 export const ToolMetaSchema = z
-  .object({ name: str(), version: str(), databaseVersion: str().describe('Vulnerability DB version (VMs only).') })
+  .object({
+    name: str(),
+    version: str(),
+    databaseVersion: str().describe('Vulnerability DB version (VMs only).'),
+  })
   .loose();
-export const ReportMetaSchema = z.object({ createdAt: time().describe('When the report was produced.') }).loose();
+export const ReportMetaSchema = z
+  .object({ createdAt: time().describe('When the report was produced.') })
+  .loose();
 
 /** Counts of one severity: all matches, and the runtime-relevant subset. */
 export const VulnerabilityCountersSchema = z
@@ -76,7 +82,11 @@ export const CvssSchema = z
     version: str(),
     vector: str(),
     metrics: z
-      .object({ baseScore: z.number().optional(), exploitabilityScore: z.number().nullish(), impactScore: z.number().nullish() })
+      .object({
+        baseScore: z.number().optional(),
+        exploitabilityScore: z.number().nullish(),
+        impactScore: z.number().nullish(),
+      })
       .loose()
       .optional(),
     vendorMetadata: raw(),
@@ -97,7 +107,10 @@ export const VulnerabilityMetadataSchema = z.object(vulnerabilityMetadataShape).
 export const VulnerabilitySchema = z
   .object({
     ...vulnerabilityMetadataShape,
-    fix: z.object({ versions: list(z.string()), state: str() }).loose().optional(),
+    fix: z
+      .object({ versions: list(z.string()), state: str() })
+      .loose()
+      .optional(),
     advisories: list(z.object({ id: str(), link: str() }).loose()),
   })
   .loose();
@@ -136,7 +149,14 @@ export const IgnoredMatchSchema = z
           vulnerability: str(),
           'fix-state': str(),
           package: z
-            .object({ name: str(), version: str(), language: str(), type: str(), location: str(), 'upstream-name': str() })
+            .object({
+              name: str(),
+              version: str(),
+              language: str(),
+              type: str(),
+              location: str(),
+              'upstream-name': str(),
+            })
             .loose()
             .optional(),
         })
@@ -150,7 +170,10 @@ export const GrypeDocumentSchema = z
     matches: list(MatchSchema).describe('Vulnerability matches, one per (vulnerability, package).'),
     ignoredMatches: list(IgnoredMatchSchema),
     source: z.object({ type: str(), target: raw() }).loose().nullish(),
-    distro: z.object({ name: str(), version: str(), idLike: list(z.string()) }).loose().optional(),
+    distro: z
+      .object({ name: str(), version: str(), idLike: list(z.string()) })
+      .loose()
+      .optional(),
     descriptor: z.object({ name: str(), version: str(), configuration: raw(), db: raw() }).loose().optional(),
   })
   .loose();
@@ -190,7 +213,9 @@ export type VulnerabilityManifestSummarySpec = z.infer<typeof VulnerabilityManif
 
 export const VulnerabilitySummarySpecSchema = z
   .object({
-    severities: SeveritySummarySchema.default({}).describe('Sum of the namespace\'s VulnerabilityManifestSummaries.'),
+    severities: SeveritySummarySchema.default({}).describe(
+      "Sum of the namespace's VulnerabilityManifestSummaries.",
+    ),
     vulnerabilitiesRef: list(VulnerabilitiesObjScopeSchema).describe('The summaries that were summed.'),
   })
   .loose();
@@ -199,9 +224,15 @@ export type VulnerabilitySummarySpec = z.infer<typeof VulnerabilitySummarySpecSc
 // ---------------------------------------------------------------------------------------------
 // WorkloadConfigurationScan(Summary) / ConfigurationScanSummary
 
-export const ControlSeveritySchema = z.object({ severity: str(), scoreFactor: z.number().optional() }).loose();
+export const ControlSeveritySchema = z
+  .object({ severity: str(), scoreFactor: z.number().optional() })
+  .loose();
 export const ControlStatusSchema = z
-  .object({ status: str().describe('passed, failed, skipped, irrelevant or error.'), subStatus: str(), info: str() })
+  .object({
+    status: str().describe('passed, failed, skipped, irrelevant or error.'),
+    subStatus: str(),
+    info: str(),
+  })
   .loose();
 
 export const ScannedControlRuleSchema = z
@@ -209,7 +240,9 @@ export const ScannedControlRuleSchema = z
     name: str(),
     status: z.object({ status: str(), subStatus: str() }).loose().optional(),
     controlConfigurations: z.record(z.string(), z.unknown()).nullish(),
-    paths: list(z.object({ failedPath: str(), fixPath: str(), fixPathValue: str(), fixCommand: str() }).loose()),
+    paths: list(
+      z.object({ failedPath: str(), fixPath: str(), fixPathValue: str(), fixCommand: str() }).loose(),
+    ),
     appliedIgnoreRules: list(z.string()),
     relatedResourcesIDs: list(z.string()),
   })
@@ -232,21 +265,32 @@ export const RelatedObjectSchema = z
 
 export const WorkloadConfigurationScanSpecSchema = z
   .object({
-    controls: z.record(z.string(), ScannedControlSchema).default({}).describe('Scanned controls keyed by control ID.'),
+    controls: z
+      .record(z.string(), ScannedControlSchema)
+      .default({})
+      .describe('Scanned controls keyed by control ID.'),
     relatedObjects: list(RelatedObjectSchema).describe('For RBAC triplets: subject, role and binding.'),
   })
   .loose();
 export type WorkloadConfigurationScanSpec = z.infer<typeof WorkloadConfigurationScanSpecSchema>;
 
 export const ScannedControlSummarySchema = z
-  .object({ controlID: z.string(), severity: ControlSeveritySchema.optional(), status: ControlStatusSchema.optional() })
+  .object({
+    controlID: z.string(),
+    severity: ControlSeveritySchema.optional(),
+    status: ControlStatusSchema.optional(),
+  })
   .loose();
 
 export const WorkloadConfigurationScanSummarySpecSchema = z
   .object({
-    severities: ControlSeveritiesSchema.default({ critical: 0, high: 0, medium: 0, low: 0, unknown: 0 }).describe(
-      'Failed controls per severity.',
-    ),
+    severities: ControlSeveritiesSchema.default({
+      critical: 0,
+      high: 0,
+      medium: 0,
+      low: 0,
+      unknown: 0,
+    }).describe('Failed controls per severity.'),
     controls: z.record(z.string(), ScannedControlSummarySchema).default({}),
   })
   .loose();
@@ -254,9 +298,13 @@ export type WorkloadConfigurationScanSummarySpec = z.infer<typeof WorkloadConfig
 
 export const ConfigurationScanSummarySpecSchema = z
   .object({
-    severities: ControlSeveritiesSchema.default({ critical: 0, high: 0, medium: 0, low: 0, unknown: 0 }).describe(
-      'Failed controls per severity, summed over the namespace.',
-    ),
+    severities: ControlSeveritiesSchema.default({
+      critical: 0,
+      high: 0,
+      medium: 0,
+      low: 0,
+      unknown: 0,
+    }).describe('Failed controls per severity, summed over the namespace.'),
     summaryRef: list(z.object({ namespace: str(), kind: str(), name: str() }).loose()),
   })
   .loose();
@@ -296,7 +344,9 @@ export const SpdxPackageSchema = z
     description: str(),
     comment: str(),
     externalRefs: list(
-      z.object({ referenceCategory: str(), referenceType: str(), referenceLocator: str(), comment: str() }).loose(),
+      z
+        .object({ referenceCategory: str(), referenceType: str(), referenceLocator: str(), comment: str() })
+        .loose(),
     ),
     attributionTexts: list(z.string()),
     primaryPackagePurpose: str(),
@@ -343,7 +393,9 @@ export const SpdxDocumentSchema = z
     documentNamespace: str(),
     documentDescribes: list(z.string()),
     externalDocumentRefs: list(
-      z.object({ externalDocumentId: str(), spdxDocument: str(), checksum: ChecksumSchema.optional() }).loose(),
+      z
+        .object({ externalDocumentId: str(), spdxDocument: str(), checksum: ChecksumSchema.optional() })
+        .loose(),
     ),
     comment: str(),
     creationInfo: z
@@ -358,7 +410,15 @@ export const SpdxDocumentSchema = z
     packages: list(SpdxPackageSchema),
     files: list(SpdxFileSchema),
     hasExtractedLicensingInfos: list(
-      z.object({ licenseId: str(), extractedText: str(), name: str(), seeAlsos: list(z.string()), comment: str() }).loose(),
+      z
+        .object({
+          licenseId: str(),
+          extractedText: str(),
+          name: str(),
+          seeAlsos: list(z.string()),
+          comment: str(),
+        })
+        .loose(),
     ),
     relationships: list(SpdxRelationshipSchema),
     annotations: list(SpdxAnnotationSchema),
@@ -437,8 +497,16 @@ export const SPEC_SCHEMAS = {
   SBOMSPDXv2p3Filtered: { spec: SBOMSPDXv2p3SpecSchema, specRequired: false, status: true },
   SBOMSummary: { spec: SBOMSummarySpecSchema, specRequired: false, status: true },
   VulnerabilityManifest: { spec: VulnerabilityManifestSpecSchema, specRequired: false, status: true },
-  VulnerabilityManifestSummary: { spec: VulnerabilityManifestSummarySpecSchema, specRequired: false, status: true },
+  VulnerabilityManifestSummary: {
+    spec: VulnerabilityManifestSummarySpecSchema,
+    specRequired: false,
+    status: true,
+  },
   VulnerabilitySummary: { spec: VulnerabilitySummarySpecSchema, specRequired: false, status: true },
   WorkloadConfigurationScan: { spec: WorkloadConfigurationScanSpecSchema, specRequired: true, status: false },
-  WorkloadConfigurationScanSummary: { spec: WorkloadConfigurationScanSummarySpecSchema, specRequired: true, status: false },
+  WorkloadConfigurationScanSummary: {
+    spec: WorkloadConfigurationScanSummarySpecSchema,
+    specRequired: true,
+    status: false,
+  },
 } as const;

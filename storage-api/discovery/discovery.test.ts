@@ -29,7 +29,11 @@ describe('legacy discovery', () => {
   });
 
   it('serves the APIResourceList the aggregator checks', () => {
-    const rl = d.apiResourceList(GROUP, 'v1beta1') as { kind: string; groupVersion: string; resources: Json[] };
+    const rl = d.apiResourceList(GROUP, 'v1beta1') as {
+      kind: string;
+      groupVersion: string;
+      resources: Json[];
+    };
     expect(rl.kind).toBe('APIResourceList');
     expect(rl.groupVersion).toBe(`${GROUP}/v1beta1`);
     expect(rl.resources).toHaveLength(9);
@@ -42,7 +46,11 @@ describe('legacy discovery', () => {
       verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
       shortNames: ['vman'],
       categories: ['kubescape'],
-      storageVersionHash: storageVersionHash({ group: GROUP, version: 'v1beta1', kind: 'VulnerabilityManifest' }),
+      storageVersionHash: storageVersionHash({
+        group: GROUP,
+        version: 'v1beta1',
+        kind: 'VulnerabilityManifest',
+      }),
     });
     const vs = rl.resources.find((r) => r.name === 'vulnerabilitysummaries');
     expect(vs).toMatchObject({ namespaced: false, verbs: ['get', 'list', 'watch'] });
@@ -54,7 +62,11 @@ describe('legacy discovery', () => {
     expect(d.coreApiVersions()).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
     const core = d.apiResourceList('', 'v1') as { groupVersion: string; resources: Json[] };
     expect(core.groupVersion).toBe('v1');
-    expect(core.resources.find((r) => r.name === 'pods')).toMatchObject({ shortNames: ['po'], categories: ['all'], namespaced: true });
+    expect(core.resources.find((r) => r.name === 'pods')).toMatchObject({
+      shortNames: ['po'],
+      categories: ['all'],
+      namespaced: true,
+    });
     // Without sandbox kinds there is no core group: /api is a 404 (client-go tolerates it).
     expect(buildDiscovery(kubescapeResources()).coreApiVersions()).toBeUndefined();
   });
@@ -76,7 +88,11 @@ describe('legacy discovery', () => {
 
 describe('aggregated discovery v2', () => {
   it('has every non-core group with resources and freshness', () => {
-    const agg = d.aggregatedApis() as { kind: string; apiVersion: string; items: { metadata: Json; versions: { version: string; freshness: string; resources: Json[] }[] }[] };
+    const agg = d.aggregatedApis() as {
+      kind: string;
+      apiVersion: string;
+      items: { metadata: Json; versions: { version: string; freshness: string; resources: Json[] }[] }[];
+    };
     expect(agg.kind).toBe('APIGroupDiscoveryList');
     expect(agg.apiVersion).toBe('apidiscovery.k8s.io/v2');
     const ks = agg.items.find((i) => i.metadata.name === GROUP)!;
@@ -99,16 +115,27 @@ describe('aggregated discovery v2', () => {
     const core = d.aggregatedCore() as { items: { metadata: Json; versions: { resources: Json[] }[] }[] };
     expect(core.items).toHaveLength(1);
     expect(core.items[0]!.metadata.name).toBeUndefined();
-    expect(core.items[0]!.versions[0]!.resources.find((r) => r.resource === 'nodes')).toMatchObject({ scope: 'Cluster', responseKind: { group: '', version: 'v1', kind: 'Node' } });
+    expect(core.items[0]!.versions[0]!.resources.find((r) => r.resource === 'nodes')).toMatchObject({
+      scope: 'Cluster',
+      responseKind: { group: '', version: 'v1', kind: 'Node' },
+    });
     expect((buildDiscovery(kubescapeResources()).aggregatedCore() as { items: unknown[] }).items).toEqual([]);
   });
 
   it('every advertised resource appears in both formats', () => {
     const legacy = new Set<string>();
-    for (const g of d.groups()) for (const v of g.versions) for (const r of (d.apiResourceList(g.name, v) as { resources: Json[] }).resources) legacy.add(`${g.name}/${v}/${String(r.name)}`);
+    for (const g of d.groups())
+      for (const v of g.versions)
+        for (const r of (d.apiResourceList(g.name, v) as { resources: Json[] }).resources)
+          legacy.add(`${g.name}/${v}/${String(r.name)}`);
     const agg = new Set<string>();
-    for (const doc of [d.aggregatedApis(), d.aggregatedCore()] as { items: { metadata: Json; versions: { version: string; resources: Json[] }[] }[] }[])
-      for (const i of doc.items) for (const v of i.versions) for (const r of v.resources) agg.add(`${String(i.metadata.name ?? '')}/${v.version}/${String(r.resource)}`);
+    for (const doc of [d.aggregatedApis(), d.aggregatedCore()] as {
+      items: { metadata: Json; versions: { version: string; resources: Json[] }[] }[];
+    }[])
+      for (const i of doc.items)
+        for (const v of i.versions)
+          for (const r of v.resources)
+            agg.add(`${String(i.metadata.name ?? '')}/${v.version}/${String(r.resource)}`);
     expect([...agg].sort()).toEqual([...legacy].sort());
     expect(legacy.size).toBe(defs.length);
   });
@@ -117,7 +144,13 @@ describe('aggregated discovery v2', () => {
 describe('compareVersions', () => {
   it('orders like kube', () => {
     expect(['v1beta1', 'v1', 'v2alpha1', 'v2', 'v1beta2', 'foo', 'v10'].sort(compareVersions)).toEqual([
-      'v10', 'v2', 'v1', 'v1beta2', 'v1beta1', 'v2alpha1', 'foo',
+      'v10',
+      'v2',
+      'v1',
+      'v1beta2',
+      'v1beta1',
+      'v2alpha1',
+      'foo',
     ]);
   });
 });

@@ -14,7 +14,11 @@ type Json = Record<string, unknown>;
 
 /** kube's storageVersionHash: base64 of the first 8 bytes of sha256("<group>/<version>/<kind>"). */
 export function storageVersionHash(d: Pick<ResourceDefinition, 'group' | 'version' | 'kind'>): string {
-  return createHash('sha256').update(`${d.group}/${d.version}/${d.kind}`).digest().subarray(0, 8).toString('base64');
+  return createHash('sha256')
+    .update(`${d.group}/${d.version}/${d.kind}`)
+    .digest()
+    .subarray(0, 8)
+    .toString('base64');
 }
 
 /** Kube-like version order: GA > beta > alpha, higher numbers first, then others alphabetically. */
@@ -83,7 +87,8 @@ function resourceDiscovery(d: ResourceDefinition): Json {
   return r;
 }
 
-const byPlural = (a: ResourceDefinition, b: ResourceDefinition): number => (a.plural < b.plural ? -1 : a.plural > b.plural ? 1 : 0);
+const byPlural = (a: ResourceDefinition, b: ResourceDefinition): number =>
+  a.plural < b.plural ? -1 : a.plural > b.plural ? 1 : 0;
 
 export function buildDiscovery(defs: readonly ResourceDefinition[]): Discovery {
   // group → version → definitions; groups keep first-seen order (the registry's order).
@@ -141,7 +146,12 @@ export function buildDiscovery(defs: readonly ResourceDefinition[]): Discovery {
     apiResourceList(group, version) {
       const list = tree.get(group)?.get(version);
       if (!list) return undefined;
-      return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv(group, version), resources: list.map(apiResource) };
+      return {
+        kind: 'APIResourceList',
+        apiVersion: 'v1',
+        groupVersion: gv(group, version),
+        resources: list.map(apiResource),
+      };
     },
     aggregatedApis: () => aggregated,
     aggregatedCore: () => aggregatedCoreDoc,

@@ -9,4 +9,5 @@ export {
 } from './openapi.js';
 
 /** Media type parameters of an aggregated discovery response (`Content-Type` the engine must send). */
-export const AGGREGATED_DISCOVERY_CONTENT_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+export const AGGREGATED_DISCOVERY_CONTENT_TYPE =
+  'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';

@@ -38,19 +38,25 @@ const WATCH_PRODUCES = ['application/json', 'application/json;stream=watch'];
  */
 export function definitionName(d: Pick<ResourceDefinition, 'group' | 'version'>, kind: string): string {
   if (d.group === '') return `io.k8s.api.core.${d.version}.${kind}`;
-  if (d.group.endsWith('.k8s.io') || !d.group.includes('.')) return `io.k8s.api.${d.group.split('.')[0]}.${d.version}.${kind}`;
+  if (d.group.endsWith('.k8s.io') || !d.group.includes('.'))
+    return `io.k8s.api.${d.group.split('.')[0]}.${d.version}.${kind}`;
   return `${d.group.split('.').reverse().join('.')}.${d.version}.${kind}`;
 }
 
 /** The path prefix of a group-version: `api/v1` or `apis/<g>/<v>` (no leading slash, as in the v3 index). */
-export const gvPath = (group: string, version: string): string => (group ? `apis/${group}/${version}` : `api/${version}`);
+export const gvPath = (group: string, version: string): string =>
+  group ? `apis/${group}/${version}` : `api/${version}`;
 
 // ---------------------------------------------------------------------------------------------
 // meta/v1 definitions (trimmed to the fields clients read; descriptions kept short).
 
 function metaDefinitions(ref: (name: string) => Json): Record<string, Json> {
   const s = (description: string): Json => ({ type: 'string', description });
-  const strMap = (description: string): Json => ({ type: 'object', additionalProperties: { type: 'string' }, description });
+  const strMap = (description: string): Json => ({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description,
+  });
   const time = (description: string): Json => ({ ...ref(`${META}.Time`), description });
   return {
     [`${META}.Time`]: { type: 'string', format: 'date-time', description: 'RFC 3339 date and time, in UTC.' },
@@ -88,11 +94,23 @@ function metaDefinitions(ref: (name: string) => Json): Record<string, Json> {
       properties: {
         annotations: strMap('Unstructured key/value data stored with the resource.'),
         creationTimestamp: time('When the object was created (set by the server).'),
-        deletionGracePeriodSeconds: { type: 'integer', format: 'int64', description: 'Seconds allowed for graceful termination.' },
+        deletionGracePeriodSeconds: {
+          type: 'integer',
+          format: 'int64',
+          description: 'Seconds allowed for graceful termination.',
+        },
         deletionTimestamp: time('When the object will be deleted (set by the server).'),
-        finalizers: { type: 'array', items: { type: 'string' }, description: 'Must be empty before the object is deleted.' },
+        finalizers: {
+          type: 'array',
+          items: { type: 'string' },
+          description: 'Must be empty before the object is deleted.',
+        },
         generateName: s('Prefix for a server-generated unique name.'),
-        generation: { type: 'integer', format: 'int64', description: 'Sequence number of the desired state.' },
+        generation: {
+          type: 'integer',
+          format: 'int64',
+          description: 'Sequence number of the desired state.',
+        },
         labels: strMap('Key/value pairs to organize and select objects.'),
         managedFields: {
           type: 'array',
@@ -101,7 +119,11 @@ function metaDefinitions(ref: (name: string) => Json): Record<string, Json> {
         },
         name: s('Name, unique within a namespace.'),
         namespace: s('Namespace of a namespaced object.'),
-        ownerReferences: { type: 'array', items: ref(`${META}.OwnerReference`), description: 'Objects this one depends on.' },
+        ownerReferences: {
+          type: 'array',
+          items: ref(`${META}.OwnerReference`),
+          description: 'Objects this one depends on.',
+        },
         resourceVersion: s('Opaque version for optimistic concurrency and watches.'),
         selfLink: s('Deprecated; not set.'),
         uid: s('Unique identifier in time and space (set by the server).'),
@@ -112,7 +134,11 @@ function metaDefinitions(ref: (name: string) => Json): Record<string, Json> {
       description: 'Metadata of a list.',
       properties: {
         continue: s('Token to fetch the next page.'),
-        remainingItemCount: { type: 'integer', format: 'int64', description: 'Items after this page, when known.' },
+        remainingItemCount: {
+          type: 'integer',
+          format: 'int64',
+          description: 'Items after this page, when known.',
+        },
         resourceVersion: s('Snapshot version of the list.'),
         selfLink: s('Deprecated; not set.'),
       },
@@ -120,7 +146,11 @@ function metaDefinitions(ref: (name: string) => Json): Record<string, Json> {
     [`${META}.StatusCause`]: {
       type: 'object',
       description: 'One cause of an error.',
-      properties: { field: s('Path of the field at fault.'), message: s('Human-readable cause.'), reason: s('Machine-readable cause.') },
+      properties: {
+        field: s('Path of the field at fault.'),
+        message: s('Human-readable cause.'),
+        reason: s('Machine-readable cause.'),
+      },
     },
     [`${META}.StatusDetails`]: {
       type: 'object',
@@ -130,7 +160,11 @@ function metaDefinitions(ref: (name: string) => Json): Record<string, Json> {
         group: s('Group of the resource.'),
         kind: s('Kind of the resource.'),
         name: s('Name of the resource.'),
-        retryAfterSeconds: { type: 'integer', format: 'int32', description: 'Seconds to wait before retrying.' },
+        retryAfterSeconds: {
+          type: 'integer',
+          format: 'int32',
+          description: 'Seconds to wait before retrying.',
+        },
         uid: s('UID of the resource.'),
       },
     },
@@ -188,8 +222,14 @@ function kindSchema(d: ResourceDefinition, ref: (name: string) => Json, v3: bool
     ? structuredClone(d.schema)
     : { type: 'object', description: `${d.kind} (schema-less sandbox kind).`, [PRESERVE]: true };
   const props: Json = { ...((base.properties as Json | undefined) ?? {}) };
-  props.apiVersion ??= { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' };
-  props.kind ??= { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' };
+  props.apiVersion ??= {
+    type: 'string',
+    description: 'APIVersion defines the versioned schema of this representation of an object.',
+  };
+  props.kind ??= {
+    type: 'string',
+    description: 'Kind is a string value representing the REST resource this object represents.',
+  };
   props.metadata = metaRef;
   base.properties = props;
   base.type = 'object';
@@ -234,29 +274,71 @@ const q = (name: string, description: string, type: Param['type'] = 'string'): P
 });
 
 const P = {
-  name: { name: 'name', in: 'path', description: 'name of the object', required: true, type: 'string', uniqueItems: true } as Param,
-  namespace: { name: 'namespace', in: 'path', description: 'object name and auth scope, such as for teams and projects', required: true, type: 'string', uniqueItems: true } as Param,
+  name: {
+    name: 'name',
+    in: 'path',
+    description: 'name of the object',
+    required: true,
+    type: 'string',
+    uniqueItems: true,
+  } as Param,
+  namespace: {
+    name: 'namespace',
+    in: 'path',
+    description: 'object name and auth scope, such as for teams and projects',
+    required: true,
+    type: 'string',
+    uniqueItems: true,
+  } as Param,
   pretty: q('pretty', "If 'true', then the output is pretty printed."),
-  dryRun: q('dryRun', 'When present, indicates that modifications should not be persisted. The only valid value is: All'),
+  dryRun: q(
+    'dryRun',
+    'When present, indicates that modifications should not be persisted. The only valid value is: All',
+  ),
   fieldManager: q('fieldManager', 'Name of the actor making the change; required for apply patches.'),
   fieldValidation: q('fieldValidation', 'How to treat unknown or duplicate fields: Ignore, Warn or Strict.'),
-  force: q('force', 'Force is going to "force" Apply requests: take ownership of conflicting fields.', 'boolean'),
+  force: q(
+    'force',
+    'Force is going to "force" Apply requests: take ownership of conflicting fields.',
+    'boolean',
+  ),
   labelSelector: q('labelSelector', 'A selector to restrict the list of returned objects by their labels.'),
-  fieldSelector: q('fieldSelector', 'A selector to restrict the list of returned objects by their fields (metadata.name, metadata.namespace).'),
+  fieldSelector: q(
+    'fieldSelector',
+    'A selector to restrict the list of returned objects by their fields (metadata.name, metadata.namespace).',
+  ),
   limit: q('limit', 'Maximum number of responses to return for a list call.', 'integer'),
   continue: q('continue', 'Token from a previous paged list call.'),
-  resourceVersion: q('resourceVersion', 'Version constraint of the read; see the API concepts documentation.'),
-  resourceVersionMatch: q('resourceVersionMatch', 'How resourceVersion applies to list calls: Exact or NotOlderThan.'),
+  resourceVersion: q(
+    'resourceVersion',
+    'Version constraint of the read; see the API concepts documentation.',
+  ),
+  resourceVersionMatch: q(
+    'resourceVersionMatch',
+    'How resourceVersion applies to list calls: Exact or NotOlderThan.',
+  ),
   watch: q('watch', 'Watch for changes to the described resources.', 'boolean'),
   allowWatchBookmarks: q('allowWatchBookmarks', 'Request BOOKMARK watch events.', 'boolean'),
-  sendInitialEvents: q('sendInitialEvents', 'Start a watch with synthetic ADDED events for the current state.', 'boolean'),
+  sendInitialEvents: q(
+    'sendInitialEvents',
+    'Start a watch with synthetic ADDED events for the current state.',
+    'boolean',
+  ),
   timeoutSeconds: q('timeoutSeconds', 'Timeout of the list/watch call.', 'integer'),
   gracePeriodSeconds: q('gracePeriodSeconds', 'Seconds before the object should be deleted.', 'integer'),
   propagationPolicy: q('propagationPolicy', 'Orphan, Background or Foreground.'),
 };
 const LIST_PARAMS = [
-  P.allowWatchBookmarks, P.continue, P.fieldSelector, P.labelSelector, P.limit, P.resourceVersion,
-  P.resourceVersionMatch, P.sendInitialEvents, P.timeoutSeconds, P.watch,
+  P.allowWatchBookmarks,
+  P.continue,
+  P.fieldSelector,
+  P.labelSelector,
+  P.limit,
+  P.resourceVersion,
+  P.resourceVersionMatch,
+  P.sendInitialEvents,
+  P.timeoutSeconds,
+  P.watch,
 ];
 
 interface Op {
@@ -270,7 +352,10 @@ interface Op {
   watch?: boolean;
 }
 
-function operations(d: ResourceDefinition, namespaced: boolean): { path: string; pathParams: Param[]; ops: Op[] }[] {
+function operations(
+  d: ResourceDefinition,
+  namespaced: boolean,
+): { path: string; pathParams: Param[]; ops: Op[] }[] {
   const verbs = new Set(d.verbs);
   const kindRef = definitionName(d, d.kind);
   const listRef = definitionName(d, d.listKind);
@@ -289,13 +374,22 @@ function operations(d: ResourceDefinition, namespaced: boolean): { path: string;
   const collection: Op[] = [];
   if (verbs.has('list'))
     collection.push({
-      method: 'get', action: 'list', summary: `list or watch objects of kind ${d.kind}`,
-      id: `list${gvId}${ns}${d.kind}`, params: LIST_PARAMS, response: ok(listRef), watch: verbs.has('watch'),
+      method: 'get',
+      action: 'list',
+      summary: `list or watch objects of kind ${d.kind}`,
+      id: `list${gvId}${ns}${d.kind}`,
+      params: LIST_PARAMS,
+      response: ok(listRef),
+      watch: verbs.has('watch'),
     });
   if (verbs.has('create'))
     collection.push({
-      method: 'post', action: 'post', summary: `create a ${d.kind}`, id: `create${gvId}${ns}${d.kind}`,
-      params: [P.dryRun, P.fieldManager, P.fieldValidation], body: { ref: kindRef },
+      method: 'post',
+      action: 'post',
+      summary: `create a ${d.kind}`,
+      id: `create${gvId}${ns}${d.kind}`,
+      params: [P.dryRun, P.fieldManager, P.fieldValidation],
+      body: { ref: kindRef },
       response: [
         { code: '200', ref: kindRef, description: 'OK' },
         { code: '201', ref: kindRef, description: 'Created' },
@@ -303,19 +397,44 @@ function operations(d: ResourceDefinition, namespaced: boolean): { path: string;
     });
   if (verbs.has('deletecollection'))
     collection.push({
-      method: 'delete', action: 'deletecollection', summary: `delete collection of ${d.kind}`,
+      method: 'delete',
+      action: 'deletecollection',
+      summary: `delete collection of ${d.kind}`,
       id: `deletecollection${gvId}${ns}${d.kind}`,
-      params: [P.continue, P.dryRun, P.fieldSelector, P.gracePeriodSeconds, P.labelSelector, P.limit, P.propagationPolicy, P.resourceVersion, P.resourceVersionMatch, P.timeoutSeconds],
-      body: { ref: `${META}.DeleteOptions` }, response: ok(status),
+      params: [
+        P.continue,
+        P.dryRun,
+        P.fieldSelector,
+        P.gracePeriodSeconds,
+        P.labelSelector,
+        P.limit,
+        P.propagationPolicy,
+        P.resourceVersion,
+        P.resourceVersionMatch,
+        P.timeoutSeconds,
+      ],
+      body: { ref: `${META}.DeleteOptions` },
+      response: ok(status),
     });
 
   const item: Op[] = [];
   if (verbs.has('get'))
-    item.push({ method: 'get', action: 'get', summary: `read the specified ${d.kind}`, id: `read${gvId}${ns}${d.kind}`, params: [P.resourceVersion], response: ok(kindRef) });
+    item.push({
+      method: 'get',
+      action: 'get',
+      summary: `read the specified ${d.kind}`,
+      id: `read${gvId}${ns}${d.kind}`,
+      params: [P.resourceVersion],
+      response: ok(kindRef),
+    });
   if (verbs.has('update'))
     item.push({
-      method: 'put', action: 'put', summary: `replace the specified ${d.kind}`, id: `replace${gvId}${ns}${d.kind}`,
-      params: [P.dryRun, P.fieldManager, P.fieldValidation], body: { ref: kindRef },
+      method: 'put',
+      action: 'put',
+      summary: `replace the specified ${d.kind}`,
+      id: `replace${gvId}${ns}${d.kind}`,
+      params: [P.dryRun, P.fieldManager, P.fieldValidation],
+      body: { ref: kindRef },
       response: [
         { code: '200', ref: kindRef, description: 'OK' },
         { code: '201', ref: kindRef, description: 'Created' },
@@ -323,8 +442,12 @@ function operations(d: ResourceDefinition, namespaced: boolean): { path: string;
     });
   if (verbs.has('patch'))
     item.push({
-      method: 'patch', action: 'patch', summary: `partially update the specified ${d.kind}`, id: `patch${gvId}${ns}${d.kind}`,
-      params: [P.dryRun, P.fieldManager, P.fieldValidation, P.force], body: { ref: `${META}.Patch`, consumes: PATCH_CONTENT_TYPES },
+      method: 'patch',
+      action: 'patch',
+      summary: `partially update the specified ${d.kind}`,
+      id: `patch${gvId}${ns}${d.kind}`,
+      params: [P.dryRun, P.fieldManager, P.fieldValidation, P.force],
+      body: { ref: `${META}.Patch`, consumes: PATCH_CONTENT_TYPES },
       response: [
         { code: '200', ref: kindRef, description: 'OK' },
         { code: '201', ref: kindRef, description: 'Created' },
@@ -332,8 +455,12 @@ function operations(d: ResourceDefinition, namespaced: boolean): { path: string;
     });
   if (verbs.has('delete'))
     item.push({
-      method: 'delete', action: 'delete', summary: `delete a ${d.kind}`, id: `delete${gvId}${ns}${d.kind}`,
-      params: [P.dryRun, P.gracePeriodSeconds, P.propagationPolicy], body: { ref: `${META}.DeleteOptions` },
+      method: 'delete',
+      action: 'delete',
+      summary: `delete a ${d.kind}`,
+      id: `delete${gvId}${ns}${d.kind}`,
+      params: [P.dryRun, P.gracePeriodSeconds, P.propagationPolicy],
+      body: { ref: `${META}.DeleteOptions` },
       response: [
         { code: '200', ref: kindRef, description: 'OK' },
         { code: '202', ref: kindRef, description: 'Accepted' },
@@ -342,7 +469,8 @@ function operations(d: ResourceDefinition, namespaced: boolean): { path: string;
 
   const out = [];
   if (collection.length) out.push({ path: root, pathParams: [...scopeParams, P.pretty], ops: collection });
-  if (item.length) out.push({ path: `${root}/{name}`, pathParams: [P.name, ...scopeParams, P.pretty], ops: item });
+  if (item.length)
+    out.push({ path: `${root}/{name}`, pathParams: [P.name, ...scopeParams, P.pretty], ops: item });
   return out;
 }
 
@@ -391,7 +519,13 @@ function operation(d: ResourceDefinition, op: Op, v3: boolean, ref: (n: string) 
       };
     }
     out.responses = Object.fromEntries(
-      op.response.map((r) => [r.code, { description: r.description, content: Object.fromEntries(produces.map((t) => [t, { schema: ref(r.ref) }])) }]),
+      op.response.map((r) => [
+        r.code,
+        {
+          description: r.description,
+          content: Object.fromEntries(produces.map((t) => [t, { schema: ref(r.ref) }])),
+        },
+      ]),
     );
     out.responses = { ...(out.responses as Json), '401': { description: 'Unauthorized' } };
   } else {
@@ -401,7 +535,9 @@ function operation(d: ResourceDefinition, op: Op, v3: boolean, ref: (n: string) 
     if (op.body) params.push({ name: 'body', in: 'body', required: true, schema: ref(op.body.ref) });
     if (params.length) out.parameters = params;
     out.responses = {
-      ...Object.fromEntries(op.response.map((r) => [r.code, { description: r.description, schema: ref(r.ref) }])),
+      ...Object.fromEntries(
+        op.response.map((r) => [r.code, { description: r.description, schema: ref(r.ref) }]),
+      ),
       '401': { description: 'Unauthorized' },
     };
   }
@@ -433,7 +569,12 @@ export interface OpenApiOptions {
   version?: string;
 }
 
-const normalizeGvPath = (p: string): string => p.replace(/^\/+/, '').replace(/^openapi\/v3\//, '').replace(/\?.*$/, '').replace(/\/+$/, '');
+const normalizeGvPath = (p: string): string =>
+  p
+    .replace(/^\/+/, '')
+    .replace(/^openapi\/v3\//, '')
+    .replace(/\?.*$/, '')
+    .replace(/\/+$/, '');
 
 export function buildOpenApi(defs: readonly ResourceDefinition[], opts: OpenApiOptions = {}): OpenApi {
   const info = { title: opts.title ?? 'kscape storage-api', version: opts.version ?? 'v0.1.0' };
@@ -451,7 +592,9 @@ export function buildOpenApi(defs: readonly ResourceDefinition[], opts: OpenApiO
     info,
     paths: pathsFor(defs, false, ref2),
     definitions,
-    securityDefinitions: { BearerToken: { type: 'apiKey', name: 'authorization', in: 'header', description: 'Bearer token.' } },
+    securityDefinitions: {
+      BearerToken: { type: 'apiKey', name: 'authorization', in: 'header', description: 'Bearer token.' },
+    },
     security: [{ BearerToken: [] }],
   };
   const v2Hash = sha512(JSON.stringify(v2Doc));
@@ -481,7 +624,9 @@ export function buildOpenApi(defs: readonly ResourceDefinition[], opts: OpenApiO
       paths: pathsFor(gvDefs, true, ref3),
       components: {
         schemas,
-        securitySchemes: { BearerToken: { type: 'apiKey', description: 'Bearer token.', name: 'authorization', in: 'header' } },
+        securitySchemes: {
+          BearerToken: { type: 'apiKey', description: 'Bearer token.', name: 'authorization', in: 'header' },
+        },
       },
     };
     v3Docs.set(key, { doc, hash: sha512(JSON.stringify(doc)) });

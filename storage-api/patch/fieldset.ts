@@ -110,17 +110,24 @@ export function removePath(root: Json, p: Path, keepDepth = 1): void {
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (Array.isArray(a))
+    return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
   if (isObject(a)) {
     if (!isObject(b)) return false;
     const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));
+    return (
+      ka.length === Object.keys(b).length &&
+      ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]))
+    );
   }
   return false;
 }
 
 /** Leaf-level comparison of two objects (SMD `Compare`). */
-export function compare(before: unknown, after: unknown): { added: FieldSet; modified: FieldSet; removed: FieldSet } {
+export function compare(
+  before: unknown,
+  after: unknown,
+): { added: FieldSet; modified: FieldSet; removed: FieldSet } {
   const b = fieldsOf(before);
   const a = fieldsOf(after);
   const added = new FieldSet();

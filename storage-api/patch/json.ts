@@ -57,9 +57,21 @@ export function applyJsonPatch<T extends Json>(doc: T, ops: unknown): T {
   } catch (e) {
     if (e instanceof jsonpatch.JsonPatchError) {
       const index = typeof e.index === 'number' ? ` (operation ${e.index})` : '';
-      if (e.name === 'TEST_OPERATION_FAILED') throw new PatchError(422, `json patch test operation failed${index}`);
-      const decodeErrors = new Set(['SEQUENCE_NOT_AN_ARRAY', 'OPERATION_NOT_AN_OBJECT', 'OPERATION_OP_INVALID', 'OPERATION_PATH_INVALID', 'OPERATION_FROM_REQUIRED', 'OPERATION_VALUE_REQUIRED', 'OPERATION_VALUE_CANNOT_CONTAIN_UNDEFINED']);
-      throw new PatchError(decodeErrors.has(e.name) ? 400 : 422, `json patch could not be applied${index}: ${firstLine(e.message)}`);
+      if (e.name === 'TEST_OPERATION_FAILED')
+        throw new PatchError(422, `json patch test operation failed${index}`);
+      const decodeErrors = new Set([
+        'SEQUENCE_NOT_AN_ARRAY',
+        'OPERATION_NOT_AN_OBJECT',
+        'OPERATION_OP_INVALID',
+        'OPERATION_PATH_INVALID',
+        'OPERATION_FROM_REQUIRED',
+        'OPERATION_VALUE_REQUIRED',
+        'OPERATION_VALUE_CANNOT_CONTAIN_UNDEFINED',
+      ]);
+      throw new PatchError(
+        decodeErrors.has(e.name) ? 400 : 422,
+        `json patch could not be applied${index}: ${firstLine(e.message)}`,
+      );
     }
     // banPrototypeModifications throws a plain TypeError for `__proto__` paths.
     throw new PatchError(422, `json patch could not be applied: ${firstLine(String(e))}`);

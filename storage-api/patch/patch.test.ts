@@ -27,7 +27,13 @@ function statusOf(fn: () => unknown): number | undefined {
 }
 
 describe('applyJsonPatch', () => {
-  const doc = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', labels: { x: '1' } }, data: { k: 'v' }, list: [1, 2] };
+  const doc = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'a', labels: { x: '1' } },
+    data: { k: 'v' },
+    list: [1, 2],
+  };
 
   it('applies add/replace/remove/move/copy and leaves the input alone', () => {
     const out = applyJsonPatch(doc, [
@@ -66,7 +72,9 @@ describe('applyJsonPatch', () => {
 
   it('refuses to replace the root with a non-object, and prototype pollution', () => {
     expect(statusOf(() => applyJsonPatch(doc, [{ op: 'replace', path: '', value: 5 }]))).toBe(422);
-    expect(statusOf(() => applyJsonPatch(doc, [{ op: 'add', path: '/__proto__/polluted', value: 1 }]))).toBe(422);
+    expect(statusOf(() => applyJsonPatch(doc, [{ op: 'add', path: '/__proto__/polluted', value: 1 }]))).toBe(
+      422,
+    );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
@@ -120,17 +128,30 @@ function ok(r: ApplyResult): KubeObject {
   if ('conflicts' in r) throw new Error(`unexpected conflicts ${JSON.stringify(r.conflicts)}`);
   return r.object;
 }
-const entries = (o: KubeObject): ManagedFieldsEntry[] => (o.metadata.managedFields as ManagedFieldsEntry[]) ?? [];
+const entries = (o: KubeObject): ManagedFieldsEntry[] =>
+  (o.metadata.managedFields as ManagedFieldsEntry[]) ?? [];
 const entry = (o: KubeObject, manager: string, operation = 'Apply'): ManagedFieldsEntry | undefined =>
   entries(o).find((e) => e.manager === manager && e.operation === operation);
 const owned = (o: KubeObject, manager: string, operation = 'Apply'): string[] => {
   const e = entry(o, manager, operation);
-  return e ? fromFieldsV1(e.fieldsV1).paths().map((p) => p.join('.')).sort() : [];
+  return e
+    ? fromFieldsV1(e.fieldsV1)
+        .paths()
+        .map((p) => p.join('.'))
+        .sort()
+    : [];
 };
 
 describe('server-side apply', () => {
   it('creates the object and records the applier in FieldsV1', () => {
-    const obj = ok(applyServerSideApply({ applied: deployment({ replicas: 3 }, { app: 'web' }), manager: 'alice', force: false, now: T0 }));
+    const obj = ok(
+      applyServerSideApply({
+        applied: deployment({ replicas: 3 }, { app: 'web' }),
+        manager: 'alice',
+        force: false,
+        now: T0,
+      }),
+    );
     expect(obj.spec).toEqual({ replicas: 3 });
     expect(entries(obj)).toEqual([
       {
@@ -145,8 +166,25 @@ describe('server-side apply', () => {
   });
 
   it('two managers own disjoint fields without conflict', () => {
-    const a = stored(ok(applyServerSideApply({ applied: deployment({ replicas: 3 }), manager: 'alice', force: false, now: T0 })));
-    const b = ok(applyServerSideApply({ live: a, applied: deployment({ paused: true }), manager: 'bob', force: false, now: T1 }));
+    const a = stored(
+      ok(
+        applyServerSideApply({
+          applied: deployment({ replicas: 3 }),
+          manager: 'alice',
+          force: false,
+          now: T0,
+        }),
+      ),
+    );
+    const b = ok(
+      applyServerSideApply({
+        live: a,
+        applied: deployment({ paused: true }),
+        manager: 'bob',
+        force: false,
+        now: T1,
+      }),
+    );
     expect(b.spec).toEqual({ replicas: 3, paused: true });
     expect(owned(b, 'alice')).toEqual(['spec.replicas']);
     expect(owned(b, 'bob')).toEqual(['spec.paused']);
@@ -155,21 +193,70 @@ describe('server-side apply', () => {
   });
 
   it('conflicts when another manager owns a field with a different value', () => {
-    const a = stored(ok(applyServerSideApply({ applied: deployment({ replicas: 3 }), manager: 'alice', force: false, now: T0 })));
-    const r = applyServerSideApply({ live: a, applied: deployment({ replicas: 5 }), manager: 'bob', force: false, now: T1 });
+    const a = stored(
+      ok(
+        applyServerSideApply({
+          applied: deployment({ replicas: 3 }),
+          manager: 'alice',
+          force: false,
+          now: T0,
+        }),
+      ),
+    );
+    const r = applyServerSideApply({
+      live: a,
+      applied: deployment({ replicas: 5 }),
+      manager: 'bob',
+      force: false,
+      now: T1,
+    });
     expect(r).toEqual({ conflicts: [{ manager: 'alice', field: '.spec.replicas' }] });
   });
 
   it('shares ownership when the value is the same', () => {
-    const a = stored(ok(applyServerSideApply({ applied: deployment({ replicas: 3 }), manager: 'alice', force: false, now: T0 })));
-    const b = ok(applyServerSideApply({ live: a, applied: deployment({ replicas: 3 }), manager: 'bob', force: false, now: T1 }));
+    const a = stored(
+      ok(
+        applyServerSideApply({
+          applied: deployment({ replicas: 3 }),
+          manager: 'alice',
+          force: false,
+          now: T0,
+        }),
+      ),
+    );
+    const b = ok(
+      applyServerSideApply({
+        live: a,
+        applied: deployment({ replicas: 3 }),
+        manager: 'bob',
+        force: false,
+        now: T1,
+      }),
+    );
     expect(owned(b, 'alice')).toEqual(['spec.replicas']);
     expect(owned(b, 'bob')).toEqual(['spec.replicas']);
   });
 
   it('force takes ownership from the other manager', () => {
-    const a = stored(ok(applyServerSideApply({ applied: deployment({ replicas: 3, paused: false }), manager: 'alice', force: false, now: T0 })));
-    const b = ok(applyServerSideApply({ live: a, applied: deployment({ replicas: 5 }), manager: 'bob', force: true, now: T1 }));
+    const a = stored(
+      ok(
+        applyServerSideApply({
+          applied: deployment({ replicas: 3, paused: false }),
+          manager: 'alice',
+          force: false,
+          now: T0,
+        }),
+      ),
+    );
+    const b = ok(
+      applyServerSideApply({
+        live: a,
+        applied: deployment({ replicas: 5 }),
+        manager: 'bob',
+        force: true,
+        now: T1,
+      }),
+    );
     expect(b.spec).toEqual({ replicas: 5, paused: false });
     expect(owned(b, 'alice')).toEqual(['spec.paused']);
     expect(owned(b, 'bob')).toEqual(['spec.replicas']);
@@ -177,12 +264,37 @@ describe('server-side apply', () => {
 
   it('removes fields the applier no longer applies, unless someone else owns them', () => {
     const a1 = stored(
-      ok(applyServerSideApply({ applied: deployment({ replicas: 3 }, { app: 'web', tier: 'front', team: 'x' }), manager: 'alice', force: false, now: T0 })),
+      ok(
+        applyServerSideApply({
+          applied: deployment({ replicas: 3 }, { app: 'web', tier: 'front', team: 'x' }),
+          manager: 'alice',
+          force: false,
+          now: T0,
+        }),
+      ),
     );
     // bob also sets team=x (same value: shared ownership)
-    const b = stored(ok(applyServerSideApply({ live: a1, applied: deployment({}, { team: 'x' }), manager: 'bob', force: false, now: T1 })));
+    const b = stored(
+      ok(
+        applyServerSideApply({
+          live: a1,
+          applied: deployment({}, { team: 'x' }),
+          manager: 'bob',
+          force: false,
+          now: T1,
+        }),
+      ),
+    );
     // alice drops tier and team, and replicas
-    const a2 = ok(applyServerSideApply({ live: b, applied: deployment({}, { app: 'web' }), manager: 'alice', force: false, now: T2 }));
+    const a2 = ok(
+      applyServerSideApply({
+        live: b,
+        applied: deployment({}, { app: 'web' }),
+        manager: 'alice',
+        force: false,
+        now: T2,
+      }),
+    );
     expect(a2.metadata.labels).toEqual({ app: 'web', team: 'x' });
     expect(a2.spec).toEqual({});
     expect(owned(a2, 'alice')).toEqual(['metadata.labels.app']);
@@ -190,29 +302,94 @@ describe('server-side apply', () => {
   });
 
   it('never removes fields set by Update (not owned by the applier)', () => {
-    const a = stored(ok(applyServerSideApply({ applied: deployment({ replicas: 3 }), manager: 'alice', force: false, now: T0 })));
-    const patched = recordUpdateManagedFields(a, { ...a, spec: { replicas: 3, strategy: { type: 'Recreate' } } }, 'kubectl-edit', 'Update', T1);
-    const a2 = ok(applyServerSideApply({ live: stored(patched), applied: deployment({ replicas: 4 }), manager: 'alice', force: false, now: T2 }));
+    const a = stored(
+      ok(
+        applyServerSideApply({
+          applied: deployment({ replicas: 3 }),
+          manager: 'alice',
+          force: false,
+          now: T0,
+        }),
+      ),
+    );
+    const patched = recordUpdateManagedFields(
+      a,
+      { ...a, spec: { replicas: 3, strategy: { type: 'Recreate' } } },
+      'kubectl-edit',
+      'Update',
+      T1,
+    );
+    const a2 = ok(
+      applyServerSideApply({
+        live: stored(patched),
+        applied: deployment({ replicas: 4 }),
+        manager: 'alice',
+        force: false,
+        now: T2,
+      }),
+    );
     expect(a2.spec).toEqual({ replicas: 4, strategy: { type: 'Recreate' } });
   });
 
   it('Update takes fields from appliers, so the next apply conflicts (kubectl scale then apply)', () => {
-    const a = stored(ok(applyServerSideApply({ applied: deployment({ replicas: 3, paused: false }), manager: 'alice', force: false, now: T0 })));
-    const scaled = stored(recordUpdateManagedFields(a, { ...a, spec: { replicas: 10, paused: false } }, 'kubectl-scale', 'Update', T1));
+    const a = stored(
+      ok(
+        applyServerSideApply({
+          applied: deployment({ replicas: 3, paused: false }),
+          manager: 'alice',
+          force: false,
+          now: T0,
+        }),
+      ),
+    );
+    const scaled = stored(
+      recordUpdateManagedFields(
+        a,
+        { ...a, spec: { replicas: 10, paused: false } },
+        'kubectl-scale',
+        'Update',
+        T1,
+      ),
+    );
     expect(owned(scaled, 'alice')).toEqual(['spec.paused']);
     expect(owned(scaled, 'kubectl-scale', 'Update')).toEqual(['spec.replicas']);
     expect(entry(scaled, 'kubectl-scale', 'Update')?.time).toBe(T1);
-    expect(applyServerSideApply({ live: scaled, applied: deployment({ replicas: 3, paused: false }), manager: 'alice', force: false, now: T2 })).toEqual({
+    expect(
+      applyServerSideApply({
+        live: scaled,
+        applied: deployment({ replicas: 3, paused: false }),
+        manager: 'alice',
+        force: false,
+        now: T2,
+      }),
+    ).toEqual({
       conflicts: [{ manager: 'kubectl-scale', field: '.spec.replicas' }],
     });
     // Applying without replicas is fine, and does not delete the scaler's value.
-    const a2 = ok(applyServerSideApply({ live: scaled, applied: deployment({ paused: false }), manager: 'alice', force: false, now: T2 }));
+    const a2 = ok(
+      applyServerSideApply({
+        live: scaled,
+        applied: deployment({ paused: false }),
+        manager: 'alice',
+        force: false,
+        now: T2,
+      }),
+    );
     expect(a2.spec).toEqual({ replicas: 10, paused: false });
   });
 
   it('treats lists as atomic', () => {
     const c1 = [{ name: 'web', image: 'nginx:1' }];
-    const a = stored(ok(applyServerSideApply({ applied: deployment({ template: { spec: { containers: c1 } } }), manager: 'alice', force: false, now: T0 })));
+    const a = stored(
+      ok(
+        applyServerSideApply({
+          applied: deployment({ template: { spec: { containers: c1 } } }),
+          manager: 'alice',
+          force: false,
+          now: T0,
+        }),
+      ),
+    );
     expect(owned(a, 'alice')).toEqual(['spec.template.spec.containers']);
     const r = applyServerSideApply({
       live: a,
@@ -225,33 +402,105 @@ describe('server-side apply', () => {
   });
 
   it('null in the applied config deletes the field', () => {
-    const a = stored(ok(applyServerSideApply({ applied: deployment({ replicas: 3, paused: true }), manager: 'alice', force: false, now: T0 })));
-    const a2 = ok(applyServerSideApply({ live: a, applied: deployment({ replicas: 3, paused: null }), manager: 'alice', force: false, now: T1 }));
+    const a = stored(
+      ok(
+        applyServerSideApply({
+          applied: deployment({ replicas: 3, paused: true }),
+          manager: 'alice',
+          force: false,
+          now: T0,
+        }),
+      ),
+    );
+    const a2 = ok(
+      applyServerSideApply({
+        live: a,
+        applied: deployment({ replicas: 3, paused: null }),
+        manager: 'alice',
+        force: false,
+        now: T1,
+      }),
+    );
     expect(a2.spec).toEqual({ replicas: 3 });
     expect(owned(a2, 'alice')).toEqual(['spec.replicas']);
   });
 
   it('never tracks name, uid, resourceVersion ...', () => {
-    const a = ok(applyServerSideApply({ applied: { ...deployment({ replicas: 1 }), metadata: { name: 'web', namespace: 'default', resourceVersion: '5' } }, manager: 'alice', force: false, now: T0 }));
+    const a = ok(
+      applyServerSideApply({
+        applied: {
+          ...deployment({ replicas: 1 }),
+          metadata: { name: 'web', namespace: 'default', resourceVersion: '5' },
+        },
+        manager: 'alice',
+        force: false,
+        now: T0,
+      }),
+    );
     expect(owned(a, 'alice')).toEqual(['spec.replicas']);
   });
 
   it('rejects bad input with 400', () => {
     const live = stored(deployment({}));
-    expect(statusOf(() => applyServerSideApply({ applied: { ...deployment({}), kind: '' }, manager: 'a', force: false, now: T0 }))).toBe(400);
-    expect(statusOf(() => applyServerSideApply({ live, applied: { ...deployment({}), kind: 'StatefulSet' }, manager: 'a', force: false, now: T0 }))).toBe(400);
-    expect(statusOf(() => applyServerSideApply({ applied: deployment({}), manager: '', force: false, now: T0 }))).toBe(400);
     expect(
-      statusOf(() => applyServerSideApply({ applied: { ...deployment({}), metadata: { name: 'web', managedFields: [] } }, manager: 'a', force: false, now: T0 })),
+      statusOf(() =>
+        applyServerSideApply({
+          applied: { ...deployment({}), kind: '' },
+          manager: 'a',
+          force: false,
+          now: T0,
+        }),
+      ),
     ).toBe(400);
-    expect(statusOf(() => applyServerSideApply({ live, applied: { ...deployment({}), metadata: { name: 'other' } }, manager: 'a', force: false, now: T0 }))).toBe(400);
+    expect(
+      statusOf(() =>
+        applyServerSideApply({
+          live,
+          applied: { ...deployment({}), kind: 'StatefulSet' },
+          manager: 'a',
+          force: false,
+          now: T0,
+        }),
+      ),
+    ).toBe(400);
+    expect(
+      statusOf(() => applyServerSideApply({ applied: deployment({}), manager: '', force: false, now: T0 })),
+    ).toBe(400);
+    expect(
+      statusOf(() =>
+        applyServerSideApply({
+          applied: { ...deployment({}), metadata: { name: 'web', managedFields: [] } },
+          manager: 'a',
+          force: false,
+          now: T0,
+        }),
+      ),
+    ).toBe(400);
+    expect(
+      statusOf(() =>
+        applyServerSideApply({
+          live,
+          applied: { ...deployment({}), metadata: { name: 'other' } },
+          manager: 'a',
+          force: false,
+          now: T0,
+        }),
+      ),
+    ).toBe(400);
   });
 
   it('parses apply bodies from YAML or JSON', () => {
-    expect(parseApplyPatch('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: "1"\n')).toEqual({
-      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { a: '1' },
+    expect(
+      parseApplyPatch('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: "1"\n'),
+    ).toEqual({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'x' },
+      data: { a: '1' },
     });
-    expect(parseApplyPatch('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}}').kind).toBe('ConfigMap');
+    expect(parseApplyPatch('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}}').kind).toBe(
+      'ConfigMap',
+    );
     expect(statusOf(() => parseApplyPatch('- a\n- b'))).toBe(400);
     expect(statusOf(() => parseApplyPatch('a: [unclosed'))).toBe(400);
   });
@@ -259,7 +508,13 @@ describe('server-side apply', () => {
 
 describe('recordUpdateManagedFields', () => {
   it('records the creator as an Update manager of every field', () => {
-    const o = recordUpdateManagedFields(undefined, deployment({ replicas: 2, selector: { matchLabels: { app: 'web' } } }, { app: 'web' }), 'kubectl-create', 'Update', T0);
+    const o = recordUpdateManagedFields(
+      undefined,
+      deployment({ replicas: 2, selector: { matchLabels: { app: 'web' } } }, { app: 'web' }),
+      'kubectl-create',
+      'Update',
+      T0,
+    );
     expect(entries(o)).toEqual([
       {
         manager: 'kubectl-create',
@@ -276,18 +531,46 @@ describe('recordUpdateManagedFields', () => {
   });
 
   it('keeps the time of a manager whose fields did not change, and drops removed fields', () => {
-    const created = stored(recordUpdateManagedFields(undefined, deployment({ replicas: 2, paused: true }), 'creator', 'Update', T0));
-    const updated = recordUpdateManagedFields(created, { ...created, spec: { replicas: 2 } }, 'editor', 'Update', T1);
+    const created = stored(
+      recordUpdateManagedFields(
+        undefined,
+        deployment({ replicas: 2, paused: true }),
+        'creator',
+        'Update',
+        T0,
+      ),
+    );
+    const updated = recordUpdateManagedFields(
+      created,
+      { ...created, spec: { replicas: 2 } },
+      'editor',
+      'Update',
+      T1,
+    );
     expect(owned(updated, 'creator', 'Update')).toEqual(['spec.replicas']);
     expect(entry(updated, 'creator', 'Update')?.time).toBe(T0);
     expect(entry(updated, 'editor', 'Update')).toBeUndefined(); // changed nothing it now owns
-    const again = recordUpdateManagedFields(stored(updated), { ...stored(updated), spec: { replicas: 2 } }, 'creator', 'Update', T2);
+    const again = recordUpdateManagedFields(
+      stored(updated),
+      { ...stored(updated), spec: { replicas: 2 } },
+      'creator',
+      'Update',
+      T2,
+    );
     expect(entry(again, 'creator', 'Update')?.time).toBe(T0);
   });
 
   it('lets a client reset managedFields', () => {
-    const created = stored(recordUpdateManagedFields(undefined, deployment({ replicas: 2 }), 'creator', 'Update', T0));
-    const reset = recordUpdateManagedFields(created, { ...created, metadata: { ...created.metadata, managedFields: [] } }, 'resetter', 'Update', T1);
+    const created = stored(
+      recordUpdateManagedFields(undefined, deployment({ replicas: 2 }), 'creator', 'Update', T0),
+    );
+    const reset = recordUpdateManagedFields(
+      created,
+      { ...created, metadata: { ...created.metadata, managedFields: [] } },
+      'resetter',
+      'Update',
+      T1,
+    );
     expect(entries(reset)).toEqual([]);
     expect(reset.metadata.managedFields).toBeUndefined();
   });
@@ -297,13 +580,24 @@ describe('FieldsV1', () => {
   it('reads what kube writes (dots, keyed lists)', () => {
     const set = fromFieldsV1({
       'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } },
-      'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"web"}': { '.': {}, 'f:image': {} } } } } },
+      'f:spec': {
+        'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"web"}': { '.': {}, 'f:image': {} } } } },
+      },
     });
-    expect(set.paths().map((p) => p.join('.')).sort()).toEqual(['metadata.labels.app', 'spec.template.spec.containers']);
+    expect(
+      set
+        .paths()
+        .map((p) => p.join('.'))
+        .sort(),
+    ).toEqual(['metadata.labels.app', 'spec.template.spec.containers']);
   });
 
   it('round-trips', () => {
-    const s = new FieldSet([['spec', 'replicas'], ['metadata', 'labels', 'a.b/c'], ['data', 'x']]);
+    const s = new FieldSet([
+      ['spec', 'replicas'],
+      ['metadata', 'labels', 'a.b/c'],
+      ['data', 'x'],
+    ]);
     expect(fromFieldsV1(toFieldsV1(s)).equals(s)).toBe(true);
   });
 });

@@ -63,11 +63,16 @@ const STRIPPED: Path[] = [
   ['metadata', 'deletionTimestamp'],
   ['metadata', 'deletionGracePeriodSeconds'],
 ];
-const isStripped = (p: Path): boolean => STRIPPED.some((s) => s.length <= p.length && s.every((k, i) => p[i] === k));
+const isStripped = (p: Path): boolean =>
+  STRIPPED.some((s) => s.length <= p.length && s.every((k, i) => p[i] === k));
 
 /** The fields an object (or applied configuration) sets, minus the untracked ones. */
 export function managedFieldsOf(o: unknown): FieldSet {
-  return new FieldSet(fieldsOf(o).paths().filter((p) => !isStripped(p)));
+  return new FieldSet(
+    fieldsOf(o)
+      .paths()
+      .filter((p) => !isStripped(p)),
+  );
 }
 
 interface Manager {
@@ -138,7 +143,13 @@ function mergeApplied(live: unknown, applied: unknown): unknown {
   const out: Json = isObject(live) ? { ...live } : {};
   for (const [k, v] of Object.entries(applied)) {
     if (v === null) delete out[k];
-    else Object.defineProperty(out, k, { value: mergeApplied(out[k], v), enumerable: true, writable: true, configurable: true });
+    else
+      Object.defineProperty(out, k, {
+        value: mergeApplied(out[k], v),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   }
   return out;
 }
@@ -175,22 +186,38 @@ export function applyServerSideApply(input: ApplyInput): ApplyResult {
   const { live, applied, manager, force, now } = input;
   if (!manager) throw new PatchError(400, 'fieldManager is required for apply requests');
   if (!isObject(applied)) throw new PatchError(400, 'apply patch must be an object');
-  if (typeof applied.apiVersion !== 'string' || !applied.apiVersion || typeof applied.kind !== 'string' || !applied.kind)
+  if (
+    typeof applied.apiVersion !== 'string' ||
+    !applied.apiVersion ||
+    typeof applied.kind !== 'string' ||
+    !applied.kind
+  )
     throw new PatchError(400, 'apiVersion and kind must be set in the applied configuration');
-  if (!isObject(applied.metadata)) throw new PatchError(400, 'metadata must be set in the applied configuration');
+  if (!isObject(applied.metadata))
+    throw new PatchError(400, 'metadata must be set in the applied configuration');
   if (applied.metadata.managedFields !== undefined && applied.metadata.managedFields !== null)
     throw new PatchError(400, 'metadata.managedFields must be nil');
   if (live && (live.kind !== applied.kind || live.apiVersion !== applied.apiVersion))
-    throw new PatchError(400, `applied ${applied.apiVersion}/${applied.kind} does not match the object's ${live.apiVersion}/${live.kind}`);
+    throw new PatchError(
+      400,
+      `applied ${applied.apiVersion}/${applied.kind} does not match the object's ${live.apiVersion}/${live.kind}`,
+    );
   if (live && typeof applied.metadata.name === 'string' && applied.metadata.name !== live.metadata.name)
-    throw new PatchError(400, `the name of the applied object (${applied.metadata.name}) does not match the name in the URL (${live.metadata.name})`);
+    throw new PatchError(
+      400,
+      `the name of the applied object (${applied.metadata.name}) does not match the name in the URL (${live.metadata.name})`,
+    );
 
   const managers = readManagers(live);
   const liveBody = live ? withoutManagedFields(live) : undefined;
   const key = managerKey(manager, 'Apply');
   const lastSet = managers.get(key)?.set ?? new FieldSet();
   // `null` in an applied config deletes the field (see mergeApplied): nobody owns a deleted field.
-  const appliedSet = new FieldSet(managedFieldsOf(applied).paths().filter((p) => getPath(applied, p).value !== null));
+  const appliedSet = new FieldSet(
+    managedFieldsOf(applied)
+      .paths()
+      .filter((p) => getPath(applied, p).value !== null),
+  );
 
   let merged = mergeApplied(liveBody ?? {}, applied) as KubeObject;
 
@@ -259,7 +286,9 @@ export function recordUpdateManagedFields(
   const b = before ? withoutManagedFields(before) : {};
   const a = withoutManagedFields(after);
   const diff = compare(b, a);
-  const changed = new FieldSet([...diff.added.paths(), ...diff.modified.paths()].filter((p) => !isStripped(p)));
+  const changed = new FieldSet(
+    [...diff.added.paths(), ...diff.modified.paths()].filter((p) => !isStripped(p)),
+  );
   const key = managerKey(manager, operation);
 
   for (const [k, m] of managers) {
@@ -284,6 +313,7 @@ export function recordUpdateManagedFields(
   }
   // Fields that do not exist in the new object cannot be owned.
   const present = managedFieldsOf(a);
-  for (const m of managers.values()) m.set = new FieldSet(m.set.paths().filter((p) => present.has(p) || getPath(a, p).found));
+  for (const m of managers.values())
+    m.set = new FieldSet(m.set.paths().filter((p) => present.has(p) || getPath(a, p).found));
   return withManagedFields(a, writeManagers(managers));
 }

@@ -16,58 +16,85 @@ describe('parseLabelSelector', () => {
   const good: [string, LabelRequirement[]][] = [
     ['', []],
     ['   ', []],
-    ['x=a,y=b,z=c', [
-      { key: 'x', op: 'eq', value: 'a' },
-      { key: 'y', op: 'eq', value: 'b' },
-      { key: 'z', op: 'eq', value: 'c' },
-    ]],
-    ['x!=a,y=b', [
-      { key: 'x', op: 'neq', value: 'a' },
-      { key: 'y', op: 'eq', value: 'b' },
-    ]],
+    [
+      'x=a,y=b,z=c',
+      [
+        { key: 'x', op: 'eq', value: 'a' },
+        { key: 'y', op: 'eq', value: 'b' },
+        { key: 'z', op: 'eq', value: 'c' },
+      ],
+    ],
+    [
+      'x!=a,y=b',
+      [
+        { key: 'x', op: 'neq', value: 'a' },
+        { key: 'y', op: 'eq', value: 'b' },
+      ],
+    ],
     ['x=', [{ key: 'x', op: 'eq', value: '' }]],
     ['x= ', [{ key: 'x', op: 'eq', value: '' }]],
-    ['x=,z= ', [
-      { key: 'x', op: 'eq', value: '' },
-      { key: 'z', op: 'eq', value: '' },
-    ]],
-    ['x= ,z= ', [
-      { key: 'x', op: 'eq', value: '' },
-      { key: 'z', op: 'eq', value: '' },
-    ]],
+    [
+      'x=,z= ',
+      [
+        { key: 'x', op: 'eq', value: '' },
+        { key: 'z', op: 'eq', value: '' },
+      ],
+    ],
+    [
+      'x= ,z= ',
+      [
+        { key: 'x', op: 'eq', value: '' },
+        { key: 'z', op: 'eq', value: '' },
+      ],
+    ],
     ['x==a', [{ key: 'x', op: 'eq', value: 'a' }]],
     ['!x', [{ key: 'x', op: 'notexists' }]],
     ['x', [{ key: 'x', op: 'exists' }]],
-    ['  x  ,  !y  ', [
-      { key: 'x', op: 'exists' },
-      { key: 'y', op: 'notexists' },
-    ]],
+    [
+      '  x  ,  !y  ',
+      [
+        { key: 'x', op: 'exists' },
+        { key: 'y', op: 'notexists' },
+      ],
+    ],
     ['x in (a)', [{ key: 'x', op: 'in', values: ['a'] }]],
     ['x in (b,a,b)', [{ key: 'x', op: 'in', values: ['a', 'b'] }]],
     ['x in(a, b)', [{ key: 'x', op: 'in', values: ['a', 'b'] }]],
     ['x notin (a)', [{ key: 'x', op: 'notin', values: ['a'] }]],
     ['z notin ()', [{ key: 'z', op: 'notin', values: [''] }]],
-    ['x in (foo,,baz),y,z notin ()', [
-      { key: 'x', op: 'in', values: ['', 'baz', 'foo'] },
-      { key: 'y', op: 'exists' },
-      { key: 'z', op: 'notin', values: [''] },
-    ]],
+    [
+      'x in (foo,,baz),y,z notin ()',
+      [
+        { key: 'x', op: 'in', values: ['', 'baz', 'foo'] },
+        { key: 'y', op: 'exists' },
+        { key: 'z', op: 'notin', values: [''] },
+      ],
+    ],
     ['x in (,a)', [{ key: 'x', op: 'in', values: ['', 'a'] }]],
     ['x in (a,)', [{ key: 'x', op: 'in', values: ['', 'a'] }]],
-    ['kubescape.io/workload-kind=Deployment', [{ key: 'kubescape.io/workload-kind', op: 'eq', value: 'Deployment' }]],
-    ['app.kubernetes.io/name in (nginx,redis),tier!=db', [
-      { key: 'app.kubernetes.io/name', op: 'in', values: ['nginx', 'redis'] },
-      { key: 'tier', op: 'neq', value: 'db' },
-    ]],
+    [
+      'kubescape.io/workload-kind=Deployment',
+      [{ key: 'kubescape.io/workload-kind', op: 'eq', value: 'Deployment' }],
+    ],
+    [
+      'app.kubernetes.io/name in (nginx,redis),tier!=db',
+      [
+        { key: 'app.kubernetes.io/name', op: 'in', values: ['nginx', 'redis'] },
+        { key: 'tier', op: 'neq', value: 'db' },
+      ],
+    ],
     // Keywords are identifiers in value position and as keys.
     ['x=in', [{ key: 'x', op: 'eq', value: 'in' }]],
     ['in', [{ key: 'in', op: 'exists' }]],
     ['notin=x', [{ key: 'notin', op: 'eq', value: 'x' }]],
     // Sorted by key like apimachinery.
-    ['z=1,a=2', [
-      { key: 'a', op: 'eq', value: '2' },
-      { key: 'z', op: 'eq', value: '1' },
-    ]],
+    [
+      'z=1,a=2',
+      [
+        { key: 'a', op: 'eq', value: '2' },
+        { key: 'z', op: 'eq', value: '1' },
+      ],
+    ],
     ['a-b_c.d=E_f-G.h', [{ key: 'a-b_c.d', op: 'eq', value: 'E_f-G.h' }]],
   ];
   it.each(good)('parses %j', (input, want) => {
@@ -164,10 +191,13 @@ describe('parseFieldSelector', () => {
     ['metadata.name=foo', [{ field: 'metadata.name', op: 'eq', value: 'foo' }]],
     ['metadata.name==foo', [{ field: 'metadata.name', op: 'eq', value: 'foo' }]],
     ['metadata.name!=foo', [{ field: 'metadata.name', op: 'neq', value: 'foo' }]],
-    ['metadata.namespace=prod,metadata.name=web', [
-      { field: 'metadata.name', op: 'eq', value: 'web' },
-      { field: 'metadata.namespace', op: 'eq', value: 'prod' },
-    ]],
+    [
+      'metadata.namespace=prod,metadata.name=web',
+      [
+        { field: 'metadata.name', op: 'eq', value: 'web' },
+        { field: 'metadata.namespace', op: 'eq', value: 'prod' },
+      ],
+    ],
     ['metadata.name=', [{ field: 'metadata.name', op: 'eq', value: '' }]],
     ['metadata.name=a\\,b\\=c\\\\d', [{ field: 'metadata.name', op: 'eq', value: 'a,b=c\\d' }]],
     ['metadata.name=foo,', [{ field: 'metadata.name', op: 'eq', value: 'foo' }]],
@@ -180,12 +210,16 @@ describe('parseFieldSelector', () => {
     expect(() => parseFieldSelector('status.phase!=Running')).toThrow(SelectorParseError);
   });
 
-  it.each(['x', 'metadata.name', 'metadata.name=a=b', 'metadata.name==a==b', 'metadata.name=a\\', 'metadata.name=a\\x'])(
-    'rejects malformed %j',
-    (input) => {
-      expect(() => parseFieldSelector(input)).toThrow(SelectorParseError);
-    },
-  );
+  it.each([
+    'x',
+    'metadata.name',
+    'metadata.name=a=b',
+    'metadata.name==a==b',
+    'metadata.name=a\\',
+    'metadata.name=a\\x',
+  ])('rejects malformed %j', (input) => {
+    expect(() => parseFieldSelector(input)).toThrow(SelectorParseError);
+  });
 
   it('matches name and namespace', () => {
     const reqs = parseFieldSelector('metadata.name=web,metadata.namespace!=kube-system');
@@ -242,7 +276,8 @@ function expectTotal(fn: (s: string) => unknown, input: string): 'ok' | 'err' {
     if (!Array.isArray(out)) throw new Error(`input ${JSON.stringify(input)} returned ${String(out)}`);
     return 'ok';
   } catch (e) {
-    if (!(e instanceof SelectorParseError)) throw new Error(`input ${JSON.stringify(input)} threw ${String(e)}`);
+    if (!(e instanceof SelectorParseError))
+      throw new Error(`input ${JSON.stringify(input)} threw ${String(e)}`);
     return 'err';
   }
 }
@@ -265,7 +300,8 @@ describe('selector fuzz', () => {
       try {
         const reqs = parseLabelSelector(input);
         const again = parseLabelSelector(formatLabelSelector(reqs));
-        if (JSON.stringify(again) !== JSON.stringify(reqs)) throw new Error(`round-trip of ${JSON.stringify(input)} changed`);
+        if (JSON.stringify(again) !== JSON.stringify(reqs))
+          throw new Error(`round-trip of ${JSON.stringify(input)} changed`);
         matchesLabels(reqs, { a: 'x', x: 'a' });
       } catch (e) {
         if (!(e instanceof SelectorParseError)) throw e;

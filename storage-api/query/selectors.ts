@@ -46,7 +46,8 @@ export function labelKeyErrors(key: string): string[] {
     ];
   }
   if (name.length === 0) errs.push('name part must be non-empty');
-  else if (name.length > QUALIFIED_NAME_MAX) errs.push(`name part must be no more than ${QUALIFIED_NAME_MAX} characters`);
+  else if (name.length > QUALIFIED_NAME_MAX)
+    errs.push(`name part must be no more than ${QUALIFIED_NAME_MAX} characters`);
   if (name.length > 0 && !qualifiedNameRe.test(name))
     errs.push(
       "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
@@ -291,13 +292,19 @@ export function parseLabelSelector(s: string): LabelRequirement[] {
   const reqs = new LabelParser(lex(s)).parse();
   // Stable sort by key, like sort.Sort(ByKey(...)) (which is not stable in Go; order of equal keys
   // is irrelevant since requirements are ANDed).
-  return reqs.map((r, i) => [r, i] as const).sort((a, b) => cmp(a[0].key, b[0].key) || a[1] - b[1]).map(([r]) => r);
+  return reqs
+    .map((r, i) => [r, i] as const)
+    .sort((a, b) => cmp(a[0].key, b[0].key) || a[1] - b[1])
+    .map(([r]) => r);
 }
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Whether a set of labels satisfies every requirement (labels.Selector.Matches). */
-export function matchesLabels(reqs: readonly LabelRequirement[], labels: Record<string, string> | undefined): boolean {
+export function matchesLabels(
+  reqs: readonly LabelRequirement[],
+  labels: Record<string, string> | undefined,
+): boolean {
   const ls = labels ?? {};
   for (const r of reqs) {
     const has = Object.prototype.hasOwnProperty.call(ls, r.key);
@@ -379,13 +386,15 @@ function unescapeValue(v: string): string {
   let inSlash = false;
   for (const c of v) {
     if (inSlash) {
-      if (c !== '\\' && c !== ',' && c !== '=') throw new SelectorParseError(`invalid escape sequence: \\${c}`);
+      if (c !== '\\' && c !== ',' && c !== '=')
+        throw new SelectorParseError(`invalid escape sequence: \\${c}`);
       out += c;
       inSlash = false;
       continue;
     }
     if (c === '\\') inSlash = true;
-    else if (c === ',' || c === '=') throw new SelectorParseError(`invalid selector: unescaped ${c} in field value`);
+    else if (c === ',' || c === '=')
+      throw new SelectorParseError(`invalid selector: unescaped ${c} in field value`);
     else out += c;
   }
   if (inSlash) throw new SelectorParseError('invalid escape sequence: \\');

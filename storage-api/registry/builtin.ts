@@ -17,7 +17,8 @@ const MiB = 1024 * 1024;
 const BUILTIN_MAX_BODY = 3 * MiB;
 
 type Json = Record<string, unknown>;
-const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
+const obj = (v: unknown): Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {};
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -65,7 +66,13 @@ export function summarizePod(o: KubeObject): Json {
     if (r) reason = r;
   }
   if (obj(o.metadata).deletionTimestamp) reason = 'Terminating';
-  return { ready: `${ready}/${total}`, status: reason, restarts, ip: str(status.podIP), node: str(spec.nodeName) };
+  return {
+    ready: `${ready}/${total}`,
+    status: reason,
+    restarts,
+    ip: str(status.podIP),
+    node: str(spec.nodeName),
+  };
 }
 
 export function summarizeDeployment(o: KubeObject): Json {
@@ -112,7 +119,13 @@ function summarizeJob(o: KubeObject): Json {
   const completions = spec.completions === undefined ? 1 : num(spec.completions);
   const conds = arr(status.conditions).map(obj);
   const done = (t: string): boolean => conds.some((c) => c.type === t && c.status === 'True');
-  const state = done('Complete') ? 'Complete' : done('Failed') ? 'Failed' : num(status.active) > 0 ? 'Running' : 'Pending';
+  const state = done('Complete')
+    ? 'Complete'
+    : done('Failed')
+      ? 'Failed'
+      : num(status.active) > 0
+        ? 'Running'
+        : 'Pending';
   return { status: state, completions: `${num(status.succeeded)}/${completions}` };
 }
 
@@ -134,7 +147,10 @@ function summarizeService(o: KubeObject): Json {
     .map((p) => `${num(p.port)}${p.nodePort ? `:${num(p.nodePort)}` : ''}/${str(p.protocol) || 'TCP'}`)
     .join(',');
   const ingress = arr(obj(obj(o.status).loadBalancer).ingress).map(obj);
-  const external = ingress.map((i) => str(i.ip) || str(i.hostname)).filter(Boolean).join(',');
+  const external = ingress
+    .map((i) => str(i.ip) || str(i.hostname))
+    .filter(Boolean)
+    .join(',');
   return {
     type: str(spec.type) || 'ClusterIP',
     clusterIP: str(spec.clusterIP) || '<none>',
@@ -164,7 +180,10 @@ function summarizeNamespace(o: KubeObject): Json {
 }
 
 const dataCount = (o: KubeObject): Json => ({
-  data: Object.keys(obj(o.data)).length + Object.keys(obj(o.binaryData)).length + Object.keys(obj(o.stringData)).length,
+  data:
+    Object.keys(obj(o.data)).length +
+    Object.keys(obj(o.binaryData)).length +
+    Object.keys(obj(o.stringData)).length,
 });
 
 function summarizeSecret(o: KubeObject): Json {
@@ -241,7 +260,13 @@ export function builtinResources(): ResourceDefinition[] {
   return [
     // core/v1
     def({
-      group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true, shortNames: ['po'], categories: all,
+      group: '',
+      version: 'v1',
+      kind: 'Pod',
+      plural: 'pods',
+      namespaced: true,
+      shortNames: ['po'],
+      categories: all,
       summarize: summarizePod,
       columns: (s) => [
         col('READY', 'string', 'Ready containers / containers', s, 'ready'),
@@ -252,12 +277,24 @@ export function builtinResources(): ResourceDefinition[] {
       ],
     }),
     def({
-      group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false, shortNames: ['ns'],
-      verbs: NS_VERBS, summarize: summarizeNamespace,
+      group: '',
+      version: 'v1',
+      kind: 'Namespace',
+      plural: 'namespaces',
+      namespaced: false,
+      shortNames: ['ns'],
+      verbs: NS_VERBS,
+      summarize: summarizeNamespace,
       columns: (s) => [col('STATUS', 'string', 'Phase', s, 'status')],
     }),
     def({
-      group: '', version: 'v1', kind: 'Service', plural: 'services', namespaced: true, shortNames: ['svc'], categories: all,
+      group: '',
+      version: 'v1',
+      kind: 'Service',
+      plural: 'services',
+      namespaced: true,
+      shortNames: ['svc'],
+      categories: all,
       summarize: summarizeService,
       columns: (s) => [
         col('TYPE', 'string', 'Service type', s, 'type'),
@@ -267,20 +304,44 @@ export function builtinResources(): ResourceDefinition[] {
       ],
     }),
     def({
-      group: '', version: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true, shortNames: ['sa'],
+      group: '',
+      version: 'v1',
+      kind: 'ServiceAccount',
+      plural: 'serviceaccounts',
+      namespaced: true,
+      shortNames: ['sa'],
       summarize: summarizeServiceAccount,
       columns: (s) => [col('SECRETS', 'integer', 'Secrets', s, 'secrets')],
     }),
     def({
-      group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true, shortNames: ['cm'],
-      summarize: dataCount, columns: (s) => [col('DATA', 'integer', 'Keys', s, 'data')],
+      group: '',
+      version: 'v1',
+      kind: 'ConfigMap',
+      plural: 'configmaps',
+      namespaced: true,
+      shortNames: ['cm'],
+      summarize: dataCount,
+      columns: (s) => [col('DATA', 'integer', 'Keys', s, 'data')],
     }),
     def({
-      group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true, summarize: summarizeSecret,
-      columns: (s) => [col('TYPE', 'string', 'Secret type', s, 'type'), col('DATA', 'integer', 'Keys', s, 'data')],
+      group: '',
+      version: 'v1',
+      kind: 'Secret',
+      plural: 'secrets',
+      namespaced: true,
+      summarize: summarizeSecret,
+      columns: (s) => [
+        col('TYPE', 'string', 'Secret type', s, 'type'),
+        col('DATA', 'integer', 'Keys', s, 'data'),
+      ],
     }),
     def({
-      group: '', version: 'v1', kind: 'Node', plural: 'nodes', namespaced: false, shortNames: ['no'],
+      group: '',
+      version: 'v1',
+      kind: 'Node',
+      plural: 'nodes',
+      namespaced: false,
+      shortNames: ['no'],
       summarize: summarizeNode,
       columns: (s) => [
         col('STATUS', 'string', 'Ready condition', s, 'status'),
@@ -291,8 +352,14 @@ export function builtinResources(): ResourceDefinition[] {
     def({ group: '', version: 'v1', kind: 'Event', plural: 'events', namespaced: true, shortNames: ['ev'] }),
     // apps/v1
     def({
-      group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', namespaced: true, shortNames: ['deploy'],
-      categories: all, summarize: summarizeDeployment,
+      group: 'apps',
+      version: 'v1',
+      kind: 'Deployment',
+      plural: 'deployments',
+      namespaced: true,
+      shortNames: ['deploy'],
+      categories: all,
+      summarize: summarizeDeployment,
       columns: (s) => [
         col('READY', 'string', 'Ready replicas / desired', s, 'ready'),
         col('UP-TO-DATE', 'integer', 'Updated replicas', s, 'upToDate'),
@@ -300,13 +367,25 @@ export function builtinResources(): ResourceDefinition[] {
       ],
     }),
     def({
-      group: 'apps', version: 'v1', kind: 'StatefulSet', plural: 'statefulsets', namespaced: true, shortNames: ['sts'],
-      categories: all, summarize: summarizeStatefulSet,
+      group: 'apps',
+      version: 'v1',
+      kind: 'StatefulSet',
+      plural: 'statefulsets',
+      namespaced: true,
+      shortNames: ['sts'],
+      categories: all,
+      summarize: summarizeStatefulSet,
       columns: (s) => [col('READY', 'string', 'Ready replicas / desired', s, 'ready')],
     }),
     def({
-      group: 'apps', version: 'v1', kind: 'DaemonSet', plural: 'daemonsets', namespaced: true, shortNames: ['ds'],
-      categories: all, summarize: summarizeDaemonSet,
+      group: 'apps',
+      version: 'v1',
+      kind: 'DaemonSet',
+      plural: 'daemonsets',
+      namespaced: true,
+      shortNames: ['ds'],
+      categories: all,
+      summarize: summarizeDaemonSet,
       columns: (s) => [
         col('DESIRED', 'integer', 'Desired pods', s, 'desired'),
         col('CURRENT', 'integer', 'Scheduled pods', s, 'current'),
@@ -316,8 +395,14 @@ export function builtinResources(): ResourceDefinition[] {
       ],
     }),
     def({
-      group: 'apps', version: 'v1', kind: 'ReplicaSet', plural: 'replicasets', namespaced: true, shortNames: ['rs'],
-      categories: all, summarize: summarizeReplicaSet,
+      group: 'apps',
+      version: 'v1',
+      kind: 'ReplicaSet',
+      plural: 'replicasets',
+      namespaced: true,
+      shortNames: ['rs'],
+      categories: all,
+      summarize: summarizeReplicaSet,
       columns: (s) => [
         col('DESIRED', 'integer', 'Desired replicas', s, 'desired'),
         col('CURRENT', 'integer', 'Current replicas', s, 'current'),
@@ -326,7 +411,12 @@ export function builtinResources(): ResourceDefinition[] {
     }),
     // batch/v1
     def({
-      group: 'batch', version: 'v1', kind: 'Job', plural: 'jobs', namespaced: true, categories: all,
+      group: 'batch',
+      version: 'v1',
+      kind: 'Job',
+      plural: 'jobs',
+      namespaced: true,
+      categories: all,
       summarize: summarizeJob,
       columns: (s) => [
         col('STATUS', 'string', 'Job state', s, 'status'),
@@ -334,8 +424,14 @@ export function builtinResources(): ResourceDefinition[] {
       ],
     }),
     def({
-      group: 'batch', version: 'v1', kind: 'CronJob', plural: 'cronjobs', namespaced: true, shortNames: ['cj'],
-      categories: all, summarize: summarizeCronJob,
+      group: 'batch',
+      version: 'v1',
+      kind: 'CronJob',
+      plural: 'cronjobs',
+      namespaced: true,
+      shortNames: ['cj'],
+      categories: all,
+      summarize: summarizeCronJob,
       columns: (s) => [
         col('SCHEDULE', 'string', 'Cron schedule', s, 'schedule'),
         col('SUSPEND', 'string', 'Suspended', s, 'suspend'),
@@ -344,37 +440,82 @@ export function builtinResources(): ResourceDefinition[] {
       ],
     }),
     // rbac.authorization.k8s.io/v1
-    def({ group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'Role', plural: 'roles', namespaced: true }),
     def({
-      group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'RoleBinding', plural: 'rolebindings', namespaced: true,
-      summarize: summarizeBinding, columns: (s) => [col('ROLE', 'string', 'Bound role', s, 'role')],
+      group: 'rbac.authorization.k8s.io',
+      version: 'v1',
+      kind: 'Role',
+      plural: 'roles',
+      namespaced: true,
     }),
-    def({ group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRole', plural: 'clusterroles', namespaced: false }),
     def({
-      group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings',
-      namespaced: false, summarize: summarizeBinding, columns: (s) => [col('ROLE', 'string', 'Bound role', s, 'role')],
+      group: 'rbac.authorization.k8s.io',
+      version: 'v1',
+      kind: 'RoleBinding',
+      plural: 'rolebindings',
+      namespaced: true,
+      summarize: summarizeBinding,
+      columns: (s) => [col('ROLE', 'string', 'Bound role', s, 'role')],
+    }),
+    def({
+      group: 'rbac.authorization.k8s.io',
+      version: 'v1',
+      kind: 'ClusterRole',
+      plural: 'clusterroles',
+      namespaced: false,
+    }),
+    def({
+      group: 'rbac.authorization.k8s.io',
+      version: 'v1',
+      kind: 'ClusterRoleBinding',
+      plural: 'clusterrolebindings',
+      namespaced: false,
+      summarize: summarizeBinding,
+      columns: (s) => [col('ROLE', 'string', 'Bound role', s, 'role')],
     }),
     // networking.k8s.io/v1
     def({
-      group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy', plural: 'networkpolicies', namespaced: true,
-      shortNames: ['netpol'], summarize: summarizeNetworkPolicy,
+      group: 'networking.k8s.io',
+      version: 'v1',
+      kind: 'NetworkPolicy',
+      plural: 'networkpolicies',
+      namespaced: true,
+      shortNames: ['netpol'],
+      summarize: summarizeNetworkPolicy,
       columns: (s) => [col('POD-SELECTOR', 'string', 'Selected pods', s, 'podSelector')],
     }),
     def({
-      group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', plural: 'ingresses', namespaced: true, shortNames: ['ing'],
+      group: 'networking.k8s.io',
+      version: 'v1',
+      kind: 'Ingress',
+      plural: 'ingresses',
+      namespaced: true,
+      shortNames: ['ing'],
       summarize: summarizeIngress,
-      columns: (s) => [col('CLASS', 'string', 'Ingress class', s, 'className'), col('HOSTS', 'string', 'Hosts', s, 'hosts')],
+      columns: (s) => [
+        col('CLASS', 'string', 'Ingress class', s, 'className'),
+        col('HOSTS', 'string', 'Hosts', s, 'hosts'),
+      ],
     }),
     // admissionregistration.k8s.io/v1
     def({
-      group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingWebhookConfiguration',
-      plural: 'validatingwebhookconfigurations', namespaced: false, categories: ['api-extensions'],
-      summarize: summarizeWebhookConfig, columns: (s) => [col('WEBHOOKS', 'integer', 'Webhooks', s, 'webhooks')],
+      group: 'admissionregistration.k8s.io',
+      version: 'v1',
+      kind: 'ValidatingWebhookConfiguration',
+      plural: 'validatingwebhookconfigurations',
+      namespaced: false,
+      categories: ['api-extensions'],
+      summarize: summarizeWebhookConfig,
+      columns: (s) => [col('WEBHOOKS', 'integer', 'Webhooks', s, 'webhooks')],
     }),
     def({
-      group: 'admissionregistration.k8s.io', version: 'v1', kind: 'MutatingWebhookConfiguration',
-      plural: 'mutatingwebhookconfigurations', namespaced: false, categories: ['api-extensions'],
-      summarize: summarizeWebhookConfig, columns: (s) => [col('WEBHOOKS', 'integer', 'Webhooks', s, 'webhooks')],
+      group: 'admissionregistration.k8s.io',
+      version: 'v1',
+      kind: 'MutatingWebhookConfiguration',
+      plural: 'mutatingwebhookconfigurations',
+      namespaced: false,
+      categories: ['api-extensions'],
+      summarize: summarizeWebhookConfig,
+      columns: (s) => [col('WEBHOOKS', 'integer', 'Webhooks', s, 'webhooks')],
     }),
   ];
 }

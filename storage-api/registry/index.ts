@@ -39,7 +39,10 @@ export function findByKind(
  * Resolve what a user typed (`kubectl get <x>`): plural, singular, short name or kind
  * (case-insensitive), optionally qualified `name.group`. First match in registry order.
  */
-export function resolveResource(defs: readonly ResourceDefinition[], name: string): ResourceDefinition | undefined {
+export function resolveResource(
+  defs: readonly ResourceDefinition[],
+  name: string,
+): ResourceDefinition | undefined {
   const lower = name.toLowerCase();
   const candidates = (n: string, group?: string): ResourceDefinition | undefined =>
     defs.find(

@@ -24,7 +24,12 @@ function row(def: ResourceDefinition, o: KubeObject, rv = '10', created = '2026-
   return {
     apiVersion: o.apiVersion,
     kind: o.kind,
-    metadata: { ...o.metadata, uid: `uid-${o.metadata.name}`, resourceVersion: rv, creationTimestamp: created } as RowSource['metadata'],
+    metadata: {
+      ...o.metadata,
+      uid: `uid-${o.metadata.name}`,
+      resourceVersion: rv,
+      creationTimestamp: created,
+    } as RowSource['metadata'],
     summary: def.summarize!(o),
   };
 }
@@ -39,17 +44,31 @@ describe('kubescapeResources', () => {
       ['sbomspdxv2p3filtereds', 'SBOMSPDXv2p3Filtered', true, 'sbomspdxv2p3filtered'],
       ['sbomsummaries', 'SBOMSummary', true, 'sbomsummary'],
       ['vulnerabilitymanifests', 'VulnerabilityManifest', true, 'vulnerabilitymanifest'],
-      ['vulnerabilitymanifestsummaries', 'VulnerabilityManifestSummary', true, 'vulnerabilitymanifestsummary'],
+      [
+        'vulnerabilitymanifestsummaries',
+        'VulnerabilityManifestSummary',
+        true,
+        'vulnerabilitymanifestsummary',
+      ],
       ['vulnerabilitysummaries', 'VulnerabilitySummary', false, 'vulnerabilitysummary'],
       ['workloadconfigurationscans', 'WorkloadConfigurationScan', true, 'workloadconfigurationscan'],
-      ['workloadconfigurationscansummaries', 'WorkloadConfigurationScanSummary', true, 'workloadconfigurationscansummary'],
+      [
+        'workloadconfigurationscansummaries',
+        'WorkloadConfigurationScanSummary',
+        true,
+        'workloadconfigurationscansummary',
+      ],
     ]);
     for (const d of defs) {
       expect(d.group).toBe(GROUP);
       expect(d.listKind).toBe(`${d.kind}List`);
       expect(d.categories).toEqual(['kubescape']);
       expect(d.schema).toBeDefined();
-      expect(d.verbs).toEqual(d.virtual ? ['get', 'list', 'watch'] : ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']);
+      expect(d.verbs).toEqual(
+        d.virtual
+          ? ['get', 'list', 'watch']
+          : ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+      );
     }
   });
 
@@ -67,10 +86,16 @@ describe('kubescapeResources', () => {
   });
 
   it('virtual kinds read the right sources', () => {
-    expect(get('vulnerabilitysummaries').virtual?.from).toBe(resourceKey(get('vulnerabilitymanifestsummaries')));
-    expect(get('configurationscansummaries').virtual?.from).toBe(resourceKey(get('workloadconfigurationscansummaries')));
+    expect(get('vulnerabilitysummaries').virtual?.from).toBe(
+      resourceKey(get('vulnerabilitymanifestsummaries')),
+    );
+    expect(get('configurationscansummaries').virtual?.from).toBe(
+      resourceKey(get('workloadconfigurationscansummaries')),
+    );
     expect(get('sbomsummaries').virtual?.from).toBe(resourceKey(get('sbomspdxv2p3s')));
-    expect(virtualsFedBy(defs, resourceKey(get('sbomspdxv2p3s'))).map((d) => d.kind)).toEqual(['SBOMSummary']);
+    expect(virtualsFedBy(defs, resourceKey(get('sbomspdxv2p3s'))).map((d) => d.kind)).toEqual([
+      'SBOMSummary',
+    ]);
   });
 
   it('no column needs the body', () => {
@@ -83,19 +108,42 @@ describe('summaries and columns', () => {
     const d = get('vulnerabilitymanifests');
     const vm = exampleVulnerabilityManifest();
     const s = d.summarize!(vm);
-    expect(s).toMatchObject({ image: 'docker.io/library/nginx:1.25', matches: 2, withRelevancy: false, tool: 'grype' });
+    expect(s).toMatchObject({
+      image: 'docker.io/library/nginx:1.25',
+      matches: 2,
+      withRelevancy: false,
+      tool: 'grype',
+    });
     expect(s.severities).toMatchObject({ critical: 1, high: 1, medium: 0 });
-    expect(cells(d, row(d, vm))).toMatchObject({ IMAGE: 'docker.io/library/nginx:1.25', MATCHES: 2, CRITICAL: 1, HIGH: 1 });
+    expect(cells(d, row(d, vm))).toMatchObject({
+      IMAGE: 'docker.io/library/nginx:1.25',
+      MATCHES: 2,
+      CRITICAL: 1,
+      HIGH: 1,
+    });
   });
 
   it('VulnerabilityManifestSummary: CRITICAL HIGH MEDIUM LOW from the summary only', () => {
     const d = get('vulnerabilitymanifestsummaries');
-    const src = row(d, exampleVulnerabilityManifestSummary('prod', 'deployment-nginx-nginx', { critical: 3, high: 2, low: 7 }));
+    const src = row(
+      d,
+      exampleVulnerabilityManifestSummary('prod', 'deployment-nginx-nginx', { critical: 3, high: 2, low: 7 }),
+    );
     // The row carries no body: columns must work from the summary.
     expect(src.object).toBeUndefined();
-    expect(cells(d, src)).toMatchObject({ CRITICAL: 3, HIGH: 2, MEDIUM: 0, LOW: 7, WORKLOAD: 'nginx', CONTAINER: 'nginx' });
+    expect(cells(d, src)).toMatchObject({
+      CRITICAL: 3,
+      HIGH: 2,
+      MEDIUM: 0,
+      LOW: 7,
+      WORKLOAD: 'nginx',
+      CONTAINER: 'nginx',
+    });
     expect(d.printerColumns.slice(0, 4).map((c) => [c.name, c.priority])).toEqual([
-      ['CRITICAL', 0], ['HIGH', 0], ['MEDIUM', 0], ['LOW', 0],
+      ['CRITICAL', 0],
+      ['HIGH', 0],
+      ['MEDIUM', 0],
+      ['LOW', 0],
     ]);
   });
 
@@ -103,12 +151,24 @@ describe('summaries and columns', () => {
     const d = get('workloadconfigurationscans');
     const s = d.summarize!(exampleWorkloadConfigurationScan());
     expect(s).toMatchObject({ controls: 3, failed: 2, passed: 1, highestSeverity: 'high' });
-    expect(cells(d, row(d, exampleWorkloadConfigurationScan()))).toMatchObject({ FAILED: 2, CONTROLS: 3, SEVERITY: 'high', KIND: 'Deployment' });
+    expect(cells(d, row(d, exampleWorkloadConfigurationScan()))).toMatchObject({
+      FAILED: 2,
+      CONTROLS: 3,
+      SEVERITY: 'high',
+      KIND: 'Deployment',
+    });
   });
 
   it('WorkloadConfigurationScanSummary: severities', () => {
     const d = get('workloadconfigurationscansummaries');
-    expect(cells(d, row(d, exampleWorkloadConfigurationScanSummary()))).toMatchObject({ CRITICAL: 0, HIGH: 1, MEDIUM: 0, LOW: 1, FAILED: 2, CONTROLS: 3 });
+    expect(cells(d, row(d, exampleWorkloadConfigurationScanSummary()))).toMatchObject({
+      CRITICAL: 0,
+      HIGH: 1,
+      MEDIUM: 0,
+      LOW: 1,
+      FAILED: 2,
+      CONTROLS: 3,
+    });
   });
 
   it('SBOM: image and package count', () => {
@@ -123,7 +183,9 @@ describe('summaries and columns', () => {
     for (const d of defs) {
       const o: KubeObject = { apiVersion: `${GROUP}/v1beta1`, kind: d.kind, metadata: { name: 'x' } };
       expect(() => d.summarize!(o)).not.toThrow();
-      expect(() => d.summarize!({ ...o, spec: { controls: 'nope', payload: { matches: {} }, severities: null } })).not.toThrow();
+      expect(() =>
+        d.summarize!({ ...o, spec: { controls: 'nope', payload: { matches: {} }, severities: null } }),
+      ).not.toThrow();
     }
   });
 
@@ -141,8 +203,18 @@ describe('virtual kinds', () => {
   it('VulnerabilitySummary sums a namespace', () => {
     const vs = get('vulnerabilitysummaries');
     const vms = get('vulnerabilitymanifestsummaries');
-    const a = row(vms, exampleVulnerabilityManifestSummary('prod', 'deployment-a-c', { critical: 1, high: 2 }), '7', '2026-01-02T00:00:00Z');
-    const b = row(vms, exampleVulnerabilityManifestSummary('prod', 'deployment-b-c', { high: 3, low: 4 }), '12', '2026-01-01T00:00:00Z');
+    const a = row(
+      vms,
+      exampleVulnerabilityManifestSummary('prod', 'deployment-a-c', { critical: 1, high: 2 }),
+      '7',
+      '2026-01-02T00:00:00Z',
+    );
+    const b = row(
+      vms,
+      exampleVulnerabilityManifestSummary('prod', 'deployment-b-c', { high: 3, low: 4 }),
+      '12',
+      '2026-01-01T00:00:00Z',
+    );
     (b.summary!.severities as Record<string, { relevant: number }>).high!.relevant = 1;
     const key = vs.virtual!.keyOf({ ...a, namespace: 'prod', name: 'deployment-a-c' });
     expect(key).toEqual({ namespace: '', name: 'prod' });
@@ -150,7 +222,12 @@ describe('virtual kinds', () => {
     expect(o).toMatchObject({
       apiVersion: `${GROUP}/v1beta1`,
       kind: 'VulnerabilitySummary',
-      metadata: { name: 'prod', resourceVersion: '12', creationTimestamp: '2026-01-01T00:00:00Z', uid: virtualUid('VulnerabilitySummary', '', 'prod') },
+      metadata: {
+        name: 'prod',
+        resourceVersion: '12',
+        creationTimestamp: '2026-01-01T00:00:00Z',
+        uid: virtualUid('VulnerabilitySummary', '', 'prod'),
+      },
       spec: {
         severities: { critical: { all: 1 }, high: { all: 5, relevant: 1 }, low: { all: 4 } },
         vulnerabilitiesRef: [
@@ -162,8 +239,19 @@ describe('virtual kinds', () => {
     expect(o.metadata.namespace).toBeUndefined();
     // Deterministic: the same inputs in another order give the same object.
     expect(vs.virtual!.compute(key, [a, b])).toEqual(o);
-    expect(cells(vs, { apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata as RowSource['metadata'], summary: vs.summarize!(o) })).toMatchObject({
-      CRITICAL: 1, HIGH: 5, MEDIUM: 0, LOW: 4, CONTAINERS: 2,
+    expect(
+      cells(vs, {
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        metadata: o.metadata as RowSource['metadata'],
+        summary: vs.summarize!(o),
+      }),
+    ).toMatchObject({
+      CRITICAL: 1,
+      HIGH: 5,
+      MEDIUM: 0,
+      LOW: 4,
+      CONTAINERS: 2,
     });
   });
 
@@ -200,8 +288,19 @@ describe('virtual kinds', () => {
     const key = ss.virtual!.keyOf({ ...src, namespace: 'kubescape', name: src.metadata.name });
     expect(key).toEqual({ namespace: 'kubescape', name: src.metadata.name });
     const o = ss.virtual!.compute(key, [src]);
-    expect(o.metadata).toMatchObject({ name: src.metadata.name, namespace: 'kubescape', labels: src.metadata.labels, annotations: src.metadata.annotations });
-    expect(o.spec).toMatchObject({ packages: 3, files: 1, metadata: { tool: { name: 'syft', version: '0.101.1' } } });
-    expect(cells(ss, { ...src, kind: 'SBOMSummary', summary: ss.summarize!(o) })).toMatchObject({ PACKAGES: 3 });
+    expect(o.metadata).toMatchObject({
+      name: src.metadata.name,
+      namespace: 'kubescape',
+      labels: src.metadata.labels,
+      annotations: src.metadata.annotations,
+    });
+    expect(o.spec).toMatchObject({
+      packages: 3,
+      files: 1,
+      metadata: { tool: { name: 'syft', version: '0.101.1' } },
+    });
+    expect(cells(ss, { ...src, kind: 'SBOMSummary', summary: ss.summarize!(o) })).toMatchObject({
+      PACKAGES: 3,
+    });
   });
 });

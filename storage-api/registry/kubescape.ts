@@ -40,7 +40,8 @@ const CATEGORIES = ['kubescape'];
 // Small readers over untyped JSON (objects arrive as validated-but-open JSON).
 
 type Json = Record<string, unknown>;
-const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
+const obj = (v: unknown): Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {};
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 const strOf = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -101,7 +102,13 @@ export function controlSeverityOf(control: Json): ControlSeverity {
   return 'unknown';
 }
 
-const SEVERITY_RANK: Record<ControlSeverity, number> = { critical: 4, high: 3, medium: 2, low: 1, unknown: 0 };
+const SEVERITY_RANK: Record<ControlSeverity, number> = {
+  critical: 4,
+  high: 3,
+  medium: 2,
+  low: 1,
+  unknown: 0,
+};
 
 function highest(sevs: Iterable<ControlSeverity>): ControlSeverity | undefined {
   let best: ControlSeverity | undefined;
@@ -109,7 +116,13 @@ function highest(sevs: Iterable<ControlSeverity>): ControlSeverity | undefined {
   return best;
 }
 
-const zeroControlCounts = (): Record<ControlSeverity, number> => ({ critical: 0, high: 0, medium: 0, low: 0, unknown: 0 });
+const zeroControlCounts = (): Record<ControlSeverity, number> => ({
+  critical: 0,
+  high: 0,
+  medium: 0,
+  low: 0,
+  unknown: 0,
+});
 
 // ---------------------------------------------------------------------------------------------
 // summarize() per kind. Summaries are small, flat and stable: printer columns and virtual kinds
@@ -165,7 +178,14 @@ export function summarizeWorkloadConfigurationScan(o: KubeObject): Json {
     else skipped++;
   }
   const hi = highest(CONTROL_SEVERITIES.filter((s) => failedSev[s] > 0));
-  return { controls: controls.length, failed, passed, skipped, severities: failedSev, highestSeverity: hi ?? null };
+  return {
+    controls: controls.length,
+    failed,
+    passed,
+    skipped,
+    severities: failedSev,
+    highestSeverity: hi ?? null,
+  };
 }
 
 /** WorkloadConfigurationScanSummary: severities as written, plus control counts. */
@@ -245,7 +265,11 @@ function oldestCreation(sources: RowSource[]): string | undefined {
   return best;
 }
 
-function virtualMeta(kind: string, key: { namespace: string; name: string }, sources: RowSource[]): KubeObject['metadata'] {
+function virtualMeta(
+  kind: string,
+  key: { namespace: string; name: string },
+  sources: RowSource[],
+): KubeObject['metadata'] {
   const m: KubeObject['metadata'] = { name: key.name, uid: virtualUid(kind, key.namespace, key.name) };
   if (key.namespace) m.namespace = key.namespace;
   const rv = maxRv(sources);
@@ -256,7 +280,9 @@ function virtualMeta(kind: string, key: { namespace: string; name: string }, sou
 }
 
 const byName = (a: RowSource, b: RowSource): number =>
-  `${a.metadata.namespace ?? ''}/${a.metadata.name}` < `${b.metadata.namespace ?? ''}/${b.metadata.name}` ? -1 : 1;
+  `${a.metadata.namespace ?? ''}/${a.metadata.name}` < `${b.metadata.namespace ?? ''}/${b.metadata.name}`
+    ? -1
+    : 1;
 
 const vulnerabilitySummarySource: VirtualSource = {
   from: `${GROUP}/${PLURALS.VulnerabilityManifestSummary}`,
@@ -272,13 +298,19 @@ const vulnerabilitySummarySource: VirtualSource = {
         total[l].relevant += num(obj(sev[l]).relevant);
       }
       // Kubescape's literal kind string for these refs.
-      refs.push({ namespace: s.metadata.namespace ?? key.name, name: s.metadata.name, kind: 'vulnerabilitymanifestsummary' });
+      refs.push({
+        namespace: s.metadata.namespace ?? key.name,
+        name: s.metadata.name,
+        kind: 'vulnerabilitymanifestsummary',
+      });
     }
     // Like Go's omitempty on the counters: levels with nothing are left out.
     const severities: Json = {};
     for (const l of VULN_LEVELS) {
       if (total[l].all || total[l].relevant)
-        severities[l] = total[l].relevant ? { all: total[l].all, relevant: total[l].relevant } : { all: total[l].all };
+        severities[l] = total[l].relevant
+          ? { all: total[l].all, relevant: total[l].relevant }
+          : { all: total[l].all };
     }
     return {
       apiVersion: API_VERSION,
@@ -299,7 +331,11 @@ const configurationScanSummarySource: VirtualSource = {
     for (const s of [...sources].sort(byName)) {
       const sev = obj(summaryOf(s, summarizeWorkloadConfigurationScanSummary).severities);
       for (const l of CONTROL_SEVERITIES) severities[l] += num(sev[l]);
-      refs.push({ namespace: s.metadata.namespace ?? key.name, kind: KINDS.WorkloadConfigurationScanSummary, name: s.metadata.name });
+      refs.push({
+        namespace: s.metadata.namespace ?? key.name,
+        kind: KINDS.WorkloadConfigurationScanSummary,
+        name: s.metadata.name,
+      });
     }
     return {
       apiVersion: API_VERSION,
@@ -341,7 +377,13 @@ const vulnColumns = (summarize: (o: KubeObject) => Json, path: (l: VulnLevel) =>
     col(l.toUpperCase(), 'integer', `${l} vulnerabilities`, (s) => num(at(summaryOf(s, summarize), path(l)))),
   ),
   ...(['negligible', 'unknown'] as const).map((l) =>
-    col(l.toUpperCase(), 'integer', `${l} vulnerabilities`, (s) => num(at(summaryOf(s, summarize), path(l))), 1),
+    col(
+      l.toUpperCase(),
+      'integer',
+      `${l} vulnerabilities`,
+      (s) => num(at(summaryOf(s, summarize), path(l))),
+      1,
+    ),
   ),
 ];
 
@@ -359,10 +401,12 @@ const str0 = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 // ---------------------------------------------------------------------------------------------
 
-function base(kind: KindName, singular: string, namespaced: boolean, shortNames: string[]): Omit<
-  ResourceDefinition,
-  'maxBodyBytes' | 'printerColumns' | 'verbs'
-> {
+function base(
+  kind: KindName,
+  singular: string,
+  namespaced: boolean,
+  shortNames: string[],
+): Omit<ResourceDefinition, 'maxBodyBytes' | 'printerColumns' | 'verbs'> {
   return {
     group: GROUP,
     version: VERSION,
@@ -382,10 +426,16 @@ export function kubescapeResources(): ResourceDefinition[] {
     col('IMAGE', 'string', 'Image the SBOM describes', (s) => str0(summaryOf(s, summarizeSbom).image)),
     col('PACKAGES', 'integer', 'Packages in the SBOM', (s) => num(summaryOf(s, summarizeSbom).packages)),
     col('FILES', 'integer', 'Files in the SBOM', (s) => num(summaryOf(s, summarizeSbom).files), 1),
-    col('TOOL', 'string', 'Tool and version that produced the SBOM', (s) => {
-      const sum = summaryOf(s, summarizeSbom);
-      return [str0(sum.tool), str0(sum.toolVersion)].filter(Boolean).join(' ');
-    }, 1),
+    col(
+      'TOOL',
+      'string',
+      'Tool and version that produced the SBOM',
+      (s) => {
+        const sum = summaryOf(s, summarizeSbom);
+        return [str0(sum.tool), str0(sum.toolVersion)].filter(Boolean).join(' ');
+      },
+      1,
+    ),
   ];
 
   return [
@@ -397,7 +447,9 @@ export function kubescapeResources(): ResourceDefinition[] {
       summarize: summarizeConfigurationScanSummary,
       printerColumns: [
         ...controlColumns(summarizeConfigurationScanSummary),
-        col('WORKLOADS', 'integer', 'Resources summed', (s) => num(summaryOf(s, summarizeConfigurationScanSummary).refs)),
+        col('WORKLOADS', 'integer', 'Resources summed', (s) =>
+          num(summaryOf(s, summarizeConfigurationScanSummary).refs),
+        ),
       ],
     },
     {
@@ -425,8 +477,12 @@ export function kubescapeResources(): ResourceDefinition[] {
       virtual: sbomSummarySource,
       summarize: summarizeSbomSummary,
       printerColumns: [
-        col('IMAGE', 'string', 'Image the SBOM describes', (s) => str0(summaryOf(s, summarizeSbomSummary).image)),
-        col('PACKAGES', 'integer', 'Packages in the SBOM', (s) => num(summaryOf(s, summarizeSbomSummary).packages)),
+        col('IMAGE', 'string', 'Image the SBOM describes', (s) =>
+          str0(summaryOf(s, summarizeSbomSummary).image),
+        ),
+        col('PACKAGES', 'integer', 'Packages in the SBOM', (s) =>
+          num(summaryOf(s, summarizeSbomSummary).packages),
+        ),
       ],
     },
     {
@@ -435,15 +491,32 @@ export function kubescapeResources(): ResourceDefinition[] {
       verbs: RW_VERBS,
       summarize: summarizeVulnerabilityManifest,
       printerColumns: [
-        col('IMAGE', 'string', 'Scanned image', (s) => str0(summaryOf(s, summarizeVulnerabilityManifest).image)),
-        col('MATCHES', 'integer', 'Vulnerability matches', (s) => num(summaryOf(s, summarizeVulnerabilityManifest).matches)),
+        col('IMAGE', 'string', 'Scanned image', (s) =>
+          str0(summaryOf(s, summarizeVulnerabilityManifest).image),
+        ),
+        col('MATCHES', 'integer', 'Vulnerability matches', (s) =>
+          num(summaryOf(s, summarizeVulnerabilityManifest).matches),
+        ),
         col('CRITICAL', 'integer', 'Critical matches', (s) =>
           num(at(summaryOf(s, summarizeVulnerabilityManifest), 'severities.critical')),
         ),
-        col('HIGH', 'integer', 'High matches', (s) => num(at(summaryOf(s, summarizeVulnerabilityManifest), 'severities.high'))),
-        col('RELEVANT', 'boolean', 'Filtered to runtime-relevant packages', (s) =>
-          summaryOf(s, summarizeVulnerabilityManifest).withRelevancy === true, 1),
-        col('DB', 'string', 'Vulnerability DB version', (s) => str0(summaryOf(s, summarizeVulnerabilityManifest).databaseVersion), 1),
+        col('HIGH', 'integer', 'High matches', (s) =>
+          num(at(summaryOf(s, summarizeVulnerabilityManifest), 'severities.high')),
+        ),
+        col(
+          'RELEVANT',
+          'boolean',
+          'Filtered to runtime-relevant packages',
+          (s) => summaryOf(s, summarizeVulnerabilityManifest).withRelevancy === true,
+          1,
+        ),
+        col(
+          'DB',
+          'string',
+          'Vulnerability DB version',
+          (s) => str0(summaryOf(s, summarizeVulnerabilityManifest).databaseVersion),
+          1,
+        ),
       ],
     },
     {
@@ -466,7 +539,9 @@ export function kubescapeResources(): ResourceDefinition[] {
       summarize: summarizeVulnerabilitySummary,
       printerColumns: [
         ...vulnColumns(summarizeVulnerabilitySummary, (l) => `severities.${l}.all`),
-        col('CONTAINERS', 'integer', 'Workload containers summed', (s) => num(summaryOf(s, summarizeVulnerabilitySummary).refs)),
+        col('CONTAINERS', 'integer', 'Workload containers summed', (s) =>
+          num(summaryOf(s, summarizeVulnerabilitySummary).refs),
+        ),
       ],
     },
     {
@@ -475,8 +550,12 @@ export function kubescapeResources(): ResourceDefinition[] {
       verbs: RW_VERBS,
       summarize: summarizeWorkloadConfigurationScan,
       printerColumns: [
-        col('FAILED', 'integer', 'Failed controls', (s) => num(summaryOf(s, summarizeWorkloadConfigurationScan).failed)),
-        col('CONTROLS', 'integer', 'Scanned controls', (s) => num(summaryOf(s, summarizeWorkloadConfigurationScan).controls)),
+        col('FAILED', 'integer', 'Failed controls', (s) =>
+          num(summaryOf(s, summarizeWorkloadConfigurationScan).failed),
+        ),
+        col('CONTROLS', 'integer', 'Scanned controls', (s) =>
+          num(summaryOf(s, summarizeWorkloadConfigurationScan).controls),
+        ),
         col('SEVERITY', 'string', 'Highest severity among failed controls', (s) =>
           str0(summaryOf(s, summarizeWorkloadConfigurationScan).highestSeverity),
         ),
@@ -491,8 +570,20 @@ export function kubescapeResources(): ResourceDefinition[] {
       summarize: summarizeWorkloadConfigurationScanSummary,
       printerColumns: [
         ...controlColumns(summarizeWorkloadConfigurationScanSummary),
-        col('FAILED', 'integer', 'Failed controls', (s) => num(summaryOf(s, summarizeWorkloadConfigurationScanSummary).failed), 1),
-        col('CONTROLS', 'integer', 'Scanned controls', (s) => num(summaryOf(s, summarizeWorkloadConfigurationScanSummary).controls), 1),
+        col(
+          'FAILED',
+          'integer',
+          'Failed controls',
+          (s) => num(summaryOf(s, summarizeWorkloadConfigurationScanSummary).failed),
+          1,
+        ),
+        col(
+          'CONTROLS',
+          'integer',
+          'Scanned controls',
+          (s) => num(summaryOf(s, summarizeWorkloadConfigurationScanSummary).controls),
+          1,
+        ),
         labelCol('KIND', LABELS.workloadKind, 'Resource kind'),
         labelCol('RESOURCE', LABELS.workloadName, 'Resource name'),
       ],

@@ -35,13 +35,20 @@ async function walk(dir: string): Promise<string[]> {
   return out;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Check one decoded value is a Kubernetes object (or a List of them) and flatten it. */
 function toObjects(value: unknown, file: string, line: number, where = ''): KubeObject[] {
-  if (!isObject(value)) throw new ManifestError(file, line, `${where}expected an object, got ${Array.isArray(value) ? 'an array' : typeof value}`);
+  if (!isObject(value))
+    throw new ManifestError(
+      file,
+      line,
+      `${where}expected an object, got ${Array.isArray(value) ? 'an array' : typeof value}`,
+    );
   const { apiVersion, kind, metadata } = value;
-  if (typeof apiVersion !== 'string' || apiVersion === '') throw new ManifestError(file, line, `${where}missing apiVersion`);
+  if (typeof apiVersion !== 'string' || apiVersion === '')
+    throw new ManifestError(file, line, `${where}missing apiVersion`);
   if (typeof kind !== 'string' || kind === '') throw new ManifestError(file, line, `${where}missing kind`);
   if (kind === 'List' || (kind.endsWith('List') && Array.isArray(value.items))) {
     if (!Array.isArray(value.items)) throw new ManifestError(file, line, `${where}${kind} without items`);
@@ -51,7 +58,11 @@ function toObjects(value: unknown, file: string, line: number, where = ''): Kube
   if (typeof metadata.name !== 'string' || metadata.name === '')
     throw new ManifestError(file, line, `${where}${kind}: missing metadata.name`);
   if (metadata.namespace !== undefined && typeof metadata.namespace !== 'string')
-    throw new ManifestError(file, line, `${where}${kind} ${metadata.name}: metadata.namespace must be a string`);
+    throw new ManifestError(
+      file,
+      line,
+      `${where}${kind} ${metadata.name}: metadata.namespace must be a string`,
+    );
   return [value as KubeObject];
 }
 
@@ -93,10 +104,10 @@ export async function loadManifests(dir: string): Promise<{ file: string; object
       try {
         value = JSON.parse(text);
       } catch (e) {
-        // JSON.parse reports a character position; convert it to a line.
-        const m = /position (\d+)/.exec(String(e));
-        const line = m ? text.slice(0, Number(m[1])).split('\n').length : 1;
-        throw new ManifestError(file, line, `invalid JSON: ${(e as Error).message}`);
+        // V8's messages do not reliably carry a position: find it ourselves.
+        const at = jsonErrorOffset(text);
+        const line = text.slice(0, at).split('\n').length;
+        throw new ManifestError(file, line, `invalid JSON: ${(e as Error).message.split('\n')[0]}`);
       }
       out.push({ file, objects: toObjects(value, file, 1) });
     } else {
@@ -104,4 +115,92 @@ export async function loadManifests(dir: string): Promise<{ file: string; object
     }
   }
   return out;
+}
+
+/**
+ * Offset of the first syntax error in a JSON text (a minimal recursive-descent checker, used
+ * only after JSON.parse failed, to point at a line).
+ */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const ws = (): void => {
+    while (i < text.length && ' \t\r\n'.includes(text[i]!)) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const lit = (word: string): void => {
+    if (text.startsWith(word, i)) i += word.length;
+    else fail();
+  };
+  const str = (): void => {
+    if (text[i] !== '"') fail();
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text[i] === '\\') i++;
+      else if (text.charCodeAt(i) < 0x20) fail();
+      i++;
+    }
+    if (i >= text.length) fail();
+    i++;
+  };
+  const num = (): void => {
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    if (!m) fail();
+    i += m![0].length;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        str();
+        ws();
+        if (text[i] !== ':') fail();
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') {
+          i++;
+          return;
+        } else fail();
+      }
+    } else if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') {
+          i++;
+          return;
+        } else fail();
+      }
+    } else if (c === '"') str();
+    else if (c === 't') lit('true');
+    else if (c === 'f') lit('false');
+    else if (c === 'n') lit('null');
+    else num();
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) fail();
+    return text.length;
+  } catch (at) {
+    return typeof at === 'number' ? Math.min(at, text.length) : 0;
+  }
 }
