@@ -295,6 +295,10 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
   const resourceStatus = new Map<string, Status>();
   const profile = options.profile === true;
 
+  // Passed results are shared immutable objects (see defineControl): their report entries are too.
+  const passedRuleCache = new WeakMap<RuleResult, ReportRule>();
+  const passedControlCache = new WeakMap<readonly RuleResult[], ReportResourceControl>();
+
   const evaluateResource = (resource: ScanResource) => {
     const list = byKind.get(resource.matchKind);
     if (!list) return;
@@ -312,6 +316,16 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
         rules = def.evaluate(resource, ctx);
       }
       if (rules.length === 0) continue;
+
+      const shared = passedControlCache.get(rules);
+      if (shared) {
+        const t = state.tally;
+        t.allWeight += weight;
+        t.passed++;
+        overall = overall ?? 'passed';
+        if (includePassed) (controls ??= []).push(shared);
+        continue;
+      }
 
       let status: Status = 'passed';
       let subStatus: SubStatus = '';
@@ -337,6 +351,20 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
         if (ruleStatus === 'skipped' && !subStatus) {
           subStatus = ruleSub;
           info = r.info;
+        }
+        if (ruleStatus === 'passed' && !exception && Object.isFrozen(r)) {
+          let pr = passedRuleCache.get(r);
+          if (!pr) {
+            pr = Object.freeze({
+              name: r.name,
+              status: 'passed' as const,
+              paths: [],
+              ...(r.controlConfigurations ? { controlConfigurations: r.controlConfigurations } : {}),
+            });
+            passedRuleCache.set(r, pr);
+          }
+          reportRules.push(pr);
+          continue;
         }
         reportRules.push({
           name: r.name,
@@ -372,13 +400,15 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
       overall = overall === undefined ? status : worse(overall, status);
 
       if (status !== 'passed' || includePassed || excepted) {
-        (controls ??= []).push({
+        const entry: ReportResourceControl = {
           controlID: def.id,
           name: def.name,
           severity: def.severity,
           status: { status, subStatus, ...(info ? { info } : {}) },
           rules: reportRules,
-        });
+        };
+        if (status === 'passed' && !excepted && Object.isFrozen(rules)) passedControlCache.set(rules, Object.freeze(entry));
+        (controls ??= []).push(entry);
       }
     }
     if (overall !== undefined) resourceStatus.set(resource.id, worse(resourceStatus.get(resource.id) ?? 'passed', overall));

@@ -84,6 +84,16 @@ export class ClusterIndex {
     return this.byKindNsName.get(`${kind}|${nsKey(namespace, name)}`);
   }
 
+  private readonly memos = new Map<string, unknown>();
+
+  /** Per-scan memo for derived indexes that controls compute lazily (key must be unique per meaning). */
+  memo<T>(key: string, compute: () => T): T {
+    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const v = compute();
+    this.memos.set(key, v);
+    return v;
+  }
+
   /** Whether any object of this kind was collected (lets controls tell "none exists" from "not collected"). */
   hasKind(kind: string): boolean {
     return this.byKind.has(kind);

@@ -105,39 +105,80 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
   const inputs = [...new Set(spec.rules.flatMap((r) => r.inputs ?? []))];
   const { actionRequired } = spec;
 
-  function configurationsOf(rule: RuleDefinition, ctx: EvalContext): Record<string, readonly string[]> | undefined {
-    if (!rule.inputs || rule.inputs.length === 0) return undefined;
-    const out: Record<string, readonly string[]> = {};
-    for (const k of rule.inputs) out[k] = ctx.inputs[k] ?? NONE;
-    return out;
+  /**
+   * Everything that depends only on the inputs (not on the resource) is computed once per inputs
+   * object: the configurations each rule reports, whether the control lacks configuration, and the
+   * passed/skipped results, which are immutable and shared by every resource. With ~100 controls
+   * on ~15k resources this keeps the scan allocation-light.
+   */
+  interface PerInputs {
+    configurations: (Record<string, readonly string[]> | undefined)[];
+    missingConfig: boolean;
+    passed: RuleResult[];
+    skippedManual: RuleResult[];
+    skippedConfig: RuleResult[];
+    /** All-passed rule lists keyed by the bitmask of the rules that applied. */
+    allPassed: Map<number, RuleResult[]>;
+  }
+  const perInputs = new WeakMap<object, PerInputs>();
+
+  function prepared(ctx: EvalContext): PerInputs {
+    let p = perInputs.get(ctx.inputs);
+    if (p) return p;
+    const configurations = spec.rules.map((rule) => {
+      if (!rule.inputs || rule.inputs.length === 0) return undefined;
+      const out: Record<string, readonly string[]> = {};
+      for (const k of rule.inputs) out[k] = ctx.inputs[k] ?? NONE;
+      return Object.freeze(out);
+    });
+    const freeze = (r: RuleResult) => Object.freeze(r);
+    p = {
+      configurations,
+      missingConfig:
+        actionRequired === 'configuration' && inputs.length > 0 && inputs.every((k) => (ctx.inputs[k] ?? NONE).length === 0),
+      passed: spec.rules.map((r, i) => freeze(resultOf(r.name, 'passed', '', NONE, configurations[i]))),
+      skippedManual: spec.rules.map((r, i) => freeze(resultOf(r.name, 'skipped', 'manual review', NONE, configurations[i]))),
+      skippedConfig: spec.rules.map((r, i) =>
+        freeze(resultOf(r.name, 'skipped', 'configuration', NONE, configurations[i], 'Control configurations are empty')),
+      ),
+      allPassed: new Map(),
+    };
+    perInputs.set(ctx.inputs, p);
+    return p;
   }
 
   function evaluate(resource: ScanResource, ctx: EvalContext): RuleResult[] {
     if (!kindSet.has(resource.matchKind)) return [];
-    // opa-utils controlMissingAllConfigurations: a control that needs configuration and has none
-    // at all is reported skipped/configuration instead of failing everything.
-    const missingConfig =
-      actionRequired === 'configuration' && inputs.length > 0 && inputs.every((k) => (ctx.inputs[k] ?? NONE).length === 0);
+    const p = prepared(ctx);
     const out: RuleResult[] = [];
-    for (const rule of spec.rules) {
+    let mask = 0;
+    let allPassed = true;
+    for (let i = 0; i < spec.rules.length; i++) {
+      const rule = spec.rules[i] as RuleDefinition;
       if (!rule.kinds.includes(resource.matchKind)) continue;
-      const configurations = configurationsOf(rule, ctx);
+      const configurations = p.configurations[i];
       try {
         if (rule.relevant && !rule.relevant(resource, ctx)) continue;
         if (actionRequired === 'manual review') {
-          out.push(resultOf(rule.name, 'skipped', 'manual review', NONE, configurations));
+          out.push(p.skippedManual[i] as RuleResult);
+          allPassed = false;
           continue;
         }
-        if (missingConfig) {
-          out.push(
-            resultOf(rule.name, 'skipped', 'configuration', NONE, configurations, 'Control configurations are empty'),
-          );
+        // opa-utils controlMissingAllConfigurations: a control that needs configuration and has
+        // none at all is reported skipped/configuration instead of failing everything.
+        if (p.missingConfig) {
+          out.push(p.skippedConfig[i] as RuleResult);
+          allPassed = false;
           continue;
         }
         const findings = rule.evaluate(resource, ctx);
         if (findings.length === 0) {
-          out.push(resultOf(rule.name, 'passed', '', NONE, configurations));
-        } else if (actionRequired === 'requires review') {
+          out.push(p.passed[i] as RuleResult);
+          mask |= 1 << i;
+          continue;
+        }
+        allPassed = false;
+        if (actionRequired === 'requires review') {
           out.push(resultOf(rule.name, 'skipped', 'requires review', findings, configurations));
         } else {
           out.push(resultOf(rule.name, 'failed', '', findings, configurations));
@@ -145,9 +186,17 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
       } catch (err) {
         // A malformed object must not abort the whole scan: the rule is reported skipped with the
         // reason, which is what Kubescape does with a Rego evaluation error on one resource.
+        allPassed = false;
         const message = err instanceof Error ? err.message : String(err);
         out.push(resultOf(rule.name, 'skipped', 'notEvaluated', NONE, configurations, `evaluation error: ${message}`));
       }
+    }
+    if (allPassed && out.length > 0 && spec.rules.length <= 30) {
+      // Share one frozen array per combination of applicable rules (lets the report reuse entries).
+      const cached = p.allPassed.get(mask);
+      if (cached) return cached;
+      Object.freeze(out);
+      p.allPassed.set(mask, out);
     }
     return out;
   }

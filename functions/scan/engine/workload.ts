@@ -157,11 +157,26 @@ function computeView(obj: KubeObject): WorkloadView | undefined {
 
 const ALL_TYPES: readonly ContainerType[] = ['containers', 'initContainers', 'ephemeralContainers'];
 
-/** Containers of the given lists, in Kubescape's order (containers, then init, then ephemeral). */
+// Every control walks the same container lists: build them once per workload and type selection.
+const containerCache = new WeakMap<WorkloadView, Map<string, ContainerRef[]>>();
+const volumeCache = new WeakMap<WorkloadView, VolumeRef[]>();
+
+/**
+ * Containers of the given lists, in Kubescape's order (containers, then init, then ephemeral).
+ * The returned array is shared between callers: do not mutate it.
+ */
 export function containersOf(
   wl: WorkloadView,
   types: readonly ContainerType[] = ['containers', 'initContainers'],
-): ContainerRef[] {
+): readonly ContainerRef[] {
+  let byTypes = containerCache.get(wl);
+  if (!byTypes) {
+    byTypes = new Map();
+    containerCache.set(wl, byTypes);
+  }
+  const key = types.join(',');
+  const cached = byTypes.get(key);
+  if (cached) return cached;
   const out: ContainerRef[] = [];
   for (const type of ALL_TYPES) {
     if (!types.includes(type)) continue;
@@ -171,16 +186,27 @@ export function containersOf(
       if (c) out.push({ container: c as Container, index: i, type, path: `${wl.prefix}${type}[${i}]` });
     }
   }
+  byTypes.set(key, out);
   return out;
 }
 
-export function volumesOf(wl: WorkloadView): { volume: Volume; index: number; path: string }[] {
-  const out: { volume: Volume; index: number; path: string }[] = [];
+export interface VolumeRef {
+  readonly volume: Volume;
+  readonly index: number;
+  readonly path: string;
+}
+
+/** Volumes of the pod spec with their paths (shared array: do not mutate). */
+export function volumesOf(wl: WorkloadView): readonly VolumeRef[] {
+  const cached = volumeCache.get(wl);
+  if (cached) return cached;
+  const out: VolumeRef[] = [];
   const list = arr(wl.spec.volumes);
   for (let i = 0; i < list.length; i++) {
     const v = rec(list[i]);
     if (v) out.push({ volume: v as Volume, index: i, path: `${wl.prefix}volumes[${i}]` });
   }
+  volumeCache.set(wl, out);
   return out;
 }
 
