@@ -11,6 +11,9 @@ import { createStorageEngine } from '../../storage-api/engine/index.js';
 import { kubescapeResources } from '../../storage-api/registry/index.js';
 import { GV, nsPath, req, startTestServer, until, wcss, type TestServer } from './helpers.js';
 
+/** PGlite start-up plus migrations can take a minute on a loaded two-core CI machine. */
+const HOOK_TIMEOUT = 180_000;
+
 const WCSS = 'workloadconfigurationscansummaries';
 const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io';
 const POML = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
@@ -78,11 +81,11 @@ forEachDriver('storage-api HTTP conventions', (driver) => {
   beforeAll(async () => {
     tdb = await createTestDatabase(driver);
     ts = await startTestServer(tdb.db, { store: { KSCAPE_STORAGE_EVENT_RETENTION: 1000 } });
-  });
+  }, HOOK_TIMEOUT);
   afterAll(async () => {
     await ts?.close();
     await tdb?.drop();
-  });
+  }, HOOK_TIMEOUT);
 
   describe('discovery, health, version', () => {
     it('serves legacy and aggregated discovery, with ETag revalidation', async () => {
@@ -195,7 +198,7 @@ forEachDriver('storage-api HTTP conventions', (driver) => {
       r = await req(ts, 'PUT', nsPath('default', WCSS, 'w1'), { ...cur, metadata: { ...cur.metadata, resourceVersion: rv } });
       expect(r.status).toBe(409);
       expect(r.json()).toMatchObject({ reason: 'Conflict', code: 409 });
-      const labelsOnly = { ...cur, metadata: { ...cur.metadata, labels: { a: 'b' } } };
+      const labelsOnly = { ...cur, metadata: { ...cur.metadata, labels: { a: 'b' } } as Record<string, unknown> };
       delete labelsOnly.metadata.resourceVersion;
       r = await req(ts, 'PUT', nsPath('default', WCSS, 'w1'), labelsOnly);
       expect(r.status).toBe(200);
@@ -402,7 +405,7 @@ forEachDriver('storage-api HTTP conventions', (driver) => {
       await req(ts, 'PATCH', nsPath('wc', WCSS, 'z1'), { metadata: { labels: { a: 'b' } } }, { 'content-type': 'application/merge-patch+json' });
       await req(ts, 'PATCH', nsPath('wc', WCSS, 'z2'), { metadata: { labels: { a: 'b' } } }, { 'content-type': 'application/merge-patch+json' });
       await until(() => one.events.length >= 2 || undefined, 10_000, 'z2 MODIFIED');
-      expect(one.events.map((e) => [e.type, (e.object as { rows: { cells: unknown[] }[] }).rows[0]!.cells[0]])).toEqual([
+      expect(one.events.map((e) => [e.type, (e.object as unknown as { rows: { cells: unknown[] }[] }).rows[0]!.cells[0]])).toEqual([
         ['ADDED', 'z2'],
         ['MODIFIED', 'z2'],
       ]);
@@ -448,13 +451,13 @@ describe('max in-flight, request limits and auth hooks', () => {
     authServer = createServer(engine);
     await new Promise<void>((r) => authServer.listen(0, '127.0.0.1', r));
     authUrl = `http://127.0.0.1:${(authServer.address() as AddressInfo).port}`;
-  });
+  }, HOOK_TIMEOUT);
   afterAll(async () => {
     authServer?.closeAllConnections();
     await new Promise((r) => authServer?.close(r));
     await ts?.close();
     await tdb?.drop();
-  });
+  }, HOOK_TIMEOUT);
 
   it('429 with Retry-After past the mutating in-flight limit', async () => {
     const u = new URL(ts.url);

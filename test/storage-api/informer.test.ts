@@ -8,6 +8,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, forEachDriver, type CreatedTestDatabase } from '../../lib/db/testing.js';
 import { GROUP, nsPath, req, startTestServer, until, wcss, type TestServer } from './helpers.js';
 
+/** PGlite start-up plus migrations can take a minute on a loaded two-core CI machine. */
+const HOOK_TIMEOUT = 180_000;
+
 const WCSS = 'workloadconfigurationscansummaries';
 
 function kubeConfigFor(url: string): KubeConfig {
@@ -26,11 +29,11 @@ forEachDriver('client-node informer and replicas', (driver) => {
   const servers: TestServer[] = [];
   beforeAll(async () => {
     tdb = await createTestDatabase(driver);
-  });
+  }, HOOK_TIMEOUT);
   afterAll(async () => {
     for (const s of servers) await s.close().catch(() => undefined);
     await tdb?.drop();
-  });
+  }, HOOK_TIMEOUT);
 
   it('informer: every change exactly once, in order, across a restart', async () => {
     let a = await startTestServer(tdb.db);

@@ -6,6 +6,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, forEachDriver, type CreatedTestDatabase } from '../../lib/db/testing.js';
 import { GROUP, GV, kubectl, kubectlSpawn, req, startTestServer, type TestServer } from './helpers.js';
 
+/** PGlite start-up plus migrations can take a minute on a loaded two-core CI machine. */
+const HOOK_TIMEOUT = 180_000;
+
 const manifest = (name: string, high = 2, extra = ''): string => `apiVersion: ${GV}
 kind: WorkloadConfigurationScanSummary
 metadata:
@@ -26,11 +29,11 @@ forEachDriver('kubectl against storage-api', (driver) => {
   beforeAll(async () => {
     tdb = await createTestDatabase(driver);
     ts = await startTestServer(tdb.db);
-  });
+  }, HOOK_TIMEOUT);
   afterAll(async () => {
     await ts?.close();
     await tdb?.drop();
-  });
+  }, HOOK_TIMEOUT);
 
   it('api-resources lists the nine kinds with their scope', async () => {
     const r = await kubectl(ts, ['api-resources', `--api-group=${GROUP}`, '--no-headers']);
