@@ -548,6 +548,53 @@ ${extraTriggers}
     expect(b.stats().delivered).toBe(1);
   });
 
+  it('counts and logs an event lost when the dead-letter sink fails too', async () => {
+    const failing = await sub(() => ({ status: 500 }));
+    const dls = await sub(() => ({ status: 400 }));
+    const { logger, lines } = captureLogger();
+    const config = oneTrigger(`  delivery:
+    retry: 1
+    backoffDelay: PT0.001S
+    deadLetterSink: {uri: ${dls.url}}`);
+    const b = await startWith(config, { sub: failing.url }, { logger });
+    b.publish(ping('lost-1'));
+    await b.whenIdle();
+    expect(failing.received).toHaveLength(2);
+    expect(dls.received).toHaveLength(1); // 400 from the sink is not retried either
+    expect(b.stats()).toMatchObject({ deadLettered: 0, deadLetterFailed: 1 });
+    expect(b.stats().triggers['default/t']).toMatchObject({ failed: 1 });
+    expect(lines.find((l) => l.level === 'error' && l.eventId === 'lost-1')?.msg).toMatch(
+      /dead-letter sink failed too/,
+    );
+  });
+
+  it('close() aborts in-flight deliveries and pending retries and resolves', async () => {
+    const never = await sub(() => new Promise<Answer>(() => undefined));
+    const slow = await sub(() => ({ status: 503, headers: { 'retry-after': '3600' } }));
+    const config = oneTrigger(
+      '  delivery: {retry: 3, backoffDelay: PT0.001S}',
+      `---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata: {name: t2}
+spec:
+  subscriber: {ref: {apiVersion: serving.knative.dev/v1, kind: Service, name: sub2}}
+  delivery: {retry: 3, backoffDelay: PT0.001S}
+`,
+    );
+    const b = await startLocalBroker({
+      config,
+      resolve: serviceResolver({ sub: never.url, sub2: slow.url }),
+      logger: silentLogger(),
+    });
+    b.publish(ping('c-1'));
+    await never.waitFor(1);
+    await slow.waitFor(1);
+    await b.close(); // would hang for an hour (Retry-After) or forever (no answer) if not aborted
+    expect(b.stats()).toMatchObject({ pending: 0, delivered: 0, aborted: 2 });
+    expect(() => b.publish(ping('c-2'))).toThrow(/broker is closed/);
+  });
+
   it('sends structured events when DeliverySpec.format is json', async () => {
     const s = await sub();
     const b = await startWith(oneTrigger('  delivery: {format: json}'), { sub: s.url });

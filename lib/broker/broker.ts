@@ -618,10 +618,17 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
         try {
           await sleep(backoffMs(d, attempt - 1, lastDl && !lastDl.ok ? lastDl.retryAfterMs : undefined));
         } catch {
-          break;
+          // closed while waiting
         }
       }
-      if (closed) break;
+      if (closed) {
+        counters.aborted++;
+        log.warn(
+          { ...ctx, deadLetterSink: d.deadLetterUrl },
+          'dead-letter delivery abandoned: broker closed',
+        );
+        return;
+      }
       lastDl = await attemptOnce(d.deadLetterUrl, msg, d);
       if (lastDl.ok) {
         counters.deadLettered++;
@@ -641,7 +648,7 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
         ...ctx,
         deadLetterSink: d.deadLetterUrl,
         reason: last.reason,
-        deadLetterReason: lastDl && !lastDl.ok ? lastDl.reason : 'broker closed',
+        deadLetterReason: lastDl && !lastDl.ok ? lastDl.reason : undefined,
       },
       'dead-letter sink failed too: event lost',
     );
