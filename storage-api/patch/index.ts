@@ -15,4 +15,7 @@ export const PATCH_TYPES = {
   json: 'application/json-patch+json',
   merge: 'application/merge-patch+json',
   apply: 'application/apply-patch+yaml',
+  /** Accepted only for schema-less sandbox kinds (see strategic.ts); never advertised. */
+  strategic: 'application/strategic-merge-patch+json',
 } as const;
+export { applyStrategicMergePatch } from './strategic.js';
