@@ -560,19 +560,66 @@ describe('recordUpdateManagedFields', () => {
     expect(entry(again, 'creator', 'Update')?.time).toBe(T0);
   });
 
-  it('lets a client reset managedFields', () => {
+  it('resets managedFields with [{}], keeps them with [] (clients unaware of the field)', () => {
     const created = stored(
       recordUpdateManagedFields(undefined, deployment({ replicas: 2 }), 'creator', 'Update', T0),
     );
     const reset = recordUpdateManagedFields(
       created,
-      { ...created, metadata: { ...created.metadata, managedFields: [] } },
+      { ...created, metadata: { ...created.metadata, managedFields: [{}] } },
       'resetter',
       'Update',
       T1,
     );
-    expect(entries(reset)).toEqual([]);
     expect(reset.metadata.managedFields).toBeUndefined();
+    // Reset combined with a change: the writer owns what it changed.
+    const resetAndChange = recordUpdateManagedFields(
+      created,
+      { ...created, metadata: { ...created.metadata, managedFields: [{}] }, spec: { replicas: 3 } },
+      'resetter',
+      'Update',
+      T1,
+    );
+    expect(entries(resetAndChange).map((e) => e.manager)).toEqual(['resetter']);
+    expect(owned(resetAndChange, 'resetter', 'Update')).toEqual(['spec.replicas']);
+    const kept = recordUpdateManagedFields(
+      created,
+      { ...created, metadata: { ...created.metadata, managedFields: [] } },
+      'other',
+      'Update',
+      T1,
+    );
+    expect(owned(kept, 'creator', 'Update')).toEqual(['spec.replicas']);
+  });
+
+  it('takes client-edited managedFields as the baseline', () => {
+    const created = stored(
+      recordUpdateManagedFields(
+        undefined,
+        deployment({ replicas: 2, paused: true }),
+        'creator',
+        'Update',
+        T0,
+      ),
+    );
+    const edited: ManagedFieldsEntry[] = [
+      {
+        manager: 'someone',
+        operation: 'Apply',
+        apiVersion: 'apps/v1',
+        time: T0,
+        fieldsType: 'FieldsV1',
+        fieldsV1: { 'f:spec': { 'f:paused': {} } },
+      },
+    ];
+    const out = recordUpdateManagedFields(
+      created,
+      { ...created, metadata: { ...created.metadata, managedFields: edited } },
+      'editor',
+      'Update',
+      T1,
+    );
+    expect(entries(out).map((e) => e.manager)).toEqual(['someone']);
   });
 });
 

@@ -265,10 +265,12 @@ export function applyServerSideApply(input: ApplyInput): ApplyResult {
 /**
  * Record a non-apply write (create, update, json/merge patch) in managedFields.
  *
- * `before` is the stored object (undefined on create), `after` the object about to be stored. If
- * the client sent managedFields that differ from the stored ones, kube takes the client's as the
- * new baseline (that is how managedFields are reset); we do the same. Returns `after` with
- * metadata.managedFields updated.
+ * `before` is the stored object (undefined on create), `after` the object about to be stored.
+ * Client-sent managedFields follow kube's fieldmanager: `[{}]` (one empty entry) resets them
+ * (then only this request's changes are recorded, for this writer); a non-empty list that differs from the stored one becomes
+ * the baseline (that is how clients edit ownership); an empty or absent list means "keep the
+ * stored ones", so clients unaware of managedFields never wipe them by accident.
+ * Returns `after` with metadata.managedFields updated.
  */
 export function recordUpdateManagedFields(
   before: KubeObject | undefined,
@@ -278,10 +280,18 @@ export function recordUpdateManagedFields(
   now: string,
 ): KubeObject {
   const clientSent = after.metadata.managedFields;
-  const baseline =
-    clientSent !== undefined && !deepEqual(clientSent, before?.metadata.managedFields) ? after : before;
-  const managers = readManagers(baseline);
-  // `managedFields: [{}]` / `[]` from a client means "clear": readManagers already yields nothing.
+  const reset =
+    Array.isArray(clientSent) &&
+    clientSent.length === 1 &&
+    isObject(clientSent[0]) &&
+    Object.keys(clientSent[0]).length === 0;
+  const useClient =
+    !reset &&
+    Array.isArray(clientSent) &&
+    clientSent.length > 0 &&
+    !deepEqual(clientSent, before?.metadata.managedFields);
+  // After a reset the writer still takes ownership of what this same request changed (kube docs).
+  const managers = reset ? new Map<string, Manager>() : readManagers(useClient ? after : before);
 
   const b = before ? withoutManagedFields(before) : {};
   const a = withoutManagedFields(after);
