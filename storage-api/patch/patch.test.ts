@@ -378,6 +378,40 @@ describe('server-side apply', () => {
     expect(a2.spec).toEqual({ replicas: 10, paused: false });
   });
 
+  it('a repeated apply changes nothing, not even timestamps', () => {
+    const a = stored(
+      ok(
+        applyServerSideApply({
+          applied: deployment({ replicas: 3 }, { app: 'web' }),
+          manager: 'alice',
+          force: false,
+          now: T0,
+        }),
+      ),
+    );
+    const again = ok(
+      applyServerSideApply({
+        live: a,
+        applied: deployment({ replicas: 3 }, { app: 'web' }),
+        manager: 'alice',
+        force: false,
+        now: T1,
+      }),
+    );
+    expect(again).toEqual(a);
+    // A real change updates the time.
+    const changed = ok(
+      applyServerSideApply({
+        live: a,
+        applied: deployment({ replicas: 4 }, { app: 'web' }),
+        manager: 'alice',
+        force: false,
+        now: T1,
+      }),
+    );
+    expect(entry(changed, 'alice')?.time).toBe(T1);
+  });
+
   it('treats lists as atomic', () => {
     const c1 = [{ name: 'web', image: 'nginx:1' }];
     const a = stored(

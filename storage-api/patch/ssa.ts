@@ -255,10 +255,24 @@ export function applyServerSideApply(input: ApplyInput): ApplyResult {
   // Fields removed by the merge (null in the config, pruning) belong to no one any more.
   for (const m of managers.values()) m.set = m.set.without(diff.removed);
 
+  const previous = managers.get(key);
   managers.set(key, {
     entry: { manager, operation: 'Apply', apiVersion: applied.apiVersion, time: now, fieldsType: 'FieldsV1' },
     set: appliedSet,
   });
+  // A no-op apply (same object, same ownership) keeps the stored managedFields, timestamps
+  // included, so the engine can see nothing changed and skip the write (kube ignores
+  // timestamp-only managedFields changes the same way).
+  if (live && previous && diff.added.size + diff.modified.size + diff.removed.size === 0) {
+    const before = readManagers(live);
+    const same =
+      before.size === managers.size &&
+      [...managers].every(
+        ([k, m]) =>
+          before.get(k)?.set.equals(m.set) && before.get(k)?.entry.apiVersion === m.entry.apiVersion,
+      );
+    if (same) return { object: structuredClone(live) };
+  }
   return { object: withManagedFields(merged, writeManagers(managers)) };
 }
 
