@@ -247,14 +247,14 @@ describe('replies and tracing', () => {
 });
 
 describe('error mapping', () => {
-  const cases: [string, () => Error, number, string][] = [
-    ['PermanentError', () => new PermanentError('namespace gone'), 400, 'urn:kscape:problem:rejected'],
-    ['RateLimitedError', () => new RateLimitedError('slow down', 7), 429, 'urn:kscape:problem:rate-limited'],
-    ['TransientError', () => new TransientError('db down'), 503, 'urn:kscape:problem:unavailable'],
-    ['Error', () => new Error('secret-internal-detail'), 500, 'urn:kscape:problem:internal'],
-    ['non-Error throw', () => 'a string' as unknown as Error, 500, 'urn:kscape:problem:internal'],
+  const cases: [string, number, () => Error, string][] = [
+    ['PermanentError', 400, () => new PermanentError('namespace gone'), 'urn:kscape:problem:rejected'],
+    ['RateLimitedError', 429, () => new RateLimitedError('slow down', 7), 'urn:kscape:problem:rate-limited'],
+    ['TransientError', 503, () => new TransientError('db down'), 'urn:kscape:problem:unavailable'],
+    ['Error', 500, () => new Error('secret-internal-detail'), 'urn:kscape:problem:internal'],
+    ['non-Error throw', 500, () => 'a string' as unknown as Error, 'urn:kscape:problem:internal'],
   ];
-  it.each(cases)('%s → %i', async (_n, make, status, type) => {
+  it.each(cases)('%s → %i', async (_n, status, make, type) => {
     const url = await serve(
       def(async () => {
         throw make();

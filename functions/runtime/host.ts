@@ -135,7 +135,7 @@ export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions 
   let inflight = 0;
   let draining = false;
   let idleWaiters: (() => void)[] = [];
-  const controllers = new Set<AbortController>();
+  const active = new Set<HostContext>();
   let closed: Promise<void> | undefined;
   const enter = (): void => {
     inflight++;
@@ -165,7 +165,7 @@ export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions 
       return inflight === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r));
     },
     abortAll() {
-      for (const c of controllers) c.abort(new ShutdownAbortError('the function host is shutting down'));
+      for (const c of active) c.abort(new ShutdownAbortError('the function host is shutting down'));
     },
     closeFunction() {
       return (closed ??= (async () => {
@@ -183,15 +183,29 @@ export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions 
     readonly source = source;
     readonly traceparent: string | undefined;
     readonly tracestate: string | undefined;
+    running: Promise<unknown> | undefined;
     private bound: Logger | undefined;
+    private ac: AbortController | undefined;
+    private abortReason: unknown;
     constructor(
       private readonly ev: DecodedEvent,
       private readonly trace: EventTrace,
-      readonly signal: AbortSignal,
       private readonly batch: boolean,
     ) {
       this.traceparent = trace.traceparent;
       this.tracestate = trace.tracestate;
+    }
+    /** Created on first use: most handlers never look at it, and an AbortController per event adds up. */
+    get signal(): AbortSignal {
+      if (!this.ac) {
+        this.ac = new AbortController();
+        if (this.abortReason !== undefined) this.ac.abort(this.abortReason);
+      }
+      return this.ac.signal;
+    }
+    abort(reason: unknown): void {
+      if (this.ac) this.ac.abort(reason);
+      else this.abortReason ??= reason;
     }
     get log(): Logger {
       return (this.bound ??= log.child(eventBindings(this.ev, this.trace)));
@@ -227,15 +241,9 @@ export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions 
       }));
       return problem('invalid-data', 400, `invalid data for ${ev.type}`, issues);
     }
-    const event: IncomingEvent = {
-      id: ev.id,
-      source: ev.source,
-      type: parsed.type,
-      data: parsed.data,
-      extensions: ev.extensions,
-      ...(ev.subject !== undefined ? { subject: ev.subject } : {}),
-      ...(ev.time !== undefined ? { time: ev.time } : {}),
-    };
+    const event: IncomingEvent = { id: ev.id, source: ev.source, type: parsed.type, data: parsed.data, extensions: ev.extensions };
+    if (ev.subject !== undefined) event.subject = ev.subject;
+    if (ev.time !== undefined) event.time = ev.time;
     return { decoded: ev, event };
   };
 
@@ -251,9 +259,8 @@ export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions 
       traceparent: ev.extensions.traceparent,
       tracestate: ev.extensions.tracestate,
     });
-    const ac = new AbortController();
-    controllers.add(ac);
-    const ctx = new HostContext(ev, trace, ac.signal, batch);
+    const ctx = new HostContext(ev, trace, batch);
+    active.add(ctx);
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -262,7 +269,7 @@ export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions 
         timer = setTimeout(() => {
           timedOut = true;
           const err = new HandlerTimeoutError(`handler did not finish within ${config.KSCAPE_HANDLER_TIMEOUT} ms`);
-          ac.abort(err);
+          ctx.abort(err);
           reject(err);
         }, config.KSCAPE_HANDLER_TIMEOUT);
         running.then(resolve, reject);
@@ -288,12 +295,10 @@ export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions 
       return { ok: false, trace, error: e, ...m };
     } finally {
       clearTimeout(timer);
-      controllers.delete(ac);
+      active.delete(ctx);
     }
   };
 
-  // Remember each context's running handler so a timed-out one can still be awaited on shutdown.
-  const running = new WeakMap<HostContext, Promise<unknown>>();
   const invoke = (d: HostedFunction, event: IncomingEvent | AnyIncomingEvent, ctx: HostContext): Promise<CatalogEvent | undefined> => {
     let p: Promise<CatalogEvent | undefined>;
     try {
@@ -301,10 +306,11 @@ export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions 
     } catch (e) {
       p = Promise.reject(e);
     }
-    running.set(ctx, p);
+    // Remembered so a handler that outlives its deadline can still be awaited on shutdown.
+    ctx.running = p;
     return p;
   };
-  const invokeSettled = (ctx: HostContext): Promise<unknown> => (running.get(ctx) ?? Promise.resolve()).catch(() => undefined);
+  const invokeSettled = (ctx: HostContext): Promise<unknown> => (ctx.running ?? Promise.resolve()).catch(() => undefined);
 
   const checkReply = (reply: CatalogEvent): void => {
     if (typeof reply !== 'object' || reply === null || typeof reply.type !== 'string' || typeof reply.id !== 'string' || typeof reply.source !== 'string') {
@@ -330,7 +336,7 @@ export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions 
   };
 
   const logOutcome = (ev: DecodedEvent, h: Handled, ms: number, status: number): void => {
-    const fields = { ...eventBindings(ev, h.trace), status, ms: Math.round(ms * 10) / 10 };
+    const fields = { eventId: ev.id, eventType: ev.type, source: ev.source, traceId: h.trace.traceId, status, ms: Math.round(ms * 10) / 10 };
     if (h.ok) log.info(fields, 'event handled');
     else if (h.status === 500) log.error({ ...fields, err: h.error }, 'event handler failed');
     else log.warn({ ...fields, err: h.error }, h.status === 400 ? 'event rejected by handler' : 'event handling failed, will be retried');
@@ -378,7 +384,7 @@ export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions 
         const status = h.ok ? (h.reply ? 200 : 202) : h.status;
         logOutcome(msg.event, h, performance.now() - t0, status);
         if (!h.ok) return reject(h.problem, h.headers);
-        if (!h.reply) return respond(new Response(null, { status: 202 }));
+        if (!h.reply) return respond(accepted());
         const out = encodeBinary(h.reply, traceAttrs(h.reply, msg.event, h.trace));
         return respond(new Response(out.body, { status: 200, headers: out.headers }));
       }
@@ -403,7 +409,7 @@ export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions 
         // Stop at the first failure: the broker redelivers the whole batch and handlers are idempotent.
         if (!h.ok) return reject(h.problem, h.headers);
       }
-      return respond(new Response(null, { status: 202 }));
+      return respond(accepted());
     } finally {
       leave();
     }
@@ -452,6 +458,14 @@ export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions 
 
   hosts.set(app, host);
   return app;
+}
+
+/**
+ * An empty-string body (not null) keeps @hono/node-server on its cached fast path; a null body makes
+ * it build a full undici Response per request.
+ */
+function accepted(): Response {
+  return new Response('', { status: 202, headers: {} });
 }
 
 function eventBindings(ev: DecodedEvent, trace: EventTrace): Record<string, string | undefined> {

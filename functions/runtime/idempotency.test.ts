@@ -92,10 +92,11 @@ const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 describe('SqlIdempotencyStore on PGlite', () => {
   let db: PGlite;
+  // PGlite compiles its WASM on start: slow on a loaded two-core machine.
   beforeAll(async () => {
     db = new PGlite();
     await db.waitReady;
-  });
+  }, 240_000);
   afterAll(async () => {
     await db.close();
   });

@@ -109,8 +109,10 @@ class PassthroughTrace implements EventTrace {
   get tracestate(): string | undefined {
     return this.ev.tracestate;
   }
+  private tid: string | null | undefined;
   get traceId(): string | undefined {
-    return parseTraceparent(this.ev.traceparent)?.traceId;
+    if (this.tid === undefined) this.tid = parseTraceparent(this.ev.traceparent)?.traceId ?? null;
+    return this.tid ?? undefined;
   }
   run<T>(fn: () => T): T {
     return fn();
