@@ -423,7 +423,7 @@ describe('local broker with the fixture manifests', () => {
       });
       expect(other.status).toBe(404);
       await broker.whenIdle();
-      expect(broker.stats().accepted).toBe(0);
+      expect(broker.stats()).toMatchObject({ accepted: 0, invalid: 5 });
       expect(subs.schedule.received).toHaveLength(0);
     });
   });
@@ -607,6 +607,18 @@ spec:
       type: 'dev.knative.sources.ping',
       data: { job: 'tick' },
     });
+  });
+
+  it('refuses bodies over maxBodyBytes with 413', async () => {
+    const s = await sub();
+    const b = await startWith(oneTrigger(), { sub: s.url }, { maxBodyBytes: 64 });
+    const headers = { 'ce-specversion': '1.0', 'ce-id': 'big', 'ce-source': 'curl', 'ce-type': 'x' };
+    const res = await fetch(b.ingressUrl, { method: 'POST', headers, body: 'x'.repeat(65) });
+    expect(res.status).toBe(413);
+    const ok = await fetch(b.ingressUrl, { method: 'POST', headers, body: 'x'.repeat(64) });
+    expect(ok.status).toBe(202);
+    await b.whenIdle();
+    expect(b.stats()).toMatchObject({ invalid: 1, delivered: 1 });
   });
 
   it('bounds pending events: ingress answers 429 and publish throws when full', async () => {

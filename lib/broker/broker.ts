@@ -115,6 +115,8 @@ export interface BrokerStats {
   droppedTtl: number;
   /** Events refused because the broker was full (429 / BrokerBusyError). */
   rejected: number;
+  /** Ingress requests refused as invalid CloudEvents (400/415/413). */
+  invalid: number;
   /** Deliveries abandoned by close(). */
   aborted: number;
   /** PingSource events emitted (scheduled or fired). */
@@ -236,6 +238,7 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
     undeliverable: 0,
     droppedTtl: 0,
     rejected: 0,
+    invalid: 0,
     aborted: 0,
     pings: 0,
   };
@@ -775,12 +778,14 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
     const declared = Number(req.headers['content-length'] ?? '0');
     if (declared > maxBody) {
       req.resume();
+      counters.invalid++;
       return reply(413, `body larger than ${maxBody} bytes`, { connection: 'close' });
     }
     let body: Buffer;
     try {
       body = await readBody(req, maxBody);
     } catch (e) {
+      counters.invalid++;
       return reply(413, (e as Error).message, { connection: 'close' });
     }
     try {
@@ -789,7 +794,11 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
       reply(202, '');
       void r;
     } catch (e) {
-      if (e instanceof CodecError) return reply(e.status, e.message);
+      if (e instanceof CodecError) {
+        counters.invalid++;
+        log.debug({ status: e.status, reason: e.message, path }, 'ingress refused an invalid event');
+        return reply(e.status, e.message);
+      }
       if (e instanceof BrokerBusyError) return reply(closed ? 503 : 429, e.message, { 'retry-after': '1' });
       log.error({ err: e }, 'ingress failure');
       reply(500, 'internal error');

@@ -223,6 +223,20 @@ spec:
     expectError(() => loadOne(ps('@every 10')), /@every needs a positive Go duration/);
   });
 
+  it('honours YAML merge keys as kubectl does', () => {
+    const cfg = loadOne(`${BROKER}---
+apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata: {name: t}
+spec:
+  subscriber: &sub {ref: {apiVersion: serving.knative.dev/v1, kind: Service, name: sub}}
+  delivery:
+    <<: {retry: 3, backoffDelay: PT1S}
+    backoffPolicy: linear
+`);
+    expect(cfg.triggers[0]!.delivery).toEqual({ retry: 3, backoffDelayMs: 1000, backoffPolicy: 'linear' });
+  });
+
   it('CRON_TZ prefix becomes the timezone', () => {
     const cfg = loadOne(`${BROKER}---
 apiVersion: sources.knative.dev/v1

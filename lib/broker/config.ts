@@ -119,6 +119,8 @@ export class EventingConfigError extends Error {
   }
 }
 
+// kubectl/kustomize read YAML with Go's yaml.v3, which honours `<<` merge keys; so do we.
+const YAML_OPTIONS = { prettyErrors: true, merge: true } as const;
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 const EVENTING_KINDS = new Set(['Broker', 'Trigger', 'PingSource']);
 const EXT_NAME = /^[a-z0-9]+$/;
@@ -243,7 +245,7 @@ export function loadEventingConfig(dirOrFile: string, opts: LoadOptions = {}): E
       throw new EventingConfigError(`cannot read: ${(e as Error).message}`, file);
     }
     files.push(file);
-    const docs = parseAllDocuments(text, { prettyErrors: true });
+    const docs = parseAllDocuments(text, YAML_OPTIONS);
     if (!Array.isArray(docs)) return; // an empty stream
     docs.forEach((d, i) => {
       const origin: Origin = { file, document: i + 1 };
@@ -275,7 +277,7 @@ export function loadEventingConfig(dirOrFile: string, opts: LoadOptions = {}): E
       return;
     }
     files.push(kfile);
-    const docs = parseAllDocuments(readFileSync(kfile, 'utf8'));
+    const docs = parseAllDocuments(readFileSync(kfile, 'utf8'), YAML_OPTIONS);
     const first = Array.isArray(docs) ? docs[0] : docs;
     if (first?.errors.length)
       throw new EventingConfigError(`invalid YAML: ${first.errors[0]!.message}`, kfile, 1);
@@ -357,7 +359,7 @@ function isFile(p: string): boolean {
 function checkPatches(k: Raw, dir: string, kfail: (m: string) => never): void {
   const kindsIn = (text: string): string[] => {
     const out: string[] = [];
-    const docs = parseAllDocuments(text);
+    const docs = parseAllDocuments(text, YAML_OPTIONS);
     for (const d of Array.isArray(docs) ? docs : [docs]) {
       const js: unknown = d.toJS();
       if (isRecord(js) && typeof js.kind === 'string') out.push(js.kind);
