@@ -263,6 +263,8 @@ describe('bearer tokens through TokenReview', () => {
     now += 10_001;
     expect((await bearer('alice-token')).status).toBe(200);
     expect(fake.counts.tokenReviews).toBe(before + 2);
+    expect(auth.stats().tokenReviews).toBe(fake.counts.tokenReviews);
+    expect(auth.stats().tokenCache?.hits).toBeGreaterThanOrEqual(2);
     // Our own service-account token was presented every time.
     expect(fake.counts.unauthorized).toBe(0);
   });

@@ -15,6 +15,7 @@ import type { Server as TlsServer } from 'node:tls';
 import type { ServerOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { logger, type Logger } from '../../lib/log/index.js';
+import type { CacheStats } from './cache.js';
 import { type AuthOptions, resolveKubeConfig } from './config.js';
 import {
   type ConfigMapLike,
@@ -49,7 +50,16 @@ export interface StorageAuth {
   attachServer(server: TlsServer): void;
   /** Re-read ConfigMap and files now (the timer does this every `refreshMs`). */
   refresh(): Promise<void>;
+  /** Review calls and cache effectiveness, for metrics and debugging. */
+  stats(): AuthStats;
   close(): void;
+}
+
+export interface AuthStats {
+  tokenReviews: number;
+  tokenCache?: CacheStats;
+  subjectAccessReviews: number;
+  authzCache?: CacheStats;
 }
 
 export interface CreateAuthDeps {
@@ -99,12 +109,13 @@ export async function createAuth(options: AuthOptions, deps: CreateAuthDeps = {}
 
   // Authorization is decided before anything starts so a misconfiguration fails start-up.
   let authorizer: Authorizer;
+  let sar: SubjectAccessReviewAuthorizer | undefined;
   if (options.authz.mode === 'always-allow') {
     log.warn('authorization mode always-allow: every authenticated request is allowed; only safe when kube-apiserver is the sole client (aggregator-only deployment)');
     authorizer = new AlwaysAllowAuthorizer();
   } else {
     if (!api) throw new Error('delegated authorization needs a kubeconfig (in-cluster, KUBECONFIG or KSCAPE_STORAGE_AUTH_KUBECONFIG); or set KSCAPE_STORAGE_AUTHZ_MODE=always-allow');
-    authorizer = new SubjectAccessReviewAuthorizer({
+    authorizer = sar = new SubjectAccessReviewAuthorizer({
       api,
       allowTtlMs: options.authz.allowTtlMs,
       denyTtlMs: options.authz.denyTtlMs,
@@ -117,6 +128,7 @@ export async function createAuth(options: AuthOptions, deps: CreateAuthDeps = {}
   let serving = await loadServingTls({ ...options.tls, log });
   await loader.start();
 
+  let tokens: TokenReviewAuthenticator | undefined;
   const methods: RequestAuthenticator[] = [
     new RequestHeaderAuthenticator(() => loader.current().requestHeader, deps.clock),
     new ClientCertAuthenticator(() => loader.current().clientCA?.certs, deps.clock),
@@ -124,7 +136,7 @@ export async function createAuth(options: AuthOptions, deps: CreateAuthDeps = {}
   if (options.token.enabled) {
     if (api) {
       methods.push(
-        new TokenReviewAuthenticator({
+        (tokens = new TokenReviewAuthenticator({
           api,
           audiences: options.token.audiences,
           ttlMs: options.token.ttlMs,
@@ -132,7 +144,7 @@ export async function createAuth(options: AuthOptions, deps: CreateAuthDeps = {}
           maxEntries: options.cacheMaxEntries,
           ...(deps.clock ? { clock: deps.clock } : {}),
           log,
-        }),
+        })),
       );
     } else {
       log.warn('no kubeconfig: bearer-token authentication (TokenReview) is disabled');
@@ -187,6 +199,14 @@ export async function createAuth(options: AuthOptions, deps: CreateAuthDeps = {}
     },
     async refresh() {
       await Promise.all([loader.refresh(), reloadServing()]);
+    },
+    stats() {
+      return {
+        tokenReviews: tokens?.reviews ?? 0,
+        ...(tokens ? { tokenCache: tokens.cacheStats() } : {}),
+        subjectAccessReviews: sar?.reviews ?? 0,
+        ...(sar ? { authzCache: sar.cacheStats() } : {}),
+      };
     },
     close() {
       loader.close();
