@@ -5,6 +5,7 @@ import {
   imageSlug,
   instanceId,
   instanceSlug,
+  imageLabelValue,
   labelValue,
   parseWlid,
   rbacScanName,
@@ -129,9 +130,18 @@ describe('other names', () => {
     expect(parseWlid('nope')).toBeUndefined();
   });
 
-  it('label values', () => {
-    expect(labelValue('library/nginx:1.25')).toBeUndefined(); // '.' is not allowed in a DNS-1123 label
-    expect(labelValue('library/Nginx:latest')).toBe('library-nginx-latest');
-    expect(labelValue(`sha256:${'a'.repeat(64)}`)).toBeUndefined(); // too long for a label
+  it('label values keep valid values and sanitise the rest', () => {
+    expect(labelValue('Deployment')).toBe('Deployment');
+    expect(labelValue('my.app_v2')).toBe('my.app_v2');
+    expect(labelValue('')).toBe('');
+    expect(labelValue('docker.io/library/nginx:1.25')).toBe('docker.io-library-nginx-1.25');
+    expect(labelValue(`-${'a'.repeat(70)}-`)).toBe('a'.repeat(62));
+    expect(labelValue('///')).toBeUndefined();
+  });
+
+  it('image label values are DNS-1123 labels', () => {
+    expect(imageLabelValue('library/Nginx:latest')).toBe('library-nginx-latest');
+    expect(imageLabelValue('library/nginx:1.25')).toBeUndefined(); // '.' is not allowed in a DNS-1123 label
+    expect(imageLabelValue(`sha256:${'a'.repeat(64)}`)).toBeUndefined(); // too long
   });
 });

@@ -145,12 +145,29 @@ export function parseWlid(
   return { cluster: m[1]!, namespace: m[2]!, kind: m[3]!, name: m[4]! };
 }
 
+const LABEL_VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
 /**
- * A value safe for a label (`kubescape.io/image-id` ...): Kubescape only keeps label values that are
- * valid DNS-1123 labels and moves the raw value to an annotation. Returns undefined when the
- * sanitised value would not be a valid label.
+ * The label value to write (and to select on) for a raw value: the value itself when it is a valid
+ * label value (case and dots preserved: `Deployment`, `my.app`), otherwise sanitised (`:`, `/`,
+ * `@` and other invalid characters → `-`, cut to 63, trimmed to alphanumeric ends). Undefined when
+ * nothing valid remains. Writers and selectors must use the same function so they agree.
  */
 export function labelValue(raw: string): string | undefined {
+  if (raw.length <= 63 && LABEL_VALUE_RE.test(raw)) return raw;
+  const v = raw
+    .replace(/[^-A-Za-z0-9_.]+/g, '-')
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  return v !== '' && LABEL_VALUE_RE.test(v) ? v : undefined;
+}
+
+/**
+ * Kubescape's stricter form for the image labels (`kubescape.io/image-id`, `image-name`,
+ * `image-tag`): `:`, `/`, `_`, `@` → `-`, lower-cased, kept only if the result is a DNS-1123
+ * label (reference §3); the raw value goes to the annotation of the same key.
+ */
+export function imageLabelValue(raw: string): string | undefined {
   const v = raw.replace(/[:/_@]/g, '-').toLowerCase();
   return /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v) ? v : undefined;
 }
