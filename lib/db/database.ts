@@ -60,13 +60,15 @@ export interface OpenDatabaseOptions {
   config?: Partial<DbConfig>;
   /** Name shown in pg_stat_activity. */
   applicationName?: string;
+  /** PGlite only: start from this data directory tarball (PGlite `dumpDataDir`) instead of initdb. */
+  pgliteLoadDataDir?: Blob;
 }
 
 export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<Database> {
   const cfg: DbConfig = { ...loadDbConfig(), ...opts.config };
   const url = opts.url ?? cfg.DATABASE_URL;
   if (url) return openPg(url, cfg, opts.applicationName ?? 'kscape');
-  return openPglite(opts.dataDir ?? cfg.KSCAPE_DB_DATA_DIR);
+  return openPglite(opts.dataDir ?? cfg.KSCAPE_DB_DATA_DIR, opts.pgliteLoadDataDir);
 }
 
 async function wrap<T>(p: Promise<T>): Promise<T> {
@@ -168,14 +170,14 @@ export function pgListenerOf(db: Database): PgListener | undefined {
   return (db as unknown as { listener?: PgListener }).listener;
 }
 
-async function openPglite(dataDir: string | undefined): Promise<Database> {
-  const pgl = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undefined): Promise<Database> {
+  const pgl = await PGlite.create({ ...(dataDir ? { dataDir } : {}), ...(loadDataDir ? { loadDataDir } : {}) });
   let closed = false;
   const drizzle = drizzlePglite({ client: pgl }) as unknown as DrizzleDb;
   const guard = (): void => {
     if (closed) throw new DatabaseUnavailableError('database closed');
   };
-  return {
+  const db: Database = {
     kind: 'pglite',
     drizzle,
     async query<R = Row>(sql: string, params?: readonly unknown[]) {
@@ -216,6 +218,14 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
       await pgl.close();
     },
   };
+  // Non-enumerable escape hatch for tooling (test templates): the underlying instance.
+  Object.defineProperty(db, 'pglite', { value: pgl, enumerable: false });
+  return db;
+}
+
+/** The PGlite instance behind a 'pglite' Database (undefined for pg). */
+export function pgliteOf(db: Database): PGlite | undefined {
+  return (db as Database & { pglite?: PGlite }).pglite;
 }
 
 /**

@@ -1,4 +1,4 @@
-export { openDatabase, nonOwning, pgListenerOf } from './database.js';
+export { openDatabase, nonOwning, pgListenerOf, pgliteOf } from './database.js';
 export type { Database, DrizzleDb, ListenOptions, OpenDatabaseOptions, Queryable, QueryResult, Row, Unlisten } from './database.js';
 export { migrate, readMigrations } from './migrate.js';
 export type { MigrateOptions, MigrateResult, MigrationFile } from './migrate.js';

@@ -11,9 +11,14 @@
  * so test files never see each other's data and can run in parallel.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { nonOwning, openDatabase, type Database } from './database.js';
+import { nonOwning, openDatabase, pgliteOf, type Database } from './database.js';
 
 export type TestDriver = 'pglite' | 'pg';
 
@@ -47,7 +52,7 @@ export interface CreatedTestDatabase extends TestDatabase {
 /** Create a fresh database for `driver` (use in your own hooks; `withTestDatabase` wraps it). */
 export async function createTestDatabase(driver: TestDriver): Promise<CreatedTestDatabase> {
   if (driver === 'pglite') {
-    const db = await openDatabase({ url: '' });
+    const db = await openTestPglite();
     return {
       driver,
       db,
@@ -82,12 +87,40 @@ export async function createTestDatabase(driver: TestDriver): Promise<CreatedTes
   };
 }
 
+/**
+ * PGlite's initdb costs seconds (tens of seconds on a loaded 2-core CI box); booting from a dumped
+ * data directory is several times faster. The template is an empty cluster, cached in the OS temp
+ * dir per PGlite version and written atomically so parallel test workers can race safely.
+ */
+async function openTestPglite(): Promise<Database> {
+  // Keyed by the installed PGlite build: a template from another version must never be loaded.
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const st = await stat(entry);
+  const template = join(tmpdir(), `kscape-pglite-template-${st.size}-${Math.floor(st.mtimeMs)}.tar`);
+  if (existsSync(template)) {
+    try {
+      return await openDatabase({ url: '', dataDir: '', pgliteLoadDataDir: new Blob([await readFile(template)]) });
+    } catch {
+      // A corrupt template (interrupted writer on another filesystem...): fall back to initdb.
+    }
+  }
+  const db = await openDatabase({ url: '', dataDir: '' });
+  const dump = await pgliteOf(db)?.dumpDataDir('none');
+  if (dump) {
+    const tmp = `${template}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    await writeFile(tmp, Buffer.from(await dump.arrayBuffer()));
+    await rename(tmp, template);
+  }
+  return db;
+}
+
 /** Register beforeAll/afterAll creating and dropping a fresh database; returns a lazy accessor. */
 export function withTestDatabase(driver: TestDriver): TestDatabase {
   let created: CreatedTestDatabase | undefined;
+  // Generous: PGlite boots slowly on a busy machine, and a timeout here fails the whole file.
   beforeAll(async () => {
     created = await createTestDatabase(driver);
-  });
+  }, 240_000);
   afterAll(async () => {
     await created?.drop();
   });

@@ -213,7 +213,8 @@ export class PostgresStore implements Store {
              FROM storage_objects o WHERE ${where}
             ORDER BY o.namespace, o.name ${lim}
          ) r ON true
-        WHERE s.key = 'rv'`,
+        WHERE s.key = 'rv'
+        ORDER BY r.namespace, r.name`,
       p.values,
     );
     const snap = rows[0]?.snap ?? '0';
@@ -267,7 +268,8 @@ export class PostgresStore implements Store {
              WHERE e.type <> 'DELETED'${filtE}
            ) u
            ORDER BY u.namespace, u.name ${lim}
-         ) r ON true`,
+         ) r ON true
+        ORDER BY r.namespace, r.name`,
       p.values,
     );
     const cur = Number(rows[0]?.cur ?? 0);

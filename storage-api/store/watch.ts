@@ -90,7 +90,7 @@ export interface HubOptions {
   pageSize?: number;
 }
 
-const EVENT_COLS = `seq::text AS seq, resource, namespace, name, type, uid, metadata, labels, prev_labels`;
+const EVENT_COLS = `seq AS n, seq::text AS seq, resource, namespace, name, type, uid, metadata, labels, prev_labels`;
 
 export class WatchHub {
   private lastSeq = 0;
@@ -111,7 +111,9 @@ export class WatchHub {
     private readonly log: Logger,
     private readonly opts: HubOptions,
   ) {
-    this.pageSize = opts.pageSize ?? 500;
+    // A poll dispatches a page synchronously: it must fit in a watcher's buffer, or a burst would
+    // overflow even consumers that keep up (they drain between pages, while the next read is awaited).
+    this.pageSize = Math.max(1, Math.min(opts.pageSize ?? 500, opts.bufferSize));
   }
 
   async start(): Promise<void> {
@@ -174,7 +176,7 @@ export class WatchHub {
              SELECT ${EVENT_COLS} FROM storage_events ev WHERE ev.seq > $1 ORDER BY ev.seq LIMIT $2
            ) e ON true
           WHERE c.key = 'compacted_rv'
-          ORDER BY e.seq`,
+          ORDER BY e.n`,
         [this.lastSeq, this.pageSize],
       );
       const compacted = Number(rows[0]?.compacted ?? 0);
@@ -257,27 +259,28 @@ export class WatchHub {
   }
 
   /** Replay page for a catching-up watcher (filtered by resource/namespace in SQL). */
-  async readLog(after: number, opts: WatchOptions, limit: number): Promise<{ compacted: number; events: LogEvent[] }> {
+  async readLog(after: number, opts: WatchOptions, limit: number): Promise<{ compacted: number; current: number; events: LogEvent[] }> {
     const params: unknown[] = [after, limit, opts.resource];
     let nsClause = '';
     if (opts.namespace !== undefined) {
       params.push(opts.namespace);
       nsClause = ` AND ev.namespace = $4`;
     }
-    const { rows } = await this.db.query<EventRow & { compacted: string }>(
-      `SELECT c.value::text AS compacted, e.*
-         FROM storage_state c
+    const { rows } = await this.db.query<EventRow & { compacted: string; cur: string }>(
+      `SELECT c.compacted, c.cur, e.*
+         FROM (SELECT (SELECT value::text FROM storage_state WHERE key = 'compacted_rv') AS compacted,
+                      (SELECT value::text FROM storage_state WHERE key = 'rv') AS cur) c
          LEFT JOIN LATERAL (
            SELECT ${EVENT_COLS}${opts.withBody ? ', body' : ''} FROM storage_events ev
             WHERE ev.seq > $1 AND ev.resource = $3${nsClause}
             ORDER BY ev.seq LIMIT $2
          ) e ON true
-        WHERE c.key = 'compacted_rv'
-        ORDER BY e.seq`,
+        ORDER BY e.n`,
       params,
     );
     return {
       compacted: Number(rows[0]?.compacted ?? 0),
+      current: Number(rows[0]?.cur ?? 0),
       events: rows.filter((r) => r.seq !== null).map((r) => new LogEvent(r)),
     };
   }
@@ -305,6 +308,8 @@ class Watcher implements WatchHandle {
   }
   private pos = 0;
   private pending: LogEvent[] = [];
+  /** Pending overflowed during catch-up and was dropped: go live only once past the poller. */
+  private pendingLost = false;
   private queue: StoredEvent[] = [];
   private head = 0;
   private error: Error | undefined;
@@ -349,8 +354,14 @@ class Watcher implements WatchHandle {
   offer(ev: LogEvent): void {
     if (this.mode === 'done') return;
     if (this.mode === 'catchup') {
-      if (!this.mayWant(ev)) return;
-      if (this.pending.length >= this.bufferSize) return this.overflow();
+      if (this.pendingLost || !this.mayWant(ev)) return;
+      if (this.pending.length >= this.bufferSize) {
+        // Do not fail: everything dropped here is still in the log, and the catch-up keeps
+        // reading it until it has passed the poller's position (see start()).
+        this.pending = [];
+        this.pendingLost = true;
+        return;
+      }
       this.pending.push(ev);
       return;
     }
@@ -386,7 +397,7 @@ class Watcher implements WatchHandle {
         await this.waitForRoom();
         if (this.done) return;
         const limit = Math.max(1, Math.min(this.hub.pageSize, this.bufferSize));
-        const { compacted, events } = await this.hub.readLog(this.pos, this.opts, limit);
+        const { compacted, current, events } = await this.hub.readLog(this.pos, this.opts, limit);
         if (compacted > this.pos) throw new GoneError(`too old resource version: ${this.pos} (${compacted})`);
         for (const ev of events) {
           this.pos = ev.seq;
@@ -394,7 +405,13 @@ class Watcher implements WatchHandle {
           if (out) this.queue.push(out);
         }
         if (events.length) this.wake();
-        if (events.length < limit) break;
+        // A short page returned every matching event up to `current` (same snapshot): the events
+        // in between are other resources/namespaces, so we are positioned at `current`.
+        if (events.length < limit) this.pos = Math.max(this.pos, current);
+        // End of the log. With pending intact, it covers everything the poller dispatched since
+        // we registered. Without it, we may go live only if the poller has not dispatched past
+        // our position: it then delivers everything after it (duplicates are dropped by seq).
+        if (events.length < limit && (!this.pendingLost || this.hub.position <= this.pos)) break;
       }
       if (this.done) return;
       // Caught up: what the poller dispatched while we were reading follows without a gap.

@@ -81,7 +81,8 @@ BEGIN
           WHERE t.resource = p_resource[i] AND t.namespace = p_namespace[i] AND t.name = p_name[i];
       END IF;
       cur := cur + 1;
-      v_meta := p_metadata[i]::jsonb;
+      -- The stored uid wins (the request may carry '' to mean "keep it").
+      v_meta := p_metadata[i]::jsonb || jsonb_build_object('uid', o.uid);
       v_labels := p_labels[i]::jsonb;
       UPDATE storage_objects t
         SET resource_version = cur, labels = v_labels, metadata = v_meta, body = p_body[i]
