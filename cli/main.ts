@@ -32,6 +32,7 @@ export function buildProgram(): Command {
     .option('--persist', 'keep the embedded database in <state-dir>/pgdata across runs (default: in memory)', false)
     .option('--no-startup-scans', 'do not run the start-up posture and vulnerability scans')
     .option('--no-schedules', 'do not run the PingSource schedules')
+    .option('--no-cluster-events', 'do not emulate the ApiServerSource (cluster changes will not trigger scans)')
     .action(async (opts: Record<string, unknown>) => {
       const { runDev } = await import('./commands/dev.js');
       await runDev(opts);

@@ -6,8 +6,10 @@
  * a problem body naming what is missing. Knative does not retry a 400, so the event lands in the
  * dead-letter sink with that reason instead of being retried or silently dropped.
  */
+import type { Database } from '../lib/db/index.js';
 import { FUNCTION_ROUTES, type FunctionName } from '../lib/events/index.js';
 import { PermanentError } from './runtime/errors.js';
+import type { HostedFunction } from './runtime/host.js';
 import type { FunctionDefinition } from './runtime/types.js';
 
 export type HostedFunctionName = FunctionName | 'deadletter';
@@ -22,8 +24,13 @@ function pending(name: FunctionName, what: string): FunctionDefinition {
   };
 }
 
-const LOADERS: Record<HostedFunctionName, () => Promise<FunctionDefinition>> = {
-  schedule: async () => (await import('./schedule/index.js')).createScheduleFunction(),
+/** Resources a host process may share between the functions it runs (dev mode: one embedded database). */
+export interface SharedResources {
+  database?: Database;
+}
+
+const LOADERS: Record<HostedFunctionName, (shared: SharedResources) => Promise<HostedFunction>> = {
+  schedule: async (shared) => (await import('./schedule/index.js')).createScheduleFunction({ ...(shared.database ? { database: shared.database } : {}) }),
   scan: async () => pending('scan', 'cluster posture scanning (scan function)'),
   vuln: async () => pending('vuln', 'image vulnerability scanning (vuln function)'),
   export: async () => pending('export', 'export to a provider (export function)'),
@@ -37,6 +44,6 @@ export function isHostedFunction(name: string): name is HostedFunctionName {
   return Object.prototype.hasOwnProperty.call(LOADERS, name);
 }
 
-export async function loadFunction(name: HostedFunctionName): Promise<FunctionDefinition> {
-  return LOADERS[name]();
+export async function loadFunction(name: HostedFunctionName, shared: SharedResources = {}): Promise<HostedFunction> {
+  return LOADERS[name](shared);
 }

@@ -40,7 +40,7 @@ describe('kscape dev (npm start)', () => {
     buildOnce();
     state = mkdtempSync(join(tmpdir(), 'kscape-dev-'));
     // DATABASE_URL is removed: dev mode runs on its embedded PGlite whatever the environment says.
-    const env = { ...process.env, LOG_LEVEL: 'info' };
+    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
     delete env.DATABASE_URL;
     child = spawn(process.execPath, [CLI, 'dev', '--state-dir', state, '--no-schedules'], { cwd: ROOT, env, stdio: 'pipe' });
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));

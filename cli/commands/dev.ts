@@ -27,6 +27,7 @@ export interface DevOptions {
   persist: boolean;
   startupScans: boolean;
   schedules: boolean;
+  clusterEvents: boolean;
 }
 
 export function parseDevOptions(raw: Record<string, unknown>): DevOptions {
@@ -44,6 +45,7 @@ export function parseDevOptions(raw: Record<string, unknown>): DevOptions {
     persist: raw.persist === true,
     startupScans: raw.startupScans !== false,
     schedules: raw.schedules !== false,
+    clusterEvents: raw.clusterEvents !== false,
   };
 }
 
@@ -88,11 +90,21 @@ export async function startDev(opts: DevOptions, log: Logger): Promise<DevHandle
       try {
         await c.close();
       } catch (e) {
-        log.warn({ err: e, component: c.name }, 'error while stopping');
+        log.warn({ err: e, stopping: c.name }, 'error while stopping');
       }
     }
   };
   try {
+    // 0. One database for the process: DATABASE_URL when set, else embedded PGlite. Components
+    // own distinct tables (storage_*, schedule_*), as they do on a shared PostgreSQL in a cluster;
+    // one embedded instance instead of one per component saves hundreds of MiB and seconds of start-up.
+    const { openDatabase } = await import('../../lib/db/index.js');
+    const database = await openDatabase({
+      applicationName: 'kscape-dev',
+      ...(opts.persist ? { dataDir: join(opts.stateDir, 'pgdata') } : {}),
+    });
+    closers.push({ name: 'database', close: () => database.close() });
+
     // 1. storage-api with the sandbox cluster.
     const { startStorageServer } = await import('../../storage-api/server.js');
     const api = await startStorageServer({
@@ -100,7 +112,7 @@ export async function startDev(opts: DevOptions, log: Logger): Promise<DevHandle
       port: opts.apiPort,
       sandbox: true,
       seedDir: opts.seed,
-      ...(opts.persist ? { dataDir: join(opts.stateDir, 'pgdata') } : {}),
+      database,
     });
     closers.push({ name: 'storage-api', close: () => api.close() });
     const kubeconfig = join(opts.stateDir, 'kubeconfig');
@@ -118,7 +130,7 @@ export async function startDev(opts: DevOptions, log: Logger): Promise<DevHandle
     const sink = `http://127.0.0.1:${brokerPort}/${broker0.namespace}/${broker0.name}`;
     const functions: Record<string, string> = {};
     for (const name of HOSTED_FUNCTIONS) {
-      const def = await loadFunction(name);
+      const def = await loadFunction(name, { database });
       const served = await serveFunction(def, {
         port: 0,
         host: '127.0.0.1',
@@ -139,6 +151,21 @@ export async function startDev(opts: DevOptions, log: Logger): Promise<DevHandle
     });
     closers.push({ name: 'broker', close: () => broker.close() });
 
+    // 4. ApiServerSource: cluster changes into the broker, as the adapter does in a cluster.
+    if (opts.clusterEvents) {
+      const [{ readApiServerSources, startApiServerSources }, { loadKubeConfig }] = await Promise.all([
+        import('../dev/apiserver-source.js'),
+        import('../../lib/kube/client.js'),
+      ]);
+      const sources = await startApiServerSources({
+        specs: readApiServerSources(eventing.files, broker0.namespace),
+        kubeconfig: loadKubeConfig(kubeconfig),
+        publish: (e) => void broker.publish(e),
+        log: log.child({ component: 'apiserversource' }),
+      });
+      closers.push({ name: 'apiserversource', close: () => sources.close() });
+    }
+
     const info: DevInfo = {
       pid: process.pid,
       startedAt: new Date().toISOString(),
@@ -150,13 +177,13 @@ export async function startDev(opts: DevOptions, log: Logger): Promise<DevHandle
     };
     writeFileSync(join(opts.stateDir, 'dev.json'), `${JSON.stringify(info, null, 2)}\n`);
 
-    // 4. Like Kubescape's operator: one posture and one vulnerability scan at start.
+    // 5. Like Kubescape's operator: one posture and one vulnerability scan at start.
     if (opts.startupScans) {
       for (const ps of eventing.pingSources) {
         const job = pingJob(ps.data);
         if (job === 'posture' || job === 'vulnerability') {
           broker.firePing(`${ps.namespace}/${ps.name}`);
-          log.info({ pingSource: ps.name, job }, 'start-up scan requested');
+          log.info({ component: 'dev', pingSource: ps.name, job }, 'start-up scan requested');
         }
       }
     }
@@ -223,7 +250,7 @@ export async function runDev(raw: Record<string, unknown>): Promise<void> {
   const log = createLogger(streams);
   setRootLogger(log);
 
-  const dev = await startDev(opts, log.child({ component: 'dev' }));
+  const dev = await startDev(opts, log);
   process.stdout.write(guide(dev.info));
 
   await new Promise<void>((done) => {

@@ -30,8 +30,10 @@ export interface ScheduleDeps {
   listPods?: () => AsyncIterable<PodLike>;
   /** One pod, or undefined when it is gone (naked pods are re-read when their guard time ends). */
   getPod?: (namespace: string, name: string) => Promise<PodLike | undefined>;
-  /** Debounce state; default: a database from DATABASE_URL (else embedded PGlite), opened on first use. */
+  /** Debounce state; default: tables in `database`, else a database from DATABASE_URL (else embedded PGlite), opened on first use. */
   store?: ScheduleStore;
+  /** A database shared with other components of the process (not closed by this function). */
+  database?: Database;
   deleter?: ResultDeleter;
   now?: () => Date;
 }
@@ -84,6 +86,7 @@ export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinit
   let storePromise: Promise<ScheduleStore> | undefined = deps.store ? Promise.resolve(deps.store) : undefined;
   const store = (): Promise<ScheduleStore> =>
     (storePromise ??= (async () => {
+      if (deps.database) return ScheduleStore.open(deps.database);
       ownDb = await openDatabase({ applicationName: 'kscape-schedule' });
       return ScheduleStore.open(ownDb);
     })().catch((e: unknown) => {
