@@ -78,6 +78,12 @@ describe('knative/base routed by the local broker', () => {
     expect(receivers.map((r) => r.fn)).not.toContain(fn);
   });
 
+  it('a type outside the catalog reaches no function', async () => {
+    const { r, receivers } = await send('io.example.not.in.catalog');
+    expect(receivers).toEqual([]);
+    expect(r).toMatchObject({ status: 'accepted', triggers: [] });
+  });
+
   it('every PingSource reaches the schedule function with its job', async () => {
     expect(config.pingSources.length).toBeGreaterThan(0);
     for (const ps of config.pingSources) {
