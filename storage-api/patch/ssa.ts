@@ -18,6 +18,7 @@
  * ...) are excluded.
  */
 import { parse as parseYaml } from 'yaml';
+import { KUBE_YAML_OPTIONS } from '../registry/manifests.js';
 import type { KubeObject } from '../registry/types.js';
 import {
   FieldSet,
@@ -160,7 +161,7 @@ function mergeApplied(live: unknown, applied: unknown): unknown {
 export function parseApplyPatch(body: string): KubeObject {
   let v: unknown;
   try {
-    v = parseYaml(body, { maxAliasCount: 100 });
+    v = parseYaml(body, { ...KUBE_YAML_OPTIONS, maxAliasCount: 100 });
   } catch (e) {
     throw new PatchError(400, `error decoding YAML: ${(e as Error).message.split('\n')[0]}`);
   }

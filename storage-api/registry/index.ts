@@ -8,7 +8,7 @@ import type { ResourceDefinition } from './types.js';
 export * from './types.js';
 export { builtinResources } from './builtin.js';
 export { kubescapeResources } from './kubescape.js';
-export { ManifestError, loadManifests, parseManifests } from './manifests.js';
+export { KUBE_YAML_OPTIONS, ManifestError, loadManifests, parseManifests } from './manifests.js';
 
 /** Every kind: the API's nine result kinds, plus the sandbox built-ins when `sandbox` is set. */
 export function allResources(opts: { sandbox: boolean }): ResourceDefinition[] {

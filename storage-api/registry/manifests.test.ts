@@ -31,6 +31,14 @@ describe('parseManifests', () => {
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['ConfigMap/a', 'Namespace/x', 'Pod/p']);
   });
 
+  it('reads scalars like kubectl (YAML 1.1 as go-yaml v2)', () => {
+    const [o] = parseManifests(
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\nspec: { mode: 0644, flag: yes, quoted: "0644", date: 2026-01-01, time: 12:30 }\n',
+      'f.yaml',
+    );
+    expect(o!.spec).toEqual({ mode: 420, flag: true, quoted: '0644', date: '2026-01-01', time: '12:30' });
+  });
+
   it('names file and line for syntax errors', () => {
     const text =
       'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n';

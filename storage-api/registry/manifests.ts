@@ -6,8 +6,27 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
+import {
+  LineCounter,
+  parseAllDocuments,
+  type ParseOptions,
+  type DocumentOptions,
+  type SchemaOptions,
+} from 'yaml';
 import type { KubeObject } from './types.js';
+
+/**
+ * YAML as kubectl and kube-apiserver read it (sigs.k8s.io/yaml, i.e. go-yaml v2): YAML 1.1
+ * scalars, so `defaultMode: 0644` is octal 420 and `yes`/`on` are booleans, but timestamps and
+ * sexagesimal numbers (`12:30`) stay strings, as go-yaml v2 decodes them into interface{}.
+ */
+export const KUBE_YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
+  version: '1.1',
+  customTags: (tags) =>
+    tags.filter(
+      (t) => typeof t === 'string' || (t.tag !== 'tag:yaml.org,2002:timestamp' && t.format !== 'TIME'),
+    ),
+};
 
 export class ManifestError extends Error {
   override name = 'ManifestError';
@@ -69,7 +88,7 @@ function toObjects(value: unknown, file: string, line: number, where = ''): Kube
 /** Parse one file's text. Exported for tests and for loading a single manifest. */
 export function parseManifests(text: string, file: string): KubeObject[] {
   const lc = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false });
+  const docs = parseAllDocuments(text, { ...KUBE_YAML_OPTIONS, lineCounter: lc, prettyErrors: false });
   // A file of only comments parses to an empty list.
   const list = Array.isArray(docs) ? docs : [];
   const out: KubeObject[] = [];
