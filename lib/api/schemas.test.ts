@@ -117,6 +117,8 @@ describe('examples validate', () => {
     const bad = exampleVulnerabilityManifestSummary();
     (bad.spec.severities as Record<string, unknown>).critical = { all: 'many' };
     expect(validate(bad)).toBe(false);
+    (bad.spec.severities as Record<string, unknown>).critical = { all: -1 };
+    expect(validate(bad)).toBe(false);
     const validateWcs = ajv.compile(objectSchema('WorkloadConfigurationScan'));
     expect(validateWcs({ apiVersion: 'x', kind: 'WorkloadConfigurationScan', metadata: { name: 'a' } })).toBe(
       false,

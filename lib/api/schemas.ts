@@ -17,7 +17,8 @@ import { z } from 'zod';
 
 const list = <T extends z.ZodType>(item: T) => z.array(item).nullish();
 const str = () => z.string().optional();
-const int = () => z.number().int().optional();
+/** A count: Go int64 that is never negative. */
+const count = () => z.number().int().nonnegative();
 const bool = () => z.boolean().optional();
 /** metav1.Time: RFC 3339 string; the zero time marshals as `null`. */
 const time = () => z.string().nullish();
@@ -40,8 +41,8 @@ export const ReportMetaSchema = z
 /** Counts of one severity: all matches, and the runtime-relevant subset. */
 export const VulnerabilityCountersSchema = z
   .object({
-    all: z.number().int().default(0).describe('Matches of this severity in the image.'),
-    relevant: int().describe('Matches of this severity in packages loaded at runtime.'),
+    all: count().default(0).describe('Matches of this severity in the image.'),
+    relevant: count().optional().describe('Matches of this severity in packages loaded at runtime.'),
   })
   .loose();
 export type VulnerabilityCounters = z.infer<typeof VulnerabilityCountersSchema>;
@@ -65,11 +66,11 @@ export type VulnerabilitiesObjScope = z.infer<typeof VulnerabilitiesObjScopeSche
 /** Posture severities: number of failed controls per severity bucket (int64, not omitempty). */
 export const ControlSeveritiesSchema = z
   .object({
-    critical: z.number().int().default(0),
-    high: z.number().int().default(0),
-    medium: z.number().int().default(0),
-    low: z.number().int().default(0),
-    unknown: z.number().int().default(0),
+    critical: count().default(0),
+    high: count().default(0),
+    medium: count().default(0),
+    low: count().default(0),
+    unknown: count().default(0),
   })
   .loose();
 export type ControlSeverities = z.infer<typeof ControlSeveritiesSchema>;
@@ -448,8 +449,8 @@ export type SBOMSPDXv2p3Spec = z.infer<typeof SBOMSPDXv2p3SpecSchema>;
 export const SBOMSummarySpecSchema = z
   .object({
     metadata: SPDXMetaSchema.optional(),
-    packages: int().describe('Number of packages in the SBOM.'),
-    files: int().describe('Number of files in the SBOM.'),
+    packages: count().optional().describe('Number of packages in the SBOM.'),
+    files: count().optional().describe('Number of files in the SBOM.'),
     image: str().describe('Image ID the SBOM describes.'),
   })
   .loose();
