@@ -134,7 +134,7 @@ const CONTAINER_PATH = /(?:^|\.)(containers|initContainers|ephemeralContainers)\
 /** Names of the containers the failing paths point at. */
 function containersInPaths(resource: ScanResource, paths: readonly string[]): Set<string> {
   const out = new Set<string>();
-  const wl = workloadView(resource.object);
+  const wl = resource.workload ?? workloadView(resource.object);
   if (!wl) return out;
   for (const p of paths) {
     const m = CONTAINER_PATH.exec(p);

@@ -198,16 +198,46 @@ export function resolveSelection(opts: Pick<ScanOptions, 'frameworks' | 'control
 
 // ---- scan --------------------------------------------------------------------------------------
 
-function toPaths(r: RuleResult): ReportPath[] {
-  const out: ReportPath[] = [];
-  // failedPaths is deprecated and duplicates review/delete paths in current rules: only emit the
-  // ones that are not already reported in their modern form.
-  const modern = new Set<string>([...r.reviewPaths, ...r.deletePaths]);
-  for (const p of r.failedPaths) if (!modern.has(p)) out.push({ failedPath: p });
-  for (const p of r.reviewPaths) out.push({ reviewPath: p });
-  for (const p of r.deletePaths) out.push({ deletePath: p });
-  for (const f of r.fixPaths) out.push({ fixPath: f.path, value: f.value });
-  return out;
+/**
+ * Path entries repeat massively across resources (`spec.template.spec.containers[0]...` on every
+ * Deployment): intern them so a report holds each distinct entry once. Entries are frozen, and
+ * the pool lives for one scan.
+ */
+class PathPool {
+  private readonly pool = new Map<string, ReportPath>();
+
+  private get(key: string, make: () => ReportPath): ReportPath {
+    let p = this.pool.get(key);
+    if (!p) {
+      p = Object.freeze(make());
+      this.pool.set(key, p);
+    }
+    return p;
+  }
+
+  toPaths(r: RuleResult): ReportPath[] {
+    const out: ReportPath[] = [];
+    // failedPaths is deprecated and duplicates review/delete paths in current rules: only emit
+    // the ones that are not already reported in their modern form.
+    for (const p of r.failedPaths) {
+      if (r.reviewPaths.includes(p) || r.deletePaths.includes(p)) continue;
+      out.push(this.get(`f\u0000${p}`, () => ({ failedPath: p })));
+    }
+    for (const p of r.reviewPaths) out.push(this.get(`r\u0000${p}`, () => ({ reviewPath: p })));
+    for (const p of r.deletePaths) out.push(this.get(`d\u0000${p}`, () => ({ deletePath: p })));
+    for (const f of r.fixPaths) out.push(this.get(`x\u0000${f.path}\u0000${f.value}`, () => ({ fixPath: f.path, value: f.value })));
+    return out;
+  }
+}
+
+const STATUS_FAILED: ReportControlStatus = Object.freeze({ status: 'failed', subStatus: '' });
+const STATUS_PASSED: ReportControlStatus = Object.freeze({ status: 'passed', subStatus: '' });
+const STATUS_EXCEPTED: ReportControlStatus = Object.freeze({ status: 'passed', subStatus: 'w/exceptions' });
+
+function controlStatus(status: Status, subStatus: SubStatus, info: string | undefined): ReportControlStatus {
+  if (status === 'failed') return STATUS_FAILED;
+  if (status === 'passed') return subStatus === 'w/exceptions' ? STATUS_EXCEPTED : STATUS_PASSED;
+  return info ? { status, subStatus, info } : { status, subStatus };
 }
 
 function emptyCounters(): ResourceCounters {
@@ -289,6 +319,7 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
     }
   }
 
+  const pathPool = new PathPool();
   const results: ReportResult[] = [];
   const resultById = new Map<string, ReportResult>();
   const resourcesSeverityCounters = emptySeverity();
@@ -336,7 +367,7 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
         let ruleStatus = r.status;
         let ruleSub = r.subStatus;
         let exception: PostureExceptionPolicy[] | undefined;
-        const paths = ruleStatus === 'passed' ? [] : toPaths(r);
+        const paths = ruleStatus === 'passed' ? [] : pathPool.toPaths(r);
         if (ruleStatus === 'failed' && matcher.size > 0) {
           const allPaths = [...r.failedPaths, ...r.reviewPaths, ...r.deletePaths, ...r.fixPaths.map((f) => f.path)];
           const hits = matcher.match(resource, { controlID: def.id, controlName: def.name, frameworks: state.frameworks }, r.name, allPaths);
@@ -355,27 +386,20 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
         if (ruleStatus === 'passed' && !exception && Object.isFrozen(r)) {
           let pr = passedRuleCache.get(r);
           if (!pr) {
-            pr = Object.freeze({
-              name: r.name,
-              status: 'passed' as const,
-              paths: [],
-              ...(r.controlConfigurations ? { controlConfigurations: r.controlConfigurations } : {}),
-            });
-            passedRuleCache.set(r, pr);
+            pr = { name: r.name, status: 'passed', paths: [] };
+            if (r.controlConfigurations) pr.controlConfigurations = r.controlConfigurations;
+            passedRuleCache.set(r, Object.freeze(pr));
           }
           reportRules.push(pr);
           continue;
         }
-        reportRules.push({
-          name: r.name,
-          status: ruleStatus,
-          ...(ruleSub ? { subStatus: ruleSub } : {}),
-          paths,
-          ...(exception ? { exception } : {}),
-          ...(r.controlConfigurations ? { controlConfigurations: r.controlConfigurations } : {}),
-          ...(r.relatedResourcesIDs.length > 0 ? { relatedResourcesIDs: r.relatedResourcesIDs } : {}),
-          ...(r.info ? { info: r.info } : {}),
-        });
+        const rule: ReportRule = { name: r.name, status: ruleStatus, paths };
+        if (ruleSub) rule.subStatus = ruleSub;
+        if (exception) rule.exception = exception;
+        if (r.controlConfigurations) rule.controlConfigurations = r.controlConfigurations;
+        if (r.relatedResourcesIDs.length > 0) rule.relatedResourcesIDs = r.relatedResourcesIDs;
+        if (r.info) rule.info = r.info;
+        reportRules.push(rule);
       }
       if (status === 'passed') {
         subStatus = excepted ? 'w/exceptions' : '';
@@ -404,7 +428,7 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
           controlID: def.id,
           name: def.name,
           severity: def.severity,
-          status: { status, subStatus, ...(info ? { info } : {}) },
+          status: controlStatus(status, subStatus, info),
           rules: reportRules,
         };
         if (status === 'passed' && !excepted && Object.isFrozen(rules)) passedControlCache.set(rules, Object.freeze(entry));

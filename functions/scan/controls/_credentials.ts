@@ -22,16 +22,21 @@ interface Matchers {
 // Inputs objects are frozen and reused for a whole scan: compile their regexes once.
 const cache = new WeakMap<ControlInputs, Matchers>();
 
+/**
+ * Compile patterns into one alternation (one regex test per value instead of one per pattern).
+ * Invalid user patterns are dropped: Rego's regex.match would not match them either.
+ */
 function compile(patterns: readonly string[]): RegExp[] {
-  const out: RegExp[] = [];
+  const valid: string[] = [];
   for (const p of patterns) {
     try {
-      out.push(new RegExp(p, 'i'));
+      new RegExp(p, 'i');
+      valid.push(`(?:${p})`);
     } catch {
-      // An invalid user regex must not break the scan; Rego's regex.match would also just not match.
+      // skipped, see above
     }
   }
-  return out;
+  return valid.length === 0 ? [] : [new RegExp(valid.join('|'), 'i')];
 }
 
 function matchers(inputs: ControlInputs): Matchers {

@@ -28,12 +28,14 @@ export function fix(path: string, value: string): Finding {
   return { fixPaths: [{ path, value }] };
 }
 
+const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
+
 /** An alert without paths (the object as a whole is the problem, or is listed for review). */
 export const ALERT: Finding = Object.freeze({});
 
 // ---- rule constructors -----------------------------------------------------------------------
 
-type WorkloadEval = (wl: WorkloadView, ctx: EvalContext, resource: ScanResource) => Finding[];
+type WorkloadEval = (wl: WorkloadView, ctx: EvalContext, resource: ScanResource) => readonly Finding[];
 
 /** A rule over the pod spec of workloads (Pod, Deployment, ..., CronJob). */
 export function workloadRule(
@@ -46,10 +48,10 @@ export function workloadRule(
     kinds: opts.kinds ?? WL,
     ...(opts.inputs ? { inputs: opts.inputs } : {}),
     // A workload without a readable pod spec is not part of the rule's population.
-    relevant: (r) => workloadView(r.object) !== undefined,
+    relevant: (r) => (r.workload ?? workloadView(r.object)) !== undefined,
     evaluate: (r, ctx) => {
-      const wl = workloadView(r.object);
-      return wl ? evaluate(wl, ctx, r) : [];
+      const wl = r.workload ?? workloadView(r.object);
+      return wl ? evaluate(wl, ctx, r) : NO_FINDINGS;
     },
   };
 }

@@ -26,10 +26,20 @@ export function missingResourceRule(name: string, wanted: readonly [Field, Resou
   });
 }
 
+// Parsed bounds per inputs object: inputs are immutable for a scan, containers are many.
+const boundCache = new WeakMap<ControlInputs, Map<string, number | undefined>>();
+
 function bound(inputs: ControlInputs, key: string, parse: (v: unknown) => number | undefined): number | undefined {
+  let m = boundCache.get(inputs);
+  if (!m) {
+    m = new Map();
+    boundCache.set(inputs, m);
+  }
+  if (m.has(key)) return m.get(key);
   const list = inputs[key];
-  if (!list || list.length === 0) return undefined;
-  return parse(list[0]);
+  const v = !list || list.length === 0 ? undefined : parse(list[0]);
+  m.set(key, v);
+  return v;
 }
 
 /** Rule requiring request and limit of one resource, each within the configured [min, max]. */

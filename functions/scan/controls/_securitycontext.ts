@@ -161,7 +161,7 @@ export const procMountRule: RuleDefinition = {
     }
     return out;
   }),
-  relevant: (r, ctx) => ctx.index.hasKind('ControlPlaneInfo') && workloadView(r.object) !== undefined,
+  relevant: (r, ctx) => ctx.index.hasKind('ControlPlaneInfo') && (r.workload ?? workloadView(r.object)) !== undefined,
 };
 
 /** set-fsgroup-value: the pod securityContext sets a non-negative fsGroup. */
@@ -227,7 +227,7 @@ function windowsRule(name: string, field: 'gmsaCredentialSpecName' | 'runAsUserN
     }),
     // Windows-only settings: Linux pods are not part of these rules' population.
     relevant: (r) => {
-      const wl = workloadView(r.object);
+      const wl = r.workload ?? workloadView(r.object);
       return wl !== undefined && isWindows(wl);
     },
   };

@@ -187,7 +187,10 @@ export class ClusterIndex {
 
   /** Every resource to evaluate: scanned objects, then RBAC subject vectors. */
   *resources(): Generator<ScanResource> {
-    for (const o of this.scanned) yield { id: objectId(o), matchKind: o.kind, object: o };
+    for (const o of this.scanned) {
+      const workload = workloadView(o);
+      yield workload ? { id: objectId(o), matchKind: o.kind, object: o, workload } : { id: objectId(o), matchKind: o.kind, object: o };
+    }
     for (const s of this.subjects()) yield subjectResource(s);
   }
 }

@@ -10,7 +10,6 @@ import type {
   ControlDefinition,
   EvalContext,
   Finding,
-  FixPath,
   RuleDefinition,
   RuleResult,
   ScanResource,
@@ -56,6 +55,17 @@ export interface ControlSpec {
 
 const NONE: readonly never[] = Object.freeze([]);
 
+function concat<T>(findings: readonly Finding[], pick: (f: Finding) => readonly T[] | undefined): readonly T[] {
+  let out: T[] | undefined;
+  for (const f of findings) {
+    const xs = pick(f);
+    if (!xs || xs.length === 0) continue;
+    if (!out) out = [];
+    for (const x of xs) out.push(x);
+  }
+  return out ?? NONE;
+}
+
 function resultOf(
   name: string,
   status: Status,
@@ -64,37 +74,38 @@ function resultOf(
   configurations: Readonly<Record<string, readonly string[]>> | undefined,
   info?: string,
 ): RuleResult {
-  let failedPaths: readonly string[] = NONE;
-  let reviewPaths: readonly string[] = NONE;
-  let deletePaths: readonly string[] = NONE;
-  let fixPaths: readonly FixPath[] = NONE;
-  let related: readonly string[] = NONE;
-  if (findings.length === 1) {
+  let r: RuleResult;
+  if (findings.length === 0) {
+    r = { name, status, subStatus, failedPaths: NONE, reviewPaths: NONE, deletePaths: NONE, fixPaths: NONE, relatedResourcesIDs: NONE };
+  } else if (findings.length === 1) {
     const f = findings[0] as Finding;
-    failedPaths = f.failedPaths ?? NONE;
-    reviewPaths = f.reviewPaths ?? NONE;
-    deletePaths = f.deletePaths ?? NONE;
-    fixPaths = f.fixPaths ?? NONE;
-    related = f.relatedResourcesIDs ?? NONE;
-  } else if (findings.length > 1) {
-    failedPaths = findings.flatMap((f) => f.failedPaths ?? NONE);
-    reviewPaths = findings.flatMap((f) => f.reviewPaths ?? NONE);
-    deletePaths = findings.flatMap((f) => f.deletePaths ?? NONE);
-    fixPaths = findings.flatMap((f) => f.fixPaths ?? NONE);
-    related = [...new Set(findings.flatMap((f) => f.relatedResourcesIDs ?? NONE))];
+    r = {
+      name,
+      status,
+      subStatus,
+      failedPaths: f.failedPaths ?? NONE,
+      reviewPaths: f.reviewPaths ?? NONE,
+      deletePaths: f.deletePaths ?? NONE,
+      fixPaths: f.fixPaths ?? NONE,
+      relatedResourcesIDs: f.relatedResourcesIDs ?? NONE,
+    };
+  } else {
+    const related = concat(findings, (f) => f.relatedResourcesIDs);
+    r = {
+      name,
+      status,
+      subStatus,
+      failedPaths: concat(findings, (f) => f.failedPaths),
+      reviewPaths: concat(findings, (f) => f.reviewPaths),
+      deletePaths: concat(findings, (f) => f.deletePaths),
+      fixPaths: concat(findings, (f) => f.fixPaths),
+      relatedResourcesIDs: related.length > 1 ? [...new Set(related)] : related,
+    };
   }
-  return {
-    name,
-    status,
-    subStatus,
-    failedPaths,
-    reviewPaths,
-    deletePaths,
-    fixPaths,
-    relatedResourcesIDs: related,
-    ...(configurations ? { controlConfigurations: configurations } : {}),
-    ...(info ? { info } : {}),
-  };
+  // Optional fields are only set when present: reports serialize objects as they are.
+  if (configurations) r.controlConfigurations = configurations;
+  if (info) r.info = info;
+  return r;
 }
 
 export function defineControl(spec: ControlSpec): ControlDefinition {
@@ -102,6 +113,15 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
   if (!entry) throw new Error(`control ${spec.id} is not in the workload control catalog`);
   const kinds = [...new Set(spec.rules.flatMap((r) => r.kinds))];
   const kindSet = new Set(kinds);
+  /** Rule indexes per match kind, so evaluation does not scan every rule's kind list. */
+  const rulesByKind = new Map<string, number[]>();
+  spec.rules.forEach((r, i) => {
+    for (const k of new Set(r.kinds)) {
+      const list = rulesByKind.get(k);
+      if (list) list.push(i);
+      else rulesByKind.set(k, [i]);
+    }
+  });
   const inputs = [...new Set(spec.rules.flatMap((r) => r.inputs ?? []))];
   const { actionRequired } = spec;
 
@@ -147,58 +167,62 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
     return p;
   }
 
+  /** One rule on one resource; undefined when the resource is outside the rule's population. */
+  function evalRule(i: number, resource: ScanResource, ctx: EvalContext, p: PerInputs): RuleResult | undefined {
+    const rule = spec.rules[i] as RuleDefinition;
+    const configurations = p.configurations[i];
+    try {
+      if (rule.relevant && !rule.relevant(resource, ctx)) return undefined;
+      if (actionRequired === 'manual review') return p.skippedManual[i];
+      // opa-utils controlMissingAllConfigurations: a control that needs configuration and has
+      // none at all is reported skipped/configuration instead of failing everything.
+      if (p.missingConfig) return p.skippedConfig[i];
+      const findings = rule.evaluate(resource, ctx);
+      if (findings.length === 0) return p.passed[i];
+      if (actionRequired === 'requires review') {
+        return resultOf(rule.name, 'skipped', 'requires review', findings, configurations);
+      }
+      return resultOf(rule.name, 'failed', '', findings, configurations);
+    } catch (err) {
+      // A malformed object must not abort the whole scan: the rule is reported skipped with the
+      // reason, which is what Kubescape does with a Rego evaluation error on one resource.
+      const message = err instanceof Error ? err.message : String(err);
+      return resultOf(rule.name, 'skipped', 'notEvaluated', NONE, configurations, `evaluation error: ${message}`);
+    }
+  }
+
+  function sharedPassed(p: PerInputs, mask: number, build: () => RuleResult[]): RuleResult[] {
+    // One frozen array per combination of applicable rules: lets the report reuse its entries.
+    let cached = p.allPassed.get(mask);
+    if (!cached) {
+      cached = Object.freeze(build()) as RuleResult[];
+      p.allPassed.set(mask, cached);
+    }
+    return cached;
+  }
+
   function evaluate(resource: ScanResource, ctx: EvalContext): RuleResult[] {
-    if (!kindSet.has(resource.matchKind)) return [];
+    const applicable = rulesByKind.get(resource.matchKind);
+    if (!applicable) return [];
     const p = prepared(ctx);
+    if (applicable.length === 1) {
+      // Fast path (most controls have one rule): no intermediate array.
+      const i = applicable[0] as number;
+      const r = evalRule(i, resource, ctx, p);
+      if (!r) return [];
+      return r === p.passed[i] ? sharedPassed(p, 1 << i, () => [r]) : [r];
+    }
     const out: RuleResult[] = [];
     let mask = 0;
-    let allPassed = true;
-    for (let i = 0; i < spec.rules.length; i++) {
-      const rule = spec.rules[i] as RuleDefinition;
-      if (!rule.kinds.includes(resource.matchKind)) continue;
-      const configurations = p.configurations[i];
-      try {
-        if (rule.relevant && !rule.relevant(resource, ctx)) continue;
-        if (actionRequired === 'manual review') {
-          out.push(p.skippedManual[i] as RuleResult);
-          allPassed = false;
-          continue;
-        }
-        // opa-utils controlMissingAllConfigurations: a control that needs configuration and has
-        // none at all is reported skipped/configuration instead of failing everything.
-        if (p.missingConfig) {
-          out.push(p.skippedConfig[i] as RuleResult);
-          allPassed = false;
-          continue;
-        }
-        const findings = rule.evaluate(resource, ctx);
-        if (findings.length === 0) {
-          out.push(p.passed[i] as RuleResult);
-          mask |= 1 << i;
-          continue;
-        }
-        allPassed = false;
-        if (actionRequired === 'requires review') {
-          out.push(resultOf(rule.name, 'skipped', 'requires review', findings, configurations));
-        } else {
-          out.push(resultOf(rule.name, 'failed', '', findings, configurations));
-        }
-      } catch (err) {
-        // A malformed object must not abort the whole scan: the rule is reported skipped with the
-        // reason, which is what Kubescape does with a Rego evaluation error on one resource.
-        allPassed = false;
-        const message = err instanceof Error ? err.message : String(err);
-        out.push(resultOf(rule.name, 'skipped', 'notEvaluated', NONE, configurations, `evaluation error: ${message}`));
-      }
+    let allPassed = spec.rules.length <= 30;
+    for (const i of applicable) {
+      const r = evalRule(i, resource, ctx, p);
+      if (!r) continue;
+      out.push(r);
+      if (r === p.passed[i]) mask |= 1 << i;
+      else allPassed = false;
     }
-    if (allPassed && out.length > 0 && spec.rules.length <= 30) {
-      // Share one frozen array per combination of applicable rules (lets the report reuse entries).
-      const cached = p.allPassed.get(mask);
-      if (cached) return cached;
-      Object.freeze(out);
-      p.allPassed.set(mask, out);
-    }
-    return out;
+    return allPassed && out.length > 0 ? sharedPassed(p, mask, () => out) : out;
   }
 
   return {

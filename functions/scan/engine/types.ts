@@ -5,6 +5,7 @@
  */
 import type { ControlInputs } from './inputs.js';
 import type { ClusterIndex } from './cluster-index.js';
+import type { WorkloadView } from './workload.js';
 
 /** A Kubernetes object as read from the API or a manifest. Only the envelope is typed. */
 export interface KubeObject {
@@ -79,6 +80,8 @@ export interface ScanResource {
   readonly object: KubeObject;
   /** Set for subject vectors. */
   readonly subject?: SubjectVector;
+  /** Pod-spec view, computed once when the object is a workload (avoids a lookup per rule). */
+  readonly workload?: WorkloadView;
 }
 
 /** A binding together with the role its roleRef resolves to. */

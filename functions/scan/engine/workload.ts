@@ -108,18 +108,12 @@ export interface ContainerRef {
   readonly path: string;
 }
 
-const views = new WeakMap<KubeObject, WorkloadView | null>();
-
-/** The pod spec of a workload object, or undefined when the object is not a workload (or malformed). */
+/**
+ * The pod spec of a workload object, or undefined when the object is not a workload (or
+ * malformed). Not cached here: the scan computes it once per resource (ScanResource.workload), so
+ * nothing derived from the objects outlives the scan.
+ */
 export function workloadView(obj: KubeObject): WorkloadView | undefined {
-  const cached = views.get(obj);
-  if (cached !== undefined) return cached ?? undefined;
-  const view = computeView(obj);
-  views.set(obj, view ?? null);
-  return view;
-}
-
-function computeView(obj: KubeObject): WorkloadView | undefined {
   let specPath: string[];
   let metaPath: string[];
   switch (obj.kind) {
@@ -157,8 +151,10 @@ function computeView(obj: KubeObject): WorkloadView | undefined {
 
 const ALL_TYPES: readonly ContainerType[] = ['containers', 'initContainers', 'ephemeralContainers'];
 
-// Every control walks the same container lists: build them once per workload and type selection.
-const containerCache = new WeakMap<WorkloadView, Map<string, ContainerRef[]>>();
+// Every control walks the same container lists: build them once per workload and type selection
+// (indexed by a bitmask of the selected lists: no string keys on the hot path).
+const TYPE_BIT: Record<ContainerType, number> = { containers: 1, initContainers: 2, ephemeralContainers: 4 };
+const containerCache = new WeakMap<WorkloadView, (ContainerRef[] | undefined)[]>();
 const volumeCache = new WeakMap<WorkloadView, VolumeRef[]>();
 
 /**
@@ -171,11 +167,12 @@ export function containersOf(
 ): readonly ContainerRef[] {
   let byTypes = containerCache.get(wl);
   if (!byTypes) {
-    byTypes = new Map();
+    byTypes = [];
     containerCache.set(wl, byTypes);
   }
-  const key = types.join(',');
-  const cached = byTypes.get(key);
+  let key = 0;
+  for (const t of types) key |= TYPE_BIT[t];
+  const cached = byTypes[key];
   if (cached) return cached;
   const out: ContainerRef[] = [];
   for (const type of ALL_TYPES) {
@@ -186,7 +183,7 @@ export function containersOf(
       if (c) out.push({ container: c as Container, index: i, type, path: `${wl.prefix}${type}[${i}]` });
     }
   }
-  byTypes.set(key, out);
+  byTypes[key] = out;
   return out;
 }
 
