@@ -165,7 +165,13 @@ export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions 
       return inflight === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r));
     },
     abortAll() {
-      for (const c of active) c.abort(new ShutdownAbortError('the function host is shutting down'));
+      for (const c of active) {
+        const err = new ShutdownAbortError('the function host is shutting down');
+        c.abort(err);
+        // Answer 503 now even if the handler ignores its signal, so the broker redelivers elsewhere.
+        c.expire?.(err);
+        c.expire = undefined;
+      }
     },
     closeFunction() {
       return (closed ??= (async () => {
@@ -184,6 +190,10 @@ export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions 
     readonly traceparent: string | undefined;
     readonly tracestate: string | undefined;
     running: Promise<unknown> | undefined;
+    /** performance.now() past which the handler has overrun KSCAPE_HANDLER_TIMEOUT. */
+    readonly deadline = performance.now() + config.KSCAPE_HANDLER_TIMEOUT;
+    /** Rejects the host's wait for the handler (set while waiting). */
+    expire: ((e: unknown) => void) | undefined;
     private bound: Logger | undefined;
     private ac: AbortController | undefined;
     private abortReason: unknown;
@@ -261,17 +271,15 @@ export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions 
     });
     const ctx = new HostContext(ev, trace, batch);
     active.add(ctx);
+    armSweeper();
     let timedOut = false;
-    let timer: NodeJS.Timeout | undefined;
     try {
       const running = trace.run(() => invoke(def, v.event, ctx));
       const reply = await new Promise<CatalogEvent | undefined>((resolve, reject) => {
-        timer = setTimeout(() => {
+        ctx.expire = (err) => {
           timedOut = true;
-          const err = new HandlerTimeoutError(`handler did not finish within ${config.KSCAPE_HANDLER_TIMEOUT} ms`);
-          ctx.abort(err);
           reject(err);
-        }, config.KSCAPE_HANDLER_TIMEOUT);
+        };
         running.then(resolve, reject);
       });
       if (reply !== undefined) {
@@ -294,9 +302,36 @@ export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions 
       trace.end(m.outcome, e);
       return { ok: false, trace, error: e, ...m };
     } finally {
-      clearTimeout(timer);
+      ctx.expire = undefined;
       active.delete(ctx);
     }
+  };
+
+  // Deadlines: one shared sweeper instead of a timer per event. Every event gets the same timeout,
+  // so `active` (a Set, iterated in insertion order) is also ordered by deadline and the sweep
+  // stops at the first event still in time. Precision is a tenth of the timeout, at most 1 s.
+  const sweepEveryMs = Math.min(1000, Math.max(5, Math.floor(config.KSCAPE_HANDLER_TIMEOUT / 10)));
+  let sweeper: NodeJS.Timeout | undefined;
+  const sweep = (): void => {
+    const now = performance.now();
+    for (const ctx of active) {
+      if (ctx.deadline > now) break;
+      if (!ctx.expire) continue;
+      const err = new HandlerTimeoutError(`handler did not finish within ${config.KSCAPE_HANDLER_TIMEOUT} ms`);
+      ctx.abort(err);
+      ctx.expire(err);
+      ctx.expire = undefined;
+    }
+    if (active.size === 0 && sweeper) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  };
+  const armSweeper = (): void => {
+    if (sweeper) return;
+    sweeper = setInterval(sweep, sweepEveryMs);
+    // Never keeps the process alive on its own: in-flight requests already do.
+    sweeper.unref();
   };
 
   const invoke = (d: HostedFunction, event: IncomingEvent | AnyIncomingEvent, ctx: HostContext): Promise<CatalogEvent | undefined> => {

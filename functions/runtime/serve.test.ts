@@ -108,6 +108,25 @@ describe('graceful shutdown', () => {
     f.release();
   });
 
+  it('answers 503 at the shutdown deadline even when the handler ignores its signal', async () => {
+    captureLogs();
+    let started!: () => void;
+    const startedP = new Promise<void>((r) => (started = r));
+    const deaf: FunctionDefinition = {
+      name: 'scan',
+      consumes: [REQ],
+      handle: () => {
+        started();
+        return new Promise(() => undefined); // never settles
+      },
+    };
+    const served = await serveFunction(deaf, { port: 0, host: '127.0.0.1', env: {}, config: { KSCAPE_SHUTDOWN_TIMEOUT: 100 } });
+    const inflight = post(served.port);
+    await startedP;
+    await served.close();
+    expect(await inflight).toBe(503);
+  });
+
   it('fails clearly when the port is taken', async () => {
     captureLogs();
     const f = slowFunction();
