@@ -88,7 +88,8 @@ function setOwn(o: Json, k: string, v: unknown): void {
 }
 
 function merge(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) return structuredClone(patch);
+  // Patch values are taken as they are (the patch is parsed per request): no deep copy.
+  if (!isObject(patch)) return patch;
   const out: Json = isObject(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
@@ -100,6 +101,7 @@ function merge(target: unknown, patch: unknown): unknown {
 /**
  * Apply an RFC 7386 merge patch: objects merge recursively, `null` deletes, anything else
  * (arrays included) replaces. The patch itself must be an object (kube rejects others with 400).
+ * Inputs are not modified; the result shares unchanged subtrees with `doc` and `patch`.
  */
 export function applyMergePatch<T extends Json>(doc: T, patch: unknown): T {
   if (!isObject(patch)) throw new PatchError(400, 'merge patch must be a JSON object');

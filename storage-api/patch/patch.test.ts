@@ -682,3 +682,63 @@ describe('FieldsV1', () => {
     expect(fromFieldsV1(toFieldsV1(s)).equals(s)).toBe(true);
   });
 });
+
+describe('inputs are never mutated (results may share structure)', () => {
+  const deepFreeze = <T>(v: T): T => {
+    if (typeof v === 'object' && v !== null) {
+      for (const x of Object.values(v)) deepFreeze(x);
+      Object.freeze(v);
+    }
+    return v;
+  };
+
+  it('apply with pruning, force and conflicts', () => {
+    const a = deepFreeze(
+      stored(
+        ok(
+          applyServerSideApply({
+            applied: deployment({ replicas: 3, x: { y: { z: 1 } } }, { app: 'web', tier: 't' }),
+            manager: 'alice',
+            force: false,
+            now: T0,
+          }),
+        ),
+      ),
+    );
+    const applied = deepFreeze(deployment({ replicas: 5 }, { app: 'web' }));
+    const out = ok(applyServerSideApply({ live: a, applied, manager: 'alice', force: false, now: T1 }));
+    expect(out.spec).toEqual({ replicas: 5 });
+    expect(out.metadata.labels).toEqual({ app: 'web' });
+    expect(a.spec).toEqual({ replicas: 3, x: { y: { z: 1 } } });
+    const forced = ok(
+      applyServerSideApply({
+        live: a,
+        applied: deepFreeze(deployment({ replicas: 7 })),
+        manager: 'bob',
+        force: true,
+        now: T1,
+      }),
+    );
+    expect(forced.spec).toMatchObject({ replicas: 7 });
+  });
+
+  it('update bookkeeping, merge and strategic patches', async () => {
+    const { applyStrategicMergePatch } = await import('./strategic.js');
+    const before = deepFreeze(
+      stored(recordUpdateManagedFields(undefined, deployment({ replicas: 2, list: [1] }), 'c', 'Update', T0)),
+    );
+    const after = deepFreeze({ ...before, spec: { replicas: 3, list: [1] } });
+    expect(owned(recordUpdateManagedFields(before, after, 'e', 'Update', T1), 'e', 'Update')).toEqual([
+      'spec.replicas',
+    ]);
+    expect(applyMergePatch(before, deepFreeze({ spec: { replicas: null, list: [2] } })).spec).toEqual({
+      list: [2],
+    });
+    expect(
+      applyStrategicMergePatch(
+        deepFreeze({ spec: { containers: [{ name: 'a', image: '1' }], finalizers: ['x'] } }),
+        deepFreeze({ spec: { containers: [{ name: 'a', image: '2' }] } }),
+      ).spec.containers,
+    ).toEqual([{ name: 'a', image: '2' }]);
+  });
+});

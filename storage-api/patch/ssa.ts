@@ -140,7 +140,9 @@ function withoutManagedFields(o: KubeObject): KubeObject {
 
 /** Recursive merge of an applied configuration into a live object (maps merge, rest replaces, null deletes). */
 function mergeApplied(live: unknown, applied: unknown): unknown {
-  if (!isObject(applied)) return structuredClone(applied);
+  // No copy of arrays/scalars: the applied config is parsed per request and consumed here;
+  // copying a 20 MB SBOM's package list would dominate the request.
+  if (!isObject(applied)) return applied;
   const out: Json = isObject(live) ? { ...live } : {};
   for (const [k, v] of Object.entries(applied)) {
     if (v === null) delete out[k];
@@ -183,6 +185,11 @@ export interface ApplyInput {
 
 export type ApplyResult = { object: KubeObject } | { conflicts: { manager: string; field: string }[] };
 
+/**
+ * Server-side apply. Inputs are not modified, but the result shares unchanged subtrees with
+ * `live` and `applied` (no deep copies: objects can be tens of MB), and a no-op apply returns
+ * `live` itself. Callers must not mutate the inputs afterwards.
+ */
 export function applyServerSideApply(input: ApplyInput): ApplyResult {
   const { live, applied, manager, force, now } = input;
   if (!manager) throw new PatchError(400, 'fieldManager is required for apply requests');
@@ -220,15 +227,23 @@ export function applyServerSideApply(input: ApplyInput): ApplyResult {
       .filter((p) => getPath(applied, p).value !== null),
   );
 
-  let merged = mergeApplied(liveBody ?? {}, applied) as KubeObject;
+  const merged = mergeApplied(liveBody ?? {}, applied) as KubeObject;
 
   // Prune what this manager applied before and dropped now, unless someone else still owns it.
   const ownedByOthers = new FieldSet();
   for (const [k, m] of managers) if (k !== key) for (const p of m.set.paths()) ownedByOthers.add(p);
   const toRemove = lastSet.difference(appliedSet).without(ownedByOthers.union(appliedSet));
   if (toRemove.size) {
-    merged = structuredClone(merged);
-    for (const p of toRemove.paths()) removePath(merged, p);
+    // Copy-on-write along each removed path: `merged` shares untouched subtrees with `live`.
+    for (const p of toRemove.paths()) {
+      let cur: Json = merged;
+      for (const k of p.slice(0, -1)) {
+        const next = cur[k];
+        if (!isObject(next)) break;
+        cur = cur[k] = { ...next };
+      }
+      removePath(merged, p);
+    }
   }
 
   // Conflicts: other managers owning a field whose value this apply changes or adds.
@@ -272,7 +287,7 @@ export function applyServerSideApply(input: ApplyInput): ApplyResult {
         ([k, m]) =>
           before.get(k)?.set.equals(m.set) && before.get(k)?.entry.apiVersion === m.entry.apiVersion,
       );
-    if (same) return { object: structuredClone(live) };
+    if (same) return { object: live };
   }
   return { object: withManagedFields(merged, writeManagers(managers)) };
 }

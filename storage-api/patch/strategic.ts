@@ -178,7 +178,8 @@ function reorder(field: string, list: unknown[], order: unknown[]): unknown[] {
  */
 export function applyStrategicMergePatch<T extends Json>(doc: T, patch: unknown): T {
   if (!isObject(patch)) throw new PatchError(400, 'strategic merge patch must be a JSON object');
-  const out = mergeMap(structuredClone(doc), patch);
+  // mergeMap copies what it changes and never mutates its inputs: no upfront deep copy.
+  const out = mergeMap(doc, patch);
   if (out === undefined) throw new PatchError(422, 'strategic merge patch cannot delete the whole object');
   return out as T;
 }
