@@ -57,7 +57,7 @@ export const defaultEngineConfig: EngineConfig = {
   maxMutatingRequestsInflight: 200,
   defaultMaxBodyBytes: 3 * 1024 * 1024,
   minWatchTimeoutMs: 30 * 60_000,
-  maxWatchTimeoutMs: 60 * 60_000,
+  maxWatchTimeoutMs: 2 * 60 * 60_000,
   bookmarkIntervalMs: 60_000,
   version: { gitVersion: 'v0.1.0' },
 };
