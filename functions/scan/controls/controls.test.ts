@@ -506,6 +506,75 @@ const CASES: Record<string, Case> = {
   },
 };
 
+const psp = (name: string, spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'policy/v1beta1', kind: 'PodSecurityPolicy', metadata: meta(name), spec });
+const hpa = (target: string): KubeObject => ({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: meta('h', 'prod'), spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: target } } });
+const ingress = (svc: string): KubeObject => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: meta('i', 'prod'), spec: { rules: [{ http: { paths: [{ path: '/', backend: { service: { name: 'web', port: { number: 80 } } } }, { path: '/b', backend: { service: { name: svc, port: { number: 80 } } } }] } }] } });
+const route = (svc: string): KubeObject => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: meta('r', 'prod'), spec: { rules: [{ backendRefs: [{ name: svc, port: 80 }] }] } });
+
+function pspCase(field: string): Case {
+  return {
+    pass: [[psp('a', { [field]: true }), psp('b', { [field]: false })], 'PodSecurityPolicy/a'],
+    fail: [[psp('a', { [field]: true }), psp('b', { [field]: true })], 'PodSecurityPolicy/a', { reviewPaths: [`spec.${field}`], failedPaths: [`spec.${field}`] }],
+  };
+}
+
+const MORE_CASES: Record<string, Case> = {
+  'C-0213': pspCase('privileged'),
+  'C-0214': pspCase('hostPID'),
+  'C-0215': pspCase('hostIPC'),
+  'C-0216': pspCase('hostNetwork'),
+  'C-0217': pspCase('allowPrivilegeEscalation'),
+  'C-0218': {
+    pass: [[psp('a', { runAsUser: { rule: 'RunAsAny' } }), psp('b', { runAsUser: { rule: 'MustRunAs', ranges: [{ min: 1000, max: 2000 }] } })], 'PodSecurityPolicy/a'],
+    fail: [[psp('a', { runAsUser: { rule: 'RunAsAny' } }), psp('b', { runAsUser: { rule: 'MustRunAs', ranges: [{ min: 0, max: 2000 }] } })], 'PodSecurityPolicy/a', { reviewPaths: ['spec.runAsUser.rule'], failedPaths: ['spec.runAsUser.rule'] }],
+  },
+  'C-0219': {
+    pass: [[psp('a', { allowedCapabilities: ['NET_ADMIN'] }), psp('b', {})], 'PodSecurityPolicy/a'],
+    fail: [[psp('a', { allowedCapabilities: ['NET_ADMIN'] })], 'PodSecurityPolicy/a', { reviewPaths: ['spec.allowedCapabilities'], failedPaths: ['spec.allowedCapabilities'] }],
+  },
+  'C-0220': {
+    pass: [[psp('a', { requiredDropCapabilities: ['ALL'] })], 'PodSecurityPolicy/a'],
+    fail: [[psp('a', {})], 'PodSecurityPolicy/a', { fixPaths: [{ path: 'spec.requiredDropCapabilities[0]', value: 'ALL' }] }],
+  },
+  'C-0234': {
+    pass: [[dep(hardenedPodSpec({ volumes: [{ name: 's', csi: { driver: 'secrets-store.csi.k8s.io', volumeAttributes: { secretProviderClass: 'vault' } } }] }))], 'Deployment/web'],
+    fail: [[dep(hardenedPodSpec())], 'Deployment/web', {}],
+  },
+  'C-0293': {
+    pass: [[dep(hardenedPodSpec()), service('web', { selector: { app: 'web' } })], 'Service/web'],
+    fail: [[dep(hardenedPodSpec()), service('web', { selector: { app: 'api' } })], 'Service/web', { reviewPaths: ['spec.selector'], failedPaths: ['spec.selector'] }],
+  },
+  'C-0294': {
+    pass: [[dep(hardenedPodSpec({ serviceAccount: 'web', serviceAccountName: 'web' }))], 'Deployment/web'],
+    fail: [[dep(hardenedPodSpec({ serviceAccount: 'web' }))], 'Deployment/web', { reviewPaths: [`${D}serviceAccount`], failedPaths: [`${D}serviceAccount`] }],
+  },
+  'C-0295': {
+    pass: [[dep(withContainer(hardenedContainer('app', { env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] })))], 'Deployment/web'],
+    fail: [[dep(withContainer(hardenedContainer('app', { env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }, { name: 'A', value: '3' }] })))], 'Deployment/web', { reviewPaths: [`${C0}.env[2].name`], failedPaths: [`${C0}.env[2].name`] }],
+  },
+  'C-0296': {
+    pass: [[dep(hardenedPodSpec())], 'Deployment/web'],
+    fail: [[{ ...dep(hardenedPodSpec()), spec: { selector: { matchLabels: { app: 'other' } }, template: { metadata: { labels: { app: 'web' } }, spec: hardenedPodSpec() } } }], 'Deployment/web', { reviewPaths: ['spec.selector'], failedPaths: ['spec.selector'] }],
+  },
+  'C-0298': {
+    pass: [[ingress('web'), service('web', { selector: { app: 'web' } })], 'Ingress/i'],
+    fail: [[ingress('gone'), service('web', { selector: { app: 'web' } })], 'Ingress/i', { reviewPaths: ['spec.rules[0].http.paths[1].backend.service.name'], failedPaths: ['spec.rules[0].http.paths[1].backend.service.name'] }],
+  },
+  'C-0299': {
+    pass: [[dep(hardenedPodSpec()), networkPolicy('np', { podSelector: { matchLabels: { app: 'web' } } })], 'NetworkPolicy/np'],
+    fail: [[dep(hardenedPodSpec()), networkPolicy('np', { podSelector: { matchLabels: { app: 'gone' } } })], 'NetworkPolicy/np', { reviewPaths: ['spec.podSelector'], failedPaths: ['spec.podSelector'] }],
+  },
+  'C-0300': {
+    pass: [[dep(hardenedPodSpec()), hpa('web')], 'HorizontalPodAutoscaler/h'],
+    fail: [[dep(hardenedPodSpec()), hpa('gone')], 'HorizontalPodAutoscaler/h', { reviewPaths: ['spec.scaleTargetRef.name'], failedPaths: ['spec.scaleTargetRef.name'] }],
+  },
+  'C-0302': {
+    pass: [[route('web'), service('web', { selector: { app: 'web' } })], 'HTTPRoute/r'],
+    fail: [[route('gone')], 'HTTPRoute/r', { reviewPaths: ['spec.rules[0].backendRefs[0].name'], failedPaths: ['spec.rules[0].backendRefs[0].name'] }],
+  },
+};
+Object.assign(CASES, MORE_CASES);
+
 // PSA controls sharing a rule: same fixtures as their representative.
 for (const id of ['C-0194', 'C-0195', 'C-0196', 'C-0199', 'C-0202', 'C-0203', 'C-0204']) CASES[id] = CASES['C-0193'] as Case;
 for (const id of ['C-0198', 'C-0200', 'C-0201']) CASES[id] = CASES['C-0197'] as Case;

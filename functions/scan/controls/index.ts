@@ -76,6 +76,15 @@ import c0209 from './c0209.js';
 import c0210 from './c0210.js';
 import c0211 from './c0211.js';
 import c0212 from './c0212.js';
+import c0213 from './c0213.js';
+import c0214 from './c0214.js';
+import c0215 from './c0215.js';
+import c0216 from './c0216.js';
+import c0217 from './c0217.js';
+import c0218 from './c0218.js';
+import c0219 from './c0219.js';
+import c0220 from './c0220.js';
+import c0234 from './c0234.js';
 import c0253 from './c0253.js';
 import c0255 from './c0255.js';
 import c0256 from './c0256.js';
@@ -102,6 +111,14 @@ import c0280 from './c0280.js';
 import c0281 from './c0281.js';
 import c0282 from './c0282.js';
 import c0292 from './c0292.js';
+import c0293 from './c0293.js';
+import c0294 from './c0294.js';
+import c0295 from './c0295.js';
+import c0296 from './c0296.js';
+import c0298 from './c0298.js';
+import c0299 from './c0299.js';
+import c0300 from './c0300.js';
+import c0302 from './c0302.js';
 import c0305 from './c0305.js';
 import c0306 from './c0306.js';
 import c0307 from './c0307.js';
@@ -181,6 +198,15 @@ export const CONTROLS: readonly ControlDefinition[] = [
   c0210,
   c0211,
   c0212,
+  c0213,
+  c0214,
+  c0215,
+  c0216,
+  c0217,
+  c0218,
+  c0219,
+  c0220,
+  c0234,
   c0253,
   c0255,
   c0256,
@@ -207,6 +233,14 @@ export const CONTROLS: readonly ControlDefinition[] = [
   c0281,
   c0282,
   c0292,
+  c0293,
+  c0294,
+  c0295,
+  c0296,
+  c0298,
+  c0299,
+  c0300,
+  c0302,
   c0305,
   c0306,
   c0307,

@@ -1,0 +1,19 @@
+import { defineControl } from '../engine/control.js';
+import { review, WL, workloadRule } from './_lib.js';
+
+/** Deprecated serviceAccount field: set without serviceAccountName, or with a different value. */
+export default defineControl({
+  id: 'C-0294',
+  category: 'Workload',
+  rules: [
+    workloadRule(
+      'deprecated-service-account-field',
+      (wl) => {
+        const old = wl.spec.serviceAccount;
+        if (typeof old !== 'string' || old === '') return [];
+        return wl.spec.serviceAccountName === old ? [] : [review(`${wl.prefix}serviceAccount`)];
+      },
+      { kinds: [...WL, 'ReplicationController'] },
+    ),
+  ],
+});

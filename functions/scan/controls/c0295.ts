@@ -1,0 +1,29 @@
+import { defineControl } from '../engine/control.js';
+import type { Finding } from '../engine/types.js';
+import { containersOf } from '../engine/workload.js';
+import { review, WL, workloadRule } from './_lib.js';
+
+/** Duplicate environment variable: a later env entry repeating an earlier name in the same container. */
+export default defineControl({
+  id: 'C-0295',
+  category: 'Workload',
+  rules: [
+    workloadRule(
+      'duplicate-env-var',
+      (wl) => {
+        const out: Finding[] = [];
+        for (const c of containersOf(wl, ['containers', 'initContainers'])) {
+          const seen = new Set<string>();
+          const env = Array.isArray(c.container.env) ? c.container.env : [];
+          env.forEach((e, j) => {
+            if (typeof e?.name !== 'string') return;
+            if (seen.has(e.name)) out.push(review(`${c.path}.env[${j}].name`));
+            seen.add(e.name);
+          });
+        }
+        return out;
+      },
+      { kinds: [...WL, 'ReplicationController'] },
+    ),
+  ],
+});
