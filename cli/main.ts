@@ -58,6 +58,15 @@ export function buildProgram(): Command {
       await runStorageApi(opts);
     });
 
+  program
+    .command('config')
+    .description("list every component's environment variables with defaults and allowed values")
+    .option('--check', 'validate the current environment instead; exit 2 naming each bad variable', false)
+    .action(async (opts: { check?: boolean }) => {
+      const { runConfig } = await import('./commands/config.js');
+      await runConfig(opts);
+    });
+
   return program;
 }
 
