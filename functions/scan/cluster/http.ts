@@ -1,0 +1,110 @@
+/**
+ * A minimal JSON client for the Kubernetes API on top of client-node's KubeConfig: client-node
+ * resolves the cluster, TLS material and credentials (tokens, exec plugins, client certificates)
+ * through `applyToHTTPSOptions`; requests go through node's http/https with a keep-alive agent.
+ *
+ * Why not the generated client-node APIs: the scan needs arbitrary kinds by group/version/plural
+ * (core and named groups), metadata-only lists (`Accept: ...;as=PartialObjectMetadataList`) and raw
+ * JSON objects (the generated models deserialise into classes with Date fields and drop unknown
+ * fields, which the posture rules must see).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+export interface KubeResponse {
+  status: number;
+  body: unknown;
+}
+
+export interface KubeRequestOptions {
+  body?: unknown;
+  accept?: string;
+  contentType?: string;
+  signal?: AbortSignal;
+}
+
+export interface KubeHttp {
+  request(method: string, path: string, opts?: KubeRequestOptions): Promise<KubeResponse>;
+}
+
+/** Non-2xx answer of the API server (the body is the Status when there is one). */
+export class KubeStatusError extends Error {
+  override name = 'KubeStatusError';
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    const msg = typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string' ? (body as { message: string }).message : '';
+    super(`${method} ${path}: HTTP ${status}${msg ? `: ${msg}` : ''}`);
+  }
+}
+
+export function kubeHttp(kc: KubeConfig, opts: { timeoutMs?: number } = {}): KubeHttp {
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+  let httpsAgent: https.Agent | undefined;
+  return {
+    async request(method, path, o = {}) {
+      const cluster = kc.getCurrentCluster();
+      if (!cluster) throw new Error('the kubeconfig has no current cluster');
+      const url = new URL(cluster.server.replace(/\/+$/, '') + path);
+      const payload = o.body === undefined ? undefined : Buffer.from(JSON.stringify(o.body));
+      const ro: https.RequestOptions = {
+        method,
+        headers: {
+          accept: o.accept ?? 'application/json',
+          'user-agent': 'kscape-scan',
+          ...(payload ? { 'content-type': o.contentType ?? 'application/json', 'content-length': String(payload.length) } : {}),
+        },
+      };
+      await kc.applyToHTTPSOptions(ro);
+      if (url.protocol === 'https:') {
+        if (!cluster.proxyUrl) {
+          httpsAgent ??= new https.Agent({
+            keepAlive: true,
+            maxSockets: 32,
+            ...(ro.ca ? { ca: ro.ca } : {}),
+            ...(ro.cert ? { cert: ro.cert } : {}),
+            ...(ro.key ? { key: ro.key } : {}),
+            ...(ro.pfx ? { pfx: ro.pfx } : {}),
+            ...(ro.servername ? { servername: ro.servername } : {}),
+            ...(ro.rejectUnauthorized !== undefined ? { rejectUnauthorized: ro.rejectUnauthorized } : {}),
+          });
+          ro.agent = httpsAgent;
+        }
+      } else if (!ro.agent) ro.agent = httpAgent;
+      const transport = url.protocol === 'http:' ? http : https;
+      return await new Promise<KubeResponse>((resolve, reject) => {
+        const req = transport.request(url, { ...ro, ...(o.signal ? { signal: o.signal } : {}) }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let body: unknown = text;
+            try {
+              body = text ? JSON.parse(text) : undefined;
+            } catch {
+              // Non-JSON error pages (proxies) stay text for the error message.
+            }
+            resolve({ status: res.statusCode ?? 0, body });
+          });
+        });
+        req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${path}: timeout after ${timeoutMs} ms`)));
+        req.on('error', reject);
+        if (payload) req.write(payload);
+        req.end();
+      });
+    },
+  };
+}
+
+/** GET/PUT... that throws KubeStatusError on non-2xx. */
+export async function kubeJson(client: KubeHttp, method: string, path: string, opts?: KubeRequestOptions): Promise<unknown> {
+  const r = await client.request(method, path, opts);
+  if (r.status < 200 || r.status >= 300) throw new KubeStatusError(method, path, r.status, r.body);
+  return r.body;
+}
