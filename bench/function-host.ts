@@ -14,8 +14,8 @@
  * Results: a table on stdout and bench/results/function-host.json.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { connect, type Socket } from 'node:net';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -195,6 +195,47 @@ function runClient(port: number, connections: number, warmMs: number, durMs: num
   });
 }
 
+/** Send exactly `total` requests over `connections` keep-alive sockets; resolves when all are answered. */
+function runCountClient(port: number, connections: number, total: number): Promise<{ answered: number; statuses: Record<string, number> }> {
+  const req = requestBytes(port);
+  let sent = 0;
+  let answered = 0;
+  const statuses: Record<string, number> = {};
+  return new Promise((resolve, reject) => {
+    const open = (): void => {
+      const sock = connect(port, '127.0.0.1');
+      let buf = '';
+      const send = (): void => {
+        if (sent >= total) {
+          sock.end();
+          return;
+        }
+        sent++;
+        sock.write(req);
+      };
+      sock.on('connect', send);
+      sock.on('error', reject);
+      sock.on('data', (d: Buffer) => {
+        buf += d.toString('latin1');
+        for (;;) {
+          const he = buf.indexOf('\r\n\r\n');
+          if (he === -1) return;
+          const head = buf.slice(0, he).toLowerCase();
+          const cl = /\r\ncontent-length: *(\d+)/.exec(head);
+          const end = he + 4 + (cl ? Number(cl[1]) : 0);
+          if (buf.length < end) return;
+          buf = buf.slice(end);
+          const st = head.slice(9, 12);
+          statuses[st] = (statuses[st] ?? 0) + 1;
+          if (++answered === total) resolve({ answered, statuses });
+          send();
+        }
+      });
+    };
+    for (let i = 0; i < connections; i++) open();
+  });
+}
+
 // ----------------------------------------------------------------------------------------------
 // Orchestration.
 
@@ -225,11 +266,11 @@ async function startServer(kind: string, env: NodeJS.ProcessEnv): Promise<{ port
   return { port, child };
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   if (child.connected) child.disconnect();
-  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+  const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(t);
 }
@@ -339,6 +380,37 @@ async function throughput(): Promise<Record<string, unknown>> {
 
 const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
 
+/**
+ * Instructions per request under callgrind: total instructions of a server process that answered
+ * `hi` requests minus one that answered `lo`, divided by the difference (start-up cancels out).
+ * Instruction counts do not depend on what else the machine is doing, unlike req/s and even CPU
+ * time; opt-in (`--callgrind`) because valgrind makes it take minutes.
+ */
+async function instructionsPerRequest(kind: string, env: NodeJS.ProcessEnv, lo: number, hi: number): Promise<number> {
+  const run = async (n: number): Promise<number> => {
+    const out = join(tmpdir(), `kscape-bench-cg-${process.pid}-${kind}-${n}.out`);
+    const child = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, self, 'server', kind], {
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+      env,
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('message', (m: { port: number }) => resolve(m.port));
+      child.once('exit', (code) => reject(new Error(`valgrind ${kind} exited with ${code}`)));
+    });
+    const res = await runCountClient(port, 10, n);
+    if (Object.keys(res.statuses).some((st) => st !== '202')) throw new Error(`${kind}: unexpected answers ${JSON.stringify(res.statuses)}`);
+    await stopChild(child, 120_000);
+    const text = readFileSync(out, 'utf8');
+    rmSync(out, { force: true });
+    const m = /^(?:summary|totals): (\d+)/m.exec(text);
+    if (!m) throw new Error(`no instruction total in ${out}`);
+    return Number(m[1]);
+  };
+  const a = await run(lo);
+  const b = await run(hi);
+  return Math.round((b - a) / (hi - lo));
+}
+
 /** Free port: bind 0, read it, close. The small race with other processes is acceptable for a bench. */
 async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
@@ -445,6 +517,30 @@ async function main(): Promise<void> {
   );
   process.stdout.write('\n(a) throughput, no-op handler vs bare hono\n');
   const tp = await throughput();
+  let instructions: Record<string, unknown> | undefined;
+  if (args.includes('--callgrind')) {
+    process.stdout.write('\n(a2) instructions per request under callgrind (machine-load independent)\n');
+    const lo = opt('cg-lo', 1000);
+    const hi = opt('cg-hi', 4000);
+    const perReq: Record<string, number> = {};
+    for (const [name, kind, level] of [
+      ['bare hono (ignores body)', 'bare', 'info'],
+      ['function host, LOG_LEVEL=info', 'host', 'info'],
+      ['function host, LOG_LEVEL=warn', 'host', 'warn'],
+    ] as const) {
+      perReq[name] = await instructionsPerRequest(kind, { ...process.env, LOG_LEVEL: level, OTEL_SDK_DISABLED: 'true' }, lo, hi);
+      process.stdout.write(`  ${name.padEnd(32)} ${perReq[name]} instructions/request\n`);
+    }
+    const bare = perReq['bare hono (ignores body)']!;
+    instructions = {
+      requests: { lo, hi },
+      perRequest: perReq,
+      ratio: {
+        hostInfoVsBare: round(bare / perReq['function host, LOG_LEVEL=info']!),
+        hostWarnVsBare: round(bare / perReq['function host, LOG_LEVEL=warn']!),
+      },
+    };
+  }
   process.stdout.write('\n(b) cold start\n');
   const cs = await coldStart();
 
@@ -467,6 +563,12 @@ async function main(): Promise<void> {
     `ratio host/bare from CPU per request: ${cpuRatio.hostInfoVsBare} (info), ${cpuRatio.hostWarnVsBare} (warn)`,
     `best round vs best round: req/s ${bestRatio.hostInfoVsBare} (info), ${bestRatio.hostWarnVsBare} (warn); CPU ${bestRatio.cpuHostInfoVsBare} (info), ${bestRatio.cpuHostWarnVsBare} (warn)`,
     `ratio host/bare-read: ${ratio.hostInfoVsBareRead} (info), ${ratio.hostWarnVsBareRead} (warn)`,
+    ...(instructions
+      ? [
+          `instructions/request (callgrind): ${JSON.stringify(instructions.perRequest)}`,
+          `capacity ratio host/bare from instructions: ${(instructions.ratio as Record<string, number>).hostInfoVsBare} (info), ${(instructions.ratio as Record<string, number>).hostWarnVsBare} (warn)`,
+        ]
+      : []),
     '',
     `| cold start (${String(cs.runs)} runs) | median ms | min ms |`,
     '| --- | ---: | ---: |',
@@ -485,6 +587,7 @@ async function main(): Promise<void> {
     hostVsBareCpuRatio: cpuRatio.hostInfoVsBare,
     hostVsBareBestRatio: bestRatio.hostInfoVsBare,
     hostVsBareBestCpuRatio: bestRatio.cpuHostInfoVsBare,
+    ...(instructions ? { hostVsBareInstructionRatio: (instructions.ratio as Record<string, number>).hostInfoVsBare } : {}),
     hostRps: medRps['function host, LOG_LEVEL=info'],
     bareRps: medRps['bare hono (ignores body)'],
     coldStartHostMs: csMed['function host, no-op function (spawn → ready)'],
@@ -495,7 +598,8 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'function-host.json'),
-    JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: ncpu, loadAverageAtEnd: loadavg(), summary, throughput: tp, coldStart: cs }, null, 2) + '\n',
+    JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: ncpu, loadAverageAtEnd: loadavg(), summary, throughput: tp, instructions, coldStart: cs }, null, 2) +
+      '\n',
   );
   process.stdout.write(`\nwrote ${join('bench', 'results', 'function-host.json')}\n`);
 }
