@@ -1,0 +1,169 @@
+/**
+ * One relevancy scan of procfs: for every process that belongs to a container, the files it is
+ * using right now: its executable, its memory-mapped files and its open files.
+ *
+ * Paths are container-root relative without any translation on our side. The kernel prints
+ * `/proc/<pid>/maps` paths and resolves `/proc/<pid>/{exe,fd/N}` links with d_path() against the
+ * mount tree the file was opened through: for a process in a container that tree is the
+ * container's mount namespace, whose root is the container's root filesystem (after pivot_root the
+ * host's directories are not reachable from it), so the kernel stops at that root and prints
+ * `/usr/lib/x86_64-linux-gnu/libc.so.6`, not `/run/containerd/…/rootfs/usr/lib/…`. That is the same
+ * path the image's SBOM records, which is what the vuln function matches against. We never go
+ * through `/proc/<pid>/root` (which would cross into the container's filesystem) and never follow
+ * these links, only readlink them. Files bind-mounted into the container (service-account token,
+ * /etc/hosts, ConfigMaps) appear at their mount point inside the container, which is right too.
+ *
+ * A " (deleted)" suffix (file replaced or unlinked since it was opened) is stripped and the path
+ * kept: the package that owned the path was loaded, even if it has since been upgraded on disk.
+ */
+import type { Logger } from '../../lib/log/index.js';
+import { ProcFs, stripDeleted } from '../procfs.js';
+import { parseCgroupFile, type CgroupIdentity } from './cgroup.js';
+
+/** Kernel pseudo files and special filesystems: never package files. */
+const PSEUDO_PREFIXES = ['/dev/', '/proc/', '/sys/', '/memfd:', '/SYSV', '/[', '/anon_hugepage', '/dmabuf:'];
+
+export interface ScanOptions {
+  maxFdsPerProcess: number;
+  maxMapsBytes: number;
+  /** Whether a container's files are still wanted (learning not over); skips the expensive reads otherwise. */
+  want?: (containerId: string) => boolean;
+  /** Processes read in parallel (bounded, so memory stays flat on nodes with thousands of PIDs). */
+  concurrency?: number;
+}
+
+export interface ContainerScan {
+  identity: CgroupIdentity;
+  pids: number[];
+  files: Set<string>;
+}
+
+export interface ScanStats {
+  processes: number;
+  containerProcesses: number;
+  /** Processes skipped because they exited or their entries were unreadable. */
+  skipped: number;
+  malformedCgroupLines: number;
+}
+
+export interface ScanResult {
+  /** Containers that were read (wanted), with their files. */
+  containers: Map<string, ContainerScan>;
+  /** Every container ID seen in procfs, read or not (tells running containers from gone ones). */
+  present: Set<string>;
+  stats: ScanStats;
+}
+
+/** The path column of one /proc/<pid>/maps line, or undefined for anonymous and pseudo mappings. */
+export function mapsPath(line: string): string | undefined {
+  // address perms offset dev inode [path]; the path may contain spaces, so take the rest of the line.
+  const m = /^[0-9a-f]+-[0-9a-f]+\s+\S+\s+[0-9a-f]+\s+\S+\s+(\d+)\s*(.*)$/.exec(line);
+  if (!m) return undefined;
+  // inode 0: not backed by a file ([heap], [stack], [vdso], anonymous).
+  if (m[1] === '0' || !m[2]) return undefined;
+  // The kernel escapes '\n' in paths as \012 (seq_file_path(..., "\n")).
+  return relevantPath(m[2].replace(/\\012/g, '\n'));
+}
+
+/** Keep absolute paths to real files; strip " (deleted)". */
+export function relevantPath(raw: string): string | undefined {
+  if (!raw.startsWith('/')) return undefined; // socket:[…], pipe:[…], anon_inode:…, [vdso]
+  const { path } = stripDeleted(raw);
+  for (const p of PSEUDO_PREFIXES) if (path.startsWith(p)) return undefined;
+  return path;
+}
+
+export async function scanProcfs(proc: ProcFs, opts: ScanOptions, log: Logger): Promise<ScanResult> {
+  const stats: ScanStats = { processes: 0, containerProcesses: 0, skipped: 0, malformedCgroupLines: 0 };
+  const containers = new Map<string, ContainerScan>();
+  const present = new Set<string>();
+  const pids = await proc.pids();
+  stats.processes = pids.length;
+  let next = 0;
+  const worker = async () => {
+    while (next < pids.length) {
+      const pid = pids[next++]!;
+      try {
+        await scanProcess(proc, pid, opts, containers, present, stats, log);
+      } catch (e) {
+        // Defensive: scanProcess turns known failures into skips; anything else is still one
+        // process, not the scan.
+        stats.skipped++;
+        log.debug({ pid, err: e }, 'skipping process: unexpected error');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 8) }, worker));
+  return { containers, present, stats };
+}
+
+async function scanProcess(
+  proc: ProcFs,
+  pid: number,
+  opts: ScanOptions,
+  containers: Map<string, ContainerScan>,
+  present: Set<string>,
+  stats: ScanStats,
+  log: Logger,
+): Promise<void> {
+  const cg = await proc.readText(`${pid}/cgroup`, 64 * 1024);
+  if (typeof cg !== 'string') {
+    stats.skipped++;
+    log.debug({ pid, error: cg.error }, 'skipping process: cgroup unreadable or process exited');
+    return;
+  }
+  const parsed = parseCgroupFile(cg);
+  if (parsed.malformed) {
+    stats.malformedCgroupLines += parsed.malformed;
+    log.debug({ pid, malformed: parsed.malformed }, 'skipped malformed cgroup lines');
+  }
+  const identity = parsed.identity;
+  if (!identity) return; // a host process
+  stats.containerProcesses++;
+  present.add(identity.containerId);
+  if (opts.want && !opts.want(identity.containerId)) return;
+
+  const files = new Set<string>();
+  let readable = 0;
+
+  const exe = await proc.readlink(`${pid}/exe`);
+  if (typeof exe === 'string') {
+    readable++;
+    const p = relevantPath(exe);
+    if (p) files.add(p);
+  } else log.debug({ pid, error: exe.error }, 'exe unreadable');
+
+  const maps = await proc.readText(`${pid}/maps`, opts.maxMapsBytes);
+  if (typeof maps === 'string') {
+    readable++;
+    for (const line of maps.split('\n')) {
+      const p = mapsPath(line);
+      if (p) files.add(p);
+    }
+  } else log.debug({ pid, error: maps.error }, 'maps unreadable');
+
+  const fds = await proc.fds(pid, opts.maxFdsPerProcess);
+  if (Array.isArray(fds)) {
+    readable++;
+    for (const fd of fds) {
+      const link = await proc.readlink(`${pid}/fd/${fd}`);
+      if (typeof link !== 'string') continue; // closed between readdir and readlink
+      const p = relevantPath(link);
+      if (p) files.add(p);
+    }
+  } else log.debug({ pid, error: fds.error }, 'fd table unreadable');
+
+  if (readable === 0) {
+    // Exited between reading its cgroup and the rest, or no ptrace access: nothing to learn.
+    stats.skipped++;
+    log.debug({ pid, containerId: identity.containerId }, 'skipping process: no readable entries (exited or access denied)');
+    return;
+  }
+  let c = containers.get(identity.containerId);
+  if (!c) {
+    c = { identity, pids: [], files: new Set() };
+    containers.set(identity.containerId, c);
+  }
+  c.pids.push(pid);
+  for (const f of files) c.files.add(f);
+}
