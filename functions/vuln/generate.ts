@@ -8,7 +8,8 @@ import { STATUS, type StatusValue } from '../../lib/api/constants.js';
 import { logger } from '../../lib/log/index.js';
 import { MemorySbomCache, sbomCacheKey, type SbomCache } from './cache.js';
 import { DEFAULT_CATALOGERS, contentRules, detectDistro, type Cataloger, type Distro, type Package } from './catalog/index.js';
-import { AbortedError, ImageTooLargeError, InvalidInputError, UnauthorizedError } from './errors.js';
+import { AbortedError, DigestMismatchError, ImageTooLargeError, InvalidInputError, LayerError, UnauthorizedError } from './errors.js';
+import type { Readable } from 'node:stream';
 import type { RegistryCredential } from './image/credentials.js';
 import { DockerArchiveSource, OciLayoutSource } from './image/local.js';
 import { DEFAULT_PLATFORM, formatPlatform, parsePlatform, type Platform } from './image/manifest.js';
@@ -152,7 +153,13 @@ export async function catalogImage(
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       try {
         const { stream } = await decompressLayer(blob, opts.limits.maxLayerUncompressed, `layer ${desc.digest}`);
-        const st = await fs.applyLayer(stream, desc.digest);
+        const st = await fs.applyLayer(stream, desc.digest).catch(async (e: unknown) => {
+          // A corrupt layer usually breaks the tar/gzip parser before the digest check at the end
+          // of the blob; the digest error is the truer cause, so finish reading (bounded by the
+          // declared size) to see whether the bytes were tampered with.
+          if (e instanceof LayerError) await drainForDigest(blob);
+          throw e;
+        });
         rejected += st.rejected.length;
         if (st.rejected.length) log.warn({ layer: desc.digest, names: st.rejected.slice(0, 5) }, 'tar entries outside the root ignored');
       } finally {
@@ -195,4 +202,15 @@ export async function catalogImage(
   } finally {
     await fs.dispose();
   }
+}
+
+async function drainForDigest(blob: Readable): Promise<void> {
+  blob.unpipe();
+  await new Promise<void>((resolve, reject) => {
+    blob.on('data', () => undefined);
+    blob.once('end', resolve);
+    blob.once('close', resolve);
+    blob.once('error', (e) => (e instanceof DigestMismatchError ? reject(e) : resolve()));
+    blob.resume();
+  });
 }
