@@ -28,6 +28,12 @@ export const storeConfigSpec = {
     min: 1,
     max: 10_000,
   }),
+  KSCAPE_STORAGE_WRITE_PIPELINE: int({
+    doc: 'Write batches in flight per process (they queue on the database write lock; more only adds connections).',
+    default: 2,
+    min: 1,
+    max: 16,
+  }),
   KSCAPE_STORAGE_WRITE_BATCH_BYTES: int({
     doc: 'Body bytes above which a write batch is cut (bounds the size of one statement).',
     default: 16 * 1024 * 1024,

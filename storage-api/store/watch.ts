@@ -285,10 +285,53 @@ export class WatchHub {
     };
   }
 
-  async currentRv(): Promise<number> {
-    const { rows } = await this.db.query<{ v: string }>(`SELECT value::text AS v FROM storage_state WHERE key = 'rv'`);
-    return Number(rows[0]?.v ?? 0);
+  /**
+   * Current RV, single-flight: a burst of watches (every informer reconnecting after a restart)
+   * shares one query instead of draining the pool. A caller arriving while a query is in flight
+   * waits for the NEXT one, because the in-flight one may predate the caller's request.
+   */
+  currentRv(): Promise<number> {
+    if (this.rvNext) return this.rvNext;
+    const run = (): Promise<number> => {
+      const p = this.db
+        .query<{ v: string }>(`SELECT value::text AS v FROM storage_state WHERE key = 'rv'`)
+        .then((r) => Number(r.rows[0]?.v ?? 0));
+      this.rvInFlight = p;
+      void p.then(
+        () => undefined,
+        () => undefined,
+      ).finally(() => {
+        if (this.rvInFlight === p) this.rvInFlight = undefined;
+      });
+      return p;
+    };
+    if (!this.rvInFlight) return run();
+    const next = this.rvInFlight.then(run, run);
+    this.rvNext = next;
+    void next.then(
+      () => undefined,
+      () => undefined,
+    ).finally(() => {
+      if (this.rvNext === next) this.rvNext = undefined;
+    });
+    return next;
   }
+  private rvInFlight: Promise<number> | undefined;
+  private rvNext: Promise<number> | undefined;
+
+  /** Bounds concurrent replay reads so a reconnect storm cannot starve writes and lists of connections. */
+  async withReadSlot<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.readSlots <= 0) await new Promise<void>((r) => this.readWaiters.push(r));
+    this.readSlots--;
+    try {
+      return await fn();
+    } finally {
+      this.readSlots++;
+      this.readWaiters.shift()?.();
+    }
+  }
+  private readSlots = 4;
+  private readonly readWaiters: (() => void)[] = [];
 
   async close(): Promise<void> {
     this.closed = true;
@@ -392,12 +435,16 @@ class Watcher implements WatchHandle {
         if (!/^(0|[1-9][0-9]{0,17})$/.test(s)) throw new GoneError(`invalid resource version ${JSON.stringify(s)}`);
         this.pos = Number(s);
       }
+      // Already at or past what the poller has dispatched: it will deliver everything after us,
+      // and what it dispatched since we registered is in pending. No log read needed (the
+      // common case for "watch from now" and for resuming right after a list).
+      if (this.hub.position <= this.pos) return this.goLive();
       for (;;) {
         if (this.done) return;
         await this.waitForRoom();
         if (this.done) return;
         const limit = Math.max(1, Math.min(this.hub.pageSize, this.bufferSize));
-        const { compacted, current, events } = await this.hub.readLog(this.pos, this.opts, limit);
+        const { compacted, current, events } = await this.hub.withReadSlot(() => this.hub.readLog(this.pos, this.opts, limit));
         if (compacted > this.pos) throw new GoneError(`too old resource version: ${this.pos} (${compacted})`);
         for (const ev of events) {
           this.pos = ev.seq;
@@ -413,17 +460,21 @@ class Watcher implements WatchHandle {
         // our position: it then delivers everything after it (duplicates are dropped by seq).
         if (events.length < limit && (!this.pendingLost || this.hub.position <= this.pos)) break;
       }
-      if (this.done) return;
-      // Caught up: what the poller dispatched while we were reading follows without a gap.
-      const pending = this.pending;
-      this.pending = [];
-      this.mode = 'live';
-      for (const ev of pending) this.offer(ev);
+      this.goLive();
     } catch (e) {
       this.fail(
         e instanceof GoneError ? e : isUnavailable(e) ? new UnavailableError('database unavailable', { cause: e }) : (e as Error),
       );
     }
+  }
+
+  /** Caught up: what the poller dispatched while we were reading follows without a gap. */
+  private goLive(): void {
+    if (this.done) return;
+    const pending = this.pending;
+    this.pending = [];
+    this.mode = 'live';
+    for (const ev of pending) this.offer(ev);
   }
 
   private wake(): void {
