@@ -103,10 +103,9 @@ function parseLocal(transport: LocalReference['transport'], spec: string): Local
     digest = spec.slice(at + 1);
     path = spec.slice(0, at);
   } else {
-    // PATH:TAG — the tag may itself contain ':' for docker-archive (repo:tag), so split on the
-    // first ':' after the last '/' (paths with ':' in the file name are not supported, as in skopeo).
-    const slash = spec.lastIndexOf('/');
-    const colon = spec.indexOf(':', slash + 1);
+    // PATH:TAG split at the first ':' as skopeo does (the docker-archive tag is itself repo:tag,
+    // and may contain '/'); paths containing ':' are not supported, as in skopeo.
+    const colon = spec.indexOf(':');
     if (colon > 0) {
       tag = spec.slice(colon + 1) || undefined;
       path = spec.slice(0, colon);
