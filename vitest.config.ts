@@ -5,8 +5,8 @@ export default defineConfig({
     include: ['**/*.test.ts'],
     exclude: ['node_modules/**', 'dist/**', '.kscape/**'],
     // Suites start real servers, PGlite instances and PostgreSQL databases: give them room.
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
     pool: 'forks',
     // Two cores on CI: more workers only add contention.
     maxWorkers: 2,

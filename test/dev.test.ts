@@ -54,7 +54,7 @@ describe('kscape dev (npm start)', () => {
 
   afterAll(() => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
-    rmSync(state, { recursive: true, force: true });
+    if (state) rmSync(state, { recursive: true, force: true });
   });
 
   it('prints where everything listens and writes dev.json', async () => {
