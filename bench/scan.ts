@@ -59,40 +59,169 @@ function generate(workloads: number): Obj[] {
   const chance = (p: number) => rnd() < p;
   const namespaces = Math.max(1, Math.round(workloads / 100));
   const out: Obj[] = [];
-  const images = ['nginx:1.25', 'nginx', 'redis:7', 'registry.example.com/team/api:2.3.1', 'quay.io/prometheus/node-exporter:v1.8.0', 'ghcr.io/org/worker@sha256:' + 'a'.repeat(64), 'registry.k8s.io/ingress-nginx/controller:v1.9.0', 'k8s.gcr.io/pause:3.2'];
+  const images = [
+    'nginx:1.25',
+    'nginx',
+    'redis:7',
+    'registry.example.com/team/api:2.3.1',
+    'quay.io/prometheus/node-exporter:v1.8.0',
+    'ghcr.io/org/worker@sha256:' + 'a'.repeat(64),
+    'registry.k8s.io/ingress-nginx/controller:v1.9.0',
+    'k8s.gcr.io/pause:3.2',
+  ];
 
   for (let n = 0; n < namespaces; n++) {
     const ns = `team-${n}`;
-    out.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: chance(0.3) ? { 'pod-security.kubernetes.io/enforce': pick(['baseline', 'restricted', 'privileged']) } : {} } });
+    out.push({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: ns,
+        labels: chance(0.3)
+          ? { 'pod-security.kubernetes.io/enforce': pick(['baseline', 'restricted', 'privileged']) }
+          : {},
+      },
+    });
     out.push({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: ns } });
     if (chance(0.5)) {
-      out.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'default-deny', namespace: ns }, spec: { podSelector: {}, policyTypes: ['Ingress'] } });
+      out.push({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'default-deny', namespace: ns },
+        spec: { podSelector: {}, policyTypes: ['Ingress'] },
+      });
     }
-    out.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config', namespace: ns }, data: { LOG_LEVEL: 'info', DB_PASSWORD: chance(0.2) ? 'hunter2' : '', 'app.yaml': 'port: 8080\nfeatures: [a, b]\n' } });
-    out.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'deployer', namespace: ns }, rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'update', 'patch'] }, { apiGroups: [''], resources: ['pods', 'pods/exec'], verbs: pick([['get'], ['create'], ['*']]) }] });
+    out.push({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'app-config', namespace: ns },
+      data: {
+        LOG_LEVEL: 'info',
+        DB_PASSWORD: chance(0.2) ? 'hunter2' : '',
+        'app.yaml': 'port: 8080\nfeatures: [a, b]\n',
+      },
+    });
+    out.push({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'deployer', namespace: ns },
+      rules: [
+        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'update', 'patch'] },
+        { apiGroups: [''], resources: ['pods', 'pods/exec'], verbs: pick([['get'], ['create'], ['*']]) },
+      ],
+    });
   }
 
   const clusterRoles = ['view', 'edit', 'admin', 'cluster-admin', 'secret-reader', 'pod-creator'];
   out.push(
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'cluster-admin' }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }] },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'admin' }, rules: [{ apiGroups: ['', 'apps', 'batch'], resources: ['pods', 'deployments', 'secrets', 'services', 'jobs'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] }] },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'edit' }, rules: [{ apiGroups: ['', 'apps'], resources: ['pods', 'deployments', 'configmaps'], verbs: ['get', 'list', 'create', 'update', 'patch'] }] },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'view' }, rules: [{ apiGroups: ['', 'apps'], resources: ['pods', 'deployments', 'configmaps'], verbs: ['get', 'list', 'watch'] }] },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'secret-reader' }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] }] },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'pod-creator' }, rules: [{ apiGroups: [''], resources: ['pods', 'pods/portforward'], verbs: ['create'] }] },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'cluster-admin' },
+      rules: [
+        { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+        { nonResourceURLs: ['*'], verbs: ['*'] },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'admin' },
+      rules: [
+        {
+          apiGroups: ['', 'apps', 'batch'],
+          resources: ['pods', 'deployments', 'secrets', 'services', 'jobs'],
+          verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+        },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'edit' },
+      rules: [
+        {
+          apiGroups: ['', 'apps'],
+          resources: ['pods', 'deployments', 'configmaps'],
+          verbs: ['get', 'list', 'create', 'update', 'patch'],
+        },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'view' },
+      rules: [
+        {
+          apiGroups: ['', 'apps'],
+          resources: ['pods', 'deployments', 'configmaps'],
+          verbs: ['get', 'list', 'watch'],
+        },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'secret-reader' },
+      rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'pod-creator' },
+      rules: [{ apiGroups: [''], resources: ['pods', 'pods/portforward'], verbs: ['create'] }],
+    },
   );
   for (let i = 0; i < 50; i++) {
-    out.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: `crb-${i}` }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: pick(clusterRoles) }, subjects: [{ kind: pick(['User', 'Group']), name: `${pick(['alice', 'bob', 'ops', 'dev', 'ci', 'system:authenticated'])}-${i % 7}`, apiGroup: 'rbac.authorization.k8s.io' }] });
+    out.push({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: `crb-${i}` },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: pick(clusterRoles) },
+      subjects: [
+        {
+          kind: pick(['User', 'Group']),
+          name: `${pick(['alice', 'bob', 'ops', 'dev', 'ci', 'system:authenticated'])}-${i % 7}`,
+          apiGroup: 'rbac.authorization.k8s.io',
+        },
+      ],
+    });
   }
 
-  const kinds = ['Deployment', 'Deployment', 'Deployment', 'Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod', 'Pod'];
+  const kinds = [
+    'Deployment',
+    'Deployment',
+    'Deployment',
+    'Deployment',
+    'StatefulSet',
+    'DaemonSet',
+    'Job',
+    'CronJob',
+    'Pod',
+    'Pod',
+  ];
   for (let w = 0; w < workloads; w++) {
     const ns = `team-${w % namespaces}`;
     const name = `app-${w}`;
     const sa = `sa-${Math.floor(w / 10)}`;
     if (w % 10 === 0) {
-      out.push({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa, namespace: ns }, ...(chance(0.5) ? { automountServiceAccountToken: false } : {}) });
-      out.push({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: `rb-${sa}`, namespace: ns }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: chance(0.5) ? 'Role' : 'ClusterRole', name: chance(0.5) ? 'deployer' : pick(clusterRoles) }, subjects: [{ kind: 'ServiceAccount', name: sa, namespace: ns }] });
+      out.push({
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: sa, namespace: ns },
+        ...(chance(0.5) ? { automountServiceAccountToken: false } : {}),
+      });
+      out.push({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: `rb-${sa}`, namespace: ns },
+        roleRef: {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: chance(0.5) ? 'Role' : 'ClusterRole',
+          name: chance(0.5) ? 'deployer' : pick(clusterRoles),
+        },
+        subjects: [{ kind: 'ServiceAccount', name: sa, namespace: ns }],
+      });
     }
     const containers: Obj[] = [];
     const count = 1 + Math.floor(rnd() * 3);
@@ -103,14 +232,39 @@ function generate(workloads: number): Obj[] {
         image: pick(images),
         ...(chance(0.5) ? { imagePullPolicy: pick(['Always', 'IfNotPresent']) } : {}),
         ports: [{ containerPort: 8080, ...(chance(0.05) ? { hostPort: 8080 } : {}) }],
-        env: [{ name: 'PORT', value: '8080' }, ...(chance(0.1) ? [{ name: 'API_TOKEN', value: 'abc123' }] : []), ...(chance(0.2) ? [{ name: 'DB_PASS', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }] : [])],
-        resources: chance(0.7) ? { requests: { cpu: '100m', memory: '128Mi' }, ...(chance(0.6) ? { limits: { cpu: '500m', memory: '512Mi' } } : {}) } : {},
+        env: [
+          { name: 'PORT', value: '8080' },
+          ...(chance(0.1) ? [{ name: 'API_TOKEN', value: 'abc123' }] : []),
+          ...(chance(0.2)
+            ? [{ name: 'DB_PASS', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }]
+            : []),
+        ],
+        resources: chance(0.7)
+          ? {
+              requests: { cpu: '100m', memory: '128Mi' },
+              ...(chance(0.6) ? { limits: { cpu: '500m', memory: '512Mi' } } : {}),
+            }
+          : {},
         ...(chance(0.6) ? { readinessProbe: { httpGet: { path: '/ready', port: 8080 } } } : {}),
         ...(chance(0.6) ? { livenessProbe: { httpGet: { path: '/live', port: 8080 } } } : {}),
         securityContext: hardened
-          ? { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } }
-          : { ...(chance(0.05) ? { privileged: true } : {}), ...(chance(0.1) ? { capabilities: { add: [pick(['NET_ADMIN', 'SYS_ADMIN', 'CHOWN'])] } } : {}) },
-        volumeMounts: [{ name: 'config', mountPath: '/etc/app' }, ...(chance(0.05) ? [{ name: 'host', mountPath: '/host' }] : [])],
+          ? {
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              runAsNonRoot: true,
+              runAsUser: 1000,
+              runAsGroup: 1000,
+              capabilities: { drop: ['ALL'] },
+              seccompProfile: { type: 'RuntimeDefault' },
+            }
+          : {
+              ...(chance(0.05) ? { privileged: true } : {}),
+              ...(chance(0.1) ? { capabilities: { add: [pick(['NET_ADMIN', 'SYS_ADMIN', 'CHOWN'])] } } : {}),
+            },
+        volumeMounts: [
+          { name: 'config', mountPath: '/etc/app' },
+          ...(chance(0.05) ? [{ name: 'host', mountPath: '/host' }] : []),
+        ],
       });
     }
     const podSpec: Obj = {
@@ -118,9 +272,14 @@ function generate(workloads: number): Obj[] {
       ...(chance(0.3) ? { automountServiceAccountToken: false } : {}),
       ...(chance(0.02) ? { hostNetwork: true } : {}),
       ...(chance(0.01) ? { hostPID: true } : {}),
-      ...(chance(0.3) ? { securityContext: { fsGroup: 2000, seccompProfile: { type: 'RuntimeDefault' } } } : {}),
+      ...(chance(0.3)
+        ? { securityContext: { fsGroup: 2000, seccompProfile: { type: 'RuntimeDefault' } } }
+        : {}),
       containers,
-      volumes: [{ name: 'config', configMap: { name: 'app-config' } }, { name: 'host', hostPath: { path: pick(['/var/log', '/var/run/docker.sock', '/etc']) } }],
+      volumes: [
+        { name: 'config', configMap: { name: 'app-config' } },
+        { name: 'host', hostPath: { path: pick(['/var/log', '/var/run/docker.sock', '/etc']) } },
+      ],
     };
     const labels = { app: name, ...(chance(0.5) ? { 'app.kubernetes.io/name': name, tier: 'backend' } : {}) };
     const kind = pick(kinds);
@@ -131,19 +290,44 @@ function generate(workloads: number): Obj[] {
         out.push({ apiVersion: 'v1', kind, metadata, spec: podSpec });
         break;
       case 'CronJob':
-        out.push({ apiVersion: 'batch/v1', kind, metadata, spec: { schedule: '0 * * * *', jobTemplate: { spec: { template } } } });
+        out.push({
+          apiVersion: 'batch/v1',
+          kind,
+          metadata,
+          spec: { schedule: '0 * * * *', jobTemplate: { spec: { template } } },
+        });
         break;
       case 'Job':
         out.push({ apiVersion: 'batch/v1', kind, metadata, spec: { template } });
         break;
       case 'DaemonSet':
-        out.push({ apiVersion: 'apps/v1', kind, metadata, spec: { selector: { matchLabels: { app: name } }, template }, status: { desiredNumberScheduled: 5 } });
+        out.push({
+          apiVersion: 'apps/v1',
+          kind,
+          metadata,
+          spec: { selector: { matchLabels: { app: name } }, template },
+          status: { desiredNumberScheduled: 5 },
+        });
         break;
       default:
-        out.push({ apiVersion: 'apps/v1', kind, metadata, spec: { replicas: 1 + Math.floor(rnd() * 4), selector: { matchLabels: { app: name } }, template } });
+        out.push({
+          apiVersion: 'apps/v1',
+          kind,
+          metadata,
+          spec: { replicas: 1 + Math.floor(rnd() * 4), selector: { matchLabels: { app: name } }, template },
+        });
     }
     if (w % 5 === 0) {
-      out.push({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns }, spec: { type: pick(['ClusterIP', 'ClusterIP', 'NodePort', 'LoadBalancer']), selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] } });
+      out.push({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name, namespace: ns },
+        spec: {
+          type: pick(['ClusterIP', 'ClusterIP', 'NodePort', 'LoadBalancer']),
+          selector: { app: name },
+          ports: [{ port: 80, targetPort: 8080 }],
+        },
+      });
     }
   }
   return out;
@@ -234,10 +418,14 @@ function child(): void {
 }
 
 function runChild(extra: string[]): ChildResult {
-  const proc = spawnSync(process.execPath, ['--expose-gc', ...extra, fileURLToPath(import.meta.url), '--child', '--runs', String(RUNS)], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const proc = spawnSync(
+    process.execPath,
+    ['--expose-gc', ...extra, fileURLToPath(import.meta.url), '--child', '--runs', String(RUNS)],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   if (proc.status !== 0) {
     process.stderr.write(proc.stderr);
     process.exit(1);
@@ -252,7 +440,9 @@ function main(): void {
   const sample = objects.filter((_, i) => i % 10 === 0);
   const yamlSample = sample.map((o) => stringify(o)).join('---\n');
   writeFileSync(jsonPath, json);
-  const [, yamlSampleWall, yamlSampleCpu] = measure(() => parseAllDocuments(yamlSample).map((d) => d.toJS() as unknown));
+  const [, yamlSampleWall, yamlSampleCpu] = measure(() =>
+    parseAllDocuments(yamlSample).map((d) => d.toJS() as unknown),
+  );
 
   const c = runChild([]);
   const capped = runChild(['--max-old-space-size=320']);
@@ -263,9 +453,15 @@ function main(): void {
 
   const rows: [string, string][] = [
     ['objects', `${objects.length} (${WORKLOADS} workloads + RBAC, services, netpols, configmaps)`],
-    ['JSON size / YAML sample', `${(json.length / 1048576).toFixed(1)} MiB / ${(yamlSample.length / 1048576).toFixed(1)} MiB (10%)`],
+    [
+      'JSON size / YAML sample',
+      `${(json.length / 1048576).toFixed(1)} MiB / ${(yamlSample.length / 1048576).toFixed(1)} MiB (10%)`,
+    ],
     ['generate', `${genMs.toFixed(0)} ms`],
-    ['parse YAML, 10% sample', `${yamlSampleWall.toFixed(0)} ms wall, ${yamlSampleCpu.toFixed(0)} ms CPU (×10 ≈ ${(yamlSampleCpu * 10).toFixed(0)} ms CPU full)`],
+    [
+      'parse YAML, 10% sample',
+      `${yamlSampleWall.toFixed(0)} ms wall, ${yamlSampleCpu.toFixed(0)} ms CPU (×10 ≈ ${(yamlSampleCpu * 10).toFixed(0)} ms CPU full)`,
+    ],
     ['parse JSON wall (median)', fmt(c.parseWallMs)],
     ['parse JSON CPU (median)', fmt(c.parseCpuMs)],
     ['scan wall (median)', fmt(c.scanWallMs)],
@@ -274,12 +470,20 @@ function main(): void {
     ['scan / JSON parse (CPU)', `${ratioCpu.toFixed(2)}×  (target ≤ 3×)`],
     ['scan / JSON parse (wall)', `${ratioWall.toFixed(2)}×`],
     ['scan / YAML parse (CPU, extrapolated)', `${(median(c.scanCpuMs) / (yamlSampleCpu * 10)).toFixed(2)}×`],
-    ['heap: parsed objects / one report', `${c.objectsHeapMiB.toFixed(0)} MiB / ${c.retainedHeapMiB.toFixed(0)} MiB (after GC)`],
+    [
+      'heap: parsed objects / one report',
+      `${c.objectsHeapMiB.toFixed(0)} MiB / ${c.retainedHeapMiB.toFixed(0)} MiB (after GC)`,
+    ],
     ['peak RSS, default heap', `${c.maxRssMiB.toFixed(0)} MiB  (target ≤ 400 MiB)`],
-    ['peak RSS, --max-old-space-size=320', `${capped.maxRssMiB.toFixed(0)} MiB; scan CPU ${median(capped.scanCpuMs).toFixed(0)} ms`],
+    [
+      'peak RSS, --max-old-space-size=320',
+      `${capped.maxRssMiB.toFixed(0)} MiB; scan CPU ${median(capped.scanCpuMs).toFixed(0)} ms`,
+    ],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
-  console.log(`\nkscape posture scan benchmark (node ${process.version}, load average ${(loadAverage()).toFixed(1)})`);
+  console.log(
+    `\nkscape posture scan benchmark (node ${process.version}, load average ${loadAverage().toFixed(1)})`,
+  );
   for (const [k, v] of rows) console.log(`  ${k.padEnd(w)}  ${v}`);
   console.log('\n  slowest controls (profiled run, ms):');
   for (const [id, ms] of perControl.slice(0, 10)) console.log(`    ${id}  ${ms.toFixed(1)}`);
@@ -299,11 +503,21 @@ function main(): void {
     ratioScanToJsonParseWall: ratioWall,
     heap: { objectsMiB: c.objectsHeapMiB, reportMiB: c.retainedHeapMiB },
     peakRssMiB: c.maxRssMiB,
-    capped: { maxOldSpaceMiB: 320, peakRssMiB: capped.maxRssMiB, scanCpuMs: capped.scanCpuMs, scanWallMs: capped.scanWallMs },
+    capped: {
+      maxOldSpaceMiB: 320,
+      peakRssMiB: capped.maxRssMiB,
+      scanCpuMs: capped.scanCpuMs,
+      scanWallMs: capped.scanWallMs,
+    },
     results: c.results,
     timePerControlMs: Object.fromEntries(perControl),
     targets: { ratio: 3, wallMs: 5000, rssMiB: 400 },
-    meets: { ratio: ratioCpu <= 3, wall: median(c.scanWallMs) <= 5000, rss: c.maxRssMiB <= 400, rssCapped: capped.maxRssMiB <= 400 },
+    meets: {
+      ratio: ratioCpu <= 3,
+      wall: median(c.scanWallMs) <= 5000,
+      rss: c.maxRssMiB <= 400,
+      rssCapped: capped.maxRssMiB <= 400,
+    },
   };
   writeFileSync(join(outDir, 'scan.json'), JSON.stringify(result, null, 2));
   console.log(`\n  wrote ${join(outDir, 'scan.json')}`);

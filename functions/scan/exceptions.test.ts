@@ -1,9 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { bareContainer, clusterRole, clusterRoleBinding, deployment, hardenedPodSpec, pod, user, userId } from './__fixtures__/k8s.js';
-import { ExceptionsError, matchesInsensitive, matchesSensitive, parseExceptions, type PostureExceptionPolicy } from './exceptions.js';
+import {
+  bareContainer,
+  clusterRole,
+  clusterRoleBinding,
+  deployment,
+  hardenedPodSpec,
+  pod,
+  user,
+  userId,
+} from './__fixtures__/k8s.js';
+import {
+  ExceptionsError,
+  matchesInsensitive,
+  matchesSensitive,
+  parseExceptions,
+  type PostureExceptionPolicy,
+} from './exceptions.js';
 import { scanResources } from './report.js';
 
-const policy = (p: Partial<PostureExceptionPolicy> & Pick<PostureExceptionPolicy, 'resources' | 'posturePolicies'>): PostureExceptionPolicy => ({
+const policy = (
+  p: Partial<PostureExceptionPolicy> & Pick<PostureExceptionPolicy, 'resources' | 'posturePolicies'>,
+): PostureExceptionPolicy => ({
   name: 'p',
   policyType: 'postureExceptionPolicy',
   actions: ['alertOnly'],
@@ -11,13 +28,17 @@ const policy = (p: Partial<PostureExceptionPolicy> & Pick<PostureExceptionPolicy
 });
 
 const objects = [
-  deployment('web', { containers: [bareContainer('app'), bareContainer('side')] }, 'prod', { labels: { team: 'payments' } }),
+  deployment('web', { containers: [bareContainer('app'), bareContainer('side')] }, 'prod', {
+    labels: { team: 'payments' },
+  }),
   pod('debug', { containers: [bareContainer()] }, 'kube-system'),
   pod('good', hardenedPodSpec(), 'prod'),
 ];
 
 function statusOf(report: ReturnType<typeof scanResources>, resourceID: string, controlID: string) {
-  return report.results.find((r) => r.resourceID === resourceID)?.controls.find((c) => c.controlID === controlID);
+  return report.results
+    .find((r) => r.resourceID === resourceID)
+    ?.controls.find((c) => c.controlID === controlID);
 }
 
 describe('exception comparators', () => {
@@ -36,15 +57,24 @@ describe('exception comparators', () => {
 
 describe('parseExceptions', () => {
   it('accepts a single policy or a list, JSON or YAML', () => {
-    expect(parseExceptions('{"name":"a","actions":["alertOnly"],"resources":[],"posturePolicies":[]}')).toHaveLength(1);
-    expect(parseExceptions('- name: a\n  actions: [alertOnly]\n- name: b\n  actions: [alertOnly]\n')).toHaveLength(2);
+    expect(
+      parseExceptions('{"name":"a","actions":["alertOnly"],"resources":[],"posturePolicies":[]}'),
+    ).toHaveLength(1);
+    expect(
+      parseExceptions('- name: a\n  actions: [alertOnly]\n- name: b\n  actions: [alertOnly]\n'),
+    ).toHaveLength(2);
     expect(() => parseExceptions('- name: 3\n  actions: alertOnly')).toThrow(ExceptionsError);
   });
 });
 
 describe('exceptions applied by scanResources', () => {
   it('turns a matching failed control into passed w/exceptions and records the policy', () => {
-    const ex = policy({ resources: [{ designatorType: 'Attributes', attributes: { kind: 'Deployment', namespace: 'prod', name: 'web' } }], posturePolicies: [{ controlID: 'c-0017' }] });
+    const ex = policy({
+      resources: [
+        { designatorType: 'Attributes', attributes: { kind: 'Deployment', namespace: 'prod', name: 'web' } },
+      ],
+      posturePolicies: [{ controlID: 'c-0017' }],
+    });
     const r = scanResources(objects, { controls: ['C-0017', 'C-0013'], exceptions: [ex] });
     const c = statusOf(r, 'apps/v1/prod/Deployment/web', 'C-0017')!;
     expect(c.status).toEqual({ status: 'passed', subStatus: 'w/exceptions' });
@@ -53,12 +83,23 @@ describe('exceptions applied by scanResources', () => {
     expect(c.rules[0]!.paths).toHaveLength(2);
     expect(statusOf(r, 'apps/v1/prod/Deployment/web', 'C-0013')!.status.status).toBe('failed');
     expect(statusOf(r, '/v1/kube-system/Pod/debug', 'C-0017')!.status.status).toBe('failed');
-    expect(r.summaryDetails.controls['C-0017']!.ResourceCounters).toEqual({ passedResources: 2, failedResources: 1, skippedResources: 0, excludedResources: 1 });
+    expect(r.summaryDetails.controls['C-0017']!.ResourceCounters).toEqual({
+      passedResources: 2,
+      failedResources: 1,
+      skippedResources: 0,
+      excludedResources: 1,
+    });
   });
 
   it('matches labels by regex, namespaces by regex, and all controls when posturePolicies is empty', () => {
-    const byLabel = policy({ resources: [{ designatorType: 'Attributes', attributes: { team: 'pay.*' } }], posturePolicies: [] });
-    const byNs = policy({ resources: [{ designatorType: 'Attributes', attributes: { namespace: 'kube-.*' } }], posturePolicies: [{}] });
+    const byLabel = policy({
+      resources: [{ designatorType: 'Attributes', attributes: { team: 'pay.*' } }],
+      posturePolicies: [],
+    });
+    const byNs = policy({
+      resources: [{ designatorType: 'Attributes', attributes: { namespace: 'kube-.*' } }],
+      posturePolicies: [{}],
+    });
     const r = scanResources(objects, { controls: ['C-0017', 'C-0013'], exceptions: [byLabel, byNs] });
     for (const id of ['apps/v1/prod/Deployment/web', '/v1/kube-system/Pod/debug']) {
       for (const c of ['C-0017', 'C-0013']) expect(statusOf(r, id, c)!.status.subStatus).toBe('w/exceptions');
@@ -76,22 +117,54 @@ describe('exceptions applied by scanResources', () => {
     ];
     const r = scanResources(objects, { frameworks: ['NSA'], controls: ['C-0017'], exceptions: ignored });
     expect(statusOf(r, 'apps/v1/prod/Deployment/web', 'C-0017')!.status.status).toBe('failed');
-    const byFramework = policy({ ...base, posturePolicies: [{ frameworkName: 'nsa', controlName: 'Immutable container filesystem' }] });
+    const byFramework = policy({
+      ...base,
+      posturePolicies: [{ frameworkName: 'nsa', controlName: 'Immutable container filesystem' }],
+    });
     const r2 = scanResources(objects, { frameworks: ['NSA'], exceptions: [byFramework] });
     expect(statusOf(r2, 'apps/v1/prod/Deployment/web', 'C-0017')!.status.subStatus).toBe('w/exceptions');
   });
 
   it('containerName only matches when the failing paths point at that container', () => {
-    const side = policy({ resources: [{ designatorType: 'Attributes', attributes: { name: 'web', containerName: 'side' } }], posturePolicies: [{ controlID: 'C-0017' }] });
-    const none = policy({ resources: [{ designatorType: 'Attributes', attributes: { name: 'web', containerName: 'nope' } }], posturePolicies: [{ controlID: 'C-0017' }] });
-    expect(statusOf(scanResources(objects, { controls: ['C-0017'], exceptions: [side] }), 'apps/v1/prod/Deployment/web', 'C-0017')!.status.subStatus).toBe('w/exceptions');
-    expect(statusOf(scanResources(objects, { controls: ['C-0017'], exceptions: [none] }), 'apps/v1/prod/Deployment/web', 'C-0017')!.status.status).toBe('failed');
+    const side = policy({
+      resources: [{ designatorType: 'Attributes', attributes: { name: 'web', containerName: 'side' } }],
+      posturePolicies: [{ controlID: 'C-0017' }],
+    });
+    const none = policy({
+      resources: [{ designatorType: 'Attributes', attributes: { name: 'web', containerName: 'nope' } }],
+      posturePolicies: [{ controlID: 'C-0017' }],
+    });
+    expect(
+      statusOf(
+        scanResources(objects, { controls: ['C-0017'], exceptions: [side] }),
+        'apps/v1/prod/Deployment/web',
+        'C-0017',
+      )!.status.subStatus,
+    ).toBe('w/exceptions');
+    expect(
+      statusOf(
+        scanResources(objects, { controls: ['C-0017'], exceptions: [none] }),
+        'apps/v1/prod/Deployment/web',
+        'C-0017',
+      )!.status.status,
+    ).toBe('failed');
   });
 
   it('matches RBAC subjects through their related binding or role', () => {
-    const rbac = [clusterRole('cluster-admin', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]), clusterRoleBinding('ops-admins', 'cluster-admin', [user('jane')])];
-    const ex = policy({ resources: [{ designatorType: 'Attributes', attributes: { kind: 'ClusterRoleBinding', name: 'ops-.*' } }], posturePolicies: [{ controlID: 'C-0035' }] });
+    const rbac = [
+      clusterRole('cluster-admin', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]),
+      clusterRoleBinding('ops-admins', 'cluster-admin', [user('jane')]),
+    ];
+    const ex = policy({
+      resources: [
+        { designatorType: 'Attributes', attributes: { kind: 'ClusterRoleBinding', name: 'ops-.*' } },
+      ],
+      posturePolicies: [{ controlID: 'C-0035' }],
+    });
     const r = scanResources(rbac, { controls: ['C-0035'], exceptions: [ex] });
-    expect(statusOf(r, userId('jane'), 'C-0035')!.status).toEqual({ status: 'passed', subStatus: 'w/exceptions' });
+    expect(statusOf(r, userId('jane'), 'C-0035')!.status).toEqual({
+      status: 'passed',
+      subStatus: 'w/exceptions',
+    });
   });
 });

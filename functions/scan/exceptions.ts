@@ -63,7 +63,9 @@ export function parseExceptions(text: string): PostureExceptionPolicy[] {
   return list.map((item, i) => {
     const r = PostureExceptionPolicySchema.safeParse(item);
     if (!r.success) {
-      throw new ExceptionsError(`exceptions[${i}]: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+      throw new ExceptionsError(
+        `exceptions[${i}]: ${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`,
+      );
     }
     return r.data;
   });
@@ -282,7 +284,8 @@ export class ExceptionMatcher {
   ): PostureExceptionPolicy[] {
     const out: PostureExceptionPolicy[] = [];
     for (const p of this.policies) {
-      if (postureMatches(p, target, ruleName) && resourceMatches(p, resource, paths, this.clusterName)) out.push(p);
+      if (postureMatches(p, target, ruleName) && resourceMatches(p, resource, paths, this.clusterName))
+        out.push(p);
     }
     return out;
   }

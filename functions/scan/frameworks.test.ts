@@ -20,18 +20,31 @@ describe('frameworks', () => {
   });
 
   it('spot-check membership against the reference table', () => {
-    expect(getFramework('cis-v1.12.0').controlIDs).toEqual(expect.arrayContaining(['C-0290', 'C-0291', 'C-0041', 'C-0246']));
+    expect(getFramework('cis-v1.12.0').controlIDs).toEqual(
+      expect.arrayContaining(['C-0290', 'C-0291', 'C-0041', 'C-0246']),
+    );
     expect(getFramework('cis-v1.10.0').controlIDs).not.toContain('C-0115');
     expect(getFramework('cis-v1.10.0').controlIDs).not.toContain('C-0194');
     expect(getFramework('AllControls').controlIDs).not.toContain('C-0003');
     expect(getFramework('AllControls').controlIDs).toContain('C-0308');
-    expect(frameworksOfControl('C-0012')).toEqual(['NSA', 'MITRE', 'AllControls', 'ArmoBest', 'SOC2', 'security', 'WorkloadScan', 'ClusterScan']);
+    expect(frameworksOfControl('C-0012')).toEqual([
+      'NSA',
+      'MITRE',
+      'AllControls',
+      'ArmoBest',
+      'SOC2',
+      'security',
+      'WorkloadScan',
+      'ClusterScan',
+    ]);
   });
 
   it('matches names case-insensitively and lists valid names for unknown ones', () => {
     expect(getFramework('nsa').name).toBe('NSA');
     expect(getFramework('CIS-V1.12.0').name).toBe('cis-v1.12.0');
     expect(() => getFramework('pci')).toThrow(UnknownFrameworkError);
-    expect(() => getFramework('pci')).toThrow(/valid frameworks: NSA, MITRE, AllControls, ArmoBest, DevOpsBest, SOC2, security, WorkloadScan, ClusterScan, cis-v1.10.0, cis-v1.12.0/);
+    expect(() => getFramework('pci')).toThrow(
+      /valid frameworks: NSA, MITRE, AllControls, ArmoBest, DevOpsBest, SOC2, security, WorkloadScan, ClusterScan, cis-v1.10.0, cis-v1.12.0/,
+    );
   });
 });

@@ -27,7 +27,9 @@ export interface FrameworkDefinition {
 }
 
 const ALL_CONTROLS_GAPS = new Set(
-  ids('0003 0006 0008 0010 0011 0019 0022-0025 0027-0029 0032 0033 0040 0043 0047 0051 0060 0064 0071 0072 0080 0082 0086 0224'),
+  ids(
+    '0003 0006 0008 0010 0011 0019 0022-0025 0027-0029 0032 0033 0040 0043 0047 0051 0060 0064 0071 0072 0080 0082 0086 0224',
+  ),
 );
 
 const CIS_V1_10 = ids(
@@ -91,7 +93,9 @@ export const FRAMEWORKS: readonly FrameworkDefinition[] = [
     name: 'WorkloadScan',
     description: 'Framework for scanning a workload',
     typeTag: 'security',
-    controlIDs: ids('0078 0045 0048 0257 0207 0034 0012 0041 0260 0044 0038 0046 0013 0016 0017 0055 0057 0270 0271'),
+    controlIDs: ids(
+      '0078 0045 0048 0257 0207 0034 0012 0041 0260 0044 0038 0046 0013 0016 0017 0055 0057 0270 0271',
+    ),
   },
   {
     name: 'ClusterScan',
@@ -103,7 +107,8 @@ export const FRAMEWORKS: readonly FrameworkDefinition[] = [
   },
   {
     name: 'cis-v1.10.0',
-    description: 'Testing CIS for Kubernetes as suggested by CIS in https://workbench.cisecurity.org/benchmarks/17568',
+    description:
+      'Testing CIS for Kubernetes as suggested by CIS in https://workbench.cisecurity.org/benchmarks/17568',
     typeTag: 'compliance',
     controlIDs: CIS_V1_10,
   },
@@ -129,7 +134,9 @@ export function frameworkNames(): string[] {
 export function getFramework(name: string): FrameworkDefinition {
   const f = BY_NAME.get(name.trim().toLowerCase());
   if (!f) {
-    throw new UnknownFrameworkError(`unknown framework "${name}"; valid frameworks: ${frameworkNames().join(', ')}`);
+    throw new UnknownFrameworkError(
+      `unknown framework "${name}"; valid frameworks: ${frameworkNames().join(', ')}`,
+    );
   }
   return f;
 }

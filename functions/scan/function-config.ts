@@ -38,18 +38,36 @@ export const scanFunctionConfigSpec = {
     default: DEFAULT_SCAN_EXCLUDED_NAMESPACES,
     item: ns,
   }),
-  KSCAPE_SCAN_PAGE_SIZE: int({ doc: 'Page size (`limit`) of the cluster lists.', default: 500, min: 1, max: 10_000 }),
+  KSCAPE_SCAN_PAGE_SIZE: int({
+    doc: 'Page size (`limit`) of the cluster lists.',
+    default: 500,
+    min: 1,
+    max: 10_000,
+  }),
   KSCAPE_SCAN_CONCURRENCY: int({ doc: 'Kinds listed at the same time.', default: 4, min: 1, max: 64 }),
-  KSCAPE_SCAN_WRITE_CONCURRENCY: int({ doc: 'Result objects written at the same time.', default: 8, min: 1, max: 128 }),
-  KSCAPE_SCAN_PROGRESS_EVERY: int({ doc: 'Log progress every this many objects read or results written.', default: 1000, min: 1 }),
+  KSCAPE_SCAN_WRITE_CONCURRENCY: int({
+    doc: 'Result objects written at the same time.',
+    default: 8,
+    min: 1,
+    max: 128,
+  }),
+  KSCAPE_SCAN_PROGRESS_EVERY: int({
+    doc: 'Log progress every this many objects read or results written.',
+    default: 1000,
+    min: 1,
+  }),
   KSCAPE_SCAN_REPLY_MAX_RESULTS: int({
     doc: 'Most result references carried by a configscan.completed reply (failed results first).',
     default: 1000,
     min: 0,
     max: 100_000,
   }),
-  KSCAPE_CONTROLS_CONFIG: optionalStr({ doc: 'Controls-inputs file (Kubescape postureControlInputs, JSON or YAML) overriding the defaults.' }),
-  KSCAPE_EXCEPTIONS: optionalStr({ doc: 'Exceptions file (Kubescape PostureExceptionPolicy list, JSON or YAML).' }),
+  KSCAPE_CONTROLS_CONFIG: optionalStr({
+    doc: 'Controls-inputs file (Kubescape postureControlInputs, JSON or YAML) overriding the defaults.',
+  }),
+  KSCAPE_EXCEPTIONS: optionalStr({
+    doc: 'Exceptions file (Kubescape PostureExceptionPolicy list, JSON or YAML).',
+  }),
 };
 
 export type ScanFunctionConfig = ConfigOf<typeof scanFunctionConfigSpec>;

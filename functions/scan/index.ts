@@ -21,7 +21,14 @@ export {
 } from './report.js';
 export { CONTROLS, implementedControl } from './controls/index.js';
 export { WORKLOAD_CONTROL_CATALOG, catalogEntry, type CatalogEntry } from './controls/catalog.js';
-export { FRAMEWORKS, frameworkNames, getFramework, frameworksOfControl, UnknownFrameworkError, type FrameworkDefinition } from './frameworks.js';
+export {
+  FRAMEWORKS,
+  frameworkNames,
+  getFramework,
+  frameworksOfControl,
+  UnknownFrameworkError,
+  type FrameworkDefinition,
+} from './frameworks.js';
 export {
   parseExceptions,
   ExceptionMatcher,

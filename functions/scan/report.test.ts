@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { bareContainer, clusterRole, clusterRoleBinding, deployment, hardenedPodSpec, namespace, pod, saSubject, serviceAccount } from './__fixtures__/k8s.js';
+import {
+  bareContainer,
+  clusterRole,
+  clusterRoleBinding,
+  deployment,
+  hardenedPodSpec,
+  namespace,
+  pod,
+  saSubject,
+  serviceAccount,
+} from './__fixtures__/k8s.js';
 import { mergeInputs, DEFAULT_CONTROL_INPUTS } from './engine/inputs.js';
 import { resolveSelection, scanResources, ScanSelectionError } from './report.js';
 
@@ -12,7 +22,10 @@ describe('scanResources report', () => {
   ];
 
   it('emits one result per resource with Kubescape-style IDs and paths', () => {
-    const r = scanResources(objects, { controls: ['C-0017', 'C-0041'], now: new Date('2026-01-01T00:00:00Z') });
+    const r = scanResources(objects, {
+      controls: ['C-0017', 'C-0041'],
+      now: new Date('2026-01-01T00:00:00Z'),
+    });
     expect(r.generationTime).toBe('2026-01-01T00:00:00.000Z');
     expect(r.results.map((x) => x.resourceID)).toEqual(['apps/v1/prod/Deployment/web', '/v1/prod/Pod/good']);
     const web = r.results[0]!;
@@ -26,13 +39,28 @@ describe('scanResources report', () => {
         {
           name: 'immutable-container-filesystem',
           status: 'failed',
-          paths: [{ fixPath: 'spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem', value: 'true' }],
+          paths: [
+            {
+              fixPath: 'spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem',
+              value: 'true',
+            },
+          ],
         },
       ],
     });
     expect(web.controls[1]!.status).toEqual({ status: 'passed', subStatus: '' });
-    expect(r.summaryDetails.ResourceCounters).toEqual({ passedResources: 1, failedResources: 1, skippedResources: 0, excludedResources: 0 });
-    expect(r.summaryDetails.controlsSeverityCounters).toEqual({ criticalSeverity: 0, highSeverity: 0, mediumSeverity: 0, lowSeverity: 1 });
+    expect(r.summaryDetails.ResourceCounters).toEqual({
+      passedResources: 1,
+      failedResources: 1,
+      skippedResources: 0,
+      excludedResources: 0,
+    });
+    expect(r.summaryDetails.controlsSeverityCounters).toEqual({
+      criticalSeverity: 0,
+      highSeverity: 0,
+      mediumSeverity: 0,
+      lowSeverity: 1,
+    });
     expect(r.summaryDetails.resourcesSeverityCounters.lowSeverity).toBe(1);
   });
 
@@ -42,26 +70,52 @@ describe('scanResources report', () => {
     expect(fw.name).toBe('NSA');
     expect(fw.controls).toHaveLength(26);
     expect(Object.keys(r.summaryDetails.controls)).toHaveLength(26);
-    expect(r.summaryDetails.controls['C-0005']).toMatchObject({ status: 'skipped', subStatus: 'notEvaluated' });
+    expect(r.summaryDetails.controls['C-0005']).toMatchObject({
+      status: 'skipped',
+      subStatus: 'notEvaluated',
+    });
     expect(r.summaryDetails.controls['C-0005']!.info).toMatch(/not implemented/);
-    expect(r.summaryDetails.controls['C-0017']).toMatchObject({ status: 'failed', name: 'Immutable container filesystem', baseScore: 3 });
+    expect(r.summaryDetails.controls['C-0017']).toMatchObject({
+      status: 'failed',
+      name: 'Immutable container filesystem',
+      baseScore: 3,
+    });
     // C-0002 (RBAC) has no subjects here: passed/irrelevant.
-    expect(r.summaryDetails.controls['C-0002']).toMatchObject({ status: 'passed', subStatus: 'irrelevant', complianceScore: 100 });
+    expect(r.summaryDetails.controls['C-0002']).toMatchObject({
+      status: 'passed',
+      subStatus: 'irrelevant',
+      complianceScore: 100,
+    });
   });
 
   it('skips configuration-dependent controls without configuration, evaluates them with it', () => {
     const skipped = scanResources(objects, { controls: ['C-0078'] });
-    expect(skipped.summaryDetails.controls['C-0078']).toMatchObject({ status: 'skipped', subStatus: 'configuration', info: 'Control configurations are empty' });
-    expect(skipped.results[0]!.controls[0]!.status).toMatchObject({ status: 'skipped', subStatus: 'configuration' });
-    const inputs = mergeInputs(DEFAULT_CONTROL_INPUTS, { imageRepositoryAllowList: ['registry.example.com/'] });
+    expect(skipped.summaryDetails.controls['C-0078']).toMatchObject({
+      status: 'skipped',
+      subStatus: 'configuration',
+      info: 'Control configurations are empty',
+    });
+    expect(skipped.results[0]!.controls[0]!.status).toMatchObject({
+      status: 'skipped',
+      subStatus: 'configuration',
+    });
+    const inputs = mergeInputs(DEFAULT_CONTROL_INPUTS, {
+      imageRepositoryAllowList: ['registry.example.com/'],
+    });
     const run = scanResources(objects, { controls: ['C-0078'], inputs });
     expect(run.summaryDetails.controls['C-0078']).toMatchObject({ status: 'failed' });
-    expect(run.results[0]!.controls[0]!.rules[0]!.controlConfigurations).toEqual({ imageRepositoryAllowList: ['registry.example.com/'] });
+    expect(run.results[0]!.controls[0]!.rules[0]!.controlConfigurations).toEqual({
+      imageRepositoryAllowList: ['registry.example.com/'],
+    });
   });
 
   it('merges an RBAC subject and the ServiceAccount object with the same ID into one result', () => {
     const r = scanResources(
-      [serviceAccount('ci', 'prod'), clusterRole('admin', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]), clusterRoleBinding('b', 'admin', [saSubject('ci', 'prod')])],
+      [
+        serviceAccount('ci', 'prod'),
+        clusterRole('admin', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]),
+        clusterRoleBinding('b', 'admin', [saSubject('ci', 'prod')]),
+      ],
       { controls: ['C-0034', 'C-0035'] },
     );
     const sa = r.results.filter((x) => x.resourceID === '/v1/prod/ServiceAccount/ci');
@@ -77,12 +131,22 @@ describe('scanResources report', () => {
   it('rejects unknown frameworks and controls with the valid names', () => {
     expect(() => resolveSelection({ frameworks: ['pci'] })).toThrow(ScanSelectionError);
     expect(() => resolveSelection({ frameworks: ['pci'] })).toThrow(/valid frameworks: NSA/);
-    expect(() => resolveSelection({ controls: ['C-0003'] })).toThrow(/unknown control\(s\) "C-0003".*implemented: C-0001/);
+    expect(() => resolveSelection({ controls: ['C-0003'] })).toThrow(
+      /unknown control\(s\) "C-0003".*implemented: C-0001/,
+    );
     expect(resolveSelection({ controls: ['c-0017', 'C-0017'] }).controlIDs).toEqual(['C-0017']);
   });
 
   it('isolates evaluation errors on malformed objects as skipped results', () => {
-    const weird = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'weird', namespace: 'prod' }, spec: { containers: [{ name: 'a', securityContext: { capabilities: { add: 'SYS_ADMIN' } } }], volumes: 'x' } };
+    const weird = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'weird', namespace: 'prod' },
+      spec: {
+        containers: [{ name: 'a', securityContext: { capabilities: { add: 'SYS_ADMIN' } } }],
+        volumes: 'x',
+      },
+    };
     const r = scanResources([weird], { controls: ['C-0057', 'C-0048'] });
     expect(r.results[0]!.controls.map((c) => c.status.status)).toEqual(['passed', 'passed']);
   });

@@ -15,7 +15,16 @@ import { severityOf, worse } from './engine/control.js';
 import { ClusterIndex } from './engine/cluster-index.js';
 import { DEFAULT_CONTROL_INPUTS, type ControlInputs } from './engine/inputs.js';
 import { isKubeObject } from './engine/objects.js';
-import type { ControlDefinition, EvalContext, KubeObject, RuleResult, ScanResource, Severity, Status, SubStatus } from './engine/types.js';
+import type {
+  ControlDefinition,
+  EvalContext,
+  KubeObject,
+  RuleResult,
+  ScanResource,
+  Severity,
+  Status,
+  SubStatus,
+} from './engine/types.js';
 import { ExceptionMatcher, type PostureExceptionPolicy } from './exceptions.js';
 import { FRAMEWORKS, frameworksOfControl, getFramework } from './frameworks.js';
 import {
@@ -225,7 +234,8 @@ class PathPool {
     }
     for (const p of r.reviewPaths) out.push(this.get(`r\u0000${p}`, () => ({ reviewPath: p })));
     for (const p of r.deletePaths) out.push(this.get(`d\u0000${p}`, () => ({ deletePath: p })));
-    for (const f of r.fixPaths) out.push(this.get(`x\u0000${f.path}\u0000${f.value}`, () => ({ fixPath: f.path, value: f.value })));
+    for (const f of r.fixPaths)
+      out.push(this.get(`x\u0000${f.path}\u0000${f.value}`, () => ({ fixPath: f.path, value: f.value })));
     return out;
   }
 }
@@ -369,8 +379,18 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
         let exception: PostureExceptionPolicy[] | undefined;
         const paths = ruleStatus === 'passed' ? [] : pathPool.toPaths(r);
         if (ruleStatus === 'failed' && matcher.size > 0) {
-          const allPaths = [...r.failedPaths, ...r.reviewPaths, ...r.deletePaths, ...r.fixPaths.map((f) => f.path)];
-          const hits = matcher.match(resource, { controlID: def.id, controlName: def.name, frameworks: state.frameworks }, r.name, allPaths);
+          const allPaths = [
+            ...r.failedPaths,
+            ...r.reviewPaths,
+            ...r.deletePaths,
+            ...r.fixPaths.map((f) => f.path),
+          ];
+          const hits = matcher.match(
+            resource,
+            { controlID: def.id, controlName: def.name, frameworks: state.frameworks },
+            r.name,
+            allPaths,
+          );
           if (hits.length > 0) {
             ruleStatus = 'passed';
             ruleSub = 'w/exceptions';
@@ -431,11 +451,13 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
           status: controlStatus(status, subStatus, info),
           rules: reportRules,
         };
-        if (status === 'passed' && !excepted && Object.isFrozen(rules)) passedControlCache.set(rules, Object.freeze(entry));
+        if (status === 'passed' && !excepted && Object.isFrozen(rules))
+          passedControlCache.set(rules, Object.freeze(entry));
         (controls ??= []).push(entry);
       }
     }
-    if (overall !== undefined) resourceStatus.set(resource.id, worse(resourceStatus.get(resource.id) ?? 'passed', overall));
+    if (overall !== undefined)
+      resourceStatus.set(resource.id, worse(resourceStatus.get(resource.id) ?? 'passed', overall));
     if (controls) {
       // A subject vector and a real ServiceAccount share an ID: merge their controls into one result.
       const prev = resultById.get(resource.id);

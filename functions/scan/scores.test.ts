@@ -27,7 +27,14 @@ describe('scores (reference §3)', () => {
   it('weights resources by replicas × 1.1, DaemonSets by desiredNumberScheduled', () => {
     expect(resourceWeight(deployment('a', {}, 'ns', { replicas: 3 }))).toBeCloseTo(3.3, 10);
     expect(resourceWeight(deployment('a', {}, 'ns', { replicas: 1 }))).toBe(1);
-    expect(resourceWeight({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'd' }, status: { desiredNumberScheduled: 4 } })).toBeCloseTo(4.4, 10);
+    expect(
+      resourceWeight({
+        apiVersion: 'apps/v1',
+        kind: 'DaemonSet',
+        metadata: { name: 'd' },
+        status: { desiredNumberScheduled: 4 },
+      }),
+    ).toBeCloseTo(4.4, 10);
     expect(resourceWeight(pod('p', {}))).toBe(1);
   });
 
@@ -63,6 +70,11 @@ describe('scores (reference §3)', () => {
     expect(c41.score).toBeCloseTo(100 / 5.3, 10);
     expect(r.summaryDetails.complianceScore).toBeCloseTo(50, 10);
     expect(r.summaryDetails.score).toBeCloseTo((100 * 19.9) / 53, 10);
-    expect(c17.ResourceCounters).toEqual({ passedResources: 1, failedResources: 2, skippedResources: 0, excludedResources: 0 });
+    expect(c17.ResourceCounters).toEqual({
+      passedResources: 1,
+      failedResources: 2,
+      skippedResources: 0,
+      excludedResources: 0,
+    });
   });
 });

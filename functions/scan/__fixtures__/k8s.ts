@@ -11,7 +11,12 @@ export function pod(name: string, spec: Obj, namespace = 'prod', extraMeta: Obj 
   return { apiVersion: 'v1', kind: 'Pod', metadata: meta(name, namespace, extraMeta), spec };
 }
 
-export function deployment(name: string, podSpec: Obj, namespace = 'prod', opts: { labels?: Obj; replicas?: number; podLabels?: Obj } = {}): KubeObject {
+export function deployment(
+  name: string,
+  podSpec: Obj,
+  namespace = 'prod',
+  opts: { labels?: Obj; replicas?: number; podLabels?: Obj } = {},
+): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -71,7 +76,12 @@ export function clusterRoleBinding(name: string, roleName: string, subjects: Obj
   };
 }
 
-export function roleBinding(name: string, ns: string, roleRef: { kind: 'Role' | 'ClusterRole'; name: string }, subjects: Obj[]): KubeObject {
+export function roleBinding(
+  name: string,
+  ns: string,
+  roleRef: { kind: 'Role' | 'ClusterRole'; name: string },
+  subjects: Obj[],
+): KubeObject {
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',
@@ -94,7 +104,8 @@ export const saId = (name: string, ns: string): string => `/v1/${ns}/ServiceAcco
 export function hardenedContainer(name = 'app', extra: Obj = {}): Obj {
   return {
     name,
-    image: 'registry.example.com/team/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+    image:
+      'registry.example.com/team/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
     imagePullPolicy: 'Always',
     securityContext: {
       privileged: false,
@@ -118,7 +129,11 @@ export function hardenedContainer(name = 'app', extra: Obj = {}): Obj {
 export function hardenedPodSpec(extra: Obj = {}): Obj {
   return {
     automountServiceAccountToken: false,
-    securityContext: { fsGroup: 2000, fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' } },
+    securityContext: {
+      fsGroup: 2000,
+      fsGroupChangePolicy: 'OnRootMismatch',
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
     containers: [hardenedContainer()],
     ...extra,
   };

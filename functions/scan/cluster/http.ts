@@ -37,7 +37,10 @@ export class KubeStatusError extends Error {
     readonly status: number,
     readonly body: unknown,
   ) {
-    const msg = typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string' ? (body as { message: string }).message : '';
+    const msg =
+      typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string'
+        ? (body as { message: string }).message
+        : '';
     super(`${method} ${path}: HTTP ${status}${msg ? `: ${msg}` : ''}`);
   }
 }
@@ -57,7 +60,12 @@ export function kubeHttp(kc: KubeConfig, opts: { timeoutMs?: number } = {}): Kub
         headers: {
           accept: o.accept ?? 'application/json',
           'user-agent': 'kscape-scan',
-          ...(payload ? { 'content-type': o.contentType ?? 'application/json', 'content-length': String(payload.length) } : {}),
+          ...(payload
+            ? {
+                'content-type': o.contentType ?? 'application/json',
+                'content-length': String(payload.length),
+              }
+            : {}),
         },
       };
       await kc.applyToHTTPSOptions(ro);
@@ -93,7 +101,9 @@ export function kubeHttp(kc: KubeConfig, opts: { timeoutMs?: number } = {}): Kub
             resolve({ status: res.statusCode ?? 0, body });
           });
         });
-        req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${path}: timeout after ${timeoutMs} ms`)));
+        req.setTimeout(timeoutMs, () =>
+          req.destroy(new Error(`${method} ${path}: timeout after ${timeoutMs} ms`)),
+        );
         req.on('error', reject);
         if (payload) req.write(payload);
         req.end();
@@ -103,7 +113,12 @@ export function kubeHttp(kc: KubeConfig, opts: { timeoutMs?: number } = {}): Kub
 }
 
 /** GET/PUT... that throws KubeStatusError on non-2xx. */
-export async function kubeJson(client: KubeHttp, method: string, path: string, opts?: KubeRequestOptions): Promise<unknown> {
+export async function kubeJson(
+  client: KubeHttp,
+  method: string,
+  path: string,
+  opts?: KubeRequestOptions,
+): Promise<unknown> {
   const r = await client.request(method, path, opts);
   if (r.status < 200 || r.status >= 300) throw new KubeStatusError(method, path, r.status, r.body);
   return r.body;

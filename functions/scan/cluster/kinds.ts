@@ -18,7 +18,12 @@ export interface KindInfo {
 
 const K = (kind: string, apiVersion: string, extra: Partial<KindInfo> = {}): KindInfo => {
   const i = apiVersion.lastIndexOf('/');
-  return { kind, group: i < 0 ? '' : apiVersion.slice(0, i), version: i < 0 ? apiVersion : apiVersion.slice(i + 1), ...extra };
+  return {
+    kind,
+    group: i < 0 ? '' : apiVersion.slice(0, i),
+    version: i < 0 ? apiVersion : apiVersion.slice(i + 1),
+    ...extra,
+  };
 };
 
 /** Every kind the scan knows how to read, with the version it reads. */
@@ -71,7 +76,16 @@ export function kindInfo(kind: string): KindInfo | undefined {
   return BY_KIND.get(kind);
 }
 
-export const WORKLOAD_OWNER_KINDS = ['Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicationController'];
+export const WORKLOAD_OWNER_KINDS = [
+  'Pod',
+  'Deployment',
+  'ReplicaSet',
+  'StatefulSet',
+  'DaemonSet',
+  'Job',
+  'CronJob',
+  'ReplicationController',
+];
 export const RBAC_KINDS = ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'];
 
 /** Context read whenever workloads are evaluated (ClusterIndex lookups of the workload controls). */

@@ -52,12 +52,17 @@ interface ServedResource {
   namespaced: boolean;
 }
 
-const METADATA_LIST_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+const METADATA_LIST_ACCEPT =
+  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
 
 const gvPath = (k: KindInfo): string => (k.group ? `/apis/${k.group}/${k.version}` : `/api/${k.version}`);
 
 /** Bounded-concurrency map. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -86,9 +91,12 @@ export class ClusterReader {
         if (r.status === 404) return undefined;
         if (r.status < 200 || r.status >= 300) throw new KubeStatusError('GET', path, r.status, r.body);
         const map = new Map<string, ServedResource>();
-        const list = (r.body as { resources?: { name?: unknown; kind?: unknown; namespaced?: unknown }[] } | undefined)?.resources ?? [];
+        const list =
+          (r.body as { resources?: { name?: unknown; kind?: unknown; namespaced?: unknown }[] } | undefined)
+            ?.resources ?? [];
         for (const res of list) {
-          if (typeof res.name !== 'string' || typeof res.kind !== 'string' || res.name.includes('/')) continue;
+          if (typeof res.name !== 'string' || typeof res.kind !== 'string' || res.name.includes('/'))
+            continue;
           map.set(res.kind, { name: res.name, namespaced: res.namespaced === true });
         }
         return map;
@@ -100,20 +108,30 @@ export class ClusterReader {
   }
 
   /** Resolve a kind to its list path, or undefined when not served. */
-  async resolve(k: KindInfo, signal?: AbortSignal): Promise<{ path: string; namespaced: boolean } | undefined> {
+  async resolve(
+    k: KindInfo,
+    signal?: AbortSignal,
+  ): Promise<{ path: string; namespaced: boolean } | undefined> {
     const served = (await this.served(k, signal))?.get(k.kind);
     return served ? { path: `${gvPath(k)}/${served.name}`, namespaced: served.namespaced } : undefined;
   }
 
   /** One object, or undefined when it does not exist (or its kind is not served). */
-  async get(k: KindInfo, namespace: string | undefined, name: string, signal?: AbortSignal): Promise<KubeObject | undefined> {
+  async get(
+    k: KindInfo,
+    namespace: string | undefined,
+    name: string,
+    signal?: AbortSignal,
+  ): Promise<KubeObject | undefined> {
     const res = await this.resolve(k, signal);
     if (!res) return undefined;
     const path = res.namespaced
       ? `${gvPath(k)}/namespaces/${encodeURIComponent(namespace ?? 'default')}/${res.path.slice(gvPath(k).length + 1)}/${encodeURIComponent(name)}`
       : `${res.path}/${encodeURIComponent(name)}`;
     const r = await this.client.request('GET', path, {
-      ...(k.metadataOnly ? { accept: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json' } : {}),
+      ...(k.metadataOnly
+        ? { accept: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json' }
+        : {}),
       ...(signal ? { signal } : {}),
     });
     if (r.status === 404) return undefined;
@@ -122,14 +140,19 @@ export class ClusterReader {
   }
 
   /** Every object of a kind (all pages), filtered by namespace; undefined when the kind is not served. */
-  async list(k: KindInfo, opts: Omit<ReadOptions, 'kinds' | 'concurrency'>, onItem?: () => void): Promise<KubeObject[] | undefined> {
+  async list(
+    k: KindInfo,
+    opts: Omit<ReadOptions, 'kinds' | 'concurrency'>,
+    onItem?: () => void,
+  ): Promise<KubeObject[] | undefined> {
     const res = await this.resolve(k, opts.signal);
     if (!res) return undefined;
     const paths: string[] = [];
     if (res.namespaced && opts.namespaces.include.length > 0) {
       const resource = res.path.slice(gvPath(k).length + 1);
       for (const ns of opts.namespaces.include) {
-        if (namespaceAllowed(opts.namespaces, ns)) paths.push(`${gvPath(k)}/namespaces/${encodeURIComponent(ns)}/${resource}`);
+        if (namespaceAllowed(opts.namespaces, ns))
+          paths.push(`${gvPath(k)}/namespaces/${encodeURIComponent(ns)}/${resource}`);
       }
     } else paths.push(res.path);
     const fieldSelector =
@@ -174,7 +197,11 @@ export class ClusterReader {
     };
     const lists = await mapLimit(opts.kinds, opts.concurrency, async (k) => {
       const items = await this.list(k, opts, onItem);
-      if (!items) opts.log.debug({ kind: k.kind, apiVersion: k.group ? `${k.group}/${k.version}` : k.version }, 'kind not served by the cluster: skipped');
+      if (!items)
+        opts.log.debug(
+          { kind: k.kind, apiVersion: k.group ? `${k.group}/${k.version}` : k.version },
+          'kind not served by the cluster: skipped',
+        );
       return items;
     });
     const objects: KubeObject[] = [];
@@ -197,7 +224,11 @@ function normalise(item: unknown, k: KindInfo): KubeObject | undefined {
   const o = item as Record<string, unknown>;
   const md = o.metadata as { name?: unknown } | undefined;
   if (!md || typeof md.name !== 'string') return undefined;
-  const obj = { ...o, apiVersion: k.group ? `${k.group}/${k.version}` : k.version, kind: k.kind } as KubeObject;
+  const obj = {
+    ...o,
+    apiVersion: k.group ? `${k.group}/${k.version}` : k.version,
+    kind: k.kind,
+  } as KubeObject;
   if (k.metadataOnly) {
     // A server without PartialObjectMetadata support answered the full list: drop the payload.
     delete obj.data;

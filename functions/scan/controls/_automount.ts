@@ -9,8 +9,14 @@ export const automountWorkloadRule: RuleDefinition = workloadRule('automount-ser
 });
 
 /** The same rule on ServiceAccount objects: automountServiceAccountToken must be false. */
-export const automountServiceAccountRule: RuleDefinition = objectRule('automount-service-account', ['ServiceAccount'], (sa) => {
-  const v = get(sa, 'automountServiceAccountToken');
-  if (v === false) return [];
-  return v === true ? [review('automountServiceAccountToken')] : [fix('automountServiceAccountToken', 'false')];
-});
+export const automountServiceAccountRule: RuleDefinition = objectRule(
+  'automount-service-account',
+  ['ServiceAccount'],
+  (sa) => {
+    const v = get(sa, 'automountServiceAccountToken');
+    if (v === false) return [];
+    return v === true
+      ? [review('automountServiceAccountToken')]
+      : [fix('automountServiceAccountToken', 'false')];
+  },
+);

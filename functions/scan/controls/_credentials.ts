@@ -58,7 +58,9 @@ function sensitive(m: Matchers, key: string, value: string): boolean {
   if (m.allowedValues.some((r) => r.test(value))) return false;
   const lower = key.toLowerCase();
   const keyHit =
-    m.keys.some((k) => lower.includes(k)) && !m.allowedKeys.some((k) => lower.includes(k)) && !value.startsWith('/');
+    m.keys.some((k) => lower.includes(k)) &&
+    !m.allowedKeys.some((k) => lower.includes(k)) &&
+    !value.startsWith('/');
   return keyHit || m.values.some((r) => r.test(value));
 }
 

@@ -2,7 +2,16 @@
 import type { ClusterIndex } from '../engine/cluster-index.js';
 import { workloadView } from '../engine/workload.js';
 
-const KINDS = ['Pod', 'Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet', 'Job', 'CronJob', 'ReplicationController'];
+const KINDS = [
+  'Pod',
+  'Deployment',
+  'ReplicaSet',
+  'DaemonSet',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+  'ReplicationController',
+];
 
 export function podLabelsIn(index: ClusterIndex, ns: string): Record<string, string>[] {
   return index.memo(`podLabels/${ns}`, () => {

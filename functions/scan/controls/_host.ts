@@ -2,7 +2,10 @@
 import type { Finding, RuleDefinition } from '../engine/types.js';
 import { remove, workloadRule } from './_lib.js';
 
-export function hostNamespaceRule(name: string, fields: readonly ('hostPID' | 'hostIPC' | 'hostNetwork')[]): RuleDefinition {
+export function hostNamespaceRule(
+  name: string,
+  fields: readonly ('hostPID' | 'hostIPC' | 'hostNetwork')[],
+): RuleDefinition {
   return workloadRule(name, (wl) => {
     const out: Finding[] = [];
     for (const f of fields) if (wl.spec[f] === true) out.push(remove(`${wl.prefix}${f}`));

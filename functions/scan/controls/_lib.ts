@@ -187,7 +187,11 @@ export function automountFinding(wl: WorkloadView, index: ClusterIndex): Finding
   const podValue = wl.spec.automountServiceAccountToken;
   if (podValue === false) return undefined;
   if (podValue === true) return review(path);
-  const sa = index.find('ServiceAccount', wl.object.metadata.namespace ?? 'default', serviceAccountNameOf(wl));
+  const sa = index.find(
+    'ServiceAccount',
+    wl.object.metadata.namespace ?? 'default',
+    serviceAccountNameOf(wl),
+  );
   if (sa && get(sa, 'automountServiceAccountToken') === false) return undefined;
   return fix(path, 'false');
 }
@@ -195,7 +199,11 @@ export function automountFinding(wl: WorkloadView, index: ClusterIndex): Finding
 // ---- network policies ------------------------------------------------------------------------
 
 /** NetworkPolicies / CiliumNetworkPolicies of the namespace and cluster-wide CCNPs selecting these pod labels. */
-export function selectingPolicies(index: ClusterIndex, namespace: string, podLabels: Record<string, string>): KubeObject[] {
+export function selectingPolicies(
+  index: ClusterIndex,
+  namespace: string,
+  podLabels: Record<string, string>,
+): KubeObject[] {
   const out: KubeObject[] = [];
   for (const np of index.inNamespace('NetworkPolicy', namespace)) {
     if (selectorMatches(get(np, 'spec', 'podSelector'), podLabels)) out.push(np);

@@ -4,7 +4,11 @@ import type { Finding, RuleDefinition } from '../engine/types.js';
 import { containersOf, volumesOf, type Volume } from '../engine/workload.js';
 import { review, workloadRule } from './_lib.js';
 
-export function mountedObjectRule(name: string, kind: string, refOf: (v: Volume) => string | undefined): RuleDefinition {
+export function mountedObjectRule(
+  name: string,
+  kind: string,
+  refOf: (v: Volume) => string | undefined,
+): RuleDefinition {
   return workloadRule(name, (wl, ctx) => {
     const ns = wl.object.metadata.namespace ?? 'default';
     const targets = new Map<string, string>(); // volume name → object id

@@ -4,10 +4,13 @@ import type { RuleDefinition } from '../engine/types.js';
 import { ALERT, objectRule, selectingPolicies, workloadRule } from './_lib.js';
 
 /** ensure_network_policy_configured_in_labels: no (Cilium)NetworkPolicy selects the workload's pods. */
-export const workloadWithoutNetpolRule: RuleDefinition = workloadRule('ensure_network_policy_configured_in_labels', (wl, ctx) => {
-  const ns = wl.object.metadata.namespace ?? 'default';
-  return selectingPolicies(ctx.index, ns, wl.podLabels).length === 0 ? [ALERT] : [];
-});
+export const workloadWithoutNetpolRule: RuleDefinition = workloadRule(
+  'ensure_network_policy_configured_in_labels',
+  (wl, ctx) => {
+    const ns = wl.object.metadata.namespace ?? 'default';
+    return selectingPolicies(ctx.index, ns, wl.podLabels).length === 0 ? [ALERT] : [];
+  },
+);
 
 function blocksTraffic(policy: import('../engine/types.js').KubeObject): boolean {
   if (policy.kind === 'NetworkPolicy') {
@@ -16,25 +19,42 @@ function blocksTraffic(policy: import('../engine/types.js').KubeObject): boolean
   }
   // Cilium: an ingress or egress section makes the endpoint default-deny in that direction.
   const spec = rec(policy.spec);
-  return !!spec && (spec.ingress !== undefined || spec.egress !== undefined || spec.ingressDeny !== undefined || spec.egressDeny !== undefined);
+  return (
+    !!spec &&
+    (spec.ingress !== undefined ||
+      spec.egress !== undefined ||
+      spec.ingressDeny !== undefined ||
+      spec.egressDeny !== undefined)
+  );
 }
 
 /** ingress-and-egress-blocked: the pods are selected by a policy that restricts ingress or egress. */
-export const ingressEgressBlockedRule: RuleDefinition = workloadRule('ingress-and-egress-blocked', (wl, ctx) => {
-  const ns = wl.object.metadata.namespace ?? 'default';
-  const policies = selectingPolicies(ctx.index, ns, wl.podLabels);
-  if (policies.length > 0 && policies.some(blocksTraffic)) return [];
-  return [{ relatedResourcesIDs: policies.map(objectId) }];
-});
+export const ingressEgressBlockedRule: RuleDefinition = workloadRule(
+  'ingress-and-egress-blocked',
+  (wl, ctx) => {
+    const ns = wl.object.metadata.namespace ?? 'default';
+    const policies = selectingPolicies(ctx.index, ns, wl.podLabels);
+    if (policies.length > 0 && policies.some(blocksTraffic)) return [];
+    return [{ relatedResourcesIDs: policies.map(objectId) }];
+  },
+);
 
 /** internal-networking: a Namespace with no (Cilium)NetworkPolicy and no all-endpoint CCNP. */
-export const namespaceWithoutNetpolRule: RuleDefinition = objectRule('internal-networking', ['Namespace'], (ns, ctx) => {
-  const name = ns.metadata.name;
-  if (ctx.index.inNamespace('NetworkPolicy', name).length > 0) return [];
-  if (ctx.index.inNamespace('CiliumNetworkPolicy', name).length > 0) return [];
-  const clusterWide = ctx.index.ofKind('CiliumClusterwideNetworkPolicy').some((p) => {
-    const sel = rec(get(p, 'spec', 'endpointSelector'));
-    return !!sel && Object.keys(rec(sel.matchLabels) ?? {}).length === 0 && arr(sel.matchExpressions).length === 0;
-  });
-  return clusterWide ? [] : [ALERT];
-});
+export const namespaceWithoutNetpolRule: RuleDefinition = objectRule(
+  'internal-networking',
+  ['Namespace'],
+  (ns, ctx) => {
+    const name = ns.metadata.name;
+    if (ctx.index.inNamespace('NetworkPolicy', name).length > 0) return [];
+    if (ctx.index.inNamespace('CiliumNetworkPolicy', name).length > 0) return [];
+    const clusterWide = ctx.index.ofKind('CiliumClusterwideNetworkPolicy').some((p) => {
+      const sel = rec(get(p, 'spec', 'endpointSelector'));
+      return (
+        !!sel &&
+        Object.keys(rec(sel.matchLabels) ?? {}).length === 0 &&
+        arr(sel.matchExpressions).length === 0
+      );
+    });
+    return clusterWide ? [] : [ALERT];
+  },
+);

@@ -7,7 +7,8 @@ export function probeRule(name: string, probe: 'readinessProbe' | 'livenessProbe
   return workloadRule(name, (wl) => {
     const out: Finding[] = [];
     for (const c of containersOf(wl, ['containers'])) {
-      if (c.container[probe] === undefined || c.container[probe] === null) out.push(fix(`${c.path}.${probe}`, 'YOUR_VALUE'));
+      if (c.container[probe] === undefined || c.container[probe] === null)
+        out.push(fix(`${c.path}.${probe}`, 'YOUR_VALUE'));
     }
     return out;
   });

@@ -19,7 +19,8 @@ export function missingResourceRule(name: string, wanted: readonly [Field, Resou
     for (const c of containersOf(wl, ['containers'])) {
       for (const [field, res] of wanted) {
         const v = c.container.resources?.[field]?.[res];
-        if (v === undefined || v === null || v === '') out.push(fix(`${c.path}.resources.${field}.${res}`, 'YOUR_VALUE'));
+        if (v === undefined || v === null || v === '')
+          out.push(fix(`${c.path}.resources.${field}.${res}`, 'YOUR_VALUE'));
       }
     }
     return out;
@@ -29,7 +30,11 @@ export function missingResourceRule(name: string, wanted: readonly [Field, Resou
 // Parsed bounds per inputs object: inputs are immutable for a scan, containers are many.
 const boundCache = new WeakMap<ControlInputs, Map<string, number | undefined>>();
 
-function bound(inputs: ControlInputs, key: string, parse: (v: unknown) => number | undefined): number | undefined {
+function bound(
+  inputs: ControlInputs,
+  key: string,
+  parse: (v: unknown) => number | undefined,
+): number | undefined {
   let m = boundCache.get(inputs);
   if (!m) {
     m = new Map();
@@ -62,7 +67,11 @@ export function rangedResourceRule(name: string, res: Resource): RuleDefinition 
           const value = parse(raw);
           const min = bound(ctx.inputs, `${res}_${kind}_min`, parse);
           const max = bound(ctx.inputs, `${res}_${kind}_max`, parse);
-          if (value === undefined || (min !== undefined && value < min) || (max !== undefined && value > max)) {
+          if (
+            value === undefined ||
+            (min !== undefined && value < min) ||
+            (max !== undefined && value > max)
+          ) {
             out.push(review(path));
           }
         }

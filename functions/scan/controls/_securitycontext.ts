@@ -13,7 +13,9 @@ export const privilegedContainerRule: RuleDefinition = workloadRule('rule-privil
   for (const c of containersOf(wl, ['containers'])) {
     const sc = c.container.securityContext;
     const adds = strings(sc?.capabilities?.add);
-    const paths = adds.flatMap((cap, k) => (cap === 'SYS_ADMIN' ? [`${c.path}.securityContext.capabilities.add[${k}]`] : []));
+    const paths = adds.flatMap((cap, k) =>
+      cap === 'SYS_ADMIN' ? [`${c.path}.securityContext.capabilities.add[${k}]`] : [],
+    );
     if (sc?.privileged === true) paths.push(`${c.path}.securityContext.privileged`);
     if (paths.length > 0) out.push(remove(...paths));
   }
@@ -21,16 +23,19 @@ export const privilegedContainerRule: RuleDefinition = workloadRule('rule-privil
 });
 
 /** immutable-container-filesystem (C-0017): readOnlyRootFilesystem must be true. */
-export const immutableFilesystemRule: RuleDefinition = workloadRule('immutable-container-filesystem', (wl) => {
-  const out: Finding[] = [];
-  for (const c of containersOf(wl, ['containers', 'initContainers'])) {
-    const v = c.container.securityContext?.readOnlyRootFilesystem;
-    const path = `${c.path}.securityContext.readOnlyRootFilesystem`;
-    if (v === true) continue;
-    out.push(v === false ? review(path) : fix(path, 'true'));
-  }
-  return out;
-});
+export const immutableFilesystemRule: RuleDefinition = workloadRule(
+  'immutable-container-filesystem',
+  (wl) => {
+    const out: Finding[] = [];
+    for (const c of containersOf(wl, ['containers', 'initContainers'])) {
+      const v = c.container.securityContext?.readOnlyRootFilesystem;
+      const path = `${c.path}.securityContext.readOnlyRootFilesystem`;
+      if (v === true) continue;
+      out.push(v === false ? review(path) : fix(path, 'true'));
+    }
+    return out;
+  },
+);
 
 interface Effective {
   value: unknown;
@@ -39,7 +44,11 @@ interface Effective {
   defined: boolean;
 }
 
-function effective(wl: WorkloadView, c: ContainerRef, field: 'runAsNonRoot' | 'runAsUser' | 'runAsGroup'): Effective {
+function effective(
+  wl: WorkloadView,
+  c: ContainerRef,
+  field: 'runAsNonRoot' | 'runAsUser' | 'runAsGroup',
+): Effective {
   const cv = c.container.securityContext?.[field];
   if (cv !== undefined) return { value: cv, path: `${c.path}.securityContext.${field}`, defined: true };
   const pv = wl.spec.securityContext?.[field];
@@ -78,29 +87,39 @@ export const nonRootRule: RuleDefinition = workloadRule('non-root-containers', (
  * rule-allow-privilege-escalation (C-0016): allowPrivilegeEscalation must be explicitly false,
  * unless a PodSecurityPolicy in the input forbids escalation.
  */
-export const allowPrivilegeEscalationRule: RuleDefinition = workloadRule('rule-allow-privilege-escalation', (wl, ctx) => {
-  const psps = ctx.index.ofKind('PodSecurityPolicy');
-  if (psps.some((p) => (p.spec as { allowPrivilegeEscalation?: unknown } | undefined)?.allowPrivilegeEscalation === false)) {
-    return [];
-  }
-  const out: Finding[] = [];
-  for (const c of containersOf(wl, ['containers', 'initContainers'])) {
-    const sc = c.container.securityContext;
-    const path = `${c.path}.securityContext.allowPrivilegeEscalation`;
-    if (sc?.allowPrivilegeEscalation === false) continue;
-    if (sc?.allowPrivilegeEscalation === true) {
-      out.push(review(path));
-    } else {
-      out.push({
-        fixPaths: [
-          { path, value: 'false' },
-          ...(sc?.privileged === undefined ? [{ path: `${c.path}.securityContext.privileged`, value: 'false' }] : []),
-        ],
-      });
+export const allowPrivilegeEscalationRule: RuleDefinition = workloadRule(
+  'rule-allow-privilege-escalation',
+  (wl, ctx) => {
+    const psps = ctx.index.ofKind('PodSecurityPolicy');
+    if (
+      psps.some(
+        (p) =>
+          (p.spec as { allowPrivilegeEscalation?: unknown } | undefined)?.allowPrivilegeEscalation === false,
+      )
+    ) {
+      return [];
     }
-  }
-  return out;
-});
+    const out: Finding[] = [];
+    for (const c of containersOf(wl, ['containers', 'initContainers'])) {
+      const sc = c.container.securityContext;
+      const path = `${c.path}.securityContext.allowPrivilegeEscalation`;
+      if (sc?.allowPrivilegeEscalation === false) continue;
+      if (sc?.allowPrivilegeEscalation === true) {
+        out.push(review(path));
+      } else {
+        out.push({
+          fixPaths: [
+            { path, value: 'false' },
+            ...(sc?.privileged === undefined
+              ? [{ path: `${c.path}.securityContext.privileged`, value: 'false' }]
+              : []),
+          ],
+        });
+      }
+    }
+    return out;
+  },
+);
 
 /** drop-capability-netraw: NET_RAW (or ALL) must be dropped and not re-added. */
 export const dropNetRawRule: RuleDefinition = workloadRule('drop-capability-netraw', (wl) => {
@@ -113,7 +132,9 @@ export const dropNetRawRule: RuleDefinition = workloadRule('drop-capability-netr
     if (!drop.includes('NET_RAW') && !dropsAll) {
       out.push(fix(`${c.path}.securityContext.capabilities.drop[${drop.length}]`, 'NET_RAW'));
     } else if (dropsAll) {
-      const readded = add.flatMap((cap, k) => (cap === 'NET_RAW' ? [`${c.path}.securityContext.capabilities.add[${k}]`] : []));
+      const readded = add.flatMap((cap, k) =>
+        cap === 'NET_RAW' ? [`${c.path}.securityContext.capabilities.add[${k}]`] : [],
+      );
       if (readded.length > 0) out.push(remove(...readded));
     }
   }
@@ -161,7 +182,8 @@ export const procMountRule: RuleDefinition = {
     }
     return out;
   }),
-  relevant: (r, ctx) => ctx.index.hasKind('ControlPlaneInfo') && (r.workload ?? workloadView(r.object)) !== undefined,
+  relevant: (r, ctx) =>
+    ctx.index.hasKind('ControlPlaneInfo') && (r.workload ?? workloadView(r.object)) !== undefined,
 };
 
 /** set-fsgroup-value: the pod securityContext sets a non-negative fsGroup. */
@@ -204,7 +226,9 @@ export const sysctlsRule: RuleDefinition = workloadRule('set-sysctls-params', (w
 export const supplementalGroupsRule: RuleDefinition = workloadRule('set-supplementalgroups-values', (wl) => {
   const groups = wl.spec.securityContext?.supplementalGroups;
   if (!Array.isArray(groups)) return [];
-  const paths = groups.flatMap((g, k) => (g === 0 ? [`${wl.prefix}securityContext.supplementalGroups[${k}]`] : []));
+  const paths = groups.flatMap((g, k) =>
+    g === 0 ? [`${wl.prefix}securityContext.supplementalGroups[${k}]`] : [],
+  );
   return paths.length > 0 ? [remove(...paths)] : [];
 });
 
@@ -233,7 +257,10 @@ function windowsRule(name: string, field: 'gmsaCredentialSpecName' | 'runAsUserN
   };
 }
 
-export const gmsaRule: RuleDefinition = windowsRule('set-gmsacredentialspecname-value', 'gmsaCredentialSpecName');
+export const gmsaRule: RuleDefinition = windowsRule(
+  'set-gmsacredentialspecname-value',
+  'gmsaCredentialSpecName',
+);
 export const runAsUserNameRule: RuleDefinition = windowsRule('set-runasusername-value', 'runAsUserName');
 
 /** set-hostprocess-true: Windows HostProcess containers (pod or container level) are not allowed. */

@@ -10,7 +10,8 @@ export default defineControl({
     imageRule(
       'rule-identify-blocklisted-image-registries',
       (img, raw, ctx) =>
-        startsWithAny(img, raw, ctx.inputs.untrustedRegistries ?? []) || startsWithAny(img, raw, ctx.inputs.publicRegistries ?? []),
+        startsWithAny(img, raw, ctx.inputs.untrustedRegistries ?? []) ||
+        startsWithAny(img, raw, ctx.inputs.publicRegistries ?? []),
       { inputs: ['untrustedRegistries', 'publicRegistries'] },
     ),
   ],

@@ -5,5 +5,11 @@ import { rbacRule } from './_lib.js';
 export default defineControl({
   id: 'C-0002',
   category: 'Access control',
-  rules: [rbacRule('exec-into-container-v1', { verbs: ['create', '*'], apiGroups: ['', '*'], resources: ['pods/exec', 'pods/*', '*'] })],
+  rules: [
+    rbacRule('exec-into-container-v1', {
+      verbs: ['create', '*'],
+      apiGroups: ['', '*'],
+      resources: ['pods/exec', 'pods/*', '*'],
+    }),
+  ],
 });

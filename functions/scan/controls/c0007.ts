@@ -5,5 +5,22 @@ import { rbacRule } from './_lib.js';
 export default defineControl({
   id: 'C-0007',
   category: 'Access control',
-  rules: [rbacRule('rule-excessive-delete-rights-v1', { verbs: ['delete', 'deletecollection', '*'], apiGroups: ['', '*', 'apps', 'batch'], resources: ['secrets', 'pods', 'services', 'deployments', 'replicasets', 'daemonsets', 'statefulsets', 'jobs', 'cronjobs', '*'] })],
+  rules: [
+    rbacRule('rule-excessive-delete-rights-v1', {
+      verbs: ['delete', 'deletecollection', '*'],
+      apiGroups: ['', '*', 'apps', 'batch'],
+      resources: [
+        'secrets',
+        'pods',
+        'services',
+        'deployments',
+        'replicasets',
+        'daemonsets',
+        'statefulsets',
+        'jobs',
+        'cronjobs',
+        '*',
+      ],
+    }),
+  ],
 });

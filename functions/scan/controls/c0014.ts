@@ -22,7 +22,9 @@ export default defineControl({
           const binding = s.relatedObjects[j] as KubeObject;
           const role = s.relatedObjects[j + 1] as KubeObject;
           if (role.metadata.name !== 'kubernetes-dashboard') continue;
-          const k = arr(binding.subjects).findIndex((x) => rec(x)?.kind === s.kind && rec(x)?.name === s.name);
+          const k = arr(binding.subjects).findIndex(
+            (x) => rec(x)?.kind === s.kind && rec(x)?.name === s.name,
+          );
           const paths = [`relatedObjects[${j}].roleRef.name`];
           if (k >= 0) paths.unshift(`relatedObjects[${j}].subjects[${k}]`);
           out.push({ ...review(...paths), relatedResourcesIDs: [objectId(binding), objectId(role)] });
@@ -33,7 +35,8 @@ export default defineControl({
     workloadRule('rule-access-dashboard-wl-v1', (wl) => {
       if (serviceAccountNameOf(wl) !== 'kubernetes-dashboard') return [];
       if (wl.object.metadata.name.startsWith('kubernetes-dashboard')) return [];
-      const field = get(wl.spec, 'serviceAccountName') !== undefined ? 'serviceAccountName' : 'serviceAccount';
+      const field =
+        get(wl.spec, 'serviceAccountName') !== undefined ? 'serviceAccountName' : 'serviceAccount';
       return [review(`${wl.prefix}${field}`)];
     }),
   ],

@@ -5,5 +5,11 @@ import { rbacRule } from './_lib.js';
 export default defineControl({
   id: 'C-0031',
   category: 'Access control',
-  rules: [rbacRule('rule-can-delete-k8s-events-v1', { verbs: ['delete', 'deletecollection', '*'], apiGroups: ['', '*'], resources: ['events', '*'] })],
+  rules: [
+    rbacRule('rule-can-delete-k8s-events-v1', {
+      verbs: ['delete', 'deletecollection', '*'],
+      apiGroups: ['', '*'],
+      resources: ['events', '*'],
+    }),
+  ],
 });

@@ -12,7 +12,9 @@ export default defineControl({
       const out: Finding[] = [];
       for (const c of containersOf(wl, ['containers'])) {
         const ports = Array.isArray(c.container.ports) ? c.container.ports : [];
-        const paths = ports.flatMap((p, j) => (p?.hostPort !== undefined && p?.hostPort !== null ? [`${c.path}.ports[${j}].hostPort`] : []));
+        const paths = ports.flatMap((p, j) =>
+          p?.hostPort !== undefined && p?.hostPort !== null ? [`${c.path}.ports[${j}].hostPort`] : [],
+        );
         if (paths.length > 0) out.push(remove(...paths));
       }
       return out;

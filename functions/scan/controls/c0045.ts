@@ -12,7 +12,11 @@ export default defineControl({
   category: 'Storage',
   rules: [
     workloadRule('alert-rw-hostpath', (wl) => {
-      const hostVolumes = new Set(volumesOf(wl).filter((v) => v.volume.hostPath).map((v) => v.volume.name));
+      const hostVolumes = new Set(
+        volumesOf(wl)
+          .filter((v) => v.volume.hostPath)
+          .map((v) => v.volume.name),
+      );
       if (hostVolumes.size === 0) return [];
       const out: Finding[] = [];
       for (const c of containersOf(wl, ['containers', 'initContainers'])) {

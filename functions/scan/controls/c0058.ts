@@ -36,7 +36,8 @@ export default defineControl({
           const mounts = Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : [];
           mounts.forEach((m, k) => {
             if (m?.subPath !== undefined) out.push(review(`${c.path}.volumeMounts[${k}].subPath`));
-            else if (m?.subPathExpr !== undefined) out.push(review(`${c.path}.volumeMounts[${k}].subPathExpr`));
+            else if (m?.subPathExpr !== undefined)
+              out.push(review(`${c.path}.volumeMounts[${k}].subPathExpr`));
           });
         }
         return out.length > 0 ? [...out, { relatedResourcesIDs: nodes.map(objectId) }] : [];

@@ -5,5 +5,11 @@ import { rbacRule } from './_lib.js';
 export default defineControl({
   id: 'C-0063',
   category: 'Access control',
-  rules: [rbacRule('rule-can-portforward-v1', { verbs: ['create', '*'], apiGroups: ['', '*'], resources: ['pods/portforward', 'pods/*', '*'] })],
+  rules: [
+    rbacRule('rule-can-portforward-v1', {
+      verbs: ['create', '*'],
+      apiGroups: ['', '*'],
+      resources: ['pods/portforward', 'pods/*', '*'],
+    }),
+  ],
 });

@@ -5,5 +5,11 @@ import { rbacRule } from './_lib.js';
 export default defineControl({
   id: 'C-0065',
   category: 'Access control',
-  rules: [rbacRule('rule-can-impersonate-users-groups-v1', { verbs: ['impersonate', '*'], apiGroups: ['', '*'], resources: ['users', 'serviceaccounts', 'groups', 'uids', '*'] })],
+  rules: [
+    rbacRule('rule-can-impersonate-users-groups-v1', {
+      verbs: ['impersonate', '*'],
+      apiGroups: ['', '*'],
+      resources: ['users', 'serviceaccounts', 'groups', 'uids', '*'],
+    }),
+  ],
 });

@@ -6,5 +6,9 @@ import { ALERT, objectRule } from './_lib.js';
 export default defineControl({
   id: 'C-0073',
   category: 'Workload',
-  rules: [objectRule('naked-pods', ['Pod'], (pod) => (arr(pod.metadata.ownerReferences).length === 0 ? [ALERT] : []))],
+  rules: [
+    objectRule('naked-pods', ['Pod'], (pod) =>
+      arr(pod.metadata.ownerReferences).length === 0 ? [ALERT] : [],
+    ),
+  ],
 });

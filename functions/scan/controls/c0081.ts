@@ -14,7 +14,10 @@ export default defineControl({
         const v = versionOf(img.tag);
         if (!v) return false;
         const [major, minor, patch] = v as [number, number, number];
-        return major === 1 || (major === 2 && (minor === 0 || (minor === 1 && patch < 9) || (minor === 2 && patch < 4)));
+        return (
+          major === 1 ||
+          (major === 2 && (minor === 0 || (minor === 1 && patch < 9) || (minor === 2 && patch < 4)))
+        );
       },
       { kinds: ['Deployment'] },
     ),

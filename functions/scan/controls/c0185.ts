@@ -11,7 +11,9 @@ export default defineControl({
       apiGroups: ['*', ''],
       resources: ['*'],
       pair: (binding, role) =>
-        binding.kind === 'ClusterRoleBinding' && role.kind === 'ClusterRole' && role.metadata.name === 'cluster-admin',
+        binding.kind === 'ClusterRoleBinding' &&
+        role.kind === 'ClusterRole' &&
+        role.metadata.name === 'cluster-admin',
     }),
   ],
 });

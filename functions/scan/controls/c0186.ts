@@ -5,5 +5,11 @@ import { rbacRule } from './_lib.js';
 export default defineControl({
   id: 'C-0186',
   category: 'Secrets',
-  rules: [rbacRule('rule-can-list-get-secrets-v1', { verbs: ['get', 'list', 'watch', '*'], apiGroups: ['', '*'], resources: ['secrets', '*'] })],
+  rules: [
+    rbacRule('rule-can-list-get-secrets-v1', {
+      verbs: ['get', 'list', 'watch', '*'],
+      apiGroups: ['', '*'],
+      resources: ['secrets', '*'],
+    }),
+  ],
 });

@@ -5,5 +5,7 @@ import { rbacRule } from './_lib.js';
 export default defineControl({
   id: 'C-0187',
   category: 'Access control',
-  rules: [rbacRule('rule-list-all-cluster-admins-v1', { verbs: ['*'], apiGroups: ['*', ''], resources: ['*'] })],
+  rules: [
+    rbacRule('rule-list-all-cluster-admins-v1', { verbs: ['*'], apiGroups: ['*', ''], resources: ['*'] }),
+  ],
 });

@@ -5,5 +5,11 @@ import { rbacRule } from './_lib.js';
 export default defineControl({
   id: 'C-0188',
   category: 'Access control',
-  rules: [rbacRule('rule-can-create-pod', { verbs: ['create', '*'], apiGroups: ['', '*'], resources: ['pods', '*'] })],
+  rules: [
+    rbacRule('rule-can-create-pod', {
+      verbs: ['create', '*'],
+      apiGroups: ['', '*'],
+      resources: ['pods', '*'],
+    }),
+  ],
 });

@@ -16,12 +16,16 @@ export default defineControl({
       (sa) => {
         const v = get(sa, 'automountServiceAccountToken');
         if (v === false) return [];
-        return v === true ? [review('automountServiceAccountToken')] : [fix('automountServiceAccountToken', 'false')];
+        return v === true
+          ? [review('automountServiceAccountToken')]
+          : [fix('automountServiceAccountToken', 'false')];
       },
       { relevant: (r) => r.object.metadata.name === 'default' },
     ),
     objectRule('namespace-without-service-account', ['Namespace'], (ns, ctx) =>
-      ctx.index.inNamespace('ServiceAccount', ns.metadata.name).some((sa) => sa.metadata.name !== 'default') ? [] : [ALERT],
+      ctx.index.inNamespace('ServiceAccount', ns.metadata.name).some((sa) => sa.metadata.name !== 'default')
+        ? []
+        : [ALERT],
     ),
   ],
 });

@@ -19,7 +19,8 @@ export default defineControl({
         if (t !== undefined) {
           if (t !== 'RuntimeDefault') out.push(review(`${c.path}.securityContext.seccompProfile.type`));
         } else if (podType !== undefined) {
-          if (podType !== 'RuntimeDefault') out.push(review(`${wl.prefix}securityContext.seccompProfile.type`));
+          if (podType !== 'RuntimeDefault')
+            out.push(review(`${wl.prefix}securityContext.seccompProfile.type`));
         } else {
           out.push(fix(`${c.path}.securityContext.seccompProfile.type`, 'RuntimeDefault'));
         }

@@ -6,5 +6,9 @@ import { pspRule, pspSpec } from './_psp.js';
 export default defineControl({
   id: 'C-0213',
   category: 'Workload',
-  rules: [pspRule('psp-deny-privileged-container', (psp) => (pspSpec(psp, 'privileged') === true ? review('spec.privileged') : undefined))],
+  rules: [
+    pspRule('psp-deny-privileged-container', (psp) =>
+      pspSpec(psp, 'privileged') === true ? review('spec.privileged') : undefined,
+    ),
+  ],
 });

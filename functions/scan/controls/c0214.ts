@@ -6,5 +6,9 @@ import { pspRule, pspSpec } from './_psp.js';
 export default defineControl({
   id: 'C-0214',
   category: 'Workload',
-  rules: [pspRule('psp-deny-hostpid', (psp) => (pspSpec(psp, 'hostPID') === true ? review('spec.hostPID') : undefined))],
+  rules: [
+    pspRule('psp-deny-hostpid', (psp) =>
+      pspSpec(psp, 'hostPID') === true ? review('spec.hostPID') : undefined,
+    ),
+  ],
 });

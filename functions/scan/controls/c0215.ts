@@ -6,5 +6,9 @@ import { pspRule, pspSpec } from './_psp.js';
 export default defineControl({
   id: 'C-0215',
   category: 'Workload',
-  rules: [pspRule('psp-deny-hostipc', (psp) => (pspSpec(psp, 'hostIPC') === true ? review('spec.hostIPC') : undefined))],
+  rules: [
+    pspRule('psp-deny-hostipc', (psp) =>
+      pspSpec(psp, 'hostIPC') === true ? review('spec.hostIPC') : undefined,
+    ),
+  ],
 });

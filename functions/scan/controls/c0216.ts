@@ -6,5 +6,9 @@ import { pspRule, pspSpec } from './_psp.js';
 export default defineControl({
   id: 'C-0216',
   category: 'Workload',
-  rules: [pspRule('psp-deny-hostnetwork', (psp) => (pspSpec(psp, 'hostNetwork') === true ? review('spec.hostNetwork') : undefined))],
+  rules: [
+    pspRule('psp-deny-hostnetwork', (psp) =>
+      pspSpec(psp, 'hostNetwork') === true ? review('spec.hostNetwork') : undefined,
+    ),
+  ],
 });

@@ -6,5 +6,9 @@ import { pspRule, pspSpec } from './_psp.js';
 export default defineControl({
   id: 'C-0217',
   category: 'Workload',
-  rules: [pspRule('psp-deny-allowprivilegeescalation', (psp) => (pspSpec(psp, 'allowPrivilegeEscalation') === true ? review('spec.allowPrivilegeEscalation') : undefined))],
+  rules: [
+    pspRule('psp-deny-allowprivilegeescalation', (psp) =>
+      pspSpec(psp, 'allowPrivilegeEscalation') === true ? review('spec.allowPrivilegeEscalation') : undefined,
+    ),
+  ],
 });

@@ -13,7 +13,11 @@ export default defineControl({
       if (rule === 'MustRunAsNonRoot') return undefined;
       if (rule === 'MustRunAs') {
         const ranges = arr(get(psp, 'spec', 'runAsUser', 'ranges'));
-        if (ranges.length > 0 && ranges.every((r) => typeof rec(r)?.min === 'number' && (rec(r)?.min as number) > 0)) return undefined;
+        if (
+          ranges.length > 0 &&
+          ranges.every((r) => typeof rec(r)?.min === 'number' && (rec(r)?.min as number) > 0)
+        )
+          return undefined;
       }
       return review('spec.runAsUser.rule');
     }),

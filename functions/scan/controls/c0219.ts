@@ -7,5 +7,9 @@ import { pspRule, pspSpec } from './_psp.js';
 export default defineControl({
   id: 'C-0219',
   category: 'Workload',
-  rules: [pspRule('psp-deny-allowed-capabilities', (psp) => (arr(pspSpec(psp, 'allowedCapabilities')).length > 0 ? review('spec.allowedCapabilities') : undefined))],
+  rules: [
+    pspRule('psp-deny-allowed-capabilities', (psp) =>
+      arr(pspSpec(psp, 'allowedCapabilities')).length > 0 ? review('spec.allowedCapabilities') : undefined,
+    ),
+  ],
 });

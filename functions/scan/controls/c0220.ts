@@ -9,7 +9,9 @@ export default defineControl({
   category: 'Workload',
   rules: [
     pspRule('psp-required-drop-capabilities', (psp) =>
-      arr(pspSpec(psp, 'requiredDropCapabilities')).length > 0 ? undefined : fix('spec.requiredDropCapabilities[0]', 'ALL'),
+      arr(pspSpec(psp, 'requiredDropCapabilities')).length > 0
+        ? undefined
+        : fix('spec.requiredDropCapabilities[0]', 'ALL'),
     ),
   ],
 });

@@ -8,7 +8,9 @@ export default defineControl({
   category: 'Secrets',
   rules: [
     workloadRule('ensure-external-secrets-storage-is-in-use', (wl) =>
-      volumesOf(wl).some((v) => typeof v.volume.csi?.volumeAttributes?.secretProviderClass === 'string') ? [] : [ALERT],
+      volumesOf(wl).some((v) => typeof v.volume.csi?.volumeAttributes?.secretProviderClass === 'string')
+        ? []
+        : [ALERT],
     ),
   ],
 });

@@ -14,7 +14,8 @@ function ingressBackends(ing: KubeObject): Set<string> {
   };
   add(get(ing, 'spec', 'defaultBackend'));
   add(get(ing, 'spec', 'backend'));
-  for (const r of arr(get(ing, 'spec', 'rules'))) for (const p of arr(get(r, 'http', 'paths'))) add(get(p, 'backend'));
+  for (const r of arr(get(ing, 'spec', 'rules')))
+    for (const p of arr(get(r, 'http', 'paths'))) add(get(p, 'backend'));
   return out;
 }
 

@@ -5,5 +5,11 @@ import { mountedObjectRule } from './_mounts.js';
 export default defineControl({
   id: 'C-0257',
   category: 'Storage',
-  rules: [mountedObjectRule('workload-mounted-pvc', 'PersistentVolumeClaim', (v) => v.persistentVolumeClaim?.claimName)],
+  rules: [
+    mountedObjectRule(
+      'workload-mounted-pvc',
+      'PersistentVolumeClaim',
+      (v) => v.persistentVolumeClaim?.claimName,
+    ),
+  ],
 });

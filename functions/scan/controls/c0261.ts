@@ -8,7 +8,10 @@ export default defineControl({
   category: 'Access control',
   rules: [
     workloadRule('serviceaccount-token-mount', (wl, ctx) => {
-      const pairs = ctx.index.bindingsOfServiceAccount(wl.object.metadata.namespace ?? 'default', serviceAccountNameOf(wl));
+      const pairs = ctx.index.bindingsOfServiceAccount(
+        wl.object.metadata.namespace ?? 'default',
+        serviceAccountNameOf(wl),
+      );
       if (pairs.length === 0) return [];
       const f = automountFinding(wl, ctx.index);
       return f ? [{ ...f, relatedResourcesIDs: pairs.map((p) => objectId(p.binding)) }] : [];

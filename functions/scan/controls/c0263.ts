@@ -6,5 +6,9 @@ import { fix, objectRule } from './_lib.js';
 export default defineControl({
   id: 'C-0263',
   category: 'Network',
-  rules: [objectRule('ingress-no-tls', ['Ingress'], (ing) => (arr(get(ing, 'spec', 'tls')).length > 0 ? [] : [fix('spec.tls', 'YOUR_VALUE')]))],
+  rules: [
+    objectRule('ingress-no-tls', ['Ingress'], (ing) =>
+      arr(get(ing, 'spec', 'tls')).length > 0 ? [] : [fix('spec.tls', 'YOUR_VALUE')],
+    ),
+  ],
 });

@@ -18,12 +18,18 @@ export default defineControl({
         if (!sc) return [];
         if (get(sc, 'parameters', 'encrypted') === 'true') return [];
         const provisioner = str(get(sc, 'provisioner')) ?? '';
-        if (/azure/i.test(provisioner) || provisioner === 'pd.csi.storage.gke.io' || provisioner.includes('csi.storage.gke.io')) return [];
+        if (
+          /azure/i.test(provisioner) ||
+          provisioner === 'pd.csi.storage.gke.io' ||
+          provisioner.includes('csi.storage.gke.io')
+        )
+          return [];
         return [{ ...review('spec.storageClassName'), relatedResourcesIDs: [objectId(sc)] }];
       },
       {
         // Only PVs whose StorageClass is known are part of the population.
-        relevant: (r, ctx) => !!ctx.index.find('StorageClass', undefined, str(get(r.object, 'spec', 'storageClassName')) ?? ''),
+        relevant: (r, ctx) =>
+          !!ctx.index.find('StorageClass', undefined, str(get(r.object, 'spec', 'storageClassName')) ?? ''),
       },
     ),
   ],

@@ -22,7 +22,20 @@ export default defineControl({
   category: 'Access control',
   rules: [
     rbacRule('system-authenticated-allowed-to-take-over-cluster', {
-      verbs: ['*', 'get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection', 'bind', 'escalate', 'impersonate'],
+      verbs: [
+        '*',
+        'get',
+        'list',
+        'watch',
+        'create',
+        'update',
+        'patch',
+        'delete',
+        'deletecollection',
+        'bind',
+        'escalate',
+        'impersonate',
+      ],
       apiGroups: ['', '*', 'apps', 'batch'],
       resources: TAKEOVER_RESOURCES,
       subject: (s) => s.kind === 'Group' && s.name === 'system:authenticated',

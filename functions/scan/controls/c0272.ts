@@ -6,5 +6,9 @@ import { workloadSaRoleRule } from './_sa-roles.js';
 export default defineControl({
   id: 'C-0272',
   category: 'Access control',
-  rules: [workloadSaRoleRule('workload-with-administrative-roles', (role) => roleAllows(role, ['*'], ['*'], ['', '*']))],
+  rules: [
+    workloadSaRoleRule('workload-with-administrative-roles', (role) =>
+      roleAllows(role, ['*'], ['*'], ['', '*']),
+    ),
+  ],
 });

@@ -5,5 +5,11 @@ import { rbacRule } from './_lib.js';
 export default defineControl({
   id: 'C-0278',
   category: 'Access control',
-  rules: [rbacRule('rule-can-create-pv', { verbs: ['create', '*'], apiGroups: ['', '*'], resources: ['persistentvolumes', '*'] })],
+  rules: [
+    rbacRule('rule-can-create-pv', {
+      verbs: ['create', '*'],
+      apiGroups: ['', '*'],
+      resources: ['persistentvolumes', '*'],
+    }),
+  ],
 });

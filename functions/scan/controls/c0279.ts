@@ -5,5 +5,11 @@ import { rbacRule } from './_lib.js';
 export default defineControl({
   id: 'C-0279',
   category: 'Access control',
-  rules: [rbacRule('rule-can-access-proxy-subresource', { verbs: ['get', 'create', 'connect', '*'], apiGroups: ['', '*'], resources: ['nodes/proxy', 'nodes/*', '*'] })],
+  rules: [
+    rbacRule('rule-can-access-proxy-subresource', {
+      verbs: ['get', 'create', 'connect', '*'],
+      apiGroups: ['', '*'],
+      resources: ['nodes/proxy', 'nodes/*', '*'],
+    }),
+  ],
 });

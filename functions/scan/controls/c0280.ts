@@ -5,5 +5,11 @@ import { rbacRule } from './_lib.js';
 export default defineControl({
   id: 'C-0280',
   category: 'Access control',
-  rules: [rbacRule('rule-can-approve-cert-signing-request', { verbs: ['update', '*'], apiGroups: ['certificates.k8s.io', '*'], resources: ['certificatesigningrequests/approval', 'certificatesigningrequests/*', '*'] })],
+  rules: [
+    rbacRule('rule-can-approve-cert-signing-request', {
+      verbs: ['update', '*'],
+      apiGroups: ['certificates.k8s.io', '*'],
+      resources: ['certificatesigningrequests/approval', 'certificatesigningrequests/*', '*'],
+    }),
+  ],
 });

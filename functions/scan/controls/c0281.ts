@@ -5,5 +5,11 @@ import { rbacRule } from './_lib.js';
 export default defineControl({
   id: 'C-0281',
   category: 'Access control',
-  rules: [rbacRule('rule-can-modify-admission-webhooks', { verbs: ['create', 'update', 'delete', '*'], apiGroups: ['admissionregistration.k8s.io', '*'], resources: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations', '*'] })],
+  rules: [
+    rbacRule('rule-can-modify-admission-webhooks', {
+      verbs: ['create', 'update', 'delete', '*'],
+      apiGroups: ['admissionregistration.k8s.io', '*'],
+      resources: ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations', '*'],
+    }),
+  ],
 });

@@ -5,5 +5,11 @@ import { rbacRule } from './_lib.js';
 export default defineControl({
   id: 'C-0282',
   category: 'Access control',
-  rules: [rbacRule('rule-can-create-service-account-token', { verbs: ['create', '*'], apiGroups: ['', '*'], resources: ['serviceaccounts/token', 'serviceaccounts/*', '*'] })],
+  rules: [
+    rbacRule('rule-can-create-service-account-token', {
+      verbs: ['create', '*'],
+      apiGroups: ['', '*'],
+      resources: ['serviceaccounts/token', 'serviceaccounts/*', '*'],
+    }),
+  ],
 });

@@ -13,7 +13,9 @@ export default defineControl({
       const selector = stringMap(get(svc, 'spec', 'selector'));
       if (Object.keys(selector).length === 0) return [];
       const ns = svc.metadata.namespace ?? 'default';
-      return podLabelsIn(ctx.index, ns).some((l) => mapSelectorMatches(selector, l)) ? [] : [review('spec.selector')];
+      return podLabelsIn(ctx.index, ns).some((l) => mapSelectorMatches(selector, l))
+        ? []
+        : [review('spec.selector')];
     }),
   ],
 });

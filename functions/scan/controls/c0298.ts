@@ -17,7 +17,9 @@ export default defineControl({
       };
       check(get(ing, 'spec', 'defaultBackend'), 'spec.defaultBackend');
       arr(get(ing, 'spec', 'rules')).forEach((rule, i) =>
-        arr(get(rule, 'http', 'paths')).forEach((p, j) => check(get(p, 'backend'), `spec.rules[${i}].http.paths[${j}].backend`)),
+        arr(get(rule, 'http', 'paths')).forEach((p, j) =>
+          check(get(p, 'backend'), `spec.rules[${i}].http.paths[${j}].backend`),
+        ),
       );
       return out;
     }),

@@ -10,9 +10,15 @@ export default defineControl({
   rules: [
     objectRule('dangling-networkpolicy', ['NetworkPolicy'], (np, ctx) => {
       const sel = rec(get(np, 'spec', 'podSelector'));
-      if (!sel || (Object.keys(rec(sel.matchLabels) ?? {}).length === 0 && arr(sel.matchExpressions).length === 0)) return [];
+      if (
+        !sel ||
+        (Object.keys(rec(sel.matchLabels) ?? {}).length === 0 && arr(sel.matchExpressions).length === 0)
+      )
+        return [];
       const ns = np.metadata.namespace ?? 'default';
-      return podLabelsIn(ctx.index, ns).some((l) => selectorMatches(sel, l)) ? [] : [review('spec.podSelector')];
+      return podLabelsIn(ctx.index, ns).some((l) => selectorMatches(sel, l))
+        ? []
+        : [review('spec.podSelector')];
     }),
   ],
 });

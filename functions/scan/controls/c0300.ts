@@ -13,7 +13,9 @@ export default defineControl({
       const kind = str(get(hpa, 'spec', 'scaleTargetRef', 'kind'));
       const name = str(get(hpa, 'spec', 'scaleTargetRef', 'name'));
       if (!kind || !name || !SCALABLE.has(kind)) return [];
-      return ctx.index.find(kind, hpa.metadata.namespace ?? 'default', name) ? [] : [review('spec.scaleTargetRef.name')];
+      return ctx.index.find(kind, hpa.metadata.namespace ?? 'default', name)
+        ? []
+        : [review('spec.scaleTargetRef.name')];
     }),
   ],
 });

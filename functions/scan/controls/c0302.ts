@@ -17,7 +17,8 @@ export default defineControl({
           const name = str(r?.name);
           if (kind !== 'Service' || !name) return;
           const ns = str(r?.namespace) ?? route.metadata.namespace ?? 'default';
-          if (!ctx.index.find('Service', ns, name)) out.push(review(`spec.rules[${i}].backendRefs[${j}].name`));
+          if (!ctx.index.find('Service', ns, name))
+            out.push(review(`spec.rules[${i}].backendRefs[${j}].name`));
         }),
       );
       return out;

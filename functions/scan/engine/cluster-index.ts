@@ -63,7 +63,8 @@ export class ClusterIndex {
         return (
           !!kind &&
           !!name &&
-          (ownerKeys.has(`${kind}|${nsKey(o.metadata.namespace, name)}`) || ownerKeys.has(`${kind}|${nsKey(undefined, name)}`))
+          (ownerKeys.has(`${kind}|${nsKey(o.metadata.namespace, name)}`) ||
+            ownerKeys.has(`${kind}|${nsKey(undefined, name)}`))
         );
       });
       (owned ? skipped : scanned).push(o);
@@ -123,7 +124,8 @@ export class ClusterIndex {
     const name = str(ref?.name);
     if (!name) return undefined;
     if (kind === 'ClusterRole') return this.find('ClusterRole', undefined, name);
-    if (kind === 'Role' && binding.kind === 'RoleBinding') return this.find('Role', binding.metadata.namespace, name);
+    if (kind === 'Role' && binding.kind === 'RoleBinding')
+      return this.find('Role', binding.metadata.namespace, name);
     return undefined;
   }
 
@@ -176,7 +178,10 @@ export class ClusterIndex {
         if (v.kind !== 'ServiceAccount') continue;
         const pairs: BoundRole[] = [];
         for (let i = 0; i + 1 < v.relatedObjects.length; i += 2) {
-          pairs.push({ binding: v.relatedObjects[i] as KubeObject, role: v.relatedObjects[i + 1] as KubeObject });
+          pairs.push({
+            binding: v.relatedObjects[i] as KubeObject,
+            role: v.relatedObjects[i + 1] as KubeObject,
+          });
         }
         map.set(nsKey(v.namespace, v.name), pairs);
       }
@@ -189,7 +194,9 @@ export class ClusterIndex {
   *resources(): Generator<ScanResource> {
     for (const o of this.scanned) {
       const workload = workloadView(o);
-      yield workload ? { id: objectId(o), matchKind: o.kind, object: o, workload } : { id: objectId(o), matchKind: o.kind, object: o };
+      yield workload
+        ? { id: objectId(o), matchKind: o.kind, object: o, workload }
+        : { id: objectId(o), matchKind: o.kind, object: o };
     }
     for (const s of this.subjects()) yield subjectResource(s);
   }

@@ -55,7 +55,10 @@ export interface ControlSpec {
 
 const NONE: readonly never[] = Object.freeze([]);
 
-function concat<T>(findings: readonly Finding[], pick: (f: Finding) => readonly T[] | undefined): readonly T[] {
+function concat<T>(
+  findings: readonly Finding[],
+  pick: (f: Finding) => readonly T[] | undefined,
+): readonly T[] {
   let out: T[] | undefined;
   for (const f of findings) {
     const xs = pick(f);
@@ -76,7 +79,16 @@ function resultOf(
 ): RuleResult {
   let r: RuleResult;
   if (findings.length === 0) {
-    r = { name, status, subStatus, failedPaths: NONE, reviewPaths: NONE, deletePaths: NONE, fixPaths: NONE, relatedResourcesIDs: NONE };
+    r = {
+      name,
+      status,
+      subStatus,
+      failedPaths: NONE,
+      reviewPaths: NONE,
+      deletePaths: NONE,
+      fixPaths: NONE,
+      relatedResourcesIDs: NONE,
+    };
   } else if (findings.length === 1) {
     const f = findings[0] as Finding;
     r = {
@@ -155,11 +167,24 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
     p = {
       configurations,
       missingConfig:
-        actionRequired === 'configuration' && inputs.length > 0 && inputs.every((k) => (ctx.inputs[k] ?? NONE).length === 0),
+        actionRequired === 'configuration' &&
+        inputs.length > 0 &&
+        inputs.every((k) => (ctx.inputs[k] ?? NONE).length === 0),
       passed: spec.rules.map((r, i) => freeze(resultOf(r.name, 'passed', '', NONE, configurations[i]))),
-      skippedManual: spec.rules.map((r, i) => freeze(resultOf(r.name, 'skipped', 'manual review', NONE, configurations[i]))),
+      skippedManual: spec.rules.map((r, i) =>
+        freeze(resultOf(r.name, 'skipped', 'manual review', NONE, configurations[i])),
+      ),
       skippedConfig: spec.rules.map((r, i) =>
-        freeze(resultOf(r.name, 'skipped', 'configuration', NONE, configurations[i], 'Control configurations are empty')),
+        freeze(
+          resultOf(
+            r.name,
+            'skipped',
+            'configuration',
+            NONE,
+            configurations[i],
+            'Control configurations are empty',
+          ),
+        ),
       ),
       allPassed: new Map(),
     };
@@ -168,7 +193,12 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
   }
 
   /** One rule on one resource; undefined when the resource is outside the rule's population. */
-  function evalRule(i: number, resource: ScanResource, ctx: EvalContext, p: PerInputs): RuleResult | undefined {
+  function evalRule(
+    i: number,
+    resource: ScanResource,
+    ctx: EvalContext,
+    p: PerInputs,
+  ): RuleResult | undefined {
     const rule = spec.rules[i] as RuleDefinition;
     const configurations = p.configurations[i];
     try {
@@ -187,7 +217,14 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
       // A malformed object must not abort the whole scan: the rule is reported skipped with the
       // reason, which is what Kubescape does with a Rego evaluation error on one resource.
       const message = err instanceof Error ? err.message : String(err);
-      return resultOf(rule.name, 'skipped', 'notEvaluated', NONE, configurations, `evaluation error: ${message}`);
+      return resultOf(
+        rule.name,
+        'skipped',
+        'notEvaluated',
+        NONE,
+        configurations,
+        `evaluation error: ${message}`,
+      );
     }
   }
 

@@ -146,7 +146,8 @@ function toStringList(key: string, value: unknown): string[] {
       throw new ControlInputsError(`control input ${key}[${i}] must be a string, got ${typeof v}`);
     });
   }
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return [String(value)];
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return [String(value)];
   throw new ControlInputsError(`control input ${key} must be a list of strings`);
 }
 
@@ -173,7 +174,10 @@ export function mergeInputs(base: ControlInputs, overrides: Record<string, unkno
 }
 
 /** Parse a controls-inputs document (JSON or YAML text) and merge it over the defaults. */
-export function parseControlInputs(text: string, base: ControlInputs = DEFAULT_CONTROL_INPUTS): ControlInputs {
+export function parseControlInputs(
+  text: string,
+  base: ControlInputs = DEFAULT_CONTROL_INPUTS,
+): ControlInputs {
   let doc: unknown;
   try {
     doc = parseYaml(text); // YAML is a superset of JSON

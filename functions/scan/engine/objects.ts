@@ -54,7 +54,9 @@ export function isKubeObject(value: unknown): value is KubeObject {
   const r = rec(value);
   if (!r) return false;
   const md = rec(r.metadata);
-  return typeof r.apiVersion === 'string' && typeof r.kind === 'string' && !!md && typeof md.name === 'string';
+  return (
+    typeof r.apiVersion === 'string' && typeof r.kind === 'string' && !!md && typeof md.name === 'string'
+  );
 }
 
 /** Split `apps/v1` into group `apps`, version `v1`; `v1` is the core group (empty). */
@@ -70,7 +72,12 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
  * cluster-scoped objects (k8s-interface `GetID`), e.g. `apps/v1/default/Deployment/nginx`,
  * `/v1/default/Pod/nginx`, `rbac.authorization.k8s.io/v1//ClusterRole/admin`.
  */
-export function resourceId(apiVersion: string, namespace: string | undefined, kind: string, name: string): string {
+export function resourceId(
+  apiVersion: string,
+  namespace: string | undefined,
+  kind: string,
+  name: string,
+): string {
   const { group, version } = splitApiVersion(apiVersion);
   return `${group}/${version}/${namespace ?? ''}/${kind}/${name}`;
 }
@@ -120,7 +127,10 @@ export function selectorMatches(selector: unknown, labels: Record<string, string
 }
 
 /** A Service-style selector (plain map): non-empty and every pair present in the labels. */
-export function mapSelectorMatches(selector: Record<string, string>, labels: Record<string, string>): boolean {
+export function mapSelectorMatches(
+  selector: Record<string, string>,
+  labels: Record<string, string>,
+): boolean {
   const entries = Object.entries(selector);
   if (entries.length === 0) return false;
   for (const [k, v] of entries) if (labels[k] !== v) return false;

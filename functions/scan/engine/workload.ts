@@ -59,7 +59,13 @@ export interface Container {
     valueFrom?: { secretKeyRef?: JsonRecord; configMapKeyRef?: JsonRecord };
   }[];
   envFrom?: { secretRef?: JsonRecord; configMapRef?: JsonRecord }[];
-  volumeMounts?: { name?: string; mountPath?: string; readOnly?: boolean; subPath?: string; subPathExpr?: string }[];
+  volumeMounts?: {
+    name?: string;
+    mountPath?: string;
+    readOnly?: boolean;
+    subPath?: string;
+    subPathExpr?: string;
+  }[];
   readinessProbe?: unknown;
   livenessProbe?: unknown;
 }
@@ -209,6 +215,7 @@ export function volumesOf(wl: WorkloadView): readonly VolumeRef[] {
 
 /** Replica count used for score weighting (§3 "Scores"): `spec.replicas`, DaemonSet `status.desiredNumberScheduled`. */
 export function replicasOf(obj: KubeObject): number {
-  const n = obj.kind === 'DaemonSet' ? get(obj, 'status', 'desiredNumberScheduled') : get(obj, 'spec', 'replicas');
+  const n =
+    obj.kind === 'DaemonSet' ? get(obj, 'status', 'desiredNumberScheduled') : get(obj, 'spec', 'replicas');
   return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : 1;
 }

@@ -57,13 +57,25 @@ export interface ResultEntry {
 }
 
 /** Version-independent identity of an object: group|namespace|kind|name. */
-export function objectKey(apiVersion: string, namespace: string | undefined, kind: string, name: string): string {
+export function objectKey(
+  apiVersion: string,
+  namespace: string | undefined,
+  kind: string,
+  name: string,
+): string {
   return `${splitApiVersion(apiVersion).group}|${namespace ?? ''}|${kind}|${name}`;
 }
 
-export const keyOf = (o: KubeObject): string => objectKey(o.apiVersion, o.metadata.namespace, o.kind, o.metadata.name);
+export const keyOf = (o: KubeObject): string =>
+  objectKey(o.apiVersion, o.metadata.namespace, o.kind, o.metadata.name);
 
-export function parseResourceId(id: string): { group: string; version: string; namespace: string; kind: string; name: string } {
+export function parseResourceId(id: string): {
+  group: string;
+  version: string;
+  namespace: string;
+  kind: string;
+  name: string;
+} {
   const [group = '', version = '', namespace = '', kind = '', ...rest] = id.split('/');
   return { group, version, namespace, kind, name: rest.join('/') };
 }
@@ -91,21 +103,31 @@ function pathString(p: ReportPath): string {
   return p.deletePath;
 }
 
-function storedRule(r: ReportRule, paths: readonly ReportPath[] = r.paths): NonNullable<ScannedControl['rules']>[number] {
+function storedRule(
+  r: ReportRule,
+  paths: readonly ReportPath[] = r.paths,
+): NonNullable<ScannedControl['rules']>[number] {
   const out: NonNullable<ScannedControl['rules']>[number] = {
     name: r.name,
     status: r.subStatus ? { status: r.status, subStatus: r.subStatus } : { status: r.status },
     paths: paths.map(storedPath),
   };
   if (r.controlConfigurations && Object.keys(r.controlConfigurations).length > 0) {
-    out.controlConfigurations = Object.fromEntries(Object.entries(r.controlConfigurations).map(([k, v]) => [k, [...v]]));
+    out.controlConfigurations = Object.fromEntries(
+      Object.entries(r.controlConfigurations).map(([k, v]) => [k, [...v]]),
+    );
   }
   if (r.exception?.length) out.appliedIgnoreRules = r.exception.map((e) => e.name ?? '').filter(Boolean);
   if (r.relatedResourcesIDs?.length) out.relatedResourcesIDs = [...r.relatedResourcesIDs];
   return out;
 }
 
-function storedControl(c: ReportResourceControl, scoreFactor: number, rules: ReturnType<typeof storedRule>[], status: { status: Status; subStatus: string; info?: string }): ScannedControl {
+function storedControl(
+  c: ReportResourceControl,
+  scoreFactor: number,
+  rules: ReturnType<typeof storedRule>[],
+  status: { status: Status; subStatus: string; info?: string },
+): ScannedControl {
   return {
     controlID: c.controlID,
     name: c.name,
@@ -128,7 +150,10 @@ function isSubjectControl(controlID: string, objectKind: string): boolean {
 const PAIR_RE = /relatedObjects\[(\d+)\]/;
 
 /** The control of a subject restricted to (binding, role) pair k, paths re-indexed to [0]/[1]. */
-function projectPair(c: ReportResourceControl, k: number): { rules: ReturnType<typeof storedRule>[]; status: Status } {
+function projectPair(
+  c: ReportResourceControl,
+  k: number,
+): { rules: ReturnType<typeof storedRule>[]; status: Status } {
   let status: Status = 'passed';
   const rules = c.rules.map((r) => {
     if (r.status !== 'failed') {
@@ -189,7 +214,11 @@ function setLabel(labels: Record<string, string>, key: string, raw: string | und
 }
 
 function sortControls(controls: Record<string, ScannedControl>): Record<string, ScannedControl> {
-  return Object.fromEntries(Object.keys(controls).sort().map((k) => [k, controls[k] as ScannedControl]));
+  return Object.fromEntries(
+    Object.keys(controls)
+      .sort()
+      .map((k) => [k, controls[k] as ScannedControl]),
+  );
 }
 
 function entryStatus(controls: Record<string, ScannedControl>): { status: Status; excepted: boolean } {
@@ -210,20 +239,44 @@ interface Triplet {
   k: number;
 }
 
-const relatedObject = (o: { apiVersion: string; kind: string; name: string; namespace?: string | undefined }) => {
+const relatedObject = (o: {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string | undefined;
+}) => {
   const { group, version } = splitApiVersion(o.apiVersion);
-  return { ...(o.namespace ? { namespace: o.namespace } : {}), apiGroup: group, apiVersion: version, kind: o.kind, name: o.name };
+  return {
+    ...(o.namespace ? { namespace: o.namespace } : {}),
+    apiGroup: group,
+    apiVersion: version,
+    kind: o.kind,
+    name: o.name,
+  };
 };
 
 /** Build every result object of a report. `objects` are the scanned objects (for subject vectors and kinds). */
-export function buildResults(report: ScanReport, objects: readonly KubeObject[], opts: BuildOptions): ResultEntry[] {
+export function buildResults(
+  report: ScanReport,
+  objects: readonly KubeObject[],
+  opts: BuildOptions,
+): ResultEntry[] {
   const index = new ClusterIndex(objects);
   const subjects = new Map<string, SubjectVector>();
   for (const s of index.subjects()) subjects.set(subjectId(s), s);
-  const scoreFactor = (id: string): number => report.summaryDetails.controls[id]?.scoreFactor ?? implementedControl(id)?.baseScore ?? 0;
+  const scoreFactor = (id: string): number =>
+    report.summaryDetails.controls[id]?.scoreFactor ?? implementedControl(id)?.baseScore ?? 0;
   const byName = new Map<string, ResultEntry>();
 
-  const put = (namespace: string, name: string, labels: Record<string, string>, annotations: Record<string, string>, controls: Record<string, ScannedControl>, refs: string[], relatedObjects?: ReturnType<typeof relatedObject>[]) => {
+  const put = (
+    namespace: string,
+    name: string,
+    labels: Record<string, string>,
+    annotations: Record<string, string>,
+    controls: Record<string, ScannedControl>,
+    refs: string[],
+    relatedObjects?: ReturnType<typeof relatedObject>[],
+  ) => {
     const key = `${namespace}/${name}`;
     const prev = byName.get(key);
     if (prev) {
@@ -231,7 +284,12 @@ export function buildResults(report: ScanReport, objects: readonly KubeObject[],
       const merged = { ...prev.scan.spec.controls };
       for (const [id, c] of Object.entries(controls)) {
         const p = merged[id];
-        if (!p || worse((p.status?.status ?? 'passed') as Status, (c.status?.status ?? 'passed') as Status) !== p.status?.status) merged[id] = c;
+        if (
+          !p ||
+          worse((p.status?.status ?? 'passed') as Status, (c.status?.status ?? 'passed') as Status) !==
+            p.status?.status
+        )
+          merged[id] = c;
       }
       controls = merged;
       refs = [...new Set([...prev.refs, ...refs])].sort();
@@ -261,7 +319,13 @@ export function buildResults(report: ScanReport, objects: readonly KubeObject[],
     const subjectControls: ReportResourceControl[] = [];
     for (const c of result.controls) {
       if (isSubjectControl(c.controlID, id.kind) && subjects.has(result.resourceID)) subjectControls.push(c);
-      else own[c.controlID] = storedControl(c, scoreFactor(c.controlID), c.rules.map((r) => storedRule(r)), c.status);
+      else
+        own[c.controlID] = storedControl(
+          c,
+          scoreFactor(c.controlID),
+          c.rules.map((r) => storedRule(r)),
+          c.status,
+        );
     }
     const object = index.find(id.kind, id.namespace || undefined, id.name);
     if (Object.keys(own).length > 0 && (object || !subjects.has(result.resourceID))) {
@@ -275,22 +339,43 @@ export function buildResults(report: ScanReport, objects: readonly KubeObject[],
         [ANNOTATIONS.wlid]: wlid(opts.clusterName, id.namespace, id.kind, id.name),
         [ANNOTATIONS.scanId]: opts.scanId,
       };
-      put(id.namespace || opts.operatorNamespace, workloadScanName(id.kind, id.name), labels, annotations, own, [objectKey(apiVersion, id.namespace || undefined, id.kind, id.name)]);
+      put(
+        id.namespace || opts.operatorNamespace,
+        workloadScanName(id.kind, id.name),
+        labels,
+        annotations,
+        own,
+        [objectKey(apiVersion, id.namespace || undefined, id.kind, id.name)],
+      );
     }
     const subject = subjects.get(result.resourceID);
     if (subject && subjectControls.length > 0) {
       const triplets: Triplet[] = [];
       for (let j = 0; j + 1 < subject.relatedObjects.length; j += 2) {
-        triplets.push({ subject, binding: subject.relatedObjects[j] as KubeObject, role: subject.relatedObjects[j + 1] as KubeObject, k: j / 2 });
+        triplets.push({
+          subject,
+          binding: subject.relatedObjects[j] as KubeObject,
+          role: subject.relatedObjects[j + 1] as KubeObject,
+          k: j / 2,
+        });
       }
       for (const t of triplets) {
         const controls: Record<string, ScannedControl> = {};
         for (const c of subjectControls) {
           const { rules, status } = projectPair(c, t.k);
-          controls[c.controlID] = storedControl(c, scoreFactor(c.controlID), rules, status === c.status.status ? c.status : { status, subStatus: '' });
+          controls[c.controlID] = storedControl(
+            c,
+            scoreFactor(c.controlID),
+            rules,
+            status === c.status.status ? c.status : { status, subStatus: '' },
+          );
         }
         const labels: Record<string, string> = { [LABELS.rbacResource]: 'true' };
-        setLabel(labels, LABELS.workloadApiGroup, t.subject.kind === 'ServiceAccount' ? '' : 'rbac.authorization.k8s.io');
+        setLabel(
+          labels,
+          LABELS.workloadApiGroup,
+          t.subject.kind === 'ServiceAccount' ? '' : 'rbac.authorization.k8s.io',
+        );
         setLabel(labels, LABELS.workloadApiVersion, 'v1');
         setLabel(labels, LABELS.workloadKind, t.subject.kind);
         setLabel(labels, LABELS.workloadName, t.subject.name);
@@ -318,19 +403,47 @@ export function buildResults(report: ScanReport, objects: readonly KubeObject[],
           labels,
           { [ANNOTATIONS.scanId]: opts.scanId },
           controls,
-          [objectKey(subjectApiVersion, t.subject.namespace, t.subject.kind, t.subject.name), keyOf(t.binding), keyOf(t.role)].sort(),
           [
-            relatedObject({ apiVersion: subjectApiVersion, kind: t.subject.kind, name: t.subject.name, namespace: t.subject.namespace }),
-            relatedObject({ apiVersion: t.role.apiVersion, kind: t.role.kind, name: t.role.metadata.name, namespace: t.role.metadata.namespace }),
-            relatedObject({ apiVersion: t.binding.apiVersion, kind: t.binding.kind, name: t.binding.metadata.name, namespace: t.binding.metadata.namespace }),
+            objectKey(subjectApiVersion, t.subject.namespace, t.subject.kind, t.subject.name),
+            keyOf(t.binding),
+            keyOf(t.role),
+          ].sort(),
+          [
+            relatedObject({
+              apiVersion: subjectApiVersion,
+              kind: t.subject.kind,
+              name: t.subject.name,
+              namespace: t.subject.namespace,
+            }),
+            relatedObject({
+              apiVersion: t.role.apiVersion,
+              kind: t.role.kind,
+              name: t.role.metadata.name,
+              namespace: t.role.metadata.namespace,
+            }),
+            relatedObject({
+              apiVersion: t.binding.apiVersion,
+              kind: t.binding.kind,
+              name: t.binding.metadata.name,
+              namespace: t.binding.metadata.namespace,
+            }),
           ],
         );
       }
     }
   }
-  return [...byName.values()].sort((a, b) => (a.namespace === b.namespace ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.namespace < b.namespace ? -1 : 1));
+  return [...byName.values()].sort((a, b) =>
+    a.namespace === b.namespace
+      ? a.name < b.name
+        ? -1
+        : a.name > b.name
+          ? 1
+          : 0
+      : a.namespace < b.namespace
+        ? -1
+        : 1,
+  );
 }
-
 
 /** Where the result of an object lives (for garbage collection: the results of existing objects). */
 export function resultLocation(o: KubeObject, operatorNamespace: string): string {
@@ -351,4 +464,3 @@ export function tripletLocations(objects: readonly KubeObject[], operatorNamespa
   }
   return out;
 }
-

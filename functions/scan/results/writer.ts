@@ -34,7 +34,13 @@ interface StoredObject {
 interface WritableObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string | undefined; labels?: Record<string, string> | undefined; annotations?: Record<string, string> | undefined; [k: string]: unknown };
+  metadata: {
+    name: string;
+    namespace?: string | undefined;
+    labels?: Record<string, string> | undefined;
+    annotations?: Record<string, string> | undefined;
+    [k: string]: unknown;
+  };
   spec: unknown;
 }
 
@@ -86,9 +92,14 @@ export class ResultWriter {
     for (let attempt = 1; ; attempt++) {
       const got = await this.client.request('GET', path, this.opts());
       if (got.status === 404) {
-        const r = await this.client.request('POST', `${BASE}/namespaces/${encodeURIComponent(ns)}/${plural}`, this.opts({ body: desired }));
+        const r = await this.client.request(
+          'POST',
+          `${BASE}/namespaces/${encodeURIComponent(ns)}/${plural}`,
+          this.opts({ body: desired }),
+        );
         if (r.status >= 200 && r.status < 300) return 'created';
-        if (r.status !== 409 || attempt >= MAX_ATTEMPTS) throw new KubeStatusError('POST', path, r.status, r.body);
+        if (r.status !== 409 || attempt >= MAX_ATTEMPTS)
+          throw new KubeStatusError('POST', path, r.status, r.body);
         continue; // created concurrently: update it
       }
       if (got.status < 200 || got.status >= 300) throw new KubeStatusError('GET', path, got.status, got.body);
@@ -107,7 +118,8 @@ export class ResultWriter {
       delete (body.metadata as Record<string, unknown>).managedFields;
       const r = await this.client.request('PUT', path, this.opts({ body }));
       if (r.status >= 200 && r.status < 300) return 'updated';
-      if ((r.status !== 409 && r.status !== 404) || attempt >= MAX_ATTEMPTS) throw new KubeStatusError('PUT', path, r.status, r.body);
+      if ((r.status !== 409 && r.status !== 404) || attempt >= MAX_ATTEMPTS)
+        throw new KubeStatusError('PUT', path, r.status, r.body);
     }
   }
 
@@ -131,19 +143,33 @@ export class ResultWriter {
    * Metadata of every stored result of one plural that carries our workload labels (all namespaces,
    * metadata-only pages: specs are never transferred). User-managed objects are left out.
    */
-  async listResults(plural: string, labelSelector = LABELS.workloadKind, pageSize = 500): Promise<StoredRef[]> {
+  async listResults(
+    plural: string,
+    labelSelector = LABELS.workloadKind,
+    pageSize = 500,
+  ): Promise<StoredRef[]> {
     const out: StoredRef[] = [];
     let cont: string | undefined;
     do {
       const q = new URLSearchParams({ limit: String(pageSize), labelSelector });
       if (cont) q.set('continue', cont);
-      const page = (await kubeJson(this.client, 'GET', `${BASE}/${plural}?${q.toString()}`, this.opts({
-        accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json',
-      }))) as { items?: StoredObject[]; metadata?: { continue?: string } } | undefined;
+      const page = (await kubeJson(
+        this.client,
+        'GET',
+        `${BASE}/${plural}?${q.toString()}`,
+        this.opts({
+          accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json',
+        }),
+      )) as { items?: StoredObject[]; metadata?: { continue?: string } } | undefined;
       for (const it of page?.items ?? []) {
         const annotations = it.metadata.annotations ?? {};
         if (annotations[ANNOTATIONS.managedBy] === MANAGED_BY_USER) continue;
-        out.push({ namespace: it.metadata.namespace ?? '', name: it.metadata.name, labels: it.metadata.labels ?? {}, annotations });
+        out.push({
+          namespace: it.metadata.namespace ?? '',
+          name: it.metadata.name,
+          labels: it.metadata.labels ?? {},
+          annotations,
+        });
       }
       cont = page?.metadata?.continue || undefined;
     } while (cont);
