@@ -1,0 +1,364 @@
+/**
+ * The OSV vulnerability database in PostgreSQL (or PGlite): generation-based atomic imports,
+ * incremental by `modified`, batched lookups by (ecosystem, name), status.
+ *
+ * Import path: records stream in, are validated and normalised (../normalize.ts), and are written
+ * in batches with one multi-row `INSERT ... SELECT FROM unnest($arrays)` per table: a fixed number
+ * of parameters per batch whatever its size, one round trip, and the same SQL on both drivers
+ * (`COPY FROM STDIN` would need an extra client library and does not exist on PGlite).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { migrate, type Database, type Queryable } from '../../../../lib/db/index.js';
+import { logger } from '../../../../lib/log/index.js';
+import type { Severity } from '../cvss.js';
+import { normalizePackageName, toRows, type AdvisoryRow, type AffectedRow } from '../normalize.js';
+import { OsvRecordSchema, type OsvRange } from '../schema.js';
+
+const log = logger('vuln.vulndb');
+
+/** Committed migrations next to this file, or beside dist/ when compiled. */
+export function vulndbMigrationsFolder(): string {
+  const here = fileURLToPath(new URL('./migrations', import.meta.url));
+  if (existsSync(here)) return here;
+  return here.replace(/([/\\])dist([/\\])functions([/\\])/, '$1functions$3');
+}
+
+export type ImportMode = 'full' | 'incremental';
+
+export interface ImportOptions {
+  /** full: the new generation holds only the imported records; incremental: current + newer records. */
+  mode: ImportMode;
+  /** Labels recorded with the generation (ecosystems, URLs). */
+  sources?: string[];
+  /** Records per INSERT batch. */
+  batchSize?: number;
+  /** Invalid records are skipped and counted; this many are logged. */
+  logInvalid?: number;
+}
+
+export interface ImportResult {
+  generation: number;
+  mode: ImportMode;
+  read: number;
+  imported: number;
+  skippedNotNewer: number;
+  invalid: number;
+  affectedRows: number;
+  contentHash: string;
+  durationMs: number;
+}
+
+export interface EcosystemStatus {
+  ecosystem: string;
+  advisories: number;
+  affected: number;
+}
+
+export interface VulnDbStatus {
+  generation: number | null;
+  contentHash: string | null;
+  builtAt: string | null;
+  ageSeconds: number | null;
+  advisories: number;
+  withdrawn: number;
+  ecosystems: EcosystemStatus[];
+}
+
+export interface LookupKey {
+  ecosystem: string;
+  name: string;
+}
+
+export interface AffectedMatchRow {
+  advisoryId: string;
+  ecosystem: string;
+  name: string;
+  ranges: OsvRange[];
+  versions: string[];
+  severity: Severity;
+  score: number | null;
+  vector: string | null;
+  aliases: string[];
+  summary: string | null;
+  modified: string;
+}
+
+export class ConcurrentUpdateError extends Error {
+  override name = 'ConcurrentUpdateError';
+}
+
+const INSERT_ADVISORIES = `
+INSERT INTO vulndb_advisories (generation, id, modified, published, withdrawn, summary, aliases, raw)
+SELECT $1, x.id, x.modified, x.published, x.withdrawn, x.summary,
+       ARRAY(SELECT jsonb_array_elements_text(x.aliases)), x.raw
+FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::jsonb[], $8::jsonb[])
+  AS x(id, modified, published, withdrawn, summary, aliases, raw)`;
+
+const INSERT_AFFECTED = `
+INSERT INTO vulndb_affected (generation, advisory_id, ecosystem, name, ranges, versions, severity, score, vector)
+SELECT $1, x.advisory_id, x.ecosystem, x.name, x.ranges,
+       ARRAY(SELECT jsonb_array_elements_text(x.versions)), x.severity, x.score, x.vector
+FROM unnest($2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[], $8::real[], $9::text[])
+  AS x(advisory_id, ecosystem, name, ranges, versions, severity, score, vector)`;
+
+/** Stale `loading` generations (crashed importers) older than this are swept by the next import. */
+const STALE_LOADING_MS = 6 * 3600_000;
+
+export class VulnDbStore {
+  constructor(readonly db: Database) {}
+
+  static async open(db: Database, folder = vulndbMigrationsFolder()): Promise<VulnDbStore> {
+    await migrate(db, { folder, table: 'vulndb_migrations' });
+    return new VulnDbStore(db);
+  }
+
+  async currentGeneration(q: Queryable = this.db): Promise<number | null> {
+    const { rows } = await q.query<{ g: string | number | null }>(`SELECT current_generation AS g FROM vulndb_meta WHERE id = 1`);
+    const g = rows[0]?.g;
+    return g === null || g === undefined ? null : Number(g);
+  }
+
+  /** Streams records into a new generation and flips to it atomically. */
+  async import(records: AsyncIterable<unknown>, opts: ImportOptions): Promise<ImportResult> {
+    const started = Date.now();
+    const batchSize = opts.batchSize ?? 500;
+    await this.sweep();
+    const base = await this.currentGeneration();
+    const { rows } = await this.db.query<{ id: string | number }>(
+      `INSERT INTO vulndb_generations (state, mode, base_generation, sources) VALUES ('loading', $1, $2, $3::jsonb) RETURNING id`,
+      [opts.mode, base, JSON.stringify(opts.sources ?? [])],
+    );
+    const gen = Number(rows[0]!.id);
+    const result: ImportResult = { generation: gen, mode: opts.mode, read: 0, imported: 0, skippedNotNewer: 0, invalid: 0, affectedRows: 0, contentHash: '', durationMs: 0 };
+    try {
+      if (opts.mode === 'incremental' && base !== null) {
+        // Server-side copy: no row leaves the database.
+        await this.db.query(
+          `INSERT INTO vulndb_advisories (generation, id, modified, published, withdrawn, summary, aliases, raw)
+           SELECT $1, id, modified, published, withdrawn, summary, aliases, raw FROM vulndb_advisories WHERE generation = $2`,
+          [gen, base],
+        );
+        await this.db.query(
+          `INSERT INTO vulndb_affected (generation, advisory_id, ecosystem, name, ranges, versions, severity, score, vector)
+           SELECT $1, advisory_id, ecosystem, name, ranges, versions, severity, score, vector FROM vulndb_affected WHERE generation = $2`,
+          [gen, base],
+        );
+      }
+      let batch: { advisory: AdvisoryRow; affected: AffectedRow[] }[] = [];
+      const logInvalid = opts.logInvalid ?? 5;
+      for await (const input of records) {
+        result.read++;
+        const parsed = OsvRecordSchema.safeParse(input);
+        if (!parsed.success) {
+          result.invalid++;
+          if (result.invalid <= logInvalid) log.warn({ id: (input as { id?: unknown } | null)?.id, issues: parsed.error.issues.slice(0, 3) }, 'skipping invalid OSV record');
+          continue;
+        }
+        batch.push(toRows(parsed.data));
+        if (batch.length >= batchSize) {
+          await this.writeBatch(gen, batch, result);
+          batch = [];
+        }
+      }
+      if (batch.length > 0) await this.writeBatch(gen, batch, result);
+      result.contentHash = await this.contentHash(gen);
+      await this.flip(gen, base, opts.mode, result);
+    } catch (e) {
+      await this.dropGeneration(gen).catch(() => undefined);
+      throw e;
+    }
+    result.durationMs = Date.now() - started;
+    log.info({ ...result }, 'vulnerability database generation activated');
+    return result;
+  }
+
+  private async writeBatch(gen: number, batch: { advisory: AdvisoryRow; affected: AffectedRow[] }[], result: ImportResult): Promise<void> {
+    // Within a batch keep the newest copy of each id (an advisory can sit in several dumps).
+    const byId = new Map<string, { advisory: AdvisoryRow; affected: AffectedRow[] }>();
+    for (const r of batch) {
+      const prev = byId.get(r.advisory.id);
+      if (!prev || Date.parse(r.advisory.modified) > Date.parse(prev.advisory.modified)) {
+        if (prev) result.skippedNotNewer++;
+        byId.set(r.advisory.id, r);
+      } else result.skippedNotNewer++;
+    }
+    const ids = [...byId.keys()];
+    await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ id: string; modified: Date | string }>(
+        `SELECT id, modified FROM vulndb_advisories WHERE generation = $1 AND id = ANY($2::text[])`,
+        [gen, ids],
+      );
+      const replace: string[] = [];
+      for (const r of rows) {
+        const incoming = byId.get(r.id)!;
+        if (new Date(r.modified).getTime() >= Date.parse(incoming.advisory.modified)) {
+          byId.delete(r.id); // incremental: not newer than what we have
+          result.skippedNotNewer++;
+        } else replace.push(r.id);
+      }
+      if (replace.length > 0) {
+        await tx.query(`DELETE FROM vulndb_affected WHERE generation = $1 AND advisory_id = ANY($2::text[])`, [gen, replace]);
+        await tx.query(`DELETE FROM vulndb_advisories WHERE generation = $1 AND id = ANY($2::text[])`, [gen, replace]);
+      }
+      const kept = [...byId.values()];
+      if (kept.length === 0) return;
+      const adv = kept.map((k) => k.advisory);
+      await tx.query(INSERT_ADVISORIES, [
+        gen,
+        adv.map((a) => a.id),
+        adv.map((a) => a.modified),
+        adv.map((a) => a.published),
+        adv.map((a) => a.withdrawn),
+        adv.map((a) => a.summary),
+        adv.map((a) => JSON.stringify(a.aliases)),
+        adv.map((a) => JSON.stringify(a.raw)),
+      ]);
+      const aff = kept.flatMap((k) => k.affected);
+      if (aff.length > 0) {
+        await tx.query(INSERT_AFFECTED, [
+          gen,
+          aff.map((a) => a.advisoryId),
+          aff.map((a) => a.ecosystem),
+          aff.map((a) => a.name),
+          aff.map((a) => JSON.stringify(a.ranges)),
+          aff.map((a) => JSON.stringify(a.versions)),
+          aff.map((a) => a.severity),
+          aff.map((a) => a.score),
+          aff.map((a) => a.vector),
+        ]);
+      }
+      result.imported += kept.length;
+      result.affectedRows += aff.length;
+    });
+  }
+
+  /** Order-independent content version: hash of the sorted (id, modified) list. */
+  private async contentHash(gen: number): Promise<string> {
+    const { rows } = await this.db.query<{ h: string | null }>(
+      `SELECT md5(string_agg(id || '@' || to_char(modified AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), ',' ORDER BY id)) AS h
+       FROM vulndb_advisories WHERE generation = $1`,
+      [gen],
+    );
+    return createHash('sha256').update(rows[0]?.h ?? 'empty').digest('hex').slice(0, 32);
+  }
+
+  private async flip(gen: number, base: number | null, mode: ImportMode, result: ImportResult): Promise<void> {
+    const old = await this.db.transaction(async (tx) => {
+      await tx.query(`INSERT INTO vulndb_meta (id) VALUES (1) ON CONFLICT (id) DO NOTHING`);
+      const { rows } = await tx.query<{ g: string | number | null }>(`SELECT current_generation AS g FROM vulndb_meta WHERE id = 1 FOR UPDATE`);
+      const cur = rows[0]?.g === null || rows[0]?.g === undefined ? null : Number(rows[0].g);
+      // An incremental generation is current + delta: if someone else flipped meanwhile, our delta
+      // was applied to a stale base and would silently drop their records.
+      if (mode === 'incremental' && cur !== base) throw new ConcurrentUpdateError(`vulnerability DB changed during the update (base ${base}, now ${cur})`);
+      await tx.query(
+        `UPDATE vulndb_generations SET state = 'ready', completed_at = now(), content_hash = $2, record_count = $3 WHERE id = $1`,
+        [gen, result.contentHash, result.imported],
+      );
+      await tx.query(`UPDATE vulndb_meta SET current_generation = $1, content_hash = $2, built_at = now() WHERE id = 1`, [gen, result.contentHash]);
+      if (cur !== null) await tx.query(`UPDATE vulndb_generations SET state = 'retired' WHERE id = $1`, [cur]);
+      return cur;
+    });
+    // Readers resolve the generation inside each statement, so deleting the old rows now cannot
+    // tear a lookup that is already running (its snapshot still sees them).
+    if (old !== null) await this.dropGeneration(old);
+  }
+
+  private async dropGeneration(gen: number): Promise<void> {
+    await this.db.query(`DELETE FROM vulndb_affected WHERE generation = $1`, [gen]);
+    await this.db.query(`DELETE FROM vulndb_advisories WHERE generation = $1`, [gen]);
+    await this.db.query(`DELETE FROM vulndb_generations WHERE id = $1 AND state <> 'ready'`, [gen]);
+  }
+
+  /** Removes leftovers of crashed imports (stale `loading`) and retired generations. */
+  private async sweep(): Promise<void> {
+    const { rows } = await this.db.query<{ id: string | number }>(
+      `SELECT id FROM vulndb_generations
+       WHERE state = 'retired' OR (state = 'loading' AND created_at < now() - make_interval(secs => $1))`,
+      [STALE_LOADING_MS / 1000],
+    );
+    for (const r of rows) await this.dropGeneration(Number(r.id));
+  }
+
+  /**
+   * Every non-withdrawn affected row for the given (ecosystem, name) keys, in ONE statement (the
+   * current generation is resolved inside it). Names are normalised as at import.
+   */
+  async lookup(keys: readonly LookupKey[]): Promise<AffectedMatchRow[]> {
+    if (keys.length === 0) return [];
+    const seen = new Set<string>();
+    const ecos: string[] = [];
+    const names: string[] = [];
+    for (const k of keys) {
+      const name = normalizePackageName(k.ecosystem, k.name);
+      const key = `${k.ecosystem}\u0000${name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      ecos.push(k.ecosystem);
+      names.push(name);
+    }
+    const { rows } = await this.db.query<{
+      advisory_id: string;
+      ecosystem: string;
+      name: string;
+      ranges: OsvRange[];
+      versions: string[];
+      severity: Severity;
+      score: number | null;
+      vector: string | null;
+      aliases: string[];
+      summary: string | null;
+      modified: Date | string;
+    }>(
+      `SELECT f.advisory_id, f.ecosystem, f.name, f.ranges, f.versions, f.severity, f.score, f.vector, a.aliases, a.summary, a.modified
+       FROM unnest($1::text[], $2::text[]) AS k(ecosystem, name)
+       JOIN vulndb_affected f ON f.generation = (SELECT current_generation FROM vulndb_meta WHERE id = 1)
+                              AND f.ecosystem = k.ecosystem AND f.name = k.name
+       JOIN vulndb_advisories a ON a.generation = f.generation AND a.id = f.advisory_id
+       WHERE a.withdrawn IS NULL OR a.withdrawn > now()`,
+      [ecos, names],
+    );
+    return rows.map((r) => ({
+      advisoryId: r.advisory_id,
+      ecosystem: r.ecosystem,
+      name: r.name,
+      ranges: r.ranges,
+      versions: r.versions,
+      severity: r.severity,
+      score: r.score === null ? null : Number(r.score),
+      vector: r.vector,
+      aliases: r.aliases,
+      summary: r.summary,
+      modified: new Date(r.modified).toISOString(),
+    }));
+  }
+
+  async status(now: Date = new Date()): Promise<VulnDbStatus> {
+    const { rows: meta } = await this.db.query<{ g: string | number | null; h: string | null; b: Date | string | null }>(
+      `SELECT current_generation AS g, content_hash AS h, built_at AS b FROM vulndb_meta WHERE id = 1`,
+    );
+    const m = meta[0];
+    if (!m || m.g === null) return { generation: null, contentHash: null, builtAt: null, ageSeconds: null, advisories: 0, withdrawn: 0, ecosystems: [] };
+    const gen = Number(m.g);
+    const { rows: totals } = await this.db.query<{ n: string | number; w: string | number }>(
+      `SELECT count(*) AS n, count(*) FILTER (WHERE withdrawn IS NOT NULL AND withdrawn <= now()) AS w FROM vulndb_advisories WHERE generation = $1`,
+      [gen],
+    );
+    const { rows: ecos } = await this.db.query<{ ecosystem: string; advisories: string | number; affected: string | number }>(
+      `SELECT ecosystem, count(DISTINCT advisory_id) AS advisories, count(*) AS affected
+       FROM vulndb_affected WHERE generation = $1 GROUP BY ecosystem ORDER BY ecosystem`,
+      [gen],
+    );
+    const builtAt = m.b ? new Date(m.b) : null;
+    return {
+      generation: gen,
+      contentHash: m.h,
+      builtAt: builtAt?.toISOString() ?? null,
+      ageSeconds: builtAt ? Math.max(0, Math.round((now.getTime() - builtAt.getTime()) / 1000)) : null,
+      advisories: Number(totals[0]?.n ?? 0),
+      withdrawn: Number(totals[0]?.w ?? 0),
+      ecosystems: ecos.map((e) => ({ ecosystem: e.ecosystem, advisories: Number(e.advisories), affected: Number(e.affected) })),
+    };
+  }
+}
