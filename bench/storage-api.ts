@@ -133,7 +133,9 @@ async function main(): Promise<void> {
       port: 0,
       database,
       shutdownTimeoutMs: 1000,
-      engine: { requestTimeoutMs: 600_000 },
+      // Measure the metadata-only path as designed: no computing of printer-column summaries from
+      // bodies when the store returns none (the engine's fallback for such stores).
+      engine: { requestTimeoutMs: 600_000, summaryFallback: false },
       store: { KSCAPE_STORAGE_EVENT_RETENTION: 60_000 },
     });
     await raw.connect();

@@ -48,6 +48,11 @@ export interface EngineConfig {
   minWatchTimeoutMs: number;
   maxWatchTimeoutMs: number;
   bookmarkIntervalMs: number;
+  /**
+   * When the store returns objects without the summaries their kind defines, compute Table cells
+   * and virtual kinds from bodies (correct but reads bodies). Off: cells of such objects are empty.
+   */
+  summaryFallback: boolean;
   version: { gitVersion: string; gitCommit?: string; buildDate?: string };
 }
 
@@ -59,6 +64,7 @@ export const defaultEngineConfig: EngineConfig = {
   minWatchTimeoutMs: 30 * 60_000,
   maxWatchTimeoutMs: 2 * 60 * 60_000,
   bookmarkIntervalMs: 60_000,
+  summaryFallback: true,
   version: { gitVersion: 'v0.1.0' },
 };
 
@@ -115,12 +121,13 @@ export function createStorageEngine(opts: EngineOptions): StorageEngine {
   };
 
   const active = new Set<() => void>();
-  const virtuals = new Virtuals(opts.store, byKey);
+  const virtuals = new Virtuals(opts.store, byKey, cfg.summaryFallback);
   const resources = new Resources({
     store: opts.store,
     validator,
     tables,
     defaultMaxBodyBytes: cfg.defaultMaxBodyBytes,
+    summaryFallback: cfg.summaryFallback,
     log,
   });
   const watcher = new Watcher({
@@ -129,6 +136,7 @@ export function createStorageEngine(opts: EngineOptions): StorageEngine {
     virtuals,
     log,
     bookmarkIntervalMs: cfg.bookmarkIntervalMs,
+    summaryFallback: cfg.summaryFallback,
     minTimeoutMs: cfg.minWatchTimeoutMs,
     maxTimeoutMs: cfg.maxWatchTimeoutMs,
     active,

@@ -52,6 +52,7 @@ import {
   type StoreErrorContext,
 } from './status.js';
 import { TableRenderer } from './table.js';
+import { summariesMissing, withSummary } from './virtual.js';
 import { isDnsLabel, metadataCauses, nameCauses, unknownFields, Validator } from './validate.js';
 
 export interface ResourceDeps {
@@ -59,6 +60,8 @@ export interface ResourceDeps {
   validator: Validator;
   tables: (def: ResourceDefinition) => TableRenderer;
   defaultMaxBodyBytes: number;
+  /** Compute Table summaries from bodies when the store returns none (see fillSummaries). */
+  summaryFallback: boolean;
   log: Logger;
 }
 
@@ -135,8 +138,23 @@ export class Resources {
     const incl = out.kind === 'table' ? includeObject(r.query) : 'None';
     const withBody = out.kind === 'json' || out.kind === 'yaml' || (table !== undefined && (table.needsBody || incl === 'Object'));
     const so = await this.call(r, () => this.d.store.get(this.key(r), { withBody }));
+    if (so && table && !withBody && this.d.summaryFallback && summariesMissing(r.def, [so])) await this.fillSummaries(r, [so]);
     if (!so) throw notFound(r.def, r.name ?? '');
     await this.sendOne(r, so, 200);
+  }
+
+  /** Compute missing summaries from bodies, a few objects at a time (fallback, see list()). */
+  async fillSummaries(r: ResourceRequest, items: StoredObject[]): Promise<void> {
+    const todo = items.filter((i) => i.summary === undefined);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < todo.length) {
+        const so = todo[next++]!;
+        const full = await this.call(r, () => this.d.store.get({ resource: so.resource, namespace: so.namespace, name: so.name }, { withBody: true }), 'read', so.name);
+        if (full) so.summary = withSummary(r.def, full).summary;
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
   }
 
   /** Write one stored object in the negotiated form. */
@@ -230,6 +248,9 @@ export class Resources {
     const { opts, errCtx, notOlderThan } = this.listOptions(r, withBody);
     await this.awaitRv(r, notOlderThan);
     const result = await this.call(r, () => this.d.store.list(opts), errCtx);
+    // Printer columns read stored summaries; a store that returns none forces reading the bodies
+    // of this page, one object at a time (bounded memory), so cells are right rather than empty.
+    if (table && !opts.withBody && this.d.summaryFallback && summariesMissing(def, result.items)) await this.fillSummaries(r, result.items);
     const listMeta: Record<string, unknown> = { resourceVersion: result.resourceVersion };
     if (result.continue) listMeta.continue = result.continue;
     if (result.remainingItemCount !== undefined && result.continue) listMeta.remainingItemCount = result.remainingItemCount;

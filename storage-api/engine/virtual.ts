@@ -10,9 +10,11 @@
 import type { FieldRequirement, LabelRequirement, Store, StoredObject, StoredEvent } from '../store/types.js';
 import type { KubeObject, ResourceDefinition, RowSource } from '../registry/types.js';
 import { matchesFields, matchesLabels } from '../query/selectors.js';
-import { rowSource, rvCompare } from './objects.js';
+import { rowSource, rvCompare, toKube } from './objects.js';
 
 const PAGE = 1000;
+/** Pages are small when bodies must be read (a source can be megabytes). */
+const PAGE_WITH_BODY = 20;
 
 interface Entry {
   row: RowSource;
@@ -21,6 +23,30 @@ interface Entry {
 }
 
 const k = (ns: string, name: string): string => `${ns}/${name}`;
+
+/**
+ * The source's stored summary; when the store returned none but a body, compute it here and drop
+ * the body (a store that does not keep summaries costs body reads, never wrong numbers).
+ */
+export function withSummary(def: ResourceDefinition, so: StoredObject): StoredObject {
+  if (so.summary !== undefined || !def.summarize || so.body === undefined) return so;
+  const { body: _body, ...rest } = so;
+  return { ...rest, summary: def.summarize(toKube(def, so)) };
+}
+
+/**
+ * What the engine has learnt about the store: whether it returns the summaries it is given.
+ * Undefined until an object of a summarized kind has been read.
+ */
+export const storeCapabilities: { summaries?: boolean } = {};
+
+/** True when objects came back without the summaries their kind defines (store does not keep them). */
+export function summariesMissing(def: ResourceDefinition, items: StoredObject[]): boolean {
+  if (def.summarize === undefined || items.length === 0) return false;
+  const missing = items.some((i) => i.summary === undefined);
+  storeCapabilities.summaries = !missing;
+  return missing;
+}
 
 /** Source objects indexed by their virtual key; recomputes one virtual object at a time. */
 export class VirtualIndex {
@@ -39,7 +65,8 @@ export class VirtualIndex {
   }
 
   /** Add, replace or remove a source; returns the virtual keys whose object may have changed. */
-  apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', so: StoredObject): string[] {
+  apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', input: StoredObject): string[] {
+    const so = withSummary(this.sourceDef, input);
     const sid = k(so.namespace, so.name);
     const touched: string[] = [];
     const prev = this.sources.get(sid);
@@ -100,6 +127,8 @@ export class Virtuals {
   constructor(
     private readonly store: Store,
     private readonly byResourceKey: Map<string, ResourceDefinition>,
+    /** Compute missing source summaries from bodies (EngineConfig.summaryFallback). */
+    private readonly summaryFallback = true,
   ) {}
 
   sourceOf(def: ResourceDefinition): ResourceDefinition {
@@ -108,24 +137,37 @@ export class Virtuals {
     return src;
   }
 
-  /** Every source (metadata + summary) at one snapshot, indexed. */
-  async snapshot(def: ResourceDefinition, atResourceVersion?: string): Promise<{ index: VirtualIndex; resourceVersion: string }> {
+  /**
+   * Every source (metadata + summary) at one snapshot, indexed. `withBody` tells the caller whether
+   * summaries had to be computed from bodies (then its watch must ask for bodies too).
+   */
+  async snapshot(def: ResourceDefinition, atResourceVersion?: string): Promise<{ index: VirtualIndex; resourceVersion: string; withBody: boolean }> {
     const src = this.sourceOf(def);
-    const index = new VirtualIndex(def, src);
-    let cont: string | undefined;
-    let rv: string | undefined = atResourceVersion;
-    do {
-      const page = await this.store.list({
-        resource: def.virtual!.from,
-        limit: PAGE,
-        withBody: false,
-        ...(cont ? { continue: cont } : rv ? { atResourceVersion: rv } : {}),
-      });
-      rv ??= page.resourceVersion;
-      for (const so of page.items) index.apply('ADDED', so);
-      cont = page.continue;
-    } while (cont);
-    return { index, resourceVersion: rv ?? (await this.store.currentResourceVersion()) };
+    let withBody = false;
+    for (;;) {
+      const index = new VirtualIndex(def, src);
+      let cont: string | undefined;
+      let rv: string | undefined = atResourceVersion;
+      let restart = false;
+      do {
+        const page = await this.store.list({
+          resource: def.virtual!.from,
+          limit: withBody ? PAGE_WITH_BODY : PAGE,
+          withBody,
+          ...(cont ? { continue: cont } : rv ? { atResourceVersion: rv } : {}),
+        });
+        rv ??= page.resourceVersion;
+        if (!withBody && this.summaryFallback && summariesMissing(src, page.items)) {
+          withBody = true;
+          restart = true;
+          break;
+        }
+        for (const so of page.items) index.apply('ADDED', so);
+        cont = page.continue;
+      } while (cont);
+      if (restart) continue;
+      return { index, resourceVersion: rv ?? (await this.store.currentResourceVersion()), withBody };
+    }
   }
 
   async list(def: ResourceDefinition, f: VirtualFilter, atResourceVersion?: string): Promise<{ items: KubeObject[]; resourceVersion: string }> {

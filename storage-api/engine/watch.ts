@@ -17,7 +17,7 @@ import { apiVersionOf, partialMeta, rowSource, servedMeta, toKube, writeStoredJs
 import { boolParam, includeObject, intParam, resourceVersionParam, selectors, type ResourceRequest } from './request.js';
 import { fromStoreError, invalid, StatusError, type Status } from './status.js';
 import type { IncludeObject, TableRenderer } from './table.js';
-import { matches, virtualEvents, Virtuals, type VirtualFilter } from './virtual.js';
+import { matches, storeCapabilities, virtualEvents, Virtuals, withSummary, type VirtualFilter } from './virtual.js';
 
 export interface WatchDeps {
   store: Store;
@@ -25,6 +25,7 @@ export interface WatchDeps {
   virtuals: Virtuals;
   log: Logger;
   bookmarkIntervalMs: number;
+  summaryFallback: boolean;
   /** Default watch duration is random in [min, 2·min], as kube-apiserver spreads reconnects. */
   minTimeoutMs: number;
   maxTimeoutMs: number;
@@ -166,7 +167,11 @@ export class Watcher {
     );
     const table = r.out.kind === 'table' ? this.d.tables(def) : undefined;
     const incl = table ? includeObject(q) : 'None';
-    const withBody = r.out.kind === 'json' || r.out.kind === 'yaml' || (table !== undefined && (table.needsBody || incl === 'Object'));
+    // Table cells come from stored summaries; if the store is known (or not yet known) to drop
+    // them, events must carry bodies so the summary can be computed here.
+    const summaryFromBody = this.d.summaryFallback && table !== undefined && def.summarize !== undefined && storeCapabilities.summaries !== true;
+    const withBody =
+      r.out.kind === 'json' || r.out.kind === 'yaml' || (table !== undefined && (table.needsBody || incl === 'Object')) || summaryFromBody;
     // Initial events: RV unset/"0" without sendInitialEvents, or sendInitialEvents=true.
     const initial = sendInitial ?? (rv === undefined || rv === '0');
     const filter = {
@@ -203,10 +208,12 @@ export class Watcher {
       const vf: VirtualFilter = { ...(def.namespaced && r.namespace !== undefined ? { namespace: r.namespace } : {}), ...sel };
       const visible = new Map<string, KubeObject>();
       let vindex: Awaited<ReturnType<Virtuals['snapshot']>>['index'] | undefined;
+      let sourceBodies = false;
       if (virtualDef) {
         // Virtual kinds: index the sources at the start point, then translate source events.
         const snap = await this.d.virtuals.snapshot(def, initial ? undefined : rv);
         vindex = snap.index;
+        sourceBodies = snap.withBody;
         since = snap.resourceVersion;
         w.lastRv = since;
         for (const key of vindex.keys()) {
@@ -216,7 +223,7 @@ export class Watcher {
           if (initial) await w.object('ADDED', obj);
         }
       } else if (initial) {
-        since = await this.initialList(w, filter, withBody);
+        since = await this.initialList(w, filter, withBody, (so) => (summaryFromBody && incl !== 'Object' ? withSummary(def, so) : so));
       } else since = rv!;
       w.lastRv = since;
       if (sendInitial) await w.bookmark(true);
@@ -224,7 +231,7 @@ export class Watcher {
       handle = this.d.store.watch({
         ...(virtualDef ? { resource: def.virtual!.from } : filter),
         sinceResourceVersion: since,
-        withBody: virtualDef ? false : withBody,
+        withBody: virtualDef ? sourceBodies : withBody,
       });
       if (closed) handle.close();
       if (bookmarks && this.d.bookmarkIntervalMs > 0)
@@ -232,7 +239,7 @@ export class Watcher {
       for await (const ev of handle as AsyncIterable<StoredEvent>) {
         if (closed) break;
         if (vindex) for (const ve of virtualEvents(vindex, ev, vf, visible)) await w.object(ve.type, ve.object);
-        else await w.stored(ev.type, ev.object);
+        else await w.stored(ev.type, summaryFromBody && incl !== 'Object' ? withSummary(def, ev.object) : ev.object);
       }
     } catch (e) {
       if (e instanceof GoneError || (e instanceof StatusError && e.code === 410)) {
@@ -260,13 +267,13 @@ export class Watcher {
   }
 
   /** Synthetic ADDED for the current state, page by page at one snapshot; returns the snapshot RV. */
-  private async initialList(w: EventWriter, filter: Filter, withBody: boolean): Promise<string> {
+  private async initialList(w: EventWriter, filter: Filter, withBody: boolean, prepare: (so: StoredObject) => StoredObject): Promise<string> {
     let cont: string | undefined;
     let rv: string | undefined;
     do {
       const page = await this.d.store.list({ ...filter, limit: INITIAL_PAGE, withBody, ...(cont ? { continue: cont } : {}) });
       rv ??= page.resourceVersion;
-      for (const so of page.items) await w.stored('ADDED', so);
+      for (const so of page.items) await w.stored('ADDED', prepare(so));
       cont = page.continue;
     } while (cont);
     return rv!;
