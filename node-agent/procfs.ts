@@ -7,6 +7,7 @@
  * procfs entries are never followed as symlinks: `/proc/<pid>/root` and `/proc/<pid>/cwd` would
  * take us into another mount namespace; only readlink is used on them.
  */
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { errCode, readBounded } from './host/hostfs.js';
@@ -41,7 +42,9 @@ export class ProcFs {
     const r = await this.readText(`${pid}/cmdline`, MAX_CMDLINE_BYTES);
     if (typeof r !== 'string' || r.length === 0) return undefined;
     const args = r.split('\0');
-    if (args[args.length - 1] === '') args.pop();
+    // Processes that rewrite their title (setproctitle: redis, nginx, postgres) leave the rest of
+    // the argument area NUL-filled: drop the trailing empty strings.
+    while (args.length > 0 && args[args.length - 1] === '') args.pop();
     return args;
   }
 
@@ -50,29 +53,43 @@ export class ProcFs {
     return typeof r === 'string' ? r.replace(/\n$/, '') : undefined;
   }
 
-  /** readlink without following; undefined when unreadable or gone. */
-  async readlink(rel: string): Promise<string | { error: string }> {
+  /**
+   * readlink without following. Synchronous on purpose: procfs links (`fd/N`, `exe`) are answered
+   * from kernel memory without disk I/O or the target's mmap lock, so the syscall takes
+   * microseconds, while a libuv threadpool round trip costs ~1 ms; a scan does thousands of them.
+   * Content reads (cmdline, maps) stay asynchronous: they take the target's mmap lock and can stall.
+   */
+  readlink(rel: string): string | { error: string } {
     try {
-      return await fs.readlink(path.join(this.root, rel));
+      return fsSync.readlinkSync(path.join(this.root, rel));
     } catch (e) {
       return { error: errCode(e) };
     }
   }
 
-  /** Names in /proc/<pid>/fd, at most `max`. */
-  async fds(pid: number, max: number): Promise<string[] | { error: string }> {
+  /** Names in /proc/<pid>/fd, at most `max` (synchronous for the same reason as readlink). */
+  fds(pid: number, max: number): string[] | { error: string } {
+    let dir: fsSync.Dir | undefined;
     try {
-      const dir = await fs.opendir(this.p(pid, 'fd'));
+      dir = fsSync.opendirSync(this.p(pid, 'fd'));
       const out: string[] = [];
-      for await (const d of dir) {
-        if (out.length >= max) break;
-        out.push(d.name);
-      }
+      for (let d = dir.readSync(); d !== null && out.length < max; d = dir.readSync()) out.push(d.name);
       return out;
     } catch (e) {
       return { error: errCode(e) };
+    } finally {
+      try {
+        dir?.closeSync();
+      } catch {
+        /* already closed */
+      }
     }
   }
+}
+
+/** Let other work (health probes) run during long scans. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Strip the kernel's " (deleted)" marker from a path shown by readlink or maps. */

@@ -7,7 +7,7 @@
  * is the node's namespace. If PID 1's entries are unreadable we fall back to `self` and say so.
  */
 import type { Logger } from '../../lib/log/index.js';
-import { ProcFs } from '../procfs.js';
+import { ProcFs, yieldToEventLoop } from '../procfs.js';
 import type { PortFact } from './facts.js';
 
 const TCP_LISTEN = '0A';
@@ -106,14 +106,15 @@ export async function socketOwners(proc: ProcFs, inodes: Set<number>, log: Logge
     log.debug({ err: e }, 'cannot list processes for socket owners');
     return owners;
   }
-  for (const pid of pids) {
-    const fds = await proc.fds(pid, maxFds);
+  for (const [i, pid] of pids.entries()) {
+    if (i % 64 === 63) await yieldToEventLoop();
+    const fds = proc.fds(pid, maxFds);
     if (!Array.isArray(fds)) {
       log.debug({ pid, error: fds.error }, 'skipping process: fd table unreadable or process exited');
       continue;
     }
     for (const fd of fds) {
-      const link = await proc.readlink(`${pid}/fd/${fd}`);
+      const link = proc.readlink(`${pid}/fd/${fd}`);
       if (typeof link !== 'string') continue; // fd closed or process exited mid-scan
       const m = /^socket:\[(\d+)\]$/.exec(link);
       if (!m) continue;
@@ -131,6 +132,10 @@ export type OpenPorts = {
   netNamespacePid: string;
   error?: string;
 };
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 export async function collectOpenPorts(proc: ProcFs, log: Logger, netNamespacePid = '1'): Promise<OpenPorts> {
   const tables = ['tcp', 'tcp6', 'udp', 'udp6'] as const;
@@ -169,8 +174,7 @@ export async function collectOpenPorts(proc: ProcFs, log: Logger, netNamespacePi
     };
   });
   // Inodes change on every restart of a listener; sort by what is stable.
-  const key = (p: PortFact) => `${p.transport}|${p.localPort.toString().padStart(5, '0')}|${p.localAddress}`;
-  facts.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  facts.sort((a, b) => a.localPort - b.localPort || cmp(a.transport, b.transport) || cmp(a.localAddress, b.localAddress));
   return {
     tcp: facts.filter((f) => f.transport.startsWith('tcp')),
     udp: facts.filter((f) => f.transport.startsWith('udp')),

@@ -126,7 +126,7 @@ async function scanProcess(
   const files = new Set<string>();
   let readable = 0;
 
-  const exe = await proc.readlink(`${pid}/exe`);
+  const exe = proc.readlink(`${pid}/exe`);
   if (typeof exe === 'string') {
     readable++;
     const p = relevantPath(exe);
@@ -142,11 +142,11 @@ async function scanProcess(
     }
   } else log.debug({ pid, error: maps.error }, 'maps unreadable');
 
-  const fds = await proc.fds(pid, opts.maxFdsPerProcess);
+  const fds = proc.fds(pid, opts.maxFdsPerProcess);
   if (Array.isArray(fds)) {
     readable++;
     for (const fd of fds) {
-      const link = await proc.readlink(`${pid}/fd/${fd}`);
+      const link = proc.readlink(`${pid}/fd/${fd}`);
       if (typeof link !== 'string') continue; // closed between readdir and readlink
       const p = relevantPath(link);
       if (p) files.add(p);
