@@ -22,7 +22,7 @@ export default defineControl({
       for (const c of containersOf(wl, ['containers', 'initContainers'])) {
         const mounts = Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : [];
         mounts.forEach((m, k) => {
-          if (!m || !hostVolumes.has(m.name)) return;
+          if (!m || !hostVolumes?.has(m.name)) return;
           const path = `${c.path}.volumeMounts[${k}].readOnly`;
           if (m.readOnly === true) return;
           out.push(m.readOnly === false ? review(path) : fix(path, 'true'));

@@ -25,10 +25,21 @@ const DECIMAL: Record<string, number> = {
   E: 1e18,
 };
 
+// Clusters repeat the same few quantity strings thousands of times ("100m", "128Mi"): memoize.
+const memo = new Map<string, number | undefined>();
+const MEMO_LIMIT = 10_000;
+
 /** Parse a quantity to its base unit (`512Mi` → 536870912, `500m` → 0.5); undefined when invalid. */
 export function parseQuantity(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
   if (typeof value !== 'string') return undefined;
+  if (memo.has(value)) return memo.get(value);
+  const parsed = parseQuantityString(value);
+  if (memo.size < MEMO_LIMIT) memo.set(value, parsed);
+  return parsed;
+}
+
+function parseQuantityString(value: string): number | undefined {
   const m = /^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|K|M|G|T|P|E)?$/.exec(
     value.trim(),
   );
