@@ -95,6 +95,8 @@ const EVENT_COLS = `seq AS n, seq::text AS seq, resource, namespace, name, type,
 export class WatchHub {
   private lastSeq = 0;
   private readonly watchers = new Set<Watcher>();
+  /** Same watchers by resource: an event is only offered to watchers of its resource. */
+  private readonly byResource = new Map<string, Set<Watcher>>();
   private polling = false;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
@@ -201,7 +203,10 @@ export class WatchHub {
       await this.loadBodies(events);
       // Dispatch and advance synchronously: a watcher registering now either sees these in its
       // pending list (registered before this line) or reads them itself (registered after).
-      for (const ev of events) for (const w of this.watchers) w.offer(ev);
+      for (const ev of events) {
+        const set = this.byResource.get(ev.row.resource);
+        if (set) for (const w of set) w.offer(ev);
+      }
       this.lastSeq = events[events.length - 1]!.seq;
       if (events.length < this.pageSize) return;
     }
@@ -213,7 +218,7 @@ export class WatchHub {
       const need: string[] = [];
       for (const ev of events) {
         if (ev.body !== undefined) continue;
-        for (const w of this.watchers)
+        for (const w of this.byResource.get(ev.row.resource) ?? [])
           if (w.withBody && w.mayWant(ev)) {
             need.push(ev.row.seq);
             break;
@@ -246,12 +251,20 @@ export class WatchHub {
     const w = new Watcher(this, opts, this.opts.bufferSize);
     this.registrations++;
     this.watchers.add(w);
+    let set = this.byResource.get(opts.resource);
+    if (!set) this.byResource.set(opts.resource, (set = new Set()));
+    set.add(w);
     void w.start();
     return w;
   }
 
   remove(w: Watcher): void {
     this.watchers.delete(w);
+    const set = this.byResource.get(w.resource);
+    if (set) {
+      set.delete(w);
+      if (set.size === 0) this.byResource.delete(w.resource);
+    }
   }
 
   noteOverflow(): void {
@@ -345,6 +358,7 @@ type Mode = 'catchup' | 'live' | 'done';
 
 class Watcher implements WatchHandle {
   readonly withBody: boolean;
+  readonly resource: string;
   private mode: Mode = 'catchup';
   private get done(): boolean {
     return this.mode === 'done';
@@ -365,6 +379,7 @@ class Watcher implements WatchHandle {
     private readonly bufferSize: number,
   ) {
     this.withBody = opts.withBody;
+    this.resource = opts.resource;
   }
 
   /** Cheap pre-filter (resource/namespace/fields) used to decide whether to fetch a body. */
