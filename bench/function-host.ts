@@ -222,7 +222,12 @@ function runCountClient(port: number, connections: number, total: number): Promi
           if (he === -1) return;
           const head = buf.slice(0, he).toLowerCase();
           const cl = /\r\ncontent-length: *(\d+)/.exec(head);
-          const end = he + 4 + (cl ? Number(cl[1]) : 0);
+          let end = he + 4 + (cl ? Number(cl[1]) : 0);
+          if (!cl && head.includes('transfer-encoding: chunked')) {
+            const z = buf.indexOf('0\r\n\r\n', he + 4);
+            if (z === -1) return;
+            end = z + 5;
+          }
           if (buf.length < end) return;
           buf = buf.slice(end);
           const st = head.slice(9, 12);
