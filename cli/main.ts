@@ -59,6 +59,16 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('node-agent')
+    .description('run the node agent (DaemonSet): host facts and runtime relevancy reported to K_SINK')
+    .option('--once', 'collect once and exit', false)
+    .option('--print', 'print the host report and relevancy snapshot as JSON instead of sending them', false)
+    .action(async (opts: { once?: boolean; print?: boolean }) => {
+      const { runNodeAgent } = await import('../node-agent/index.js');
+      await runNodeAgent({ once: opts.once === true, print: opts.print === true });
+    });
+
+  program
     .command('config')
     .description("list every component's environment variables with defaults and allowed values")
     .option('--check', 'validate the current environment instead; exit 2 naming each bad variable', false)
