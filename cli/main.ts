@@ -64,6 +64,11 @@ export function buildProgram(): Command {
     .option('--once', 'collect once and exit', false)
     .option('--print', 'print the host report and relevancy snapshot as JSON instead of sending them', false)
     .action(async (opts: { once?: boolean; print?: boolean }) => {
+      if (opts.print === true) {
+        // stdout carries the JSON document: logs go to stderr so the output stays parseable.
+        const [{ createLogger, setRootLogger }, { destination }] = await Promise.all([import('../lib/log/index.js'), import('pino')]);
+        setRootLogger(createLogger(destination(2)));
+      }
       const { runNodeAgent } = await import('../node-agent/index.js');
       await runNodeAgent({ once: opts.once === true, print: opts.print === true });
     });
