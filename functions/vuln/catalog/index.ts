@@ -1,13 +1,14 @@
 /** The catalogers run on every image, in SBOM order (OS packages first). */
 import { apkCataloger } from './apk.js';
 import { dpkgCataloger } from './dpkg.js';
+import { goCataloger } from './golang.js';
 import { npmCataloger } from './npm.js';
 import { OS_RULES } from './os.js';
 import { pythonCataloger } from './python.js';
 import type { Cataloger } from './types.js';
 import type { ContentRule } from '../layers/filesystem.js';
 
-export const DEFAULT_CATALOGERS: Cataloger[] = [dpkgCataloger, apkCataloger, npmCataloger, pythonCataloger];
+export const DEFAULT_CATALOGERS: Cataloger[] = [dpkgCataloger, apkCataloger, npmCataloger, pythonCataloger, goCataloger];
 
 export function contentRules(catalogers: readonly Cataloger[]): ContentRule[] {
   return [...OS_RULES, ...catalogers.flatMap((c) => c.rules)];

@@ -3,7 +3,9 @@
  * packageurl-go (what syft uses) so our purls compare equal to syft's for the same package.
  * Qualifiers keep the caller's order: syft writes deb/apk purls as arch, upstream, distro.
  */
-const enc = (s: string): string => encodeURIComponent(s);
+// encodeURIComponent plus the RFC 3986 sub-delims it leaves alone (Go's url.QueryEscape, which
+// packageurl-go builds on, escapes them): (devel) → %28devel%29.
+const enc = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 export function purl(type: string, namespace: string | undefined, name: string, version: string | undefined, qualifiers: [string, string | undefined][] = []): string {
   let s = `pkg:${type}/`;

@@ -26,6 +26,22 @@ export interface AffectedRow {
   severity: Severity;
   score: number | null;
   vector: string | null;
+  fixHint: 'wont-fix' | null;
+}
+
+/**
+ * Sources that decided not to fix say so in ecosystem_specific / database_specific (wording
+ * varies: "wont-fix", "will_not_fix", "ignored", Debian's "no-dsa"/"postponed" are *not* a
+ * refusal, so only explicit refusals count).
+ */
+export function fixHintOf(a: OsvAffected): 'wont-fix' | null {
+  const words = [a.ecosystem_specific?.fix_state, a.ecosystem_specific?.status, a.database_specific?.fix_state, a.database_specific?.status];
+  for (const w of words) {
+    if (typeof w !== 'string') continue;
+    const n = w.toLowerCase().replace(/[^a-z]/g, '');
+    if (n === 'wontfix' || n === 'willnotfix' || n === 'ignored' || n === 'notfixing') return 'wont-fix';
+  }
+  return null;
 }
 
 /** PEP 503 for PyPI; other ecosystems compare names exactly. */
@@ -105,6 +121,7 @@ export function toRows(record: OsvRecord): { advisory: AdvisoryRow; affected: Af
       severity: sev.severity,
       score: sev.score,
       vector: sev.vector,
+      fixHint: fixHintOf(a),
     });
   }
   return { advisory, affected };

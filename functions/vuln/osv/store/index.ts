@@ -80,6 +80,7 @@ export interface AffectedMatchRow {
   severity: Severity;
   score: number | null;
   vector: string | null;
+  fixHint: 'wont-fix' | null;
   aliases: string[];
   summary: string | null;
   modified: string;
@@ -97,11 +98,11 @@ FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[],
   AS x(id, modified, published, withdrawn, summary, aliases, raw)`;
 
 const INSERT_AFFECTED = `
-INSERT INTO vulndb_affected (generation, advisory_id, ecosystem, name, ranges, versions, severity, score, vector)
+INSERT INTO vulndb_affected (generation, advisory_id, ecosystem, name, ranges, versions, severity, score, vector, fix_hint)
 SELECT $1, x.advisory_id, x.ecosystem, x.name, x.ranges,
-       ARRAY(SELECT jsonb_array_elements_text(x.versions)), x.severity, x.score, x.vector
-FROM unnest($2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[], $8::real[], $9::text[])
-  AS x(advisory_id, ecosystem, name, ranges, versions, severity, score, vector)`;
+       ARRAY(SELECT jsonb_array_elements_text(x.versions)), x.severity, x.score, x.vector, x.fix_hint
+FROM unnest($2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[], $8::real[], $9::text[], $10::text[])
+  AS x(advisory_id, ecosystem, name, ranges, versions, severity, score, vector, fix_hint)`;
 
 /** Stale `loading` generations (crashed importers) older than this are swept by the next import. */
 const STALE_LOADING_MS = 6 * 3600_000;
@@ -141,8 +142,8 @@ export class VulnDbStore {
           [gen, base],
         );
         await this.db.query(
-          `INSERT INTO vulndb_affected (generation, advisory_id, ecosystem, name, ranges, versions, severity, score, vector)
-           SELECT $1, advisory_id, ecosystem, name, ranges, versions, severity, score, vector FROM vulndb_affected WHERE generation = $2`,
+          `INSERT INTO vulndb_affected (generation, advisory_id, ecosystem, name, ranges, versions, severity, score, vector, fix_hint)
+           SELECT $1, advisory_id, ecosystem, name, ranges, versions, severity, score, vector, fix_hint FROM vulndb_affected WHERE generation = $2`,
           [gen, base],
         );
       }
@@ -227,6 +228,7 @@ export class VulnDbStore {
           aff.map((a) => a.severity),
           aff.map((a) => a.score),
           aff.map((a) => a.vector),
+          aff.map((a) => a.fixHint),
         ]);
       }
       result.imported += kept.length;
@@ -307,11 +309,12 @@ export class VulnDbStore {
       severity: Severity;
       score: number | null;
       vector: string | null;
+      fix_hint: 'wont-fix' | null;
       aliases: string[];
       summary: string | null;
       modified: Date | string;
     }>(
-      `SELECT f.advisory_id, f.ecosystem, f.name, f.ranges, f.versions, f.severity, f.score, f.vector, a.aliases, a.summary, a.modified
+      `SELECT f.advisory_id, f.ecosystem, f.name, f.ranges, f.versions, f.severity, f.score, f.vector, f.fix_hint, a.aliases, a.summary, a.modified
        FROM unnest($1::text[], $2::text[]) AS k(ecosystem, name)
        JOIN vulndb_affected f ON f.generation = (SELECT current_generation FROM vulndb_meta WHERE id = 1)
                               AND f.ecosystem = k.ecosystem AND f.name = k.name
@@ -328,6 +331,7 @@ export class VulnDbStore {
       severity: r.severity,
       score: r.score === null ? null : Number(r.score),
       vector: r.vector,
+      fixHint: r.fix_hint,
       aliases: r.aliases,
       summary: r.summary,
       modified: new Date(r.modified).toISOString(),

@@ -57,6 +57,8 @@ export const vulndbAffected = pgTable(
     severity: text('severity').notNull(),
     score: real('score'),
     vector: text('vector'),
+    /** Fix state the source states explicitly (e.g. wont-fix); null = derive from the ranges. */
+    fixHint: text('fix_hint'),
   },
   (t) => [index('vulndb_affected_lookup_idx').on(t.generation, t.ecosystem, t.name), index('vulndb_affected_advisory_idx').on(t.generation, t.advisoryId)],
 );

@@ -19,7 +19,8 @@ CREATE TABLE "vulndb_affected" (
 	"versions" text[] NOT NULL,
 	"severity" text NOT NULL,
 	"score" real,
-	"vector" text
+	"vector" text,
+	"fix_hint" text
 );
 --> statement-breakpoint
 CREATE TABLE "vulndb_generations" (
