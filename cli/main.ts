@@ -74,6 +74,19 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('scan')
+    .description('scan Kubernetes manifests (files, directories, - for stdin) for misconfigurations with the posture controls')
+    .argument('[paths...]', 'YAML/JSON manifest files or directories; - reads stdin')
+    .option('-f, --framework <names>', 'framework(s) to scan, repeatable or comma-separated (default: every implemented control)', (v: string, p: string[]) => [...p, v], [])
+    .option('-c, --control <ids>', 'control ID(s), repeatable or comma-separated (e.g. C-0017)', (v: string, p: string[]) => [...p, v], [])
+    .option('--exceptions <file>', 'PostureExceptionPolicy list (JSON/YAML)')
+    .option('--controls-config <file>', 'control inputs (postureControlInputs, JSON/YAML)')
+    .option('--format <format>', 'pretty, json, sarif or junit', 'pretty')
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--severity-threshold <severity>', 'exit 1 when a control of this severity or above fails: low, medium, high, critical')
+    .action(async (paths: string[], opts: Record<string, unknown>) => (await import('../functions/scan/cli.js')).scanCommand(paths, opts));
+
+  program
     .command('config')
     .description("list every component's environment variables with defaults and allowed values")
     .option('--check', 'validate the current environment instead; exit 2 naming each bad variable', false)

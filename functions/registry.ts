@@ -31,7 +31,7 @@ export interface SharedResources {
 
 const LOADERS: Record<HostedFunctionName, (shared: SharedResources) => Promise<HostedFunction>> = {
   schedule: async (shared) => (await import('./schedule/index.js')).createScheduleFunction({ ...(shared.database ? { database: shared.database } : {}) }),
-  scan: async () => pending('scan', 'cluster posture scanning (scan function)'),
+  scan: async () => (await import('./scan/function.js')).createScanFunction(),
   vuln: async () => pending('vuln', 'image vulnerability scanning (vuln function)'),
   export: async () => pending('export', 'export to a provider (export function)'),
   control: async () => pending('control', 'provider command intake (control function)'),

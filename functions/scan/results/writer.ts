@@ -145,7 +145,7 @@ export class ResultWriter {
    */
   async listResults(
     plural: string,
-    labelSelector = LABELS.workloadKind,
+    labelSelector: string = LABELS.workloadKind,
     pageSize = 500,
   ): Promise<StoredRef[]> {
     const out: StoredRef[] = [];
