@@ -188,6 +188,12 @@ async function main(): Promise<void> {
         const text = JSON.stringify({ items: r.rows });
         return { bytes: text.length };
       },
+      // The store alone (its snapshot query and row decoding), to split the HTTP cost into store + engine.
+      'store.list metadata-only + JSON.stringify (no HTTP)': async () => {
+        const r = await server!.store.list({ resource: resourceKey(vmDef), namespace: NS, withBody: false });
+        const text = JSON.stringify({ items: r.items });
+        return { bytes: text.length };
+      },
       'HTTP Table LIST': async () => httpGet(listPath, 'application/json;as=Table;v=v1;g=meta.k8s.io'),
       'HTTP PartialObjectMetadataList': async () => httpGet(listPath, 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1'),
     };
