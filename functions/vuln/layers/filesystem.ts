@@ -317,39 +317,52 @@ export class ImageFilesystem {
    * chroot), hop-limited so loops end with SymlinkLoopError. Returns the final path.
    */
   resolve(path: string, followLast = true): string | undefined {
-    let pending = (normalisePath(path) ?? '').split('/').filter(Boolean);
-    const done: string[] = [];
+    return this.resolveNode(path, followLast)?.path;
+  }
+
+  /** Walks node by node (no re-lookup from the root per component: dpkg lists make many calls). */
+  private resolveNode(path: string, followLast = true): { path: string; node: Node } | undefined {
+    let pending = path.split('/').filter((x) => x !== '' && x !== '.');
+    const names: string[] = [];
+    const nodes: Node[] = [this.root];
     let hops = 0;
-    while (pending.length) {
-      const p = pending.shift()!;
+    for (let i = 0; i < pending.length; i++) {
+      const p = pending[i]!;
       if (p === '.') continue;
       if (p === '..') {
-        done.pop();
+        if (names.length) {
+          names.pop();
+          nodes.pop();
+        }
         continue;
       }
-      const candidate = [...done, p].join('/');
-      const node = this.lookup(candidate);
+      const node = nodes[nodes.length - 1]!.children?.get(p);
       if (!node) return undefined;
-      if (node.meta?.type === 'symlink' && (followLast || pending.length > 0)) {
-        if (++hops > MAX_SYMLINK_HOPS) throw new SymlinkLoopError(`symlink loop at /${candidate}`);
+      const last = i === pending.length - 1;
+      if (node.meta?.type === 'symlink' && (followLast || !last)) {
+        if (++hops > MAX_SYMLINK_HOPS) throw new SymlinkLoopError(`symlink loop at /${[...names, p].join('/')}`);
         const target = node.meta.linkname ?? '';
-        if (target.startsWith('/')) done.length = 0;
-        pending = [...target.split('/').filter((x) => x !== '' && x !== '.'), ...pending];
+        if (target.startsWith('/')) {
+          names.length = 0;
+          nodes.length = 1;
+        }
+        pending = [...target.split('/').filter((x) => x !== '' && x !== '.'), ...pending.slice(i + 1)];
+        i = -1;
         continue;
       }
-      done.push(p);
+      names.push(p);
+      nodes.push(node);
     }
-    return done.join('/');
+    return { path: names.join('/'), node: nodes[nodes.length - 1]! };
   }
 
   stat(path: string): FileMeta | undefined {
-    const r = this.safeResolve(path);
-    return r === undefined ? undefined : this.lookup(r)?.meta;
+    return this.safeResolve(path)?.node.meta;
   }
 
-  private safeResolve(path: string): string | undefined {
+  private safeResolve(path: string): { path: string; node: Node } | undefined {
     try {
-      return this.resolve(path);
+      return this.resolveNode(path);
     } catch (e) {
       if (e instanceof SymlinkLoopError) return undefined;
       throw e;
@@ -358,8 +371,7 @@ export class ImageFilesystem {
 
   /** Captured content of a file (after symlink resolution), or undefined. */
   read(path: string): Buffer | undefined {
-    const r = this.safeResolve(path);
-    return r === undefined ? undefined : this.lookup(r)?.content;
+    return this.safeResolve(path)?.node.content;
   }
 
   readText(path: string): string | undefined {
@@ -368,8 +380,7 @@ export class ImageFilesystem {
 
   /** Path of the spooled copy of a file (spool rules only). */
   spooled(path: string): string | undefined {
-    const r = this.safeResolve(path);
-    return r === undefined ? undefined : this.lookup(r)?.spool;
+    return this.safeResolve(path)?.node.spool;
   }
 
   goBuildInfo(path: string): Buffer | undefined {
