@@ -124,7 +124,7 @@ export class VulnDbStore {
   /** Streams records into a new generation and flips to it atomically. */
   async import(records: AsyncIterable<unknown>, opts: ImportOptions): Promise<ImportResult> {
     const started = Date.now();
-    const batchSize = opts.batchSize ?? 500;
+    const batchSize = opts.batchSize ?? 1000;
     await this.sweep();
     const base = await this.currentGeneration();
     const { rows } = await this.db.query<{ id: string | number }>(
@@ -148,6 +148,17 @@ export class VulnDbStore {
         );
       }
       let batch: { advisory: AdvisoryRow; affected: AffectedRow[] }[] = [];
+      // One batch is written while the next one is parsed (node CPU and the database overlap);
+      // never more than one in flight, so batches apply in order and memory stays bounded.
+      let pending: Promise<void> | undefined;
+      let failure: unknown;
+      const flush = async (b: typeof batch): Promise<void> => {
+        await pending;
+        if (failure !== undefined) throw failure;
+        pending = this.writeBatch(gen, b, result).catch((e: unknown) => {
+          failure = e;
+        });
+      };
       const logInvalid = opts.logInvalid ?? 5;
       for await (const input of records) {
         result.read++;
@@ -159,11 +170,13 @@ export class VulnDbStore {
         }
         batch.push(toRows(parsed.data));
         if (batch.length >= batchSize) {
-          await this.writeBatch(gen, batch, result);
+          await flush(batch);
           batch = [];
         }
       }
-      if (batch.length > 0) await this.writeBatch(gen, batch, result);
+      if (batch.length > 0) await flush(batch);
+      await pending;
+      if (failure !== undefined) throw failure;
       result.contentHash = await this.contentHash(gen);
       await this.flip(gen, base, opts.mode, result);
     } catch (e) {
@@ -265,6 +278,10 @@ export class VulnDbStore {
     // Readers resolve the generation inside each statement, so deleting the old rows now cannot
     // tear a lookup that is already running (its snapshot still sees them).
     if (old !== null) await this.dropGeneration(old);
+    // Fresh statistics: right after a bulk load the planner would otherwise guess from the old
+    // generation's (or no) statistics.
+    await this.db.query(`ANALYZE vulndb_affected`);
+    await this.db.query(`ANALYZE vulndb_advisories`);
   }
 
   private async dropGeneration(gen: number): Promise<void> {
@@ -315,10 +332,15 @@ export class VulnDbStore {
       modified: Date | string;
     }>(
       `SELECT f.advisory_id, f.ecosystem, f.name, f.ranges, f.versions, f.severity, f.score, f.vector, f.fix_hint, a.aliases, a.summary, a.modified
-       FROM unnest($1::text[], $2::text[]) AS k(ecosystem, name)
-       JOIN vulndb_affected f ON f.generation = (SELECT current_generation FROM vulndb_meta WHERE id = 1)
-                              AND f.ecosystem = k.ecosystem AND f.name = k.name
-       JOIN vulndb_advisories a ON a.generation = f.generation AND a.id = f.advisory_id
+       FROM (SELECT current_generation AS g FROM vulndb_meta WHERE id = 1) cur
+       CROSS JOIN unnest($1::text[], $2::text[]) AS k(ecosystem, name)
+       -- LATERAL forces one index probe per key whatever the statistics say (a hash join over
+       -- the whole generation is never the right plan for a few thousand keys).
+       CROSS JOIN LATERAL (
+         SELECT * FROM vulndb_affected f0
+         WHERE f0.generation = cur.g AND f0.ecosystem = k.ecosystem AND f0.name = k.name
+       ) f
+       JOIN vulndb_advisories a ON a.generation = cur.g AND a.id = f.advisory_id
        WHERE a.withdrawn IS NULL OR a.withdrawn > now()`,
       [ecos, names],
     );
