@@ -62,6 +62,7 @@ export class ScanUsageError extends Error {
 }
 
 const EXT = /\.(ya?ml|json)$/i;
+const KUSTOMIZE_FILES = /^(kustomization\.ya?ml|Kustomization)$/;
 
 async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -69,7 +70,8 @@ async function walk(dir: string): Promise<string[]> {
     if (e.name.startsWith('.')) continue;
     const p = join(dir, e.name);
     if (e.isDirectory()) out.push(...(await walk(p)));
-    else if (e.isFile() && EXT.test(e.name)) out.push(p);
+    // kustomize's own files (Kustomization, Component) configure a build; they are not resources.
+    else if (e.isFile() && EXT.test(e.name) && !KUSTOMIZE_FILES.test(e.name)) out.push(p);
   }
   return out.sort();
 }
