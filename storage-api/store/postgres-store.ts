@@ -84,6 +84,7 @@ interface PendingWrite {
   metadata: string | null;
   labels: string | null;
   body: string | null;
+  summary: string | null;
   expectedRv: string | null;
   expectedUid: string | null;
   resolve: (r: WriteResult) => void;
@@ -96,6 +97,7 @@ interface WriteResult {
   uid: string | null;
   metadata: Record<string, unknown> | null;
   body: string | null;
+  summary: Record<string, unknown> | null;
 }
 
 interface ObjectRow {
@@ -104,6 +106,7 @@ interface ObjectRow {
   uid: string;
   rv: string;
   metadata: Record<string, unknown>;
+  summary?: Record<string, unknown> | null;
   body?: string;
 }
 
@@ -113,6 +116,7 @@ function toStored(resource: string, r: ObjectRow): StoredObject {
   const metadata = r.metadata as ObjectMeta;
   metadata.resourceVersion = r.rv;
   const o: StoredObject = { resource, namespace: r.namespace, name: r.name, uid: r.uid, resourceVersion: r.rv, metadata };
+  if (r.summary !== undefined && r.summary !== null) o.summary = r.summary;
   if (r.body !== undefined && r.body !== null) o.body = r.body;
   return o;
 }
@@ -163,7 +167,7 @@ export class PostgresStore implements Store {
     const withBody = opts.withBody !== false;
     try {
       const { rows } = await this.db.query<ObjectRow>(
-        `SELECT namespace, name, uid, resource_version::text AS rv, metadata${withBody ? ', body' : ''}
+        `SELECT namespace, name, uid, resource_version::text AS rv, metadata, summary${withBody ? ', body' : ''}
            FROM storage_objects WHERE resource = $1 AND namespace = $2 AND name = $3`,
         [key.resource, key.namespace, key.name],
       );
@@ -210,7 +214,7 @@ export class PostgresStore implements Store {
       `SELECT s.value::text AS snap${countCol}, r.*
          FROM storage_state s
          LEFT JOIN LATERAL (
-           SELECT o.namespace, o.name, o.uid, o.resource_version::text AS rv, o.metadata${opts.withBody ? ', o.body' : ''}
+           SELECT o.namespace, o.name, o.uid, o.resource_version::text AS rv, o.metadata, o.summary${opts.withBody ? ', o.body' : ''}
              FROM storage_objects o WHERE ${where}
             ORDER BY o.namespace, o.name ${lim}
          ) r ON true
@@ -252,12 +256,12 @@ export class PostgresStore implements Store {
          FROM (SELECT (SELECT value::text FROM storage_state WHERE key = 'rv') AS cur,
                       (SELECT value::text FROM storage_state WHERE key = 'compacted_rv') AS compacted) st
          LEFT JOIN LATERAL (
-           SELECT u.namespace, u.name, u.uid, u.rv::text AS rv, u.metadata${body} FROM (
-             SELECT o.namespace, o.name, o.uid, o.resource_version AS rv, o.metadata${opts.withBody ? ', o.body' : ''}
+           SELECT u.namespace, u.name, u.uid, u.rv::text AS rv, u.metadata, u.summary${body} FROM (
+             SELECT o.namespace, o.name, o.uid, o.resource_version AS rv, o.metadata, o.summary${opts.withBody ? ', o.body' : ''}
                FROM storage_objects o
               WHERE ${whereO} AND o.resource_version <= ${xp}::bigint
              UNION ALL
-             SELECT e.namespace, e.name, e.uid, e.seq AS rv, e.metadata${opts.withBody ? ', e.body' : ''} FROM (
+             SELECT e.namespace, e.name, e.uid, e.seq AS rv, e.metadata, e.summary${opts.withBody ? ', e.body' : ''} FROM (
                SELECT DISTINCT ON (e.namespace, e.name) e.*
                  FROM storage_events e
                 WHERE e.resource = ${resE} AND e.seq <= ${xp}::bigint${nsE}${afterE}
@@ -342,7 +346,17 @@ export class PostgresStore implements Store {
       // Nothing was written, so no resourceVersion was assigned (kube returns none either).
       return this.built(input, input.uid, '', metadata);
     }
-    const r = await this.write({ op: 'create', ...this.keyOf(input), uid: input.uid, metadata, labels, body: input.body, expectedRv: null, expectedUid: null });
+    const r = await this.write({
+      op: 'create',
+      ...this.keyOf(input),
+      uid: input.uid,
+      metadata,
+      labels,
+      body: input.body,
+      summary: this.encodeSummary(input),
+      expectedRv: null,
+      expectedUid: null,
+    });
     if (r.status === 'exists') throw new AlreadyExistsError(`${describeKey(input)} already exists`);
     return this.built(input, input.uid, r.rv!, metadata);
   }
@@ -367,6 +381,7 @@ export class PostgresStore implements Store {
       metadata,
       labels,
       body: input.body,
+      summary: this.encodeSummary(input),
       expectedRv: expected ?? null,
       expectedUid: null,
     });
@@ -392,6 +407,7 @@ export class PostgresStore implements Store {
       metadata: null,
       labels: null,
       body: null,
+      summary: null,
       expectedRv: pre.resourceVersion ?? null,
       expectedUid: pre.uid ?? null,
     });
@@ -407,6 +423,7 @@ export class PostgresStore implements Store {
       uid: r.uid!,
       rv: r.rv!,
       metadata: r.metadata ?? {},
+      summary: r.summary,
       ...(r.body !== null ? { body: r.body } : {}),
     });
   }
@@ -418,6 +435,13 @@ export class PostgresStore implements Store {
       throw new ConflictError(
         `${describeKey(key)}: precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.resourceVersion}`,
       );
+  }
+
+  private encodeSummary(input: CreateInput): string | null {
+    if (input.summary === undefined) return null;
+    const s = JSON.stringify(input.summary);
+    if (s.includes('\\u0000')) throw new StoreError('summary contains a NUL character');
+    return s;
   }
 
   private conflict(k: ObjectKey): ConflictError {
@@ -434,7 +458,9 @@ export class PostgresStore implements Store {
     const metadata = JSON.parse(metadataJson) as ObjectMeta;
     metadata.uid = uid;
     if (rv) metadata.resourceVersion = rv;
-    return { ...this.keyOf(input), uid, resourceVersion: rv, metadata, body: input.body };
+    const out: StoredObject = { ...this.keyOf(input), uid, resourceVersion: rv, metadata, body: input.body };
+    if (input.summary !== undefined) out.summary = JSON.parse(JSON.stringify(input.summary)) as Record<string, unknown>;
+    return out;
   }
 
   private write(w: Omit<PendingWrite, 'resolve' | 'reject'>): Promise<WriteResult> {
@@ -509,9 +535,10 @@ export class PostgresStore implements Store {
       r_uid: string | null;
       r_metadata: Record<string, unknown> | null;
       r_body: string | null;
+      r_summary: Record<string, unknown> | null;
     }>(
-      `SELECT r_idx, r_status, r_rv::text AS r_rv, r_uid, r_metadata, r_body
-         FROM storage_write($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[])`,
+      `SELECT r_idx, r_status, r_rv::text AS r_rv, r_uid, r_metadata, r_body, r_summary
+         FROM storage_write($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::text[])`,
       [
         batch.map((w) => w.op),
         batch.map((w) => w.resource),
@@ -523,11 +550,12 @@ export class PostgresStore implements Store {
         batch.map((w) => w.body),
         batch.map((w) => w.expectedRv),
         batch.map((w) => w.expectedUid),
+        batch.map((w) => w.summary),
       ],
     );
     const out: WriteResult[] = [];
     for (const r of rows)
-      out[Number(r.r_idx)] = { status: r.r_status, rv: r.r_rv, uid: r.r_uid, metadata: r.r_metadata, body: r.r_body };
+      out[Number(r.r_idx)] = { status: r.r_status, rv: r.r_rv, uid: r.r_uid, metadata: r.r_metadata, body: r.r_body, summary: r.r_summary };
     return out;
   }
 

@@ -24,6 +24,8 @@ export const storageObjects = pgTable(
     resourceVersion: bigint('resource_version', { mode: 'number' }).notNull(),
     labels: jsonb('labels').$type<Record<string, string>>().notNull().default({}),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull(),
+    /** Engine-computed summary (printer columns, virtual kinds): read with metadata, never with body. */
+    summary: jsonb('summary').$type<Record<string, unknown>>(),
     body: text('body').notNull(),
   },
   (t) => [
@@ -45,6 +47,7 @@ export const storageEvents = pgTable(
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull(),
     labels: jsonb('labels').$type<Record<string, string>>().notNull().default({}),
     prevLabels: jsonb('prev_labels').$type<Record<string, string>>(),
+    summary: jsonb('summary').$type<Record<string, unknown>>(),
     body: text('body'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },

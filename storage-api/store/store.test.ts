@@ -43,6 +43,24 @@ forEachDriver('PostgresStore CRUD, list, snapshots, compaction', (driver) => {
     expect((await s.get(key('crud', 'c')))?.metadata.resourceVersion).toBe(stored.resourceVersion);
   });
 
+  it('summary is stored with metadata: returned by metadata-only get, list and watch, replaced on update', async () => {
+    const start = await s.currentResourceVersion();
+    const o = await s.create({ ...obj('sum', 's1'), summary: { critical: 3 } });
+    expect(o.summary).toEqual({ critical: 3 });
+    expect((await s.get(key('sum', 's1'), { withBody: false }))?.summary).toEqual({ critical: 3 });
+    expect((await s.list({ resource: R, namespace: 'sum', withBody: false })).items[0]?.summary).toEqual({ critical: 3 });
+    await s.update({ ...obj('sum', 's1', { uid: o.uid }), summary: { critical: 0 } });
+    await s.create(obj('sum', 'nosummary'));
+    expect((await s.get(key('sum', 'nosummary')))?.summary).toBeUndefined();
+    expect((await s.list({ resource: R, namespace: 'sum', withBody: false, atResourceVersion: o.resourceVersion })).items[0]?.summary).toEqual({ critical: 3 });
+    const w = s.watch({ resource: R, namespace: 'sum', withBody: false, sinceResourceVersion: start });
+    const it = w[Symbol.asyncIterator]();
+    expect((await it.next()).value?.object.summary).toEqual({ critical: 3 });
+    expect((await it.next()).value?.object.summary).toEqual({ critical: 0 });
+    w.close();
+    expect((await s.delete(key('sum', 's1'))).summary).toEqual({ critical: 0 });
+  });
+
   it('get with withBody false returns metadata only', async () => {
     await s.create(obj('crud', 'g', { body: '{"spec":{"big":"x"}}', labels: { a: 'b' } }));
     const full = await s.get(key('crud', 'g'));

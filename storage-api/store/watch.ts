@@ -51,6 +51,7 @@ export interface EventRow {
   metadata: Record<string, unknown>;
   labels: Record<string, string> | null;
   prev_labels: Record<string, string> | null;
+  summary: Record<string, unknown> | null;
   body?: string | null;
 }
 
@@ -67,7 +68,7 @@ class LogEvent {
   }
   private base(): StoredObject {
     const r = this.row;
-    return {
+    const o: StoredObject = {
       resource: r.resource,
       namespace: r.namespace,
       name: r.name,
@@ -75,6 +76,8 @@ class LogEvent {
       resourceVersion: r.seq,
       metadata: r.metadata as ObjectMeta,
     };
+    if (r.summary !== null && r.summary !== undefined) o.summary = r.summary;
+    return o;
   }
   object(withBody: boolean): StoredObject {
     if (!withBody) return (this.meta ??= this.base());
@@ -90,7 +93,7 @@ export interface HubOptions {
   pageSize?: number;
 }
 
-const EVENT_COLS = `seq AS n, seq::text AS seq, resource, namespace, name, type, uid, metadata, labels, prev_labels`;
+const EVENT_COLS = `seq AS n, seq::text AS seq, resource, namespace, name, type, uid, metadata, summary, labels, prev_labels`;
 
 export class WatchHub {
   private lastSeq = 0;
