@@ -43,11 +43,19 @@ beforeAll(async () => {
         '7f2c1a022000-7f2c1a040000 r-xp 00022000 fd:01 102 /usr/lib/x86_64-linux-gnu/libssl.so.3',
         '7ffd6b5e0000-7ffd6b601000 rw-p 00000000 00:00 0 [stack]',
       ].join('\n'),
-      fds: { '0': '/dev/null', '3': 'socket:[777]', '4': '/var/log/nginx/access.log', '5': '/etc/nginx/nginx.conf (deleted)' },
+      fds: {
+        '0': '/dev/null',
+        '3': 'socket:[777]',
+        '4': '/var/log/nginx/access.log',
+        '5': '/etc/nginx/nginx.conf (deleted)',
+      },
     },
   ]);
   // Merge: host processes from the fixture plus the container process.
-  await fs.cp(path.join(tmp, 'container-proc', '4242'), path.join(host.proc, '4242'), { recursive: true, verbatimSymlinks: true });
+  await fs.cp(path.join(tmp, 'container-proc', '4242'), path.join(host.proc, '4242'), {
+    recursive: true,
+    verbatimSymlinks: true,
+  });
 });
 afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
@@ -56,14 +64,28 @@ afterAll(async () => {
 describe('config', () => {
   it('defaults HOST_PROC under HOST_ROOT and the node name to the host name outside a cluster', () => {
     const c = loadNodeAgentConfig({ HOST_ROOT: '/host' }, () => 'My-Laptop');
-    expect(c).toMatchObject({ NODE_NAME: 'my-laptop', HOST_ROOT: '/host', HOST_PROC: '/host/proc', HEALTH_PORT: 7888, HOST_REPORT_INTERVAL: 300_000 });
-    expect(c).toMatchObject({ RELEVANCY_INITIAL_DELAY: 120_000, RELEVANCY_UPDATE_PERIOD: 600_000, RELEVANCY_MAX_LEARNING_PERIOD: 86_400_000 });
+    expect(c).toMatchObject({
+      NODE_NAME: 'my-laptop',
+      HOST_ROOT: '/host',
+      HOST_PROC: '/host/proc',
+      HEALTH_PORT: 7888,
+      HOST_REPORT_INTERVAL: 300_000,
+    });
+    expect(c).toMatchObject({
+      RELEVANCY_INITIAL_DELAY: 120_000,
+      RELEVANCY_UPDATE_PERIOD: 600_000,
+      RELEVANCY_MAX_LEARNING_PERIOD: 86_400_000,
+    });
   });
   it('requires NODE_NAME in a cluster and rejects bad values', () => {
-    expect(() => loadNodeAgentConfig({ KUBERNETES_SERVICE_HOST: '10.0.0.1' })).toThrow(/NODE_NAME.*required in a cluster/s);
+    expect(() => loadNodeAgentConfig({ KUBERNETES_SERVICE_HOST: '10.0.0.1' })).toThrow(
+      /NODE_NAME.*required in a cluster/s,
+    );
     expect(() => loadNodeAgentConfig({ NODE_NAME: 'Bad_Name' })).toThrow(/NODE_NAME/);
     expect(() => loadNodeAgentConfig({ NODE_NAME: 'n', HOST_ROOT: 'rel' })).toThrow(/HOST_ROOT/);
-    expect(() => loadNodeAgentConfig({ NODE_NAME: 'n', RELEVANCY_SCAN_INTERVAL: 'soon' })).toThrow(/RELEVANCY_SCAN_INTERVAL/);
+    expect(() => loadNodeAgentConfig({ NODE_NAME: 'n', RELEVANCY_SCAN_INTERVAL: 'soon' })).toThrow(
+      /RELEVANCY_SCAN_INTERVAL/,
+    );
   });
 });
 
@@ -102,7 +124,12 @@ describe('runNodeAgent once + print', () => {
         containerId: CID,
         identity,
         pids: [4242],
-        files: ['/etc/nginx/nginx.conf', '/usr/lib/x86_64-linux-gnu/libssl.so.3', '/usr/sbin/nginx', '/var/log/nginx/access.log'],
+        files: [
+          '/etc/nginx/nginx.conf',
+          '/usr/lib/x86_64-linux-gnu/libssl.so.3',
+          '/usr/sbin/nginx',
+          '/var/log/nginx/access.log',
+        ],
       },
     ]);
   });
@@ -115,7 +142,11 @@ describe('runNodeAgent long-running', () => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
-        received.push({ type: String(req.headers['ce-type']), id: String(req.headers['ce-id']), data: JSON.parse(body) as Record<string, unknown> });
+        received.push({
+          type: String(req.headers['ce-type']),
+          id: String(req.headers['ce-id']),
+          data: JSON.parse(body) as Record<string, unknown>,
+        });
         res.writeHead(202).end();
       });
     });
@@ -152,12 +183,19 @@ describe('runNodeAgent long-running', () => {
     const base = `http://127.0.0.1:${port}`;
     expect((await fetch(`${base}/livez`)).status).toBe(200);
 
-    // Wait (bounded by the test timeout, not asserted on time) for the final relevancy report.
-    while (!received.some((e) => e.type === 'io.kubescape.relevancy.reported' && e.data.complete === true)) {
+    // Wait (bounded by the test timeout, not asserted on time) for the final relevancy report and
+    // for both senders to have counted a delivery (the sink sees a request before the agent sees
+    // the response).
+    let metrics = '';
+    while (
+      !received.some((e) => e.type === 'io.kubescape.relevancy.reported' && e.data.complete === true) ||
+      !/^kscape_node_agent_reports_sent_total\{type="host"\} [1-9]/m.test(metrics) ||
+      !/^kscape_node_agent_reports_sent_total\{type="relevancy"\} [1-9]/m.test(metrics)
+    ) {
       await new Promise((r) => setTimeout(r, 50));
+      metrics = await (await fetch(`${base}/metrics`)).text();
     }
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
-    const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/^kscape_node_agent_reports_sent_total\{type="host"\} [1-9]/m);
     expect(metrics).toMatch(/^kscape_node_agent_reports_sent_total\{type="relevancy"\} [1-9]/m);
     expect(metrics).toMatch(/^# TYPE kscape_node_agent_last_collection_duration_seconds gauge$/m);
@@ -167,13 +205,25 @@ describe('runNodeAgent long-running', () => {
     expect(CATALOG['io.kubescape.host.reported'].safeParse(hostEv.data).success).toBe(true);
     expect(HostFactsSchema.safeParse(hostEv.data.facts).success).toBe(true);
     const rel = received.filter((e) => e.type === 'io.kubescape.relevancy.reported');
-    for (const e of rel) expect(CATALOG['io.kubescape.relevancy.reported'].safeParse(e.data).success).toBe(true);
+    for (const e of rel)
+      expect(CATALOG['io.kubescape.relevancy.reported'].safeParse(e.data).success).toBe(true);
     const final = rel.find((e) => e.data.complete === true)!;
     expect(final.data).toMatchObject({
       nodeName: 'worker-1',
-      container: { namespace: 'shop', pod: 'web-0', container: 'app', containerID: `containerd://${CID}`, workload: { kind: 'StatefulSet', name: 'web' } },
+      container: {
+        namespace: 'shop',
+        pod: 'web-0',
+        container: 'app',
+        containerID: `containerd://${CID}`,
+        workload: { kind: 'StatefulSet', name: 'web' },
+      },
       imageDigest: DIGEST,
-      files: ['/etc/nginx/nginx.conf', '/usr/lib/x86_64-linux-gnu/libssl.so.3', '/usr/sbin/nginx', '/var/log/nginx/access.log'],
+      files: [
+        '/etc/nginx/nginx.conf',
+        '/usr/lib/x86_64-linux-gnu/libssl.so.3',
+        '/usr/sbin/nginx',
+        '/var/log/nginx/access.log',
+      ],
       status: 'completed',
     });
     // Learning is over: exactly one final report for the container.
@@ -212,7 +262,10 @@ describe('runNodeAgent long-running', () => {
     });
     await listening;
     let metrics = '';
-    while (!/kscape_node_agent_report_failures_total\{type="relevancy"\} [1-9]/.test(metrics) || !/failures_total\{type="host"\} [1-9]/.test(metrics)) {
+    while (
+      !/kscape_node_agent_report_failures_total\{type="relevancy"\} [1-9]/.test(metrics) ||
+      !/failures_total\{type="host"\} [1-9]/.test(metrics)
+    ) {
       await new Promise((r) => setTimeout(r, 50));
       metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     }

@@ -24,14 +24,29 @@ import type { HostFacts } from './host/facts.js';
 import { Metrics } from './metrics.js';
 import { ProcFs } from './procfs.js';
 import { scanProcfs, type ScanStats } from './relevancy/collector.js';
-import { inClusterPodLister, KubePodLookup, kubeconfigPodLister, type ContainerIdentity, type PodLister, type PodLookup } from './relevancy/pods.js';
+import {
+  inClusterPodLister,
+  KubePodLookup,
+  kubeconfigPodLister,
+  type ContainerIdentity,
+  type PodLister,
+  type PodLookup,
+} from './relevancy/pods.js';
 import { RelevancyTracker, type RelevancyReport } from './relevancy/tracker.js';
 import { hostEvent, relevancyEvent, send } from './report.js';
 
 export { NODE_AGENT_CONFIG, loadNodeAgentConfig, type NodeAgentConfig } from './config.js';
 export { HostFactsSchema, HOST_FACTS_SCHEMA_VERSION, type HostFacts } from './host/facts.js';
 export { collectHostFacts, factsHash, KERNEL_VARIABLES } from './host/collect.js';
-export { StaticPodLookup, KubePodLookup, inClusterPodLister, kubeconfigPodLister, type PodLookup, type PodLister, type ContainerIdentity } from './relevancy/pods.js';
+export {
+  StaticPodLookup,
+  KubePodLookup,
+  inClusterPodLister,
+  kubeconfigPodLister,
+  type PodLookup,
+  type PodLister,
+  type ContainerIdentity,
+} from './relevancy/pods.js';
 
 export interface NodeAgentOptions {
   /** Collect once and return (no health server, no loops). */
@@ -68,12 +83,27 @@ export interface NodeAgentSnapshot {
 
 const M = {
   sent: ['kscape_node_agent_reports_sent_total', 'Reports delivered to K_SINK, by event type.'],
-  failed: ['kscape_node_agent_report_failures_total', 'Reports that could not be delivered (retried on the next tick unless rejected as invalid), by event type.'],
+  failed: [
+    'kscape_node_agent_report_failures_total',
+    'Reports that could not be delivered (retried on the next tick unless rejected as invalid), by event type.',
+  ],
   tracked: ['kscape_node_agent_containers_tracked', 'Containers whose files are being learned.'],
-  duration: ['kscape_node_agent_last_collection_duration_seconds', 'Duration of the last collection, by collector (host, relevancy).'],
-  collections: ['kscape_node_agent_collections_total', 'Collections run, by collector and result (ok, error).'],
-  skipped: ['kscape_node_agent_processes_skipped_total', 'Processes skipped during relevancy scans (exited mid-scan or unreadable).'],
-  malformed: ['kscape_node_agent_malformed_cgroup_lines_total', 'Malformed /proc/<pid>/cgroup lines skipped.'],
+  duration: [
+    'kscape_node_agent_last_collection_duration_seconds',
+    'Duration of the last collection, by collector (host, relevancy).',
+  ],
+  collections: [
+    'kscape_node_agent_collections_total',
+    'Collections run, by collector and result (ok, error).',
+  ],
+  skipped: [
+    'kscape_node_agent_processes_skipped_total',
+    'Processes skipped during relevancy scans (exited mid-scan or unreadable).',
+  ],
+  malformed: [
+    'kscape_node_agent_malformed_cgroup_lines_total',
+    'Malformed /proc/<pid>/cgroup lines skipped.',
+  ],
 } as const;
 
 export async function runNodeAgent(options: NodeAgentOptions = {}): Promise<NodeAgentSnapshot | undefined> {
@@ -89,7 +119,9 @@ function defaultPodLookup(cfg: NodeAgentConfig, env: Env, log: Logger): PodLooku
   const home = env.HOME ?? os.homedir();
   const hasKubeconfig = Boolean(env.KUBECONFIG) || fs.existsSync(path.join(home, '.kube', 'config'));
   if (!env.KUBERNETES_SERVICE_HOST && !hasKubeconfig) {
-    log.info('no cluster configured (no in-cluster service account, no kubeconfig): containers are not mapped to pods');
+    log.info(
+      'no cluster configured (no in-cluster service account, no kubeconfig): containers are not mapped to pods',
+    );
     return undefined;
   }
   // In a cluster: plain HTTPS with the service account (client-node would add ~70 MiB of RSS to
@@ -103,7 +135,11 @@ function defaultPodLookup(cfg: NodeAgentConfig, env: Env, log: Logger): PodLooku
   return new KubePodLookup(lister, logger('node-agent.pods'), cfg.RELEVANCY_POD_REFRESH_MIN_INTERVAL);
 }
 
-async function identify(lookup: PodLookup | undefined, ids: Iterable<string>, log: Logger): Promise<Map<string, ContainerIdentity | undefined>> {
+async function identify(
+  lookup: PodLookup | undefined,
+  ids: Iterable<string>,
+  log: Logger,
+): Promise<Map<string, ContainerIdentity | undefined>> {
   const out = new Map<string, ContainerIdentity | undefined>();
   for (const id of ids) {
     try {
@@ -131,21 +167,40 @@ function scanOptions(cfg: NodeAgentConfig) {
   return { maxFdsPerProcess: cfg.RELEVANCY_MAX_FDS_PER_PROCESS, maxMapsBytes: cfg.RELEVANCY_MAX_MAPS_BYTES };
 }
 
-async function runOnce(cfg: NodeAgentConfig, options: NodeAgentOptions, lookup: PodLookup | undefined, log: Logger): Promise<NodeAgentSnapshot> {
+async function runOnce(
+  cfg: NodeAgentConfig,
+  options: NodeAgentOptions,
+  lookup: PodLookup | undefined,
+  log: Logger,
+): Promise<NodeAgentSnapshot> {
   const collectedAt = new Date();
   const host = cfg.HOST_SENSOR_ENABLED ? await collectHostFacts(hostOptions(cfg, log)) : null;
   let relevancy: NodeAgentSnapshot['relevancy'] = null;
   if (cfg.RELEVANCY_ENABLED) {
-    const scan = await scanProcfs(new ProcFs(cfg.HOST_PROC), scanOptions(cfg), log.child({ collector: 'relevancy' }));
+    const scan = await scanProcfs(
+      new ProcFs(cfg.HOST_PROC),
+      scanOptions(cfg),
+      log.child({ collector: 'relevancy' }),
+    );
     const ids = await identify(lookup, scan.containers.keys(), log);
     relevancy = {
       containers: [...scan.containers]
-        .map(([containerId, c]) => ({ containerId, identity: ids.get(containerId), pids: c.pids.sort((a, b) => a - b), files: [...c.files].sort() }))
+        .map(([containerId, c]) => ({
+          containerId,
+          identity: ids.get(containerId),
+          pids: c.pids.sort((a, b) => a - b),
+          files: [...c.files].sort(),
+        }))
         .sort((a, b) => (a.containerId < b.containerId ? -1 : 1)),
       stats: scan.stats,
     };
   }
-  const snapshot: NodeAgentSnapshot = { nodeName: cfg.NODE_NAME, collectedAt: collectedAt.toISOString(), host, relevancy };
+  const snapshot: NodeAgentSnapshot = {
+    nodeName: cfg.NODE_NAME,
+    collectedAt: collectedAt.toISOString(),
+    host,
+    relevancy,
+  };
   if (options.print) {
     (options.stdout ?? process.stdout).write(JSON.stringify(snapshot, null, 2) + '\n');
     return snapshot;
@@ -174,7 +229,8 @@ async function runOnce(cfg: NodeAgentConfig, options: NodeAgentOptions, lookup: 
     });
     if (!ev) continue;
     const r = await send(sink, ev);
-    if (r.outcome !== 'sent') log.error({ err: r.error, containerId: c.containerId }, 'relevancy report not delivered');
+    if (r.outcome !== 'sent')
+      log.error({ err: r.error, containerId: c.containerId }, 'relevancy report not delivered');
   }
   return snapshot;
 }
@@ -193,7 +249,12 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-async function runLoop(cfg: NodeAgentConfig, options: NodeAgentOptions, lookup: PodLookup | undefined, log: Logger): Promise<undefined> {
+async function runLoop(
+  cfg: NodeAgentConfig,
+  options: NodeAgentOptions,
+  lookup: PodLookup | undefined,
+  log: Logger,
+): Promise<undefined> {
   const stop = new AbortController();
   const signals = options.handleSignals ?? true;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -217,19 +278,31 @@ async function runLoop(cfg: NodeAgentConfig, options: NodeAgentOptions, lookup: 
   const sink = new SinkClient({ url: cfg.K_SINK, timeoutMs: cfg.KSCAPE_EMIT_TIMEOUT });
   if (!sink.configured) log.warn('K_SINK is not set: reports are collected but not sent');
 
-  const state = { hostReady: !cfg.HOST_SENSOR_ENABLED, relevancyReady: !cfg.RELEVANCY_ENABLED, lastHostHash: '', lastHostSent: 0 };
+  const state = {
+    hostReady: !cfg.HOST_SENSOR_ENABLED,
+    relevancyReady: !cfg.RELEVANCY_ENABLED,
+    lastHostHash: '',
+    lastHostSent: 0,
+  };
 
   const app = new Hono();
   app.get('/livez', (c) => c.json({ alive: true }));
   // Ready after the first collection of each enabled collector: before that we have nothing to offer.
-  app.get('/readyz', (c) => (state.hostReady && state.relevancyReady ? c.json({ ready: true }) : c.json({ ready: false }, 503)));
-  app.get('/metrics', (c) => c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
+  app.get('/readyz', (c) =>
+    state.hostReady && state.relevancyReady ? c.json({ ready: true }) : c.json({ ready: false }, 503),
+  );
+  app.get('/metrics', (c) =>
+    c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+  );
   const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: cfg.HEALTH_PORT, ...(cfg.HEALTH_HOST ? { hostname: cfg.HEALTH_HOST } : {}) }, (info) => {
-      log.info({ port: info.port, sink: cfg.K_SINK ?? null }, 'node-agent started');
-      options.onListening?.(info.port);
-      resolve(s);
-    });
+    const s = serve(
+      { fetch: app.fetch, port: cfg.HEALTH_PORT, ...(cfg.HEALTH_HOST ? { hostname: cfg.HEALTH_HOST } : {}) },
+      (info) => {
+        log.info({ port: info.port, sink: cfg.K_SINK ?? null }, 'node-agent started');
+        options.onListening?.(info.port);
+        resolve(s);
+      },
+    );
   });
 
   const deliver = async (type: 'host' | 'relevancy', ev: Parameters<typeof send>[1]): Promise<boolean> => {
@@ -288,7 +361,9 @@ async function runLoop(cfg: NodeAgentConfig, options: NodeAgentOptions, lookup: 
         const ids = await identify(lookup, scan.containers.keys(), rlog);
         const now = Date.now();
         tracker.observe(scan, ids, now);
-        metrics.set(M.duration[0], M.duration[1], (performance.now() - t0) / 1000, { collector: 'relevancy' });
+        metrics.set(M.duration[0], M.duration[1], (performance.now() - t0) / 1000, {
+          collector: 'relevancy',
+        });
         metrics.inc(M.collections[0], M.collections[1], { collector: 'relevancy', result: 'ok' });
         metrics.inc(M.skipped[0], M.skipped[1], {}, scan.stats.skipped);
         metrics.inc(M.malformed[0], M.malformed[1], {}, scan.stats.malformedCgroupLines);
@@ -324,7 +399,10 @@ async function runLoop(cfg: NodeAgentConfig, options: NodeAgentOptions, lookup: 
   };
 
   try {
-    await Promise.all([cfg.HOST_SENSOR_ENABLED ? hostLoop() : undefined, cfg.RELEVANCY_ENABLED ? relevancyLoop() : undefined]);
+    await Promise.all([
+      cfg.HOST_SENSOR_ENABLED ? hostLoop() : undefined,
+      cfg.RELEVANCY_ENABLED ? relevancyLoop() : undefined,
+    ]);
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     if (signals) {

@@ -52,7 +52,8 @@ export class Metrics {
     for (const [name, f] of [...this.families].sort(([a], [b]) => (a < b ? -1 : 1))) {
       lines.push(`# HELP ${name} ${f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`);
       lines.push(`# TYPE ${name} ${f.type}`);
-      for (const { labels, value } of f.values.values()) lines.push(`${name}${renderLabels(labels)} ${formatValue(value)}`);
+      for (const { labels, value } of f.values.values())
+        lines.push(`${name}${renderLabels(labels)} ${formatValue(value)}`);
     }
     return lines.join('\n') + '\n';
   }

@@ -33,7 +33,10 @@ export class ProcFs {
   async readText(rel: string, maxBytes: number): Promise<string | { error: string }> {
     // noFollow=false: procfs has symlinks of its own (`net` -> `self/net`); a synthetic procfs in
     // tests may link entries to the real ones. Content is still bounded and only regular/proc files.
-    const r = await readBounded(path.join(this.root, rel), maxBytes, { allowNonRegular: false, noFollow: false });
+    const r = await readBounded(path.join(this.root, rel), maxBytes, {
+      allowNonRegular: false,
+      noFollow: false,
+    });
     return 'error' in r ? r : r.content;
   }
 
@@ -94,7 +97,9 @@ export function yieldToEventLoop(): Promise<void> {
 
 /** Strip the kernel's " (deleted)" marker from a path shown by readlink or maps. */
 export function stripDeleted(p: string): { path: string; deleted: boolean } {
-  return p.endsWith(' (deleted)') ? { path: p.slice(0, -' (deleted)'.length), deleted: true } : { path: p, deleted: false };
+  return p.endsWith(' (deleted)')
+    ? { path: p.slice(0, -' (deleted)'.length), deleted: true }
+    : { path: p, deleted: false };
 }
 
 /**

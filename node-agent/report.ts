@@ -13,7 +13,12 @@ import type { RelevancyReport } from './relevancy/tracker.js';
 
 export const SOURCE_PREFIX = '/kscape/node-agent';
 
-export function hostEvent(nodeName: string, facts: HostFacts, hash: string, collectedAt: Date): CatalogEvent<typeof EVENT_TYPES.hostReported> {
+export function hostEvent(
+  nodeName: string,
+  facts: HostFacts,
+  hash: string,
+  collectedAt: Date,
+): CatalogEvent<typeof EVENT_TYPES.hostReported> {
   return buildEvent(
     EVENT_TYPES.hostReported,
     { nodeName, collectedAt: collectedAt.toISOString(), facts },
@@ -27,7 +32,10 @@ export function hostEvent(nodeName: string, facts: HostFacts, hash: string, coll
 }
 
 /** Undefined when the container's pod is not known (nothing to address the report to). */
-export function relevancyEvent(nodeName: string, r: RelevancyReport): CatalogEvent<typeof EVENT_TYPES.relevancyReported> | undefined {
+export function relevancyEvent(
+  nodeName: string,
+  r: RelevancyReport,
+): CatalogEvent<typeof EVENT_TYPES.relevancyReported> | undefined {
   const id = r.identity;
   if (!id) return undefined;
   const filesHash = createHash('sha256');
@@ -71,7 +79,11 @@ export type SendOutcome = 'sent' | 'retry' | 'dropped';
  * its next tick; permanent ones (4xx: the broker rejects the event) would fail again identically,
  * so they are dropped and counted.
  */
-export async function send(sink: SinkClient, ev: CatalogEvent, signal?: AbortSignal): Promise<{ outcome: SendOutcome; error?: unknown }> {
+export async function send(
+  sink: SinkClient,
+  ev: CatalogEvent,
+  signal?: AbortSignal,
+): Promise<{ outcome: SendOutcome; error?: unknown }> {
   try {
     await sink.send(ev, {}, signal);
     return { outcome: 'sent' };

@@ -78,17 +78,43 @@ export const FIXTURE_PROCESSES: Record<'control-plane' | 'worker', FixtureProces
     // Running apiserver: its live flags win over the manifest's (here one flag differs).
     {
       pid: 1301,
-      argv: ['kube-apiserver', '--advertise-address=192.168.49.2', '--anonymous-auth=true', '--encryption-provider-config=/etc/kubernetes/enc/encryption.yaml', '--audit-policy-file=/etc/kubernetes/audit-policy.yaml'],
+      argv: [
+        'kube-apiserver',
+        '--advertise-address=192.168.49.2',
+        '--anonymous-auth=true',
+        '--encryption-provider-config=/etc/kubernetes/enc/encryption.yaml',
+        '--audit-policy-file=/etc/kubernetes/audit-policy.yaml',
+      ],
       comm: 'kube-apiserver',
       fds: { '7': 'socket:[40002]' },
     },
-    { pid: 1402, argv: ['/usr/local/bin/kube-proxy', '--config=/var/lib/kube-proxy/config.conf', '--hostname-override=cp-1'], comm: 'kube-proxy' },
+    {
+      pid: 1402,
+      argv: [
+        '/usr/local/bin/kube-proxy',
+        '--config=/var/lib/kube-proxy/config.conf',
+        '--hostname-override=cp-1',
+      ],
+      comm: 'kube-proxy',
+    },
     // A process that merely mentions kubelet must not be taken for it.
     { pid: 2000, argv: ['grep', 'kubelet'], comm: 'grep' },
   ],
   worker: [
     { pid: 1, argv: ['/sbin/init'], comm: 'systemd' },
-    { pid: 640, argv: ['/opt/bin/kubelet', '--kubeconfig', '/etc/kubernetes/kubelet.conf', '--config', '/var/lib/kubelet/config.yaml', '--client-ca-file=/etc/kubernetes/pki/ca.crt'], comm: 'kubelet', fds: { '5': 'socket:[50001]' } },
+    {
+      pid: 640,
+      argv: [
+        '/opt/bin/kubelet',
+        '--kubeconfig',
+        '/etc/kubernetes/kubelet.conf',
+        '--config',
+        '/var/lib/kubelet/config.yaml',
+        '--client-ca-file=/etc/kubernetes/pki/ca.crt',
+      ],
+      comm: 'kubelet',
+      fds: { '5': 'socket:[50001]' },
+    },
   ],
 };
 
@@ -111,11 +137,18 @@ async function copyTree(src: string, dst: string): Promise<void> {
   await fs.cp(src, dst, { recursive: true });
 }
 
-export async function writeProcfs(proc: string, processes: FixtureProcess[], opts: { tcp?: string; tcp6?: string; udp?: string } = {}): Promise<void> {
+export async function writeProcfs(
+  proc: string,
+  processes: FixtureProcess[],
+  opts: { tcp?: string; tcp6?: string; udp?: string } = {},
+): Promise<void> {
   await fs.mkdir(path.join(proc, 'sys/kernel/yama'), { recursive: true });
   await fs.mkdir(path.join(proc, 'sys/vm'), { recursive: true });
   await fs.mkdir(path.join(proc, 'sys/fs'), { recursive: true });
-  await fs.writeFile(path.join(proc, 'version'), 'Linux version 5.15.0-105-generic (buildd@lcy02-amd64-054) (gcc 11.4.0) #115-Ubuntu SMP\n');
+  await fs.writeFile(
+    path.join(proc, 'version'),
+    'Linux version 5.15.0-105-generic (buildd@lcy02-amd64-054) (gcc 11.4.0) #115-Ubuntu SMP\n',
+  );
   await fs.writeFile(path.join(proc, 'sys/kernel/osrelease'), '5.15.0-105-generic\n');
   await fs.writeFile(path.join(proc, 'sys/kernel/randomize_va_space'), '2\n');
   await fs.writeFile(path.join(proc, 'sys/kernel/yama/ptrace_scope'), '1\n');
@@ -130,7 +163,8 @@ export async function writeProcfs(proc: string, processes: FixtureProcess[], opt
     await fs.writeFile(path.join(dir, 'cgroup'), p.cgroup ?? '0::/system.slice/x.service\n');
     if (p.maps !== undefined) await fs.writeFile(path.join(dir, 'maps'), p.maps);
     if (p.exe !== undefined) await fs.symlink(p.exe, path.join(dir, 'exe'));
-    for (const [fd, target] of Object.entries(p.fds ?? {})) await fs.symlink(target, path.join(dir, 'fd', fd));
+    for (const [fd, target] of Object.entries(p.fds ?? {}))
+      await fs.symlink(target, path.join(dir, 'fd', fd));
   }
   const net = path.join(proc, '1', 'net');
   await fs.mkdir(net, { recursive: true });
@@ -157,7 +191,10 @@ export async function buildFixtureHost(kind: 'control-plane' | 'worker', tmp: st
   if (kind === 'control-plane') {
     // Hostile links: an absolute one and one climbing with ../ — both must stay inside the root.
     await fs.symlink('/etc/kubernetes/pki/ca.crt', path.join(root, 'etc/kubernetes/pki/ca-link.crt'));
-    await fs.symlink('../../../../../../../../../../etc/hostname', path.join(root, 'etc/kubernetes/pki/escape.key'));
+    await fs.symlink(
+      '../../../../../../../../../../etc/hostname',
+      path.join(root, 'etc/kubernetes/pki/escape.key'),
+    );
     await fs.symlink('loop-b', path.join(root, 'etc/kubernetes/pki/loop-a'));
     await fs.symlink('loop-a', path.join(root, 'etc/kubernetes/pki/loop-b'));
     // kube-proxy's config lives in its container, not on the host.

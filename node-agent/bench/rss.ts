@@ -22,18 +22,32 @@ const log = pino({ level: 'silent' });
 const mib = (b: number) => Math.round((b / 1024 / 1024) * 10) / 10;
 
 async function main(): Promise<void> {
-  if (!hostRoot || !procRoot || !identitiesFile) throw new Error('usage: rss.js <hostRoot> <procRoot> <identities.json> [scans]');
+  if (!hostRoot || !procRoot || !identitiesFile)
+    throw new Error('usage: rss.js <hostRoot> <procRoot> <identities.json> [scans]');
   const scans = Number(scansArg ?? 5);
   const rssAfterImports = process.memoryUsage().rss;
-  const lookup = new StaticPodLookup(JSON.parse(await fs.readFile(identitiesFile, 'utf8')) as ContainerIdentity[]);
-  const tracker = new RelevancyTracker({ initialDelayMs: 0, updatePeriodMs: 1, maxLearningMs: 1e12, jitterPercent: 0, maxFiles: 20_000, startGraceMs: 0 });
+  const lookup = new StaticPodLookup(
+    JSON.parse(await fs.readFile(identitiesFile, 'utf8')) as ContainerIdentity[],
+  );
+  const tracker = new RelevancyTracker({
+    initialDelayMs: 0,
+    updatePeriodMs: 1,
+    maxLearningMs: 1e12,
+    jitterPercent: 0,
+    maxFiles: 20_000,
+    startGraceMs: 0,
+  });
   let files = 0;
   let reports = 0;
   let processes = 0;
   let containers = 0;
   const t0 = performance.now();
   for (let s = 0; s < scans; s++) {
-    const scan = await scanProcfs(new ProcFs(procRoot), { maxFdsPerProcess: 4096, maxMapsBytes: 4 * 1024 * 1024, want: tracker.want }, log);
+    const scan = await scanProcfs(
+      new ProcFs(procRoot),
+      { maxFdsPerProcess: 4096, maxMapsBytes: 4 * 1024 * 1024, want: tracker.want },
+      log,
+    );
     processes = scan.stats.containerProcesses;
     containers = scan.containers.size;
     const ids = new Map<string, ContainerIdentity | undefined>();

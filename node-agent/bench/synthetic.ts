@@ -12,24 +12,42 @@ import type { ContainerIdentity } from '../relevancy/pods.js';
 const LIBS_PER_PROCESS = 120;
 const FDS_PER_PROCESS = 40;
 
-export async function buildSyntheticNode(dir: string, containers: number, perContainer: number): Promise<{ root: string; proc: string; identities: string }> {
+export async function buildSyntheticNode(
+  dir: string,
+  containers: number,
+  perContainer: number,
+): Promise<{ root: string; proc: string; identities: string }> {
   const host = await buildFixtureHost('control-plane', dir);
   const procs: FixtureProcess[] = [];
   const identities: ContainerIdentity[] = [];
   let pid = 10_000;
   for (let c = 0; c < containers; c++) {
     const id = c.toString(16).padStart(64, '0');
-    identities.push({ namespace: 'bench', pod: `pod-${c}`, container: 'app', containerID: `containerd://${id}`, containerType: 'containers', imageDigest: `sha256:${'a'.repeat(64)}` });
+    identities.push({
+      namespace: 'bench',
+      pod: `pod-${c}`,
+      container: 'app',
+      containerID: `containerd://${id}`,
+      containerType: 'containers',
+      imageDigest: `sha256:${'a'.repeat(64)}`,
+    });
     for (let p = 0; p < perContainer; p++) {
       const maps: string[] = [];
       for (let l = 0; l < LIBS_PER_PROCESS; l++) {
-        const lib = l % 3 === 0 ? `/app/img${c}/lib/mod${l}.so` : `/usr/lib/x86_64-linux-gnu/lib${(l * 7 + c) % 400}.so.1`;
+        const lib =
+          l % 3 === 0
+            ? `/app/img${c}/lib/mod${l}.so`
+            : `/usr/lib/x86_64-linux-gnu/lib${(l * 7 + c) % 400}.so.1`;
         const a = (0x7f0000000000 + l * 0x100000).toString(16);
-        maps.push(`${a}-${a} r--p 00000000 fd:01 ${1000 + l} ${lib}`, `${a}-${a} r-xp 00001000 fd:01 ${1000 + l} ${lib}`);
+        maps.push(
+          `${a}-${a} r--p 00000000 fd:01 ${1000 + l} ${lib}`,
+          `${a}-${a} r-xp 00001000 fd:01 ${1000 + l} ${lib}`,
+        );
       }
       maps.push('7ffd6b5e0000-7ffd6b601000 rw-p 00000000 00:00 0 [stack]');
       const fds: Record<string, string> = { '0': '/dev/null', '1': 'pipe:[1]', '2': 'pipe:[2]' };
-      for (let f = 3; f < FDS_PER_PROCESS; f++) fds[String(f)] = f % 4 === 0 ? `socket:[${pid * 100 + f}]` : `/app/img${c}/data/file-${p}-${f}.dat`;
+      for (let f = 3; f < FDS_PER_PROCESS; f++)
+        fds[String(f)] = f % 4 === 0 ? `socket:[${pid * 100 + f}]` : `/app/img${c}/data/file-${p}-${f}.dat`;
       procs.push({
         pid: pid++,
         argv: [`/app/img${c}/bin/server`, '--worker', String(p)],

@@ -91,9 +91,28 @@ const PKI_DIR = '/etc/kubernetes/pki';
 const CNI_DIR = '/etc/cni/net.d';
 
 const COMPONENTS = {
-  apiServer: { binary: 'kube-apiserver', manifest: 'kube-apiserver.yaml', fileFlags: ['kubeconfig', 'encryption-provider-config', 'audit-policy-file', 'admission-control-config-file', 'authorization-config', 'authentication-config'] },
-  controllerManager: { binary: 'kube-controller-manager', manifest: 'kube-controller-manager.yaml', fileFlags: ['kubeconfig', 'authentication-kubeconfig', 'authorization-kubeconfig', 'config'] },
-  scheduler: { binary: 'kube-scheduler', manifest: 'kube-scheduler.yaml', fileFlags: ['kubeconfig', 'authentication-kubeconfig', 'authorization-kubeconfig', 'config'] },
+  apiServer: {
+    binary: 'kube-apiserver',
+    manifest: 'kube-apiserver.yaml',
+    fileFlags: [
+      'kubeconfig',
+      'encryption-provider-config',
+      'audit-policy-file',
+      'admission-control-config-file',
+      'authorization-config',
+      'authentication-config',
+    ],
+  },
+  controllerManager: {
+    binary: 'kube-controller-manager',
+    manifest: 'kube-controller-manager.yaml',
+    fileFlags: ['kubeconfig', 'authentication-kubeconfig', 'authorization-kubeconfig', 'config'],
+  },
+  scheduler: {
+    binary: 'kube-scheduler',
+    manifest: 'kube-scheduler.yaml',
+    fileFlags: ['kubeconfig', 'authentication-kubeconfig', 'authorization-kubeconfig', 'config'],
+  },
   etcd: { binary: 'etcd', manifest: 'etcd.yaml', fileFlags: ['config-file'] },
 } as const;
 
@@ -114,11 +133,26 @@ export async function collectHostFacts(opts: HostSensorOptions): Promise<HostFac
   // One pass over procfs for the command lines every section needs.
   const processes = await listProcesses(proc, log, warnings);
 
-  const [osRelease, kernel, securityHardening, openPorts, kernelVariables, kubelet, kubeProxy, controlPlane, cni] = await Promise.all([
+  const [
+    osRelease,
+    kernel,
+    securityHardening,
+    openPorts,
+    kernelVariables,
+    kubelet,
+    kubeProxy,
+    controlPlane,
+    cni,
+  ] = await Promise.all([
     collectOsRelease(fsys),
     collectKernel(proc),
     collectHardening(fsys),
-    collectOpenPorts(proc, log, opts.netNamespacePid ?? '1').catch((e: unknown) => ({ tcp: [], udp: [], netNamespacePid: opts.netNamespacePid ?? '1', error: errorText(e) })),
+    collectOpenPorts(proc, log, opts.netNamespacePid ?? '1').catch((e: unknown) => ({
+      tcp: [],
+      udp: [],
+      netNamespacePid: opts.netNamespacePid ?? '1',
+      error: errorText(e),
+    })),
     collectKernelVariables(proc),
     guard('kubelet', () => collectKubelet(fsys, processes, maxDir), log),
     guard('kube-proxy', () => collectKubeProxy(fsys, processes), log),
@@ -212,7 +246,11 @@ async function collectOsRelease(fsys: HostFs): Promise<HostFacts['osRelease']> {
     const alt = await fsys.read('/usr/lib/os-release', 64 * 1024);
     if (alt.content !== undefined) r = alt;
   }
-  return { file: r.info, ...(r.content !== undefined ? { raw: r.content } : {}), values: parseOsRelease(r.content ?? '') };
+  return {
+    file: r.info,
+    ...(r.content !== undefined ? { raw: r.content } : {}),
+    values: parseOsRelease(r.content ?? ''),
+  };
 }
 
 /** os-release(5) KEY=value lines; values may be single- or double-quoted with backslash escapes. */
@@ -222,14 +260,18 @@ export function parseOsRelease(text: string): Record<string, string> {
     const m = /^\s*([A-Z0-9_]+)=(.*)$/.exec(line);
     if (!m) continue;
     let v = m[2]!.trim();
-    if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v[v.length - 1] === v[0]) v = v.slice(1, -1).replace(/\\(["'$`\\])/g, '$1');
+    if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v[v.length - 1] === v[0])
+      v = v.slice(1, -1).replace(/\\(["'$`\\])/g, '$1');
     out[m[1]!] = v;
   }
   return out;
 }
 
 async function collectKernel(proc: ProcFs): Promise<HostFacts['kernel']> {
-  const [version, release] = await Promise.all([proc.readText('version', 4096), proc.readText('sys/kernel/osrelease', 256)]);
+  const [version, release] = await Promise.all([
+    proc.readText('version', 4096),
+    proc.readText('sys/kernel/osrelease', 256),
+  ]);
   return {
     ...(typeof version === 'string' ? { version: version.trim() } : {}),
     ...(typeof release === 'string' ? { release: release.trim() } : {}),
@@ -251,7 +293,12 @@ async function collectHardening(fsys: HostFs): Promise<HostFacts['securityHarden
   }
   const enforce = await fsys.read('/sys/fs/selinux/enforce', 16);
   const seLinux: HostFacts['securityHardening']['seLinux'] = {
-    mode: enforce.content === undefined ? 'disabled' : enforce.content.trim() === '1' ? 'enforcing' : 'permissive',
+    mode:
+      enforce.content === undefined
+        ? 'disabled'
+        : enforce.content.trim() === '1'
+          ? 'enforcing'
+          : 'permissive',
   };
   return { appArmor, seLinux };
 }
@@ -267,7 +314,11 @@ async function collectKernelVariables(proc: ProcFs): Promise<HostFacts['kernelVa
   return out;
 }
 
-async function readConfigFile(fsys: HostFs, hostPath: string, format: 'yaml' | 'json'): Promise<ConfigFileFact> {
+async function readConfigFile(
+  fsys: HostFs,
+  hostPath: string,
+  format: 'yaml' | 'json',
+): Promise<ConfigFileFact> {
   const r = await fsys.read(hostPath);
   const out: ConfigFileFact = { ...r.info };
   if (r.truncated) {
@@ -278,7 +329,10 @@ async function readConfigFile(fsys: HostFs, hostPath: string, format: 'yaml' | '
   if (r.content === undefined) return out;
   try {
     // YAML 1.1 as Go's yaml libraries (kubelet, kubeadm) read it: 0644 is octal, yes/no booleans.
-    out.content = format === 'json' ? (JSON.parse(r.content) as unknown) : (parseYaml(r.content, { version: '1.1', maxAliasCount: 100 }) as unknown);
+    out.content =
+      format === 'json'
+        ? (JSON.parse(r.content) as unknown)
+        : (parseYaml(r.content, { version: '1.1', maxAliasCount: 100 }) as unknown);
   } catch (e) {
     out.parseError = errorText(e).split('\n')[0]!.slice(0, 200);
   }
@@ -294,7 +348,11 @@ function get(obj: unknown, ...keys: string[]): unknown {
   return cur;
 }
 
-async function collectKubelet(fsys: HostFs, processes: ProcEntry[], maxDir: number): Promise<KubeletInfo | null> {
+async function collectKubelet(
+  fsys: HostFs,
+  processes: ProcEntry[],
+  maxDir: number,
+): Promise<KubeletInfo | null> {
   const p = findProcess(processes, 'kubelet');
   if (!p) return null;
   const process = processFact(p);
@@ -336,19 +394,27 @@ function manifestCommand(content: unknown): string[] | undefined {
   const containers = get(content, 'spec', 'containers');
   if (!Array.isArray(containers) || containers.length === 0) return undefined;
   const c: unknown = containers[0];
-  const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const strs = (v: unknown): string[] =>
+    Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
   const argv = [...strs(get(c, 'command')), ...strs(get(c, 'args'))];
   return argv.length ? argv : undefined;
 }
 
-async function collectControlPlane(fsys: HostFs, processes: ProcEntry[], maxDir: number): Promise<ControlPlaneInfo> {
+async function collectControlPlane(
+  fsys: HostFs,
+  processes: ProcEntry[],
+  maxDir: number,
+): Promise<ControlPlaneInfo> {
   const manifests = new Set((await fsys.list(MANIFESTS_DIR, maxDir)) ?? []);
   const component = async (key: keyof typeof COMPONENTS): Promise<ControlPlaneComponent | null> => {
     const def = COMPONENTS[key];
     const proc = findProcess(processes, def.binary);
-    const specsFile = manifests.has(def.manifest) ? await readConfigFile(fsys, `${MANIFESTS_DIR}/${def.manifest}`, 'yaml') : undefined;
+    const specsFile = manifests.has(def.manifest)
+      ? await readConfigFile(fsys, `${MANIFESTS_DIR}/${def.manifest}`, 'yaml')
+      : undefined;
     const fromManifest = specsFile ? manifestCommand(specsFile.content) : undefined;
-    if (!proc && !fromManifest) return specsFile ? { specsFile, cmdLine: [], cmdLineSource: 'manifest', flags: {}, files: {} } : null;
+    if (!proc && !fromManifest)
+      return specsFile ? { specsFile, cmdLine: [], cmdLineSource: 'manifest', flags: {}, files: {} } : null;
     const cmdLine = proc ? proc.args : fromManifest!;
     const flags = parseFlags(cmdLine.slice(1));
     const files: Record<string, FileInfoFact> = {};
@@ -411,7 +477,8 @@ async function collectCni(fsys: HostFs, maxDir: number): Promise<CniInfo> {
     const c = f.content;
     for (const v of [get(c, 'name'), get(c, 'type')]) if (typeof v === 'string') names.add(v);
     const plugins = get(c, 'plugins');
-    if (Array.isArray(plugins)) for (const pl of plugins) if (typeof get(pl, 'type') === 'string') names.add(get(pl, 'type') as string);
+    if (Array.isArray(plugins))
+      for (const pl of plugins) if (typeof get(pl, 'type') === 'string') names.add(get(pl, 'type') as string);
   }
   info.names = [...names].sort();
   return info;

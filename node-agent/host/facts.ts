@@ -24,7 +24,12 @@ export const FileInfoSchema = z
     exists: z.boolean(),
     type: z.enum(['file', 'directory', 'symlink', 'other']).optional(),
     ownership: z
-      .object({ uid: z.number().int(), gid: z.number().int(), username: z.string().optional(), groupname: z.string().optional() })
+      .object({
+        uid: z.number().int(),
+        gid: z.number().int(),
+        username: z.string().optional(),
+        groupname: z.string().optional(),
+      })
       .optional(),
     /** mode & 0o7777 */
     permissions: z.number().int().min(0).max(0o7777).optional(),
@@ -133,7 +138,9 @@ export const CniInfoSchema = z
   })
   .loose();
 
-export const KernelVariableSchema = z.object({ key: z.string(), value: z.string(), source: z.string() }).loose();
+export const KernelVariableSchema = z
+  .object({ key: z.string(), value: z.string(), source: z.string() })
+  .loose();
 
 const Err = z.object({ error: z.string() });
 

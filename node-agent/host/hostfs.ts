@@ -135,7 +135,12 @@ export class HostFs {
       path: p,
       exists: true,
       type: st.isFile() ? 'file' : st.isDirectory() ? 'directory' : st.isSymbolicLink() ? 'symlink' : 'other',
-      ownership: { uid: st.uid, gid: st.gid, ...(username !== undefined ? { username } : {}), ...(groupname !== undefined ? { groupname } : {}) },
+      ownership: {
+        uid: st.uid,
+        gid: st.gid,
+        ...(username !== undefined ? { username } : {}),
+        ...(groupname !== undefined ? { groupname } : {}),
+      },
       permissions: perm,
       mode: perm.toString(8).padStart(4, '0'),
       size: st.size,

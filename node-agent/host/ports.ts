@@ -52,7 +52,7 @@ function compressIpv6(groups: string[]): string {
   // Longest run of zero groups (length ≥ 2) becomes "::" (RFC 5952).
   let best = -1;
   let bestLen = 0;
-  for (let i = 0; i < groups.length; ) {
+  for (let i = 0; i < groups.length;) {
     if (groups[i] !== '0') {
       i++;
       continue;
@@ -81,7 +81,15 @@ export function parseNetTable(text: string, transport: Socket['transport']): Soc
     const remote = decodeAddress(f[2]!);
     const inode = Number(f[9]);
     if (!local || !remote || !/^[0-9A-F]{2}$/i.test(f[3]!) || !Number.isSafeInteger(inode)) continue;
-    out.push({ transport, localAddress: local.address, localPort: local.port, remoteAddress: remote.address, remotePort: remote.port, state: f[3]!.toUpperCase(), inode });
+    out.push({
+      transport,
+      localAddress: local.address,
+      localPort: local.port,
+      remoteAddress: remote.address,
+      remotePort: remote.port,
+      state: f[3]!.toUpperCase(),
+      inode,
+    });
   }
   return out;
 }
@@ -96,7 +104,12 @@ function isOpen(s: Socket): boolean {
  * Map socket inodes to the first process (lowest PID) holding them. Scans every process's fd table
  * but stops as soon as all wanted inodes are found.
  */
-export async function socketOwners(proc: ProcFs, inodes: Set<number>, log: Logger, maxFds = 65_536): Promise<Map<number, number>> {
+export async function socketOwners(
+  proc: ProcFs,
+  inodes: Set<number>,
+  log: Logger,
+  maxFds = 65_536,
+): Promise<Map<number, number>> {
   const owners = new Map<number, number>();
   if (inodes.size === 0) return owners;
   let pids: number[];
@@ -139,11 +152,15 @@ function cmp(a: string, b: string): number {
 
 export async function collectOpenPorts(proc: ProcFs, log: Logger, netNamespacePid = '1'): Promise<OpenPorts> {
   const tables = ['tcp', 'tcp6', 'udp', 'udp6'] as const;
-  const read = async (ns: string) => Promise.all(tables.map((t) => proc.readText(`${ns}/net/${t}`, MAX_NET_TABLE_BYTES)));
+  const read = async (ns: string) =>
+    Promise.all(tables.map((t) => proc.readText(`${ns}/net/${t}`, MAX_NET_TABLE_BYTES)));
   let ns = netNamespacePid;
   let texts = await read(ns);
   if (texts.every((t) => typeof t !== 'string') && ns !== 'self') {
-    log.debug({ netNamespacePid: ns }, 'network tables of the namespace PID unreadable; falling back to self');
+    log.debug(
+      { netNamespacePid: ns },
+      'network tables of the namespace PID unreadable; falling back to self',
+    );
     ns = 'self';
     texts = await read(ns);
   }
@@ -174,7 +191,10 @@ export async function collectOpenPorts(proc: ProcFs, log: Logger, netNamespacePi
     };
   });
   // Inodes change on every restart of a listener; sort by what is stable.
-  facts.sort((a, b) => a.localPort - b.localPort || cmp(a.transport, b.transport) || cmp(a.localAddress, b.localAddress));
+  facts.sort(
+    (a, b) =>
+      a.localPort - b.localPort || cmp(a.transport, b.transport) || cmp(a.localAddress, b.localAddress),
+  );
   return {
     tcp: facts.filter((f) => f.transport.startsWith('tcp')),
     udp: facts.filter((f) => f.transport.startsWith('udp')),

@@ -7,13 +7,28 @@ const UID = '6c0b5d2e-2c2f-4a43-9d52-8f3e2f1a0b7c';
 
 describe('container identity from cgroup paths', () => {
   it.each([
-    ['containerd, systemd driver (v2)', `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID.replaceAll('-', '_')}.slice/cri-containerd-${ID}.scope`, ID, UID],
+    [
+      'containerd, systemd driver (v2)',
+      `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID.replaceAll('-', '_')}.slice/cri-containerd-${ID}.scope`,
+      ID,
+      UID,
+    ],
     ['containerd/CRI-O, cgroupfs driver', `/kubepods/besteffort/pod${UID}/${ID}`, ID, UID],
     ['guaranteed QoS, cgroupfs', `/kubepods/pod${UID}/${ID}`, ID, UID],
-    ['CRI-O, systemd driver', `/kubepods.slice/kubepods-pod${UID.replaceAll('-', '_')}.slice/crio-${ID}.scope`, ID, UID],
+    [
+      'CRI-O, systemd driver',
+      `/kubepods.slice/kubepods-pod${UID.replaceAll('-', '_')}.slice/crio-${ID}.scope`,
+      ID,
+      UID,
+    ],
     ['Docker, cgroupfs', `/docker/${ID}`, ID, undefined],
     ['Docker, systemd', `/system.slice/docker-${ID}.scope`, ID, undefined],
-    ['private cgroup namespace view', `/../../kubepods-besteffort-pod${UID.replaceAll('-', '_')}.slice/cri-containerd-${ID}.scope`, ID, UID],
+    [
+      'private cgroup namespace view',
+      `/../../kubepods-besteffort-pod${UID.replaceAll('-', '_')}.slice/cri-containerd-${ID}.scope`,
+      ID,
+      UID,
+    ],
   ])('%s', (_name, p, id, uid) => {
     expect(identityFromPath(p)).toEqual({ containerId: id, ...(uid ? { podUid: uid } : {}) });
   });

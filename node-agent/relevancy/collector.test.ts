@@ -20,9 +20,16 @@ const children: ChildProcess[] = [];
 
 /** A `node` child that opens `file`, keeps it open and says when it is ready. */
 function holder(file: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-e', `const fs=require('fs');globalThis.fd=fs.openSync(${JSON.stringify(file)},'r');process.stdout.write('ready\\n');setInterval(()=>{},1e6);`], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const fs=require('fs');globalThis.fd=fs.openSync(${JSON.stringify(file)},'r');process.stdout.write('ready\\n');setInterval(()=>{},1e6);`,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   children.push(child);
   return new Promise((resolve, reject) => {
     child.stdout!.once('data', () => resolve(child));
@@ -54,11 +61,21 @@ afterAll(async () => {
 
 describe('maps and link filtering', () => {
   it('takes the path column (with spaces), skips anonymous and pseudo mappings', () => {
-    expect(mapsPath('7f2c1a000000-7f2c1a022000 r--p 00000000 fd:01 1835093                    /usr/lib/x86_64-linux-gnu/libc.so.6')).toBe('/usr/lib/x86_64-linux-gnu/libc.so.6');
-    expect(mapsPath('7f2c1a000000-7f2c1a022000 r--p 00000000 fd:01 42 /opt/my app/lib x.so (deleted)')).toBe('/opt/my app/lib x.so');
-    expect(mapsPath('7ffd6b5e0000-7ffd6b601000 rw-p 00000000 00:00 0                          [stack]')).toBeUndefined();
+    expect(
+      mapsPath(
+        '7f2c1a000000-7f2c1a022000 r--p 00000000 fd:01 1835093                    /usr/lib/x86_64-linux-gnu/libc.so.6',
+      ),
+    ).toBe('/usr/lib/x86_64-linux-gnu/libc.so.6');
+    expect(mapsPath('7f2c1a000000-7f2c1a022000 r--p 00000000 fd:01 42 /opt/my app/lib x.so (deleted)')).toBe(
+      '/opt/my app/lib x.so',
+    );
+    expect(
+      mapsPath('7ffd6b5e0000-7ffd6b601000 rw-p 00000000 00:00 0                          [stack]'),
+    ).toBeUndefined();
     expect(mapsPath('55d0c3a00000-55d0c3a21000 rw-p 00000000 00:00 0 ')).toBeUndefined();
-    expect(mapsPath('7f0000000000-7f0000001000 rw-s 00000000 00:01 1026 /memfd:wayland-shm (deleted)')).toBeUndefined();
+    expect(
+      mapsPath('7f0000000000-7f0000001000 rw-s 00000000 00:01 1026 /memfd:wayland-shm (deleted)'),
+    ).toBeUndefined();
     expect(mapsPath('7f0000000000-7f0000001000 rw-s 00000000 00:05 3 /dev/zero (deleted)')).toBeUndefined();
     expect(mapsPath('garbage')).toBeUndefined();
     expect(mapsPath('7f0000000000-7f0000001000 r--p 00000000 fd:01 9 /tmp/a\\012b')).toBe('/tmp/a\nb');
@@ -79,7 +96,11 @@ describe('scanProcfs with real processes and a synthetic cgroup mapping', () => 
     const a2 = await holder(held);
     const b = await holder(path.join(tmp, 'other.txt').replace('other.txt', 'held file with spaces.txt'));
     const proc = path.join(tmp, 'proc-real');
-    await mirror(proc, a1.pid!, `0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${UID.replaceAll('-', '_')}.slice/cri-containerd-${CID_A}.scope\n`);
+    await mirror(
+      proc,
+      a1.pid!,
+      `0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${UID.replaceAll('-', '_')}.slice/cri-containerd-${CID_A}.scope\n`,
+    );
     await mirror(proc, a2.pid!, `0::/kubepods/besteffort/pod${UID}/${CID_A}\n`);
     await mirror(proc, b.pid!, `not a cgroup line\n5:memory:/docker/${CID_B}\n`);
     // A host process: present in procfs, not in any container, not reported.
@@ -94,7 +115,9 @@ describe('scanProcfs with real processes and a synthetic cgroup mapping', () => 
     expect(a.files.has(fsSync.realpathSync(process.execPath))).toBe(true);
     // node links libstdc++ dynamically (see `ldd node`): the mapping shows up with its real path.
     expect([...a.files].some((f) => /\/libstdc\+\+\.so\.6[.\d]*$/.test(f))).toBe(true);
-    expect([...a.files].every((f) => f.startsWith('/') && !f.startsWith('/dev/') && !f.startsWith('/proc/'))).toBe(true);
+    expect(
+      [...a.files].every((f) => f.startsWith('/') && !f.startsWith('/dev/') && !f.startsWith('/proc/')),
+    ).toBe(true);
     expect(r.containers.get(CID_B)!.files.has(held)).toBe(true);
     expect(r.stats.malformedCgroupLines).toBe(1);
     expect(r.stats.containerProcesses).toBe(3);

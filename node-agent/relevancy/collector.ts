@@ -156,7 +156,10 @@ async function scanProcess(
   if (readable === 0) {
     // Exited between reading its cgroup and the rest, or no ptrace access: nothing to learn.
     stats.skipped++;
-    log.debug({ pid, containerId: identity.containerId }, 'skipping process: no readable entries (exited or access denied)');
+    log.debug(
+      { pid, containerId: identity.containerId },
+      'skipping process: no readable entries (exited or access denied)',
+    );
     return;
   }
   let c = containers.get(identity.containerId);

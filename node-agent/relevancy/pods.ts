@@ -101,7 +101,10 @@ export function identitiesOfPod(pod: PodJson): ContainerIdentity[] {
   const sniff = pod.metadata?.labels?.['kubescape.io/max-sniffing-time'];
   const maxLearningMs = sniff ? parseDurationMs(sniff) : undefined;
   const out: ContainerIdentity[] = [];
-  const add = (statuses: ContainerStatusJson[] | undefined, containerType: ContainerIdentity['containerType']) => {
+  const add = (
+    statuses: ContainerStatusJson[] | undefined,
+    containerType: ContainerIdentity['containerType'],
+  ) => {
     for (const s of statuses ?? []) {
       if (!s.containerID) continue;
       const digest = DIGEST.exec(s.imageID ?? '')?.[1];
@@ -136,11 +139,24 @@ export function identitiesOfPod(pod: PodJson): ContainerIdentity[] {
 export function workloadOf(pod: PodJson): WorkloadRef | undefined {
   const ns = pod.metadata?.namespace;
   if (!ns) return undefined;
-  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller) ?? pod.metadata?.ownerReferences?.[0];
-  if (!owner) return { apiVersion: 'v1', kind: 'Pod', namespace: ns, name: pod.metadata!.name!, ...(pod.metadata?.uid ? { uid: pod.metadata.uid } : {}) };
+  const owner =
+    pod.metadata?.ownerReferences?.find((o) => o.controller) ?? pod.metadata?.ownerReferences?.[0];
+  if (!owner)
+    return {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      namespace: ns,
+      name: pod.metadata!.name!,
+      ...(pod.metadata?.uid ? { uid: pod.metadata.uid } : {}),
+    };
   const hash = pod.metadata?.labels?.['pod-template-hash'];
   if (owner.kind === 'ReplicaSet' && hash && owner.name.endsWith(`-${hash}`))
-    return { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: owner.name.slice(0, -hash.length - 1) };
+    return {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      namespace: ns,
+      name: owner.name.slice(0, -hash.length - 1),
+    };
   return { apiVersion: owner.apiVersion, kind: owner.kind, namespace: ns, name: owner.name, uid: owner.uid };
 }
 
@@ -172,7 +188,8 @@ export class KubePodLookup implements PodLookup {
         let cont: string | undefined;
         do {
           const page = await this.list(cont);
-          for (const pod of page.items) for (const id of identitiesOfPod(pod)) next.set(stripRuntimePrefix(id.containerID), id);
+          for (const pod of page.items)
+            for (const id of identitiesOfPod(pod)) next.set(stripRuntimePrefix(id.containerID), id);
           cont = page.continue || undefined;
         } while (cont);
         this.byId = next;
@@ -193,12 +210,19 @@ const MAX_POD_PAGE_BYTES = 64 * 1024 * 1024;
  * In-cluster pod lister over plain HTTPS with the pod's service-account token and CA. The token is
  * re-read for every request because projected tokens rotate (kubelet refreshes the file).
  */
-export function inClusterPodLister(nodeName: string, env: Readonly<Record<string, string | undefined>> = process.env, saDir = SA_DIR): PodLister {
+export function inClusterPodLister(
+  nodeName: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  saDir = SA_DIR,
+): PodLister {
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT ?? '443';
   if (!host) throw new Error('not in a cluster: KUBERNETES_SERVICE_HOST is not set');
   return async (cont) => {
-    const [ca, token] = await Promise.all([fs.readFile(`${saDir}/ca.crt`), fs.readFile(`${saDir}/token`, 'utf8')]);
+    const [ca, token] = await Promise.all([
+      fs.readFile(`${saDir}/ca.crt`),
+      fs.readFile(`${saDir}/token`, 'utf8'),
+    ]);
     const q = new URLSearchParams({ fieldSelector: `spec.nodeName=${nodeName}`, limit: '500' });
     if (cont) q.set('continue', cont);
     const body = await new Promise<string>((resolve, reject) => {
@@ -233,7 +257,10 @@ export function inClusterPodLister(nodeName: string, env: Readonly<Record<string
       req.end();
     });
     const parsed = JSON.parse(body) as { items?: PodJson[]; metadata?: { continue?: string } };
-    return { items: parsed.items ?? [], ...(parsed.metadata?.continue ? { continue: parsed.metadata.continue } : {}) };
+    return {
+      items: parsed.items ?? [],
+      ...(parsed.metadata?.continue ? { continue: parsed.metadata.continue } : {}),
+    };
   };
 }
 
@@ -244,7 +271,14 @@ export async function kubeconfigPodLister(nodeName: string): Promise<PodLister> 
   kc.loadFromDefault();
   const api = kc.makeApiClient(CoreV1Api);
   return async (cont) => {
-    const page = await api.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${nodeName}`, limit: 500, ...(cont ? { _continue: cont } : {}) });
-    return { items: page.items as unknown as PodJson[], ...(page.metadata?._continue ? { continue: page.metadata._continue } : {}) };
+    const page = await api.listPodForAllNamespaces({
+      fieldSelector: `spec.nodeName=${nodeName}`,
+      limit: 500,
+      ...(cont ? { _continue: cont } : {}),
+    });
+    return {
+      items: page.items as unknown as PodJson[],
+      ...(page.metadata?._continue ? { continue: page.metadata._continue } : {}),
+    };
   };
 }

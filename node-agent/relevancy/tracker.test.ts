@@ -9,7 +9,12 @@ const MIN = 60_000;
 
 function scan(files: Record<string, string[]>, present: string[] = Object.keys(files)): ScanResult {
   return {
-    containers: new Map(Object.entries(files).map(([id, f]) => [id, { identity: { containerId: id }, pids: [1], files: new Set(f) }])),
+    containers: new Map(
+      Object.entries(files).map(([id, f]) => [
+        id,
+        { identity: { containerId: id }, pids: [1], files: new Set(f) },
+      ]),
+    ),
     present: new Set(present),
     stats: { processes: 1, containerProcesses: 1, skipped: 0, malformedCgroupLines: 0 },
   };
@@ -44,7 +49,12 @@ describe('RelevancyTracker learning lifecycle', () => {
     expect(t.due(MIN)).toEqual([]);
     const first = t.due(2 * MIN);
     expect(first).toHaveLength(1);
-    expect(first[0]).toMatchObject({ files: ['/bin/app', '/lib/libc.so.6'], complete: false, status: 'learning', completion: 'complete' });
+    expect(first[0]).toMatchObject({
+      files: ['/bin/app', '/lib/libc.so.6'],
+      complete: false,
+      status: 'learning',
+      completion: 'complete',
+    });
     t.ack(A, true, 2);
 
     // Nothing new by the next update: no report.
@@ -78,7 +88,11 @@ describe('RelevancyTracker learning lifecycle', () => {
 
   it('caps the files per container and marks the report truncated and partial', () => {
     const t = tracker({ maxFiles: 3, initialDelayMs: 0 });
-    t.observe(scan({ [A]: ['/1', '/2', '/3', '/4', '/5'] }), new Map([[A, ident(A, { startedAt: new Date(0).toISOString() })]]), 0);
+    t.observe(
+      scan({ [A]: ['/1', '/2', '/3', '/4', '/5'] }),
+      new Map([[A, ident(A, { startedAt: new Date(0).toISOString() })]]),
+      0,
+    );
     const [r] = t.due(0);
     expect(r?.files).toHaveLength(3);
     expect(r).toMatchObject({ truncated: true, completion: 'partial' });
@@ -86,13 +100,24 @@ describe('RelevancyTracker learning lifecycle', () => {
 
   it('marks containers that were running before the agent saw them as partial', () => {
     const t = tracker({ initialDelayMs: 0 });
-    t.observe(scan({ [A]: ['/x'] }), new Map([[A, ident(A, { startedAt: new Date(0).toISOString() })]]), 30 * MIN);
+    t.observe(
+      scan({ [A]: ['/x'] }),
+      new Map([[A, ident(A, { startedAt: new Date(0).toISOString() })]]),
+      30 * MIN,
+    );
     expect(t.due(30 * MIN)[0]?.completion).toBe('partial');
   });
 
   it('honours the pod label kubescape.io/max-sniffing-time per container', () => {
     const t = tracker();
-    t.observe(scan({ [A]: ['/x'], [B]: ['/y'] }), new Map([[A, ident(A, { maxLearningMs: 5 * MIN })], [B, ident(B)]]), 0);
+    t.observe(
+      scan({ [A]: ['/x'], [B]: ['/y'] }),
+      new Map([
+        [A, ident(A, { maxLearningMs: 5 * MIN })],
+        [B, ident(B)],
+      ]),
+      0,
+    );
     const due = t.due(5 * MIN);
     expect(due.map((r) => [r.containerId, r.complete])).toEqual([
       [A, true],
@@ -131,7 +156,9 @@ describe('pod identities', () => {
       namespace: 'shop',
       uid: 'u-1',
       labels: { 'pod-template-hash': '7d9f8c6b5', 'kubescape.io/max-sniffing-time': '30m' },
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-7d9f8c6b5', uid: 'rs-1', controller: true }],
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-7d9f8c6b5', uid: 'rs-1', controller: true },
+      ],
     },
     status: {
       containerStatuses: [
@@ -146,7 +173,16 @@ describe('pod identities', () => {
         },
         { name: 'waiting', image: 'x', imageID: '', ready: false, restartCount: 0 },
       ],
-      initContainerStatuses: [{ name: 'init', containerID: `cri-o://${B}`, image: 'busybox', imageID: 'busybox', ready: false, restartCount: 0 }],
+      initContainerStatuses: [
+        {
+          name: 'init',
+          containerID: `cri-o://${B}`,
+          image: 'busybox',
+          imageID: 'busybox',
+          ready: false,
+          restartCount: 0,
+        },
+      ],
     },
   };
 
@@ -171,7 +207,27 @@ describe('pod identities', () => {
 
   it('derives owners: bare pods, ReplicaSets without the hash, other controllers', () => {
     expect(workloadOf({ metadata: { name: 'p', namespace: 'n' } })).toMatchObject({ kind: 'Pod', name: 'p' });
-    expect(workloadOf({ metadata: { name: 'p', namespace: 'n', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'plain', uid: 'x', controller: true }] } })).toMatchObject({ kind: 'ReplicaSet', name: 'plain' });
-    expect(workloadOf({ metadata: { name: 'p', namespace: 'n', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'ds', uid: 'x', controller: true }] } })).toMatchObject({ kind: 'DaemonSet', name: 'ds' });
+    expect(
+      workloadOf({
+        metadata: {
+          name: 'p',
+          namespace: 'n',
+          ownerReferences: [
+            { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'plain', uid: 'x', controller: true },
+          ],
+        },
+      }),
+    ).toMatchObject({ kind: 'ReplicaSet', name: 'plain' });
+    expect(
+      workloadOf({
+        metadata: {
+          name: 'p',
+          namespace: 'n',
+          ownerReferences: [
+            { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'ds', uid: 'x', controller: true },
+          ],
+        },
+      }),
+    ).toMatchObject({ kind: 'DaemonSet', name: 'ds' });
   });
 });

@@ -93,7 +93,11 @@ export class RelevancyTracker {
    * Merge one scan. `scan.present` lists every container seen in procfs (including those not read
    * because their learning is over); `identities` the pod identity of the scanned containers.
    */
-  observe(scan: ScanResult, identities: ReadonlyMap<string, ContainerIdentity | undefined>, now: number): void {
+  observe(
+    scan: ScanResult,
+    identities: ReadonlyMap<string, ContainerIdentity | undefined>,
+    now: number,
+  ): void {
     const present = scan.present;
     for (const [id, c] of scan.containers) {
       if (this.done.has(id)) continue;
@@ -118,7 +122,8 @@ export class RelevancyTracker {
         this.tracked.set(id, t);
       } else if (identity) {
         // Learn the identity late (pod listed after the container started) or refresh it.
-        if (!t.identity && identity.maxLearningMs !== undefined) t.endAt = t.firstSeen + this.jitter(identity.maxLearningMs);
+        if (!t.identity && identity.maxLearningMs !== undefined)
+          t.endAt = t.firstSeen + this.jitter(identity.maxLearningMs);
         t.identity = identity;
       }
       t.missing = 0;
@@ -199,6 +204,8 @@ export class RelevancyTracker {
 
   /** Current state of every tracked container (for `--once --print` and debugging). */
   snapshot(): RelevancyReport[] {
-    return [...this.tracked.values()].map((t) => this.report(t)).sort((a, b) => (a.containerId < b.containerId ? -1 : 1));
+    return [...this.tracked.values()]
+      .map((t) => this.report(t))
+      .sort((a, b) => (a.containerId < b.containerId ? -1 : 1));
   }
 }
