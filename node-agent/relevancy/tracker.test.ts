@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { ScanResult } from './collector.js';
-import { identitiesOfPod, StaticPodLookup, workloadOf, type ContainerIdentity } from './pods.js';
+import { pino } from 'pino';
+import {
+  identitiesOfPod,
+  KubePodLookup,
+  StaticPodLookup,
+  workloadOf,
+  type ContainerIdentity,
+  type PodJson,
+  type PodPage,
+} from './pods.js';
 import { RelevancyTracker } from './tracker.js';
 
 const A = 'a'.repeat(64);
@@ -229,5 +238,40 @@ describe('pod identities', () => {
         },
       }),
     ).toMatchObject({ kind: 'DaemonSet', name: 'ds' });
+  });
+
+  it('KubePodLookup pages through the list, rate-limits refreshes and keeps the last map on failure', async () => {
+    const podWith = (name: string, id: string): PodJson => ({
+      metadata: { name, namespace: 'ns' },
+      status: { containerStatuses: [{ name: 'c', containerID: `containerd://${id}` }] },
+    });
+    const calls: (string | undefined)[] = [];
+    let fail = false;
+    const pages: Record<string, PodPage> = {
+      first: { items: [podWith('p1', A)], continue: 'tok' },
+      tok: { items: [podWith('p2', B)] },
+    };
+    let clock = 0;
+    const lookup = new KubePodLookup(
+      (cont) => {
+        calls.push(cont);
+        if (fail) return Promise.reject(new Error('apiserver down'));
+        return Promise.resolve(pages[cont ?? 'first']!);
+      },
+      pino({ level: 'silent' }),
+      10_000,
+      () => clock,
+    );
+    expect((await lookup.lookup(B))?.pod).toBe('p2');
+    expect(calls).toEqual([undefined, 'tok']);
+    // Known IDs are answered from the map; unknown ones do not re-list within the interval.
+    expect((await lookup.lookup(A))?.pod).toBe('p1');
+    expect(await lookup.lookup('f'.repeat(64))).toBeUndefined();
+    expect(calls).toHaveLength(2);
+    clock = 20_000;
+    fail = true;
+    expect(await lookup.lookup('f'.repeat(64))).toBeUndefined();
+    expect(calls).toHaveLength(3);
+    expect((await lookup.lookup(A))?.pod).toBe('p1');
   });
 });
