@@ -1,4 +1,5 @@
 /** Hostile layers: traversal, symlink loops, bombs, lying headers, truncation, digest mismatch. */
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -156,6 +157,29 @@ describe('bounded input', () => {
     await apply(fs, tar(entry('var/lib/dpkg/status', STATUS)));
     expect(fs.read('var/lib/dpkg/status')).toBeUndefined();
     expect(fs.skipped[0]?.path).toBe('var/lib/dpkg/status');
+  });
+});
+
+const hasZstd = (() => {
+  try {
+    execFileSync('zstd', ['--version']);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe('compression', () => {
+  test.skipIf(!hasZstd)('zstd layers (made by the zstd CLI) are detected by magic and read; truncated zstd → LayerError', async () => {
+    const plain = tar(entry('var/lib/dpkg/status', STATUS), entry('big', Buffer.alloc(300_000, 3)));
+    const z = execFileSync('zstd', ['-q', '-c', '-3'], { input: plain });
+    expect([...z.subarray(0, 4)]).toEqual([0x28, 0xb5, 0x2f, 0xfd]);
+    const fs = new ImageFilesystem(rules);
+    const { stream, compression } = await decompressLayer(Readable.from([z.subarray(0, 100), z.subarray(100)]), 1 << 24, 'zstd');
+    expect(compression).toBe('zstd');
+    await fs.applyLayer(stream, 'sha256:z');
+    expect(fs.readText('var/lib/dpkg/status')).toBe(STATUS);
+    await expect(apply(new ImageFilesystem(rules), z.subarray(0, z.length - 20))).rejects.toThrow(LayerError);
   });
 });
 
