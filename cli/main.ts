@@ -87,6 +87,17 @@ export function buildProgram(): Command {
     .action(async (paths: string[], opts: Record<string, unknown>) => (await import('../functions/scan/cli.js')).scanCommand(paths, opts));
 
   program
+    .command('provider-sink')
+    .description('a local provider for docs and dev mode: verifies Standard Webhooks signatures, dedupes by webhook-id, prints each delivery')
+    .option('--port <port>', 'TCP port', '8090')
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--secret <whsec>', 'whsec_ secret(s), comma-separated (default: KSCAPE_PROVIDER_SECRET)')
+    .action(async (opts: { port?: string; host?: string; secret?: string }) => {
+      const { runProviderSink } = await import('./commands/provider-sink.js');
+      await runProviderSink(opts);
+    });
+
+  program
     .command('config')
     .description("list every component's environment variables with defaults and allowed values")
     .option('--check', 'validate the current environment instead; exit 2 naming each bad variable', false)

@@ -1,0 +1,32 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateSecret, signHeaders } from '../../lib/webhooks/index.js';
+import { startProviderSink, type ProviderSink } from './provider-sink.js';
+
+describe('kscape provider-sink', () => {
+  let sink: ProviderSink | undefined;
+  afterEach(async () => {
+    await sink?.close();
+    sink = undefined;
+  });
+
+  it('verifies signatures, dedupes by webhook-id and prints each delivery', async () => {
+    const secret = generateSecret();
+    const lines: string[] = [];
+    sink = await startProviderSink({ port: 0, secret, print: (l) => lines.push(l) });
+    const body = JSON.stringify({ specversion: '1.0', id: 'ev1', type: 'io.kubescape.vulnscan.completed', source: '/kscape/vuln', data: { image: 'nginx', severities: {} } });
+    const ts = Math.floor(Date.now() / 1000);
+    const send = (headers: Record<string, string>): Promise<Response> =>
+      fetch(sink!.url, { method: 'POST', body, headers: { 'content-type': 'application/cloudevents+json', ...headers } });
+    expect((await send(signHeaders(secret, 'ev1', ts, body))).status).toBe(204);
+    expect((await send(signHeaders(secret, 'ev1', ts, body))).status).toBe(200);
+    expect((await send(signHeaders(generateSecret(), 'ev2', ts, body))).status).toBe(401);
+    expect(sink.deliveries.map((d) => [d.id, d.verified, d.duplicate])).toEqual([
+      ['ev1', true, false],
+      ['ev1', true, true],
+      ['ev2', false, false],
+    ]);
+    expect(lines[0]).toMatch(/^id=ev1 type=io\.kubescape\.vulnscan\.completed timestamp=\S+Z verified=true bytes=\d+ keys=\[image,severities\]$/);
+    expect(lines[1]).toMatch(/^DUPLICATE id=ev1 /);
+    expect(lines[2]).toMatch(/verified=false \(no webhook-signature matches/);
+  });
+});
