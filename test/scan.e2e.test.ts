@@ -24,7 +24,8 @@ describe('scan e2e: sandbox cluster → scan function → kubectl', () => {
     await sb?.close();
   });
 
-  const kubectl = async (...args: string[]) => (await run('kubectl', ['--kubeconfig', sb.kubeconfigPath, ...args])).stdout;
+  const kubectl = async (...args: string[]) =>
+    (await run('kubectl', ['--kubeconfig', sb.kubeconfigPath, ...args])).stdout;
 
   it('full-cluster request: results visible with kubectl; redelivery → identical state', async () => {
     const fn = createScanFunction({ http: sb.http, config: loadScanFunctionConfig({}) });
@@ -32,10 +33,19 @@ describe('scan e2e: sandbox cluster → scan function → kubectl', () => {
       id: 'posture-ping-1',
       source: '/kscape/schedule',
       type: EVENT_TYPES.configScanRequested,
-      data: { scanId: 'e2e-1', scope: { excludeNamespaces: ['kube-system'] }, frameworks: ['AllControls', 'NSA', 'MITRE', 'security'] },
+      data: {
+        scanId: 'e2e-1',
+        scope: { excludeNamespaces: ['kube-system'] },
+        frameworks: ['AllControls', 'NSA', 'MITRE', 'security'],
+      },
       extensions: {},
     } as IncomingEvent;
-    const ctx = { log: pino({ level: 'silent' }), signal: new AbortController().signal, source: '/kscape/scan', emit: async () => {} };
+    const ctx = {
+      log: pino({ level: 'silent' }),
+      signal: new AbortController().signal,
+      source: '/kscape/scan',
+      emit: async () => {},
+    };
     const reply = await fn.handle(event, ctx);
     expect(reply?.type).toBe(EVENT_TYPES.configScanCompleted);
 
@@ -43,14 +53,24 @@ describe('scan e2e: sandbox cluster → scan function → kubectl', () => {
     expect(table).toMatch(/^NAMESPACE\s+NAME/);
     expect(table).toMatch(/default\s+deployment-legacy-web\s/);
     expect(table).toMatch(/prod\s+statefulset-postgres\s/);
-    expect(table).toMatch(/kubescape\s+serviceaccount-ci-deployer-clusterrole-cluster-admin-clusterrolebinding-ci-deployer-cluster-admin\s/);
+    expect(table).toMatch(
+      /kubescape\s+serviceaccount-ci-deployer-clusterrole-cluster-admin-clusterrolebinding-ci-deployer-cluster-admin\s/,
+    );
     const summaries = await kubectl('get', 'configurationscansummaries');
     expect(summaries).toMatch(/^NAME\s/);
     expect(summaries).toMatch(/\nprod\s/);
     expect(summaries).toMatch(/\ndefault\s/);
 
     const dump = async () =>
-      JSON.parse(await kubectl('get', 'workloadconfigurationscans,workloadconfigurationscansummaries', '-A', '-o', 'json')) as {
+      JSON.parse(
+        await kubectl(
+          'get',
+          'workloadconfigurationscans,workloadconfigurationscansummaries',
+          '-A',
+          '-o',
+          'json',
+        ),
+      ) as {
         items: { metadata: Record<string, unknown> }[];
       };
     const strip = (d: Awaited<ReturnType<typeof dump>>) =>

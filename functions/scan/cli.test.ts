@@ -81,7 +81,9 @@ describe('kscape scan (in-process)', () => {
     await expect(runScan([dir], { framework: 'nsa,bogus' }, io())).rejects.toThrow(ScanUsageError);
     await expect(runScan([dir], { framework: ['bogus'] }, io())).rejects.toThrow(/valid frameworks: .*NSA/);
     await expect(runScan([dir], { control: ['C-9999'] }, io())).rejects.toThrow(/C-9999.*valid controls/);
-    await expect(runScan([dir], { format: 'xml' }, io())).rejects.toThrow(/valid formats: pretty, json, sarif, junit/);
+    await expect(runScan([dir], { format: 'xml' }, io())).rejects.toThrow(
+      /valid formats: pretty, json, sarif, junit/,
+    );
   });
 
   it('sarif 2.1.0: one result per failed control × resource, rules for each', async () => {
@@ -89,15 +91,26 @@ describe('kscape scan (in-process)', () => {
     await runScan([join(dir, 'm', 'web.yaml')], { format: 'sarif', framework: 'nsa' }, x);
     const sarif = JSON.parse(x.out) as {
       version: string;
-      runs: { tool: { driver: { rules: { id: string }[] } }; results: { ruleId: string; ruleIndex: number; locations: { logicalLocations: { fullyQualifiedName: string }[] }[] }[] }[];
+      runs: {
+        tool: { driver: { rules: { id: string }[] } };
+        results: {
+          ruleId: string;
+          ruleIndex: number;
+          locations: { logicalLocations: { fullyQualifiedName: string }[] }[];
+        }[];
+      }[];
     };
     expect(sarif.version).toBe('2.1.0');
     const run = sarif.runs[0]!;
     const json = io();
     await runScan([join(dir, 'm', 'web.yaml')], { format: 'json', framework: 'nsa' }, json);
     const report = JSON.parse(json.out) as ScanReport;
-    const failedPairs = report.results.flatMap((r) => r.controls.filter((c) => c.status.status === 'failed').map((c) => `${r.resourceID}#${c.controlID}`));
-    expect(run.results.map((r) => `${r.locations[0]!.logicalLocations[0]!.fullyQualifiedName}#${r.ruleId}`).sort()).toEqual(failedPairs.sort());
+    const failedPairs = report.results.flatMap((r) =>
+      r.controls.filter((c) => c.status.status === 'failed').map((c) => `${r.resourceID}#${c.controlID}`),
+    );
+    expect(
+      run.results.map((r) => `${r.locations[0]!.logicalLocations[0]!.fullyQualifiedName}#${r.ruleId}`).sort(),
+    ).toEqual(failedPairs.sort());
     for (const r of run.results) expect(run.tool.driver.rules[r.ruleIndex]?.id).toBe(r.ruleId);
   });
 
@@ -125,7 +138,11 @@ describe('kscape scan (in-process)', () => {
     await runScan([file], { control: 'C-0057' }, tty);
     expect(out).toMatch(ESC);
     let out2 = '';
-    await runScan([file], { control: 'C-0057' }, { ...tty, env: { NO_COLOR: '1' }, stdout: { write: (s: string) => (out2 += s) } });
+    await runScan(
+      [file],
+      { control: 'C-0057' },
+      { ...tty, env: { NO_COLOR: '1' }, stdout: { write: (s: string) => (out2 += s) } },
+    );
     expect(out2).not.toMatch(ESC);
   });
 
@@ -136,7 +153,11 @@ describe('kscape scan (in-process)', () => {
       `- name: allow-web\n  policyType: postureExceptionPolicy\n  actions: [alertOnly]\n  resources:\n    - designatorType: Attributes\n      attributes: { kind: Deployment, name: web }\n  posturePolicies:\n    - controlID: C-0057\n`,
     );
     const out = join(dir, 'report.json');
-    await runScan([join(dir, 'm', 'web.yaml')], { format: 'json', control: 'C-0057', exceptions: exc, output: out }, io());
+    await runScan(
+      [join(dir, 'm', 'web.yaml')],
+      { format: 'json', control: 'C-0057', exceptions: exc, output: out },
+      io(),
+    );
     const report = JSON.parse(readFileSync(out, 'utf8')) as ScanReport;
     expect(report.summaryDetails.controls['C-0057']?.status).toBe('passed');
     expect(report.summaryDetails.controls['C-0057']?.subStatus).toBe('w/exceptions');
@@ -155,15 +176,25 @@ describe('kscape scan (compiled CLI)', () => {
   const cli = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
   it.skipIf(!existsSync(cli))('exits 2 listing valid frameworks, 1 over the threshold', async () => {
     const run = promisify(execFile);
-    const bad = await run(process.execPath, [cli, 'scan', 'knative', '--framework', 'bogus']).catch((e: { code: number; stderr: string }) => e);
+    const bad = await run(process.execPath, [cli, 'scan', 'knative', '--framework', 'bogus']).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     // The compiled CLI may predate the scan subcommand (dist/ is built separately): only check when it has it.
     const help = await run(process.execPath, [cli, 'scan', '--help']).catch((e: { stdout: string }) => e);
     if (!String((help as { stdout: string }).stdout).includes('--severity-threshold')) return;
     expect((bad as { code: number }).code).toBe(2);
     expect((bad as { stderr: string }).stderr).toMatch(/valid frameworks/);
-    const over = await run(process.execPath, [cli, 'scan', 'examples/cluster', '--control', 'C-0057', '--severity-threshold', 'high', '--format', 'json']).catch(
-      (e: { code: number; stdout: string }) => e,
-    );
+    const over = await run(process.execPath, [
+      cli,
+      'scan',
+      'examples/cluster',
+      '--control',
+      'C-0057',
+      '--severity-threshold',
+      'high',
+      '--format',
+      'json',
+    ]).catch((e: { code: number; stdout: string }) => e);
     expect((over as { code: number }).code).toBe(1);
     expect(parseYaml((over as { stdout: string }).stdout)).toHaveProperty('summaryDetails');
   });

@@ -93,7 +93,10 @@ export interface LoadedInput {
 }
 
 /** Read every manifest of the paths; a malformed file is recorded and skipped. */
-export async function loadInputs(paths: readonly string[], io: Pick<CliIO, 'readStdin' | 'stderr'>): Promise<LoadedInput> {
+export async function loadInputs(
+  paths: readonly string[],
+  io: Pick<CliIO, 'readStdin' | 'stderr'>,
+): Promise<LoadedInput> {
   const objects: KubeObject[] = [];
   const sources = new Map<KubeObject, string>();
   const errors: ManifestError[] = [];
@@ -122,10 +125,15 @@ export async function loadInputs(paths: readonly string[], io: Pick<CliIO, 'read
         sources.set(o, name);
       }
     } catch (e) {
-      errors.push(e instanceof ManifestError ? e : new ManifestError(name, 1, e instanceof Error ? e.message : String(e)));
+      errors.push(
+        e instanceof ManifestError
+          ? e
+          : new ManifestError(name, 1, e instanceof Error ? e.message : String(e)),
+      );
     }
     done++;
-    if (files.length >= 200 && done % 100 === 0) io.stderr.write(`kscape: read ${done}/${files.length} files (${objects.length} objects)\n`);
+    if (files.length >= 200 && done % 100 === 0)
+      io.stderr.write(`kscape: read ${done}/${files.length} files (${objects.length} objects)\n`);
   }
   return { objects, sources, errors, files: files.length };
 }
@@ -133,7 +141,13 @@ export async function loadInputs(paths: readonly string[], io: Pick<CliIO, 'read
 // ---- formats -----------------------------------------------------------------------------------
 
 const pathText = (p: ReportPath): string =>
-  'fixPath' in p ? `${p.fixPath}=${p.value}` : 'failedPath' in p ? p.failedPath : 'reviewPath' in p ? p.reviewPath : p.deletePath;
+  'fixPath' in p
+    ? `${p.fixPath}=${p.value}`
+    : 'failedPath' in p
+      ? p.failedPath
+      : 'reviewPath' in p
+        ? p.reviewPath
+        : p.deletePath;
 
 interface Failure {
   resourceID: string;
@@ -151,16 +165,27 @@ function failures(report: ScanReport, fileOf: (resourceID: string) => string | u
       if (c.status.status !== 'failed') continue;
       const paths = c.rules.filter((x) => x.status === 'failed').flatMap((x) => x.paths.map(pathText));
       const file = fileOf(r.resourceID);
-      out.push({ resourceID: r.resourceID, controlID: c.controlID, name: c.name, severity: c.severity, paths, ...(file ? { file } : {}) });
+      out.push({
+        resourceID: r.resourceID,
+        controlID: c.controlID,
+        name: c.name,
+        severity: c.severity,
+        paths,
+        ...(file ? { file } : {}),
+      });
     }
   }
   return out;
 }
 
 const xml = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string);
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string,
+  );
 
-const sarifLevel = (s: Severity): 'error' | 'warning' | 'note' => (s === 'Critical' || s === 'High' ? 'error' : s === 'Medium' ? 'warning' : 'note');
+const sarifLevel = (s: Severity): 'error' | 'warning' | 'note' =>
+  s === 'Critical' || s === 'High' ? 'error' : s === 'Medium' ? 'warning' : 'note';
 
 export function toSarif(report: ScanReport, fails: readonly Failure[]): string {
   const ids = [...new Set(fails.map((f) => f.controlID))].sort();
@@ -170,7 +195,11 @@ export function toSarif(report: ScanReport, fails: readonly Failure[]): string {
     const severity = c?.severity ?? 'Unknown';
     return {
       id,
-      name: name.replace(/[^A-Za-z0-9]+/g, ' ').trim().replace(/ (\w)/g, (_m, ch: string) => ch.toUpperCase()) || id,
+      name:
+        name
+          .replace(/[^A-Za-z0-9]+/g, ' ')
+          .trim()
+          .replace(/ (\w)/g, (_m, ch: string) => ch.toUpperCase()) || id,
       shortDescription: { text: name },
       helpUri: `https://hub.armosec.io/docs/${id.toLowerCase()}`,
       defaultConfiguration: { level: sarifLevel(severity) },
@@ -181,10 +210,14 @@ export function toSarif(report: ScanReport, fails: readonly Failure[]): string {
     ruleId: f.controlID,
     ruleIndex: ids.indexOf(f.controlID),
     level: sarifLevel(f.severity),
-    message: { text: `${f.name} (${f.severity}) failed on ${f.resourceID}${f.paths.length ? `: ${f.paths.join(', ')}` : ''}` },
+    message: {
+      text: `${f.name} (${f.severity}) failed on ${f.resourceID}${f.paths.length ? `: ${f.paths.join(', ')}` : ''}`,
+    },
     locations: [
       {
-        ...(f.file && f.file !== '<stdin>' ? { physicalLocation: { artifactLocation: { uri: f.file.split('\\').join('/') } } } : {}),
+        ...(f.file && f.file !== '<stdin>'
+          ? { physicalLocation: { artifactLocation: { uri: f.file.split('\\').join('/') } } }
+          : {}),
         logicalLocations: [{ fullyQualifiedName: f.resourceID, kind: 'resource' }],
       },
     ],
@@ -194,7 +227,14 @@ export function toSarif(report: ScanReport, fails: readonly Failure[]): string {
     {
       $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
       version: '2.1.0',
-      runs: [{ tool: { driver: { name: 'kscape', informationUri: 'https://github.com/kubescape/kubescape', rules } }, results }],
+      runs: [
+        {
+          tool: {
+            driver: { name: 'kscape', informationUri: 'https://github.com/kubescape/kubescape', rules },
+          },
+          results,
+        },
+      ],
     },
     null,
     2,
@@ -208,14 +248,23 @@ export function toJunit(fails: readonly Failure[]): string {
     if (l) l.push(f);
     else byControl.set(f.controlID, [f]);
   }
-  const lines = [`<?xml version="1.0" encoding="UTF-8"?>`, `<testsuites name="kscape" tests="${fails.length}" failures="${fails.length}">`];
+  const lines = [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<testsuites name="kscape" tests="${fails.length}" failures="${fails.length}">`,
+  ];
   for (const id of [...byControl.keys()].sort()) {
     const list = byControl.get(id) as Failure[];
     const first = list[0] as Failure;
-    lines.push(`  <testsuite name="${xml(`${id} ${first.name}`)}" tests="${list.length}" failures="${list.length}">`);
+    lines.push(
+      `  <testsuite name="${xml(`${id} ${first.name}`)}" tests="${list.length}" failures="${list.length}">`,
+    );
     for (const f of list) {
-      lines.push(`    <testcase classname="${xml(f.resourceID)}" name="${xml(`${f.controlID} ${f.name}`)}"${f.file ? ` file="${xml(f.file)}"` : ''}>`);
-      lines.push(`      <failure message="${xml(`${f.name} failed on ${f.resourceID}`)}" type="${xml(f.severity)}">${xml(f.paths.join('\n'))}</failure>`);
+      lines.push(
+        `    <testcase classname="${xml(f.resourceID)}" name="${xml(`${f.controlID} ${f.name}`)}"${f.file ? ` file="${xml(f.file)}"` : ''}>`,
+      );
+      lines.push(
+        `      <failure message="${xml(`${f.name} failed on ${f.resourceID}`)}" type="${xml(f.severity)}">${xml(f.paths.join('\n'))}</failure>`,
+      );
       lines.push(`    </testcase>`);
     }
     lines.push(`  </testsuite>`);
@@ -226,15 +275,31 @@ export function toJunit(fails: readonly Failure[]): string {
 
 export function toPretty(report: ScanReport, fails: readonly Failure[], color: boolean): string {
   const c = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
-  const sevColor: Record<string, string> = { Critical: '1;31', High: '31', Medium: '33', Low: '36', Unknown: '2' };
+  const sevColor: Record<string, string> = {
+    Critical: '1;31',
+    High: '31',
+    Medium: '33',
+    Low: '36',
+    Unknown: '2',
+  };
   const out: string[] = [];
   const controls = Object.values(report.summaryDetails.controls)
     .filter((x) => x.status === 'failed')
     .sort((a, b) => b.scoreFactor - a.scoreFactor || a.controlID.localeCompare(b.controlID));
-  const rows = controls.map((x) => [x.severity, x.controlID, x.name, `${x.ResourceCounters.failedResources}/${x.ResourceCounters.failedResources + x.ResourceCounters.passedResources + x.ResourceCounters.skippedResources}`, `${x.complianceScore.toFixed(0)}%`]);
+  const rows = controls.map((x) => [
+    x.severity,
+    x.controlID,
+    x.name,
+    `${x.ResourceCounters.failedResources}/${x.ResourceCounters.failedResources + x.ResourceCounters.passedResources + x.ResourceCounters.skippedResources}`,
+    `${x.complianceScore.toFixed(0)}%`,
+  ]);
   const head = ['SEVERITY', 'CONTROL', 'NAME', 'FAILED', 'COMPLIANCE'];
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const fmt = (r: string[]) => r.map((v, i) => v.padEnd(width[i] as number)).join('  ').trimEnd();
+  const fmt = (r: string[]) =>
+    r
+      .map((v, i) => v.padEnd(width[i] as number))
+      .join('  ')
+      .trimEnd();
   if (rows.length === 0) out.push(c('32', 'No failed controls.'));
   else {
     out.push(c('1', fmt(head)));
@@ -254,12 +319,14 @@ export function toPretty(report: ScanReport, fails: readonly Failure[], color: b
     }
     for (const [rid, list] of byRes) {
       out.push(`  ${rid}${list[0]?.file ? c('2', `  (${list[0].file})`) : ''}`);
-      for (const f of list) out.push(`    ${c(sevColor[f.severity] ?? '0', f.severity.padEnd(8))} ${f.controlID} ${f.name}`);
+      for (const f of list)
+        out.push(`    ${c(sevColor[f.severity] ?? '0', f.severity.padEnd(8))} ${f.controlID} ${f.name}`);
     }
   }
   const rc = report.summaryDetails.ResourceCounters;
   out.push('');
-  for (const fw of report.summaryDetails.frameworks) out.push(`Framework ${c('1', fw.name)}: compliance ${fw.complianceScore.toFixed(2)}%`);
+  for (const fw of report.summaryDetails.frameworks)
+    out.push(`Framework ${c('1', fw.name)}: compliance ${fw.complianceScore.toFixed(2)}%`);
   out.push(
     `Resources: ${rc.passedResources + rc.failedResources + rc.skippedResources} scanned, ${c(rc.failedResources ? '31' : '32', `${rc.failedResources} failed`)}, ${rc.passedResources} passed, ${rc.skippedResources} skipped; overall compliance ${report.summaryDetails.complianceScore.toFixed(2)}%`,
   );
@@ -268,7 +335,12 @@ export function toPretty(report: ScanReport, fails: readonly Failure[], color: b
 
 // ---- command -----------------------------------------------------------------------------------
 
-async function readOptional<T>(path: string | undefined, what: string, parse: (text: string) => T, fallback: T): Promise<T> {
+async function readOptional<T>(
+  path: string | undefined,
+  what: string,
+  parse: (text: string) => T,
+  fallback: T,
+): Promise<T> {
   if (!path) return fallback;
   let text: string;
   try {
@@ -286,12 +358,16 @@ async function readOptional<T>(path: string | undefined, what: string, parse: (t
 /** Run a scan; returns the exit code. Usage problems throw ScanUsageError (exit 2). */
 export async function runScan(paths: readonly string[], opts: ScanCliOptions, io: CliIO): Promise<number> {
   const format = (opts.format ?? 'pretty') as Format;
-  if (!FORMATS.includes(format)) throw new ScanUsageError(`unknown format "${opts.format}"; valid formats: ${FORMATS.join(', ')}`);
+  if (!FORMATS.includes(format))
+    throw new ScanUsageError(`unknown format "${opts.format}"; valid formats: ${FORMATS.join(', ')}`);
   const threshold = opts.severityThreshold?.toLowerCase();
   if (threshold !== undefined && !(threshold in SEVERITY_RANK && threshold !== 'unknown')) {
-    throw new ScanUsageError(`unknown severity "${opts.severityThreshold}"; valid: low, medium, high, critical`);
+    throw new ScanUsageError(
+      `unknown severity "${opts.severityThreshold}"; valid: low, medium, high, critical`,
+    );
   }
-  if (paths.length === 0) throw new ScanUsageError('nothing to scan: give manifest files, directories, or - for stdin');
+  if (paths.length === 0)
+    throw new ScanUsageError('nothing to scan: give manifest files, directories, or - for stdin');
   const frameworks = list(opts.framework);
   const controls = list(opts.control);
   try {
@@ -300,12 +376,23 @@ export async function runScan(paths: readonly string[], opts: ScanCliOptions, io
     if (e instanceof ScanSelectionError) throw new ScanUsageError(e.message);
     throw e;
   }
-  const exceptions = await readOptional<PostureExceptionPolicy[]>(opts.exceptions, 'exceptions', parseExceptions, []);
-  const inputs = await readOptional<ControlInputs>(opts.controlsConfig, 'controls config', (t) => parseControlInputs(t), DEFAULT_CONTROL_INPUTS);
+  const exceptions = await readOptional<PostureExceptionPolicy[]>(
+    opts.exceptions,
+    'exceptions',
+    parseExceptions,
+    [],
+  );
+  const inputs = await readOptional<ControlInputs>(
+    opts.controlsConfig,
+    'controls config',
+    (t) => parseControlInputs(t),
+    DEFAULT_CONTROL_INPUTS,
+  );
 
   const loaded = await loadInputs(paths, io);
   for (const e of loaded.errors) io.stderr.write(`kscape: ${e.file}:${e.line}: ${e.reason}\n`);
-  if (loaded.objects.length >= 1000) io.stderr.write(`kscape: scanning ${loaded.objects.length} objects from ${loaded.files} files\n`);
+  if (loaded.objects.length >= 1000)
+    io.stderr.write(`kscape: scanning ${loaded.objects.length} objects from ${loaded.files} files\n`);
 
   const report = scanResources(loaded.objects, { frameworks, controls, exceptions, inputs });
   const fileById = new Map<string, string>();
@@ -353,14 +440,19 @@ export function processIO(): CliIO {
     env: process.env,
     readStdin: async () => {
       const chunks: Buffer[] = [];
-      for await (const c of process.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+      for await (const c of process.stdin)
+        chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
       return Buffer.concat(chunks).toString('utf8');
     },
   };
 }
 
 /** The `kscape scan` action: usage errors → UsageError (exit 2), other non-zero codes → CommanderError. */
-export async function scanCommand(paths: string[], opts: Record<string, unknown>, io: CliIO = processIO()): Promise<void> {
+export async function scanCommand(
+  paths: string[],
+  opts: Record<string, unknown>,
+  io: CliIO = processIO(),
+): Promise<void> {
   let code: number;
   try {
     code = await runScan(paths, opts as ScanCliOptions, io);
@@ -369,5 +461,6 @@ export async function scanCommand(paths: string[], opts: Record<string, unknown>
     throw e;
   }
   // main() maps a CommanderError to its exit code without printing anything more.
-  if (code !== 0) throw new CommanderError(code, 'kscape.scan.failed', `scan finished with exit code ${code}`);
+  if (code !== 0)
+    throw new CommanderError(code, 'kscape.scan.failed', `scan finished with exit code ${code}`);
 }

@@ -17,13 +17,29 @@ const ctx = (): FunctionContext => ({
 });
 
 const request = (data: Record<string, unknown>, id = 'evt-1'): IncomingEvent =>
-  ({ id, source: '/kscape/schedule', type: EVENT_TYPES.configScanRequested, data: { scope: {}, ...data }, extensions: {} }) as IncomingEvent;
+  ({
+    id,
+    source: '/kscape/schedule',
+    type: EVENT_TYPES.configScanRequested,
+    data: { scope: {}, ...data },
+    extensions: {},
+  }) as IncomingEvent;
 
 const BASE = `/apis/${GROUP}/${VERSION}`;
 
 interface Obj {
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; resourceVersion?: string };
-  spec: { controls?: Record<string, { status?: { status?: string } }>; severities?: Record<string, number>; relatedObjects?: unknown[] };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    resourceVersion?: string;
+  };
+  spec: {
+    controls?: Record<string, { status?: { status?: string } }>;
+    severities?: Record<string, number>;
+    relatedObjects?: unknown[];
+  };
 }
 
 async function listAll(http: KubeHttp, plural: string): Promise<Obj[]> {
@@ -35,10 +51,18 @@ async function listAll(http: KubeHttp, plural: string): Promise<Obj[]> {
 function stable(objs: Obj[]): unknown[] {
   return objs
     .map((o) => {
-      const { resourceVersion: _rv, managedFields: _mf, ...md } = o.metadata as Obj['metadata'] & { managedFields?: unknown };
+      const {
+        resourceVersion: _rv,
+        managedFields: _mf,
+        ...md
+      } = o.metadata as Obj['metadata'] & { managedFields?: unknown };
       return { ...o, metadata: md };
     })
-    .sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+    .sort((a, b) =>
+      `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(
+        `${b.metadata.namespace}/${b.metadata.name}`,
+      ),
+    );
 }
 
 describe('scan function against a storage-api sandbox', () => {
@@ -57,7 +81,13 @@ describe('scan function against a storage-api sandbox', () => {
 
   it('dead-letters host reports with a reason (no host controls yet)', async () => {
     const fn = createScanFunction({ config, http: sb.http });
-    const ev = { id: 'h', source: 'n', type: EVENT_TYPES.hostReported, data: { nodeName: 'n1', collectedAt: new Date(0).toISOString(), facts: {} }, extensions: {} } as IncomingEvent;
+    const ev = {
+      id: 'h',
+      source: 'n',
+      type: EVENT_TYPES.hostReported,
+      data: { nodeName: 'n1', collectedAt: new Date(0).toISOString(), facts: {} },
+      extensions: {},
+    } as IncomingEvent;
     await expect(fn.handle(ev, ctx())).rejects.toThrow(PermanentError);
     await expect(fn.handle(ev, ctx())).rejects.toThrow(/host controls are not implemented/);
   });
@@ -86,7 +116,12 @@ describe('scan function against a storage-api sandbox', () => {
     const fn = createScanFunction({ config, http: sb.http });
     const reply = await fn.handle(request({ scanId: 'full-1', frameworks: ['nsa', 'mitre'] }), ctx());
     expect(reply?.type).toBe(EVENT_TYPES.configScanCompleted);
-    const data = reply?.data as { scanId: string; frameworks: { name: string }[]; counts: Record<string, number>; results: { name: string }[] };
+    const data = reply?.data as {
+      scanId: string;
+      frameworks: { name: string }[];
+      counts: Record<string, number>;
+      results: { name: string }[];
+    };
     expect(data.scanId).toBe('full-1');
     expect(data.frameworks.map((f) => f.name)).toEqual(['NSA', 'MITRE']);
     expect(data.counts.resources).toBe(data.counts.passed + data.counts.failed + data.counts.skipped);
@@ -95,7 +130,9 @@ describe('scan function against a storage-api sandbox', () => {
     const scans = await listAll(sb.http, 'workloadconfigurationscans');
     const summaries = await listAll(sb.http, 'workloadconfigurationscansummaries');
     expect(scans.length).toBe(data.counts.resources);
-    expect(summaries.map((s) => `${s.metadata.namespace}/${s.metadata.name}`).sort()).toEqual(scans.map((s) => `${s.metadata.namespace}/${s.metadata.name}`).sort());
+    expect(summaries.map((s) => `${s.metadata.namespace}/${s.metadata.name}`).sort()).toEqual(
+      scans.map((s) => `${s.metadata.namespace}/${s.metadata.name}`).sort(),
+    );
 
     const dep = scans.find((s) => s.metadata.name === 'deployment-legacy-web');
     expect(dep?.metadata.namespace).toBe('default');
@@ -106,7 +143,9 @@ describe('scan function against a storage-api sandbox', () => {
       [LABELS.workloadName]: 'legacy-web',
       [LABELS.workloadNamespace]: 'default',
     });
-    expect(dep?.metadata.annotations?.[ANNOTATIONS.wlid]).toBe('wlid://cluster-kscape/namespace-default/deployment-legacy-web');
+    expect(dep?.metadata.annotations?.[ANNOTATIONS.wlid]).toBe(
+      'wlid://cluster-kscape/namespace-default/deployment-legacy-web',
+    );
     expect(dep?.metadata.annotations?.[ANNOTATIONS.scanId]).toBe('full-1');
     expect(Object.keys(dep?.spec.controls ?? {})).toContain('C-0017');
     // Pods of the Deployment are folded into it: no result of their own.
@@ -118,7 +157,11 @@ describe('scan function against a storage-api sandbox', () => {
     expect(ns?.metadata.labels?.[LABELS.workloadNamespace]).toBeUndefined();
 
     // RBAC triplet: subject + role + binding, operator namespace, RBAC labels.
-    const triplet = scans.find((s) => s.metadata.name === 'serviceaccount-ci-deployer-clusterrole-cluster-admin-clusterrolebinding-ci-deployer-cluster-admin');
+    const triplet = scans.find(
+      (s) =>
+        s.metadata.name ===
+        'serviceaccount-ci-deployer-clusterrole-cluster-admin-clusterrolebinding-ci-deployer-cluster-admin',
+    );
     expect(triplet?.metadata.namespace).toBe('kubescape');
     expect(triplet?.metadata.labels).toMatchObject({
       [LABELS.rbacResource]: 'true',
@@ -131,18 +174,35 @@ describe('scan function against a storage-api sandbox', () => {
     expect(triplet?.spec.controls?.['C-0035']?.status?.status).toBe('failed');
 
     // Summary severities = failed controls bucketed.
-    const depSummary = summaries.find((s) => s.metadata.name === 'deployment-legacy-web' && s.metadata.namespace === 'default');
-    const failed = Object.values(dep?.spec.controls ?? {}).filter((c) => c.status?.status === 'failed').length;
+    const depSummary = summaries.find(
+      (s) => s.metadata.name === 'deployment-legacy-web' && s.metadata.namespace === 'default',
+    );
+    const failed = Object.values(dep?.spec.controls ?? {}).filter(
+      (c) => c.status?.status === 'failed',
+    ).length;
     const sev = depSummary?.spec.severities ?? {};
-    expect((sev.critical ?? 0) + (sev.high ?? 0) + (sev.medium ?? 0) + (sev.low ?? 0) + (sev.unknown ?? 0)).toBe(failed);
+    expect(
+      (sev.critical ?? 0) + (sev.high ?? 0) + (sev.medium ?? 0) + (sev.low ?? 0) + (sev.unknown ?? 0),
+    ).toBe(failed);
     expect(depSummary?.metadata.labels).toEqual(dep?.metadata.labels);
 
     // Excluded namespaces (default excludes) have no results.
     // (RBAC triplets of kube-system ServiceAccounts bound by cluster-wide bindings are not namespaced resources: they stay.)
-    expect(scans.some((s) => s.metadata.namespace === 'kube-system' || (s.metadata.labels?.[LABELS.workloadNamespace] === 'kube-system' && !s.metadata.labels?.[LABELS.rbacResource]))).toBe(false);
+    expect(
+      scans.some(
+        (s) =>
+          s.metadata.namespace === 'kube-system' ||
+          (s.metadata.labels?.[LABELS.workloadNamespace] === 'kube-system' &&
+            !s.metadata.labels?.[LABELS.rbacResource]),
+      ),
+    ).toBe(false);
 
     // Same request again: identical stored state (ignoring resourceVersion/managedFields), same reply.
-    const before = { scans: stable(scans), summaries: stable(summaries), rvs: scans.map((s) => s.metadata.resourceVersion).sort() };
+    const before = {
+      scans: stable(scans),
+      summaries: stable(summaries),
+      rvs: scans.map((s) => s.metadata.resourceVersion).sort(),
+    };
     const again = await fn.handle(request({ scanId: 'full-1', frameworks: ['nsa', 'mitre'] }), ctx());
     expect(again?.id).toBe(reply?.id);
     expect(again?.data).toEqual(reply?.data);
@@ -156,29 +216,52 @@ describe('scan function against a storage-api sandbox', () => {
   it('replaces a result on rescan and deletes the results of resources that are gone', async () => {
     const fn = createScanFunction({ config, http: sb.http });
     await fn.handle(request({ scanId: 'gc-1', controls: ['C-0017', 'C-0035'] }), ctx());
-    const scanOf = async (ns: string, name: string) => (await sb.http.request('GET', `${BASE}/namespaces/${ns}/workloadconfigurationscans/${name}`));
+    const scanOf = async (ns: string, name: string) =>
+      await sb.http.request('GET', `${BASE}/namespaces/${ns}/workloadconfigurationscans/${name}`);
     expect((await scanOf('default', 'pod-debug-shell')).status).toBe(200);
     // A result written by someone else for a kind this scan does not read stays.
     const foreign = {
       apiVersion: `${GROUP}/${VERSION}`,
       kind: 'WorkloadConfigurationScan',
-      metadata: { name: 'widget-x', namespace: 'default', labels: { [LABELS.workloadKind]: 'Widget', [LABELS.workloadName]: 'x', [LABELS.workloadNamespace]: 'default' } },
+      metadata: {
+        name: 'widget-x',
+        namespace: 'default',
+        labels: {
+          [LABELS.workloadKind]: 'Widget',
+          [LABELS.workloadName]: 'x',
+          [LABELS.workloadNamespace]: 'default',
+        },
+      },
       spec: { controls: {} },
     };
-    await kubeJson(sb.http, 'POST', `${BASE}/namespaces/default/workloadconfigurationscans`, { body: foreign });
+    await kubeJson(sb.http, 'POST', `${BASE}/namespaces/default/workloadconfigurationscans`, {
+      body: foreign,
+    });
 
     // The bare pod goes away; the Deployment's template gets a read-only root filesystem.
     await kubeJson(sb.http, 'DELETE', '/api/v1/namespaces/default/pods/debug-shell');
-    const dep = (await kubeJson(sb.http, 'GET', '/apis/apps/v1/namespaces/default/deployments/legacy-web')) as {
+    const dep = (await kubeJson(
+      sb.http,
+      'GET',
+      '/apis/apps/v1/namespaces/default/deployments/legacy-web',
+    )) as {
       spec: { template: { spec: { containers: { securityContext?: Record<string, unknown> }[] } } };
     };
-    for (const c of dep.spec.template.spec.containers) c.securityContext = { ...(c.securityContext ?? {}), readOnlyRootFilesystem: true };
+    for (const c of dep.spec.template.spec.containers)
+      c.securityContext = { ...(c.securityContext ?? {}), readOnlyRootFilesystem: true };
     await kubeJson(sb.http, 'PUT', '/apis/apps/v1/namespaces/default/deployments/legacy-web', { body: dep });
 
     const reply = await fn.handle(request({ scanId: 'gc-2', controls: ['C-0017', 'C-0035'] }), ctx());
     expect(reply?.type).toBe(EVENT_TYPES.configScanCompleted);
     expect((await scanOf('default', 'pod-debug-shell')).status).toBe(404);
-    expect((await sb.http.request('GET', `${BASE}/namespaces/default/workloadconfigurationscansummaries/pod-debug-shell`)).status).toBe(404);
+    expect(
+      (
+        await sb.http.request(
+          'GET',
+          `${BASE}/namespaces/default/workloadconfigurationscansummaries/pod-debug-shell`,
+        )
+      ).status,
+    ).toBe(404);
     expect((await scanOf('default', 'widget-x')).status).toBe(200);
     const after = (await scanOf('default', 'deployment-legacy-web')).body as Obj;
     expect(after.spec.controls?.['C-0017']?.status?.status).toBe('passed');
@@ -194,11 +277,22 @@ describe('scan function against a storage-api sandbox', () => {
       request({
         scanId: 'scope-1',
         frameworks: ['nsa'],
-        scope: { objects: [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', namespace: 'prod', name: 'payments-api-config-reader' }] },
+        scope: {
+          objects: [
+            {
+              apiVersion: 'rbac.authorization.k8s.io/v1',
+              kind: 'RoleBinding',
+              namespace: 'prod',
+              name: 'payments-api-config-reader',
+            },
+          ],
+        },
       }),
       ctx(),
     );
-    const refs = (reply?.data as { results: { namespace: string; name: string }[] }).results.map((r) => `${r.namespace}/${r.name}`).sort();
+    const refs = (reply?.data as { results: { namespace: string; name: string }[] }).results
+      .map((r) => `${r.namespace}/${r.name}`)
+      .sort();
     expect(refs).toEqual(
       expect.arrayContaining([
         'kubescape/serviceaccount-payments-api-role-payments-api-config-reader-rolebinding-payments-api-config-reader',
@@ -207,7 +301,10 @@ describe('scan function against a storage-api sandbox', () => {
     );
     expect(refs).not.toContain('prod/statefulset-postgres');
     const scans = await listAll(sb.http, 'workloadconfigurationscans');
-    const byScan = (id: string) => scans.filter((s) => s.metadata.annotations?.[ANNOTATIONS.scanId] === id).map((s) => `${s.metadata.namespace}/${s.metadata.name}`);
+    const byScan = (id: string) =>
+      scans
+        .filter((s) => s.metadata.annotations?.[ANNOTATIONS.scanId] === id)
+        .map((s) => `${s.metadata.namespace}/${s.metadata.name}`);
     expect(byScan('scope-1').sort()).toEqual(refs);
     expect(byScan('scope-0')).toContain('prod/statefulset-postgres');
   }, 300_000);

@@ -20,7 +20,14 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, KINDS, LABELS, labelValue, workloadScanName } from '../../lib/api/index.js';
-import { buildEvent, EVENT_TYPES, FUNCTION_ROUTES, type CatalogEvent, type EventData, type ObjectRef } from '../../lib/events/index.js';
+import {
+  buildEvent,
+  EVENT_TYPES,
+  FUNCTION_ROUTES,
+  type CatalogEvent,
+  type EventData,
+  type ObjectRef,
+} from '../../lib/events/index.js';
 import { loadKubeConfig } from '../../lib/kube/client.js';
 import { PermanentError, TransientError } from '../runtime/errors.js';
 import type { FunctionContext, FunctionDefinition, IncomingEvent } from '../runtime/types.js';
@@ -65,9 +72,15 @@ export interface ScanSettings {
 }
 
 /** Exceptions and control inputs from the configured files (each optional). */
-export async function loadScanSettings(config: Pick<ScanFunctionConfig, 'KSCAPE_EXCEPTIONS' | 'KSCAPE_CONTROLS_CONFIG'>): Promise<ScanSettings> {
-  const exceptions = config.KSCAPE_EXCEPTIONS ? parseExceptions(await readFile(config.KSCAPE_EXCEPTIONS, 'utf8')) : [];
-  const inputs = config.KSCAPE_CONTROLS_CONFIG ? parseControlInputs(await readFile(config.KSCAPE_CONTROLS_CONFIG, 'utf8')) : DEFAULT_CONTROL_INPUTS;
+export async function loadScanSettings(
+  config: Pick<ScanFunctionConfig, 'KSCAPE_EXCEPTIONS' | 'KSCAPE_CONTROLS_CONFIG'>,
+): Promise<ScanSettings> {
+  const exceptions = config.KSCAPE_EXCEPTIONS
+    ? parseExceptions(await readFile(config.KSCAPE_EXCEPTIONS, 'utf8'))
+    : [];
+  const inputs = config.KSCAPE_CONTROLS_CONFIG
+    ? parseControlInputs(await readFile(config.KSCAPE_CONTROLS_CONFIG, 'utf8'))
+    : DEFAULT_CONTROL_INPUTS;
   return { exceptions, inputs };
 }
 
@@ -81,13 +94,16 @@ export function createScanFunction(deps: ScanDeps = {}): FunctionDefinition {
     (settingsPromise ??= loadScanSettings(config).catch((e: unknown) => {
       settingsPromise = undefined;
       // A broken file is fixed by the operator (ConfigMap update): retry rather than dead-letter.
-      throw new TransientError(`scan configuration unreadable (KSCAPE_EXCEPTIONS / KSCAPE_CONTROLS_CONFIG): ${message(e)}`);
+      throw new TransientError(
+        `scan configuration unreadable (KSCAPE_EXCEPTIONS / KSCAPE_CONTROLS_CONFIG): ${message(e)}`,
+      );
     }));
 
   async function onConfigScan(event: IncomingEvent, ctx: FunctionContext): Promise<CatalogEvent> {
     const data = event.data as ConfigScanRequest;
     const scanId = data.scanId ?? event.id;
-    const frameworks = data.frameworks ?? (data.controls?.length ? [] : [...config.KSCAPE_SCAN_DEFAULT_FRAMEWORKS]);
+    const frameworks =
+      data.frameworks ?? (data.controls?.length ? [] : [...config.KSCAPE_SCAN_DEFAULT_FRAMEWORKS]);
     const controls = data.controls ?? [];
     let selection;
     try {
@@ -101,11 +117,23 @@ export function createScanFunction(deps: ScanDeps = {}): FunctionDefinition {
     const include = scope.namespaces ?? [];
     const namespaces: NamespaceFilter = {
       include,
-      exclude: scope.excludeNamespaces ?? (include.length > 0 ? [] : [...config.KSCAPE_SCAN_DEFAULT_EXCLUDE_NAMESPACES]),
+      exclude:
+        scope.excludeNamespaces ??
+        (include.length > 0 ? [] : [...config.KSCAPE_SCAN_DEFAULT_EXCLUDE_NAMESPACES]),
     };
     const kinds = kindsForControls(selection.controlIDs);
     const scoped = (scope.objects?.length ?? 0) > 0;
-    ctx.log.info({ scanId, frameworks, controls: selection.controlIDs.length, kinds: kinds.length, scoped, objects: scope.objects?.length ?? 0 }, 'posture scan started');
+    ctx.log.info(
+      {
+        scanId,
+        frameworks,
+        controls: selection.controlIDs.length,
+        kinds: kinds.length,
+        scoped,
+        objects: scope.objects?.length ?? 0,
+      },
+      'posture scan started',
+    );
 
     const reader = new ClusterReader(http());
     let snapshot;
@@ -123,7 +151,14 @@ export function createScanFunction(deps: ScanDeps = {}): FunctionDefinition {
       if (ctx.signal.aborted) throw e;
       throw new TransientError(`reading the cluster failed: ${message(e)}`);
     }
-    ctx.log.info({ objects: snapshot.objects.length, listed: snapshot.listedKinds.length, notServed: snapshot.skippedKinds }, 'cluster read');
+    ctx.log.info(
+      {
+        objects: snapshot.objects.length,
+        listed: snapshot.listedKinds.length,
+        notServed: snapshot.skippedKinds,
+      },
+      'cluster read',
+    );
 
     const report = scanResources(snapshot.objects, {
       frameworks,
@@ -155,7 +190,8 @@ export function createScanFunction(deps: ScanDeps = {}): FunctionDefinition {
         ctx.signal.throwIfAborted();
         if ((await writer.write(entry)) !== 'unchanged') changed++;
         written++;
-        if (written % config.KSCAPE_SCAN_PROGRESS_EVERY === 0) ctx.log.info({ written, of: selected.length }, 'writing results');
+        if (written % config.KSCAPE_SCAN_PROGRESS_EVERY === 0)
+          ctx.log.info({ written, of: selected.length }, 'writing results');
       });
       if (!scoped) {
         for (const plural of [SCAN_PLURAL, SUMMARY_PLURAL]) {
@@ -180,7 +216,10 @@ export function createScanFunction(deps: ScanDeps = {}): FunctionDefinition {
       counts[e.status]++;
       if (e.excepted) counts.excluded++;
     }
-    const ordered = [...selected.filter((e) => e.status === 'failed'), ...selected.filter((e) => e.status !== 'failed')];
+    const ordered = [
+      ...selected.filter((e) => e.status === 'failed'),
+      ...selected.filter((e) => e.status !== 'failed'),
+    ];
     const results: ObjectRef[] = ordered.slice(0, config.KSCAPE_SCAN_REPLY_MAX_RESULTS).map((e) => ({
       apiVersion: API_VERSION,
       kind: KINDS.WorkloadConfigurationScan,
@@ -192,7 +231,11 @@ export function createScanFunction(deps: ScanDeps = {}): FunctionDefinition {
       EVENT_TYPES.configScanCompleted,
       {
         scanId,
-        frameworks: report.summaryDetails.frameworks.map((f) => ({ name: f.name, complianceScore: clamp(f.complianceScore), riskScore: clamp(f.score) })),
+        frameworks: report.summaryDetails.frameworks.map((f) => ({
+          name: f.name,
+          complianceScore: clamp(f.complianceScore),
+          riskScore: clamp(f.score),
+        })),
         counts,
         results,
       },
@@ -224,7 +267,12 @@ export function createScanFunction(deps: ScanDeps = {}): FunctionDefinition {
 }
 
 /** Delete the results of requested objects that are gone: their own result, and for RBAC objects the triplets containing them. */
-async function deleteMissing(writer: ResultWriter, missing: readonly ObjectRef[], current: readonly ResultEntry[], operatorNamespace: string): Promise<number> {
+async function deleteMissing(
+  writer: ResultWriter,
+  missing: readonly ObjectRef[],
+  current: readonly ResultEntry[],
+  operatorNamespace: string,
+): Promise<number> {
   let deleted = 0;
   const currentLocations = new Set(current.map((e) => `${e.namespace}/${e.name}`));
   for (const ref of missing) {

@@ -78,6 +78,8 @@ export async function mapLimit<T, R>(
 
 export class ClusterReader {
   private readonly discovery = new Map<string, Promise<Map<string, ServedResource> | undefined>>();
+  /** Kinds the credentials may not list (403). */
+  readonly forbidden = new Set<string>();
 
   constructor(private readonly client: KubeHttp) {}
 
@@ -169,10 +171,21 @@ export class ClusterReader {
         const q = new URLSearchParams({ limit: String(opts.pageSize) });
         if (cont) q.set('continue', cont);
         if (fieldSelector) q.set('fieldSelector', fieldSelector);
-        const page = (await kubeJson(this.client, 'GET', `${base}?${q.toString()}`, {
-          ...(k.metadataOnly ? { accept: METADATA_LIST_ACCEPT } : {}),
-          ...(opts.signal ? { signal: opts.signal } : {}),
-        })) as { items?: unknown[]; metadata?: { continue?: string } } | undefined;
+        let page: { items?: unknown[]; metadata?: { continue?: string } } | undefined;
+        try {
+          page = (await kubeJson(this.client, 'GET', `${base}?${q.toString()}`, {
+            ...(k.metadataOnly ? { accept: METADATA_LIST_ACCEPT } : {}),
+            ...(opts.signal ? { signal: opts.signal } : {}),
+          })) as { items?: unknown[]; metadata?: { continue?: string } } | undefined;
+        } catch (e) {
+          // Not allowed to list this kind (the scan's ClusterRole omits it, e.g. secrets): the scan
+          // goes on without it, and nothing of this kind is garbage-collected.
+          if (e instanceof KubeStatusError && e.status === 403 && !cont) {
+            this.forbidden.add(k.kind);
+            return undefined;
+          }
+          throw e;
+        }
         for (const item of page?.items ?? []) {
           const obj = normalise(item, k);
           // The server filtered already; filter again for servers that ignore field selectors.
@@ -197,12 +210,15 @@ export class ClusterReader {
     };
     const lists = await mapLimit(opts.kinds, opts.concurrency, async (k) => {
       const items = await this.list(k, opts, onItem);
-      if (!items)
-        opts.log.debug(
-          { kind: k.kind, apiVersion: k.group ? `${k.group}/${k.version}` : k.version },
-          'kind not served by the cluster: skipped',
+      if (items) return items;
+      const apiVersion = k.group ? `${k.group}/${k.version}` : k.version;
+      if (this.forbidden.has(k.kind))
+        opts.log.warn(
+          { kind: k.kind, apiVersion },
+          'not allowed to list this kind: skipped (controls that need it see none)',
         );
-      return items;
+      else opts.log.debug({ kind: k.kind, apiVersion }, 'kind not served by the cluster: skipped');
+      return undefined;
     });
     const objects: KubeObject[] = [];
     const listedKinds: string[] = [];

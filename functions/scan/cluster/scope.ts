@@ -23,7 +23,16 @@ import type { KubeObject } from '../engine/types.js';
 import { workloadView } from '../engine/workload.js';
 import { keyOf, objectKey } from '../results/build.js';
 
-const NAMESPACE_WIDE = new Set(['Namespace', 'NetworkPolicy', 'Service', 'Ingress', 'ConfigMap', 'Secret', 'PersistentVolumeClaim', 'CiliumNetworkPolicy']);
+const NAMESPACE_WIDE = new Set([
+  'Namespace',
+  'NetworkPolicy',
+  'Service',
+  'Ingress',
+  'ConfigMap',
+  'Secret',
+  'PersistentVolumeClaim',
+  'CiliumNetworkPolicy',
+]);
 const BINDINGS = new Set(['RoleBinding', 'ClusterRoleBinding']);
 const ROLES = new Set(['Role', 'ClusterRole']);
 
@@ -64,7 +73,9 @@ export function resolveScope(refs: readonly ObjectRef[], objects: readonly KubeO
           if (uid && byUid.has(uid)) return byUid.get(uid);
           const kind = str(r.kind);
           const name = str(r.name);
-          return kind && name ? (index.find(kind, cur.metadata.namespace, name) ?? index.find(kind, undefined, name)) : undefined;
+          return kind && name
+            ? (index.find(kind, cur.metadata.namespace, name) ?? index.find(kind, undefined, name))
+            : undefined;
         })
         .find((x) => x !== undefined);
       if (!owner) break;
@@ -75,7 +86,8 @@ export function resolveScope(refs: readonly ObjectRef[], objects: readonly KubeO
 
   const addServiceAccount = (namespace: string | undefined, name: string) => {
     affected.add(objectKey('v1', namespace, 'ServiceAccount', name));
-    for (const w of workloads) if (w.metadata.namespace === namespace && serviceAccountOf(w) === name) affected.add(keyOf(w));
+    for (const w of workloads)
+      if (w.metadata.namespace === namespace && serviceAccountOf(w) === name) affected.add(keyOf(w));
   };
   const addBinding = (b: KubeObject) => {
     affected.add(keyOf(b));

@@ -7,8 +7,17 @@ import type { StoredRef } from './writer.js';
 
 const opts = { operatorNamespace: 'kubescape', clusterName: 'c1', scanId: 's1' };
 
-const sa = (ns: string, name: string): KubeObject => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns } });
-const clusterRole = (name: string, rules: unknown[]): KubeObject => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name }, rules });
+const sa = (ns: string, name: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ServiceAccount',
+  metadata: { name, namespace: ns },
+});
+const clusterRole = (name: string, rules: unknown[]): KubeObject => ({
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'ClusterRole',
+  metadata: { name },
+  rules,
+});
 const crb = (name: string, role: string, subjects: unknown[]): KubeObject => ({
   apiVersion: 'rbac.authorization.k8s.io/v1',
   kind: 'ClusterRoleBinding',
@@ -27,7 +36,14 @@ const objects: KubeObject[] = [
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'web', namespace: 'shop' },
-    spec: { template: { spec: { serviceAccountName: 'deployer', containers: [{ name: 'c', image: 'nginx', securityContext: { privileged: true } }] } } },
+    spec: {
+      template: {
+        spec: {
+          serviceAccountName: 'deployer',
+          containers: [{ name: 'c', image: 'nginx', securityContext: { privileged: true } }],
+        },
+      },
+    },
   },
 ];
 
@@ -37,8 +53,14 @@ describe('buildResults', () => {
   const find = (ns: string, name: string) => entries.find((e) => e.namespace === ns && e.name === name);
 
   it('one result per RBAC triplet: a failure lands only on the (binding, role) pair that causes it', () => {
-    const admin = find('kubescape', 'serviceaccount-deployer-clusterrole-admin-all-clusterrolebinding-deployer-admin');
-    const view = find('kubescape', 'serviceaccount-deployer-clusterrole-viewer-clusterrolebinding-deployer-view');
+    const admin = find(
+      'kubescape',
+      'serviceaccount-deployer-clusterrole-admin-all-clusterrolebinding-deployer-admin',
+    );
+    const view = find(
+      'kubescape',
+      'serviceaccount-deployer-clusterrole-viewer-clusterrolebinding-deployer-view',
+    );
     expect(admin?.scan.spec.controls['C-0035']?.status?.status).toBe('failed');
     expect(view?.scan.spec.controls['C-0035']?.status?.status).toBe('passed');
     // Paths are re-indexed to the triplet's own relatedObjects: [0] binding, [1] role.
@@ -52,7 +74,11 @@ describe('buildResults', () => {
       [LABELS.workloadKind]: 'ServiceAccount',
       [LABELS.workloadNamespace]: 'ci',
     });
-    expect(admin?.scan.spec.relatedObjects?.map((r) => r.kind)).toEqual(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding']);
+    expect(admin?.scan.spec.relatedObjects?.map((r) => r.kind)).toEqual([
+      'ServiceAccount',
+      'ClusterRole',
+      'ClusterRoleBinding',
+    ]);
   });
 
   it('the ServiceAccount object keeps its own controls in its namespace; subject controls are not duplicated there', () => {
@@ -67,17 +93,41 @@ describe('buildResults', () => {
     expect(web?.scan.spec.controls['C-0057']?.status?.status).toBe('failed');
     expect(web?.summary.spec.severities).toMatchObject({ high: 1 });
     expect(web?.summary.metadata).toEqual(web?.scan.metadata);
-    const again = buildResults(scanResources(objects, { controls: ['C-0035', 'C-0057', 'C-0034'], now: new Date(1e12) }), objects, opts);
+    const again = buildResults(
+      scanResources(objects, { controls: ['C-0035', 'C-0057', 'C-0034'], now: new Date(1e12) }),
+      objects,
+      opts,
+    );
     expect(JSON.stringify(again)).toBe(JSON.stringify(entries));
   });
 });
 
 describe('staleResults', () => {
   const stored: StoredRef[] = [
-    { namespace: 'shop', name: 'deployment-web', labels: { [LABELS.workloadKind]: 'Deployment', [LABELS.workloadNamespace]: 'shop' }, annotations: {} },
-    { namespace: 'shop', name: 'deployment-gone', labels: { [LABELS.workloadKind]: 'Deployment', [LABELS.workloadNamespace]: 'shop' }, annotations: {} },
-    { namespace: 'kube-system', name: 'deployment-dns', labels: { [LABELS.workloadKind]: 'Deployment', [LABELS.workloadNamespace]: 'kube-system' }, annotations: {} },
-    { namespace: 'shop', name: 'widget-x', labels: { [LABELS.workloadKind]: 'Widget', [LABELS.workloadNamespace]: 'shop' }, annotations: {} },
+    {
+      namespace: 'shop',
+      name: 'deployment-web',
+      labels: { [LABELS.workloadKind]: 'Deployment', [LABELS.workloadNamespace]: 'shop' },
+      annotations: {},
+    },
+    {
+      namespace: 'shop',
+      name: 'deployment-gone',
+      labels: { [LABELS.workloadKind]: 'Deployment', [LABELS.workloadNamespace]: 'shop' },
+      annotations: {},
+    },
+    {
+      namespace: 'kube-system',
+      name: 'deployment-dns',
+      labels: { [LABELS.workloadKind]: 'Deployment', [LABELS.workloadNamespace]: 'kube-system' },
+      annotations: {},
+    },
+    {
+      namespace: 'shop',
+      name: 'widget-x',
+      labels: { [LABELS.workloadKind]: 'Widget', [LABELS.workloadNamespace]: 'shop' },
+      annotations: {},
+    },
     {
       namespace: 'kubescape',
       name: 'serviceaccount-deployer-clusterrole-gone-clusterrolebinding-gone',
@@ -94,13 +144,30 @@ describe('staleResults', () => {
   it('deletes only results of gone resources within the scan reach', () => {
     const stale = staleResults(stored, {
       objects,
-      listedKinds: ['Deployment', 'ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'],
+      listedKinds: [
+        'Deployment',
+        'ServiceAccount',
+        'Role',
+        'ClusterRole',
+        'RoleBinding',
+        'ClusterRoleBinding',
+      ],
       namespaces: { include: [], exclude: ['kube-system'] },
       operatorNamespace: 'kubescape',
     }).map((s) => s.name);
-    expect(stale.sort()).toEqual(['deployment-gone', 'serviceaccount-deployer-clusterrole-gone-clusterrolebinding-gone']);
+    expect(stale.sort()).toEqual([
+      'deployment-gone',
+      'serviceaccount-deployer-clusterrole-gone-clusterrolebinding-gone',
+    ]);
   });
   it('keeps everything of kinds that were not listed', () => {
-    expect(staleResults(stored, { objects: [], listedKinds: ['Pod'], namespaces: { include: [], exclude: [] }, operatorNamespace: 'kubescape' })).toEqual([]);
+    expect(
+      staleResults(stored, {
+        objects: [],
+        listedKinds: ['Pod'],
+        namespaces: { include: [], exclude: [] },
+        operatorNamespace: 'kubescape',
+      }),
+    ).toEqual([]);
   });
 });

@@ -44,7 +44,8 @@ export function staleResults(stored: readonly StoredRef[], input: GcInput): Stor
     if (!kind || !listed.has(kind)) return false;
     const ns = s.labels[LABELS.workloadNamespace];
     if (!namespaceAllowed(input.namespaces, ns)) return false;
-    if (kind === 'Namespace' && !namespaceAllowed(input.namespaces, s.labels[LABELS.workloadName])) return false;
+    if (kind === 'Namespace' && !namespaceAllowed(input.namespaces, s.labels[LABELS.workloadName]))
+      return false;
     return !existing.has(loc);
   });
 }
