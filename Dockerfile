@@ -49,6 +49,8 @@ COPY --from=build /src/dist ./dist
 # the Triggers and PingSources that `kscape dev` follows.
 COPY storage-api/store/migrations ./dist/storage-api/store/migrations
 COPY functions/schedule/store/migrations ./dist/functions/schedule/store/migrations
+COPY functions/control/store/migrations ./dist/functions/control/store/migrations
+COPY functions/vuln/osv/store/migrations ./dist/functions/vuln/osv/store/migrations
 COPY examples ./examples
 COPY knative ./knative
 # Numeric non-root user (no passwd entry needed): Kubernetes can verify runAsNonRoot only for a
