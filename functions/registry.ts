@@ -33,7 +33,7 @@ const LOADERS: Record<HostedFunctionName, (shared: SharedResources) => Promise<H
   schedule: async (shared) => (await import('./schedule/index.js')).createScheduleFunction({ ...(shared.database ? { database: shared.database } : {}) }),
   scan: async () => (await import('./scan/function.js')).createScanFunction(),
   vuln: async () => pending('vuln', 'image vulnerability scanning (vuln function)'),
-  export: async () => pending('export', 'export to a provider (export function)'),
+  export: async () => (await import('./export/index.js')).createExportFunction(),
   control: async () => pending('control', 'provider command intake (control function)'),
   deadletter: async () => (await import('./deadletter/index.js')).createDeadLetterFunction(),
 };
