@@ -61,7 +61,9 @@ import {
 // ------------------------------------------------------------------------------------ constants
 
 const KNATIVE_DIR = join(REPO_ROOT, 'knative');
-const SCHEMA_DIR = resolve(REPO_ROOT, '..', 'shared', 'schemas', 'knative');
+const SHARED_SCHEMA_DIR = resolve(REPO_ROOT, '..', 'shared', 'schemas', 'knative');
+// The shared copy when it sits beside the checkout, else the vendored one (any clone works).
+const SCHEMA_DIR = existsSync(SHARED_SCHEMA_DIR) ? SHARED_SCHEMA_DIR : join(REPO_ROOT, 'test', 'fixtures', 'knative-crds');
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'manifests');
 const NAMESPACE = 'kubescape';
 const IMAGE = 'ghcr.io/kscape/kscape';

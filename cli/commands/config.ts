@@ -11,13 +11,17 @@ interface Section {
 }
 
 async function sections(): Promise<Section[]> {
-  const [runtime, db, schedule, storage, store, auth] = await Promise.all([
+  const [runtime, db, schedule, storage, store, auth, scan, control, exporter, nodeAgent] = await Promise.all([
     import('../../functions/runtime/config.js'),
     import('../../lib/db/config.js'),
     import('../../functions/schedule/config.js'),
     import('../../storage-api/config.js'),
     import('../../storage-api/store/config.js'),
     import('../../storage-api/auth/config.js'),
+    import('../../functions/scan/function-config.js'),
+    import('../../functions/control/config.js'),
+    import('../../functions/export/config.js'),
+    import('../../node-agent/config.js'),
   ]);
   return [
     { component: 'function host (every function)', spec: runtime.RUNTIME_CONFIG },
@@ -26,6 +30,10 @@ async function sections(): Promise<Section[]> {
     { component: 'storage-api', spec: storage.storageApiConfigSpec },
     { component: 'storage-api store', spec: store.storeConfigSpec },
     { component: 'storage-api authentication and TLS', spec: auth.authConfigSpec },
+    { component: 'scan function', spec: scan.scanFunctionConfigSpec },
+    { component: 'control function', spec: control.controlConfigSpec },
+    { component: 'export function', spec: exporter.exportConfigSpec },
+    { component: 'node-agent', spec: nodeAgent.NODE_AGENT_CONFIG },
   ];
 }
 

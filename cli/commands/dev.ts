@@ -130,6 +130,14 @@ export async function startDev(opts: DevOptions, log: Logger): Promise<DevHandle
     const sink = `http://127.0.0.1:${brokerPort}/${broker0.namespace}/${broker0.name}`;
     const functions: Record<string, string> = {};
     for (const name of HOSTED_FUNCTIONS) {
+      if (name === 'control') {
+        // control serves the provider's signed HTTP commands, not CloudEvents (no Trigger routes to it).
+        const { serveControl } = await import('../../functions/control/index.js');
+        const control = await serveControl({ port: 0, host: '127.0.0.1', database, env: { ...process.env, K_SINK: sink } });
+        closers.push({ name: 'control', close: () => control.close() });
+        functions[name] = control.url;
+        continue;
+      }
       const def = await loadFunction(name, { database });
       const served = await serveFunction(def, {
         port: 0,
