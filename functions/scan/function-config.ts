@@ -4,16 +4,9 @@
  */
 import { int, list, optionalStr, str, loadConfig, type ConfigOf, type Env } from '../../lib/config/env.js';
 
-/** Kubescape's chart default excludes (operator.md §1.5, §3.4 KS_EXCLUDE_NAMESPACES). */
-export const DEFAULT_SCAN_EXCLUDED_NAMESPACES = [
-  'kubescape',
-  'kube-system',
-  'kube-public',
-  'kube-node-lease',
-  'kubeconfig',
-  'gmp-system',
-  'gmp-public',
-] as const;
+import { DEFAULT_EXCLUDED_NAMESPACES as DEFAULT_SCAN_EXCLUDED_NAMESPACES } from '../../lib/config/namespaces.js';
+
+export { DEFAULT_SCAN_EXCLUDED_NAMESPACES };
 
 const ns = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 

@@ -1,15 +1,8 @@
 import { duration, int, list, loadConfig, str, type ConfigOf, type Env } from '../../lib/config/env.js';
 
-/** Kubescape's chart default excludes (operator.md §1.5). */
-export const DEFAULT_EXCLUDED_NAMESPACES = [
-  'kubescape',
-  'kube-system',
-  'kube-public',
-  'kube-node-lease',
-  'kubeconfig',
-  'gmp-system',
-  'gmp-public',
-] as const;
+import { DEFAULT_EXCLUDED_NAMESPACES } from '../../lib/config/namespaces.js';
+
+export { DEFAULT_EXCLUDED_NAMESPACES };
 
 const ns = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 

@@ -7,6 +7,7 @@
  * have the key at all.
  */
 import type { FieldRequirement, LabelRequirement } from './types.js';
+import { matchesLabels } from '../query/selectors.js';
 
 export class Params {
   readonly values: unknown[] = [];
@@ -58,33 +59,8 @@ export function fieldSql(alias: string, reqs: readonly FieldRequirement[] | unde
 }
 
 export function matchLabels(labels: Readonly<Record<string, string>> | null | undefined, reqs: readonly LabelRequirement[] | undefined): boolean {
-  if (!reqs || reqs.length === 0) return true;
-  const l = labels ?? {};
-  for (const r of reqs) {
-    const has = Object.prototype.hasOwnProperty.call(l, r.key);
-    const v = has ? l[r.key] : undefined;
-    switch (r.op) {
-      case 'exists':
-        if (!has) return false;
-        break;
-      case 'notexists':
-        if (has) return false;
-        break;
-      case 'eq':
-        if (v !== r.value) return false;
-        break;
-      case 'neq':
-        if (v === r.value) return false;
-        break;
-      case 'in':
-        if (v === undefined || !r.values.includes(v)) return false;
-        break;
-      case 'notin':
-        if (v !== undefined && r.values.includes(v)) return false;
-        break;
-    }
-  }
-  return true;
+  // One implementation of selector semantics for SQL-less paths (watch fan-out) and the API engine.
+  return !reqs || reqs.length === 0 || matchesLabels(reqs, labels ?? undefined);
 }
 
 export function matchFields(key: { namespace: string; name: string }, reqs: readonly FieldRequirement[] | undefined): boolean {
