@@ -257,7 +257,11 @@ describe('serveControl', () => {
     await new Promise<void>((r) => sinkServer.listen(0, '127.0.0.1', r));
     const sinkPort = (sinkServer.address() as { port: number }).port;
     const { serveControl } = await import('./index.js');
+    // A fresh database: DATABASE_URL's shared one remembers webhook-ids from earlier runs (replays).
+    const { openDatabase } = await import('../../lib/db/index.js');
+    const database = await openDatabase({ url: '' });
     const served = await serveControl({
+      database,
       port: 0,
       host: '127.0.0.1',
       env: { KSCAPE_PROVIDER_SECRET: SECRET, K_SINK: `http://127.0.0.1:${sinkPort}/` },
@@ -276,6 +280,7 @@ describe('serveControl', () => {
       expect((await fetch(`${served.url}/health/readiness`)).status).toBe(200);
     } finally {
       await served.close();
+      await database.close();
       await new Promise<void>((r) => sinkServer.close(() => r()));
     }
   });

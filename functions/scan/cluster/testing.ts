@@ -24,6 +24,8 @@ export async function startSandbox(seedDir = 'examples/cluster'): Promise<Sandbo
     port: 0,
     sandbox: true,
     seedDir,
+    // Always a fresh in-memory database: DATABASE_URL's shared database keeps rows between runs.
+    databaseUrl: '',
     logger: pino({ level: 'silent' }),
   });
   const dir = mkdtempSync(join(tmpdir(), 'kscape-scan-'));
