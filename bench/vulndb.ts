@@ -55,7 +55,11 @@ class Prng {
 }
 
 function pkgName(eco: string, i: number): string {
-  return eco === 'Maven' ? `org.example.g${i % 97}:artifact-${i}` : eco === 'PyPI' ? `py-pkg-${i}` : `pkg-${i}`;
+  return eco === 'Maven'
+    ? `org.example.g${i % 97}:artifact-${i}`
+    : eco === 'PyPI'
+      ? `py-pkg-${i}`
+      : `pkg-${i}`;
 }
 
 function version(eco: string, a: number, b: number, c: number): string {
@@ -72,7 +76,15 @@ function advisory(i: number): Record<string, unknown> {
     const b = r.int(20);
     affected.push({
       package: { ecosystem: eco, name: pkgName(eco, r.int(PACKAGES_PER_ECOSYSTEM)) },
-      ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: version(eco, a, b, 0) }, { fixed: version(eco, a, b + 1 + r.int(3), r.int(10)) }] }],
+      ranges: [
+        {
+          type: 'ECOSYSTEM',
+          events: [
+            { introduced: version(eco, a, b, 0) },
+            { fixed: version(eco, a, b + 1 + r.int(3), r.int(10)) },
+          ],
+        },
+      ],
     });
   }
   return {
@@ -81,7 +93,15 @@ function advisory(i: number): Record<string, unknown> {
     published: '2024-06-01T00:00:00Z',
     aliases: [`CVE-2025-${100000 + i}`],
     summary: `synthetic advisory ${i}`,
-    severity: [{ type: 'CVSS_V3', score: r.next() < 0.5 ? 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' : 'CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N' }],
+    severity: [
+      {
+        type: 'CVSS_V3',
+        score:
+          r.next() < 0.5
+            ? 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'
+            : 'CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N',
+      },
+    ],
     affected,
   };
 }
@@ -106,8 +126,28 @@ function writeCopyFiles(dir: string, n: number): { adv: string; aff: string; row
   const aff: string[] = [];
   for (let i = 0; i < n; i++) {
     const { advisory: a, affected } = toRows(OsvRecordSchema.parse(advisory(i)));
-    adv.push([1, a.id, a.modified, a.published, a.withdrawn, a.summary, pgArray(a.aliases), JSON.stringify(a.raw)].map(esc).join('\t'));
-    for (const f of affected) aff.push([1, f.advisoryId, f.ecosystem, f.name, JSON.stringify(f.ranges), pgArray(f.versions), f.severity, f.score, f.vector, f.fixHint].map(esc).join('\t'));
+    adv.push(
+      [1, a.id, a.modified, a.published, a.withdrawn, a.summary, pgArray(a.aliases), JSON.stringify(a.raw)]
+        .map(esc)
+        .join('\t'),
+    );
+    for (const f of affected)
+      aff.push(
+        [
+          1,
+          f.advisoryId,
+          f.ecosystem,
+          f.name,
+          JSON.stringify(f.ranges),
+          pgArray(f.versions),
+          f.severity,
+          f.score,
+          f.vector,
+          f.fixHint,
+        ]
+          .map(esc)
+          .join('\t'),
+      );
   }
   const advPath = join(dir, 'adv.tsv');
   const affPath = join(dir, 'aff.tsv');
@@ -123,7 +163,8 @@ function sbom(count: number, seed: number): SbomPackage[] {
     const eco = ECOSYSTEMS[r.int(ECOSYSTEMS.length)]!;
     const name = pkgName(eco, r.int(PACKAGES_PER_ECOSYSTEM));
     const v = version(eco, r.int(5), r.int(25), r.int(10));
-    if (eco === 'Debian:12') out.push({ name, version: v, type: 'deb', distro: { id: 'debian', versionId: '12' } });
+    if (eco === 'Debian:12')
+      out.push({ name, version: v, type: 'deb', distro: { id: 'debian', versionId: '12' } });
     else if (eco === 'Maven') {
       const [g, a] = name.split(':');
       out.push({ name: a!, version: v, type: 'java-archive', purl: `pkg:maven/${g}/${a}@${v}` });
@@ -137,7 +178,10 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-async function matchStats(store: VulnDbStore, pkgs: SbomPackage[]): Promise<{ medianMs: number; runsMs: number[]; matches: number; heapGrowthBytes: number }> {
+async function matchStats(
+  store: VulnDbStore,
+  pkgs: SbomPackage[],
+): Promise<{ medianMs: number; runsMs: number[]; matches: number; heapGrowthBytes: number }> {
   for (let i = 0; i < 3; i++) await matchPackages(pkgs, store);
   const runs: number[] = [];
   let matches = 0;
@@ -154,7 +198,12 @@ async function matchStats(store: VulnDbStore, pkgs: SbomPackage[]): Promise<{ me
   peak = Math.max(peak, process.memoryUsage().heapUsed);
   clearInterval(timer);
   void res;
-  return { medianMs: median(runs), runsMs: runs.map((x) => Math.round(x * 10) / 10), matches, heapGrowthBytes: peak - before };
+  return {
+    medianMs: median(runs),
+    runsMs: runs.map((x) => Math.round(x * 10) / 10),
+    matches,
+    heapGrowthBytes: peak - before,
+  };
 }
 
 async function main(): Promise<void> {
@@ -174,20 +223,37 @@ async function main(): Promise<void> {
     // Small DB first (10%): the memory reference for "does not grow with DB size".
     await store.import(corpus(Math.floor(ADVISORIES / 10)), { mode: 'full' });
     const small = await matchStats(store, pkgs);
-    process.stdout.write(`small DB: match median ${small.medianMs.toFixed(1)} ms, heap growth ${(small.heapGrowthBytes / 1e6).toFixed(1)} MB\n`);
+    process.stdout.write(
+      `small DB: match median ${small.medianMs.toFixed(1)} ms, heap growth ${(small.heapGrowthBytes / 1e6).toFixed(1)} MB\n`,
+    );
 
     const t0 = performance.now();
     const imp = await store.import(corpus(ADVISORIES), { mode: 'full', sources: ['synthetic'] });
     const importMs = performance.now() - t0;
     const rows = imp.imported + imp.affectedRows;
-    process.stdout.write(`import: ${imp.imported} advisories + ${imp.affectedRows} affected in ${(importMs / 1000).toFixed(2)} s\n`);
+    process.stdout.write(
+      `import: ${imp.imported} advisories + ${imp.affectedRows} affected in ${(importMs / 1000).toFixed(2)} s\n`,
+    );
 
     // Baseline: the same rows with COPY FROM STDIN into tables with the same indexes.
     const files = writeCopyFiles(dir, ADVISORIES);
     await db.query(`CREATE TABLE copy_adv (LIKE vulndb_advisories INCLUDING ALL)`);
     await db.query(`CREATE TABLE copy_aff (LIKE vulndb_affected INCLUDING ALL)`);
     const tc = performance.now();
-    const psql = spawnSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-q', '-c', `\\copy copy_adv FROM '${files.adv}'`, '-c', `\\copy copy_aff FROM '${files.aff}'`], { encoding: 'utf8' });
+    const psql = spawnSync(
+      'psql',
+      [
+        url,
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-q',
+        '-c',
+        `\\copy copy_adv FROM '${files.adv}'`,
+        '-c',
+        `\\copy copy_aff FROM '${files.aff}'`,
+      ],
+      { encoding: 'utf8' },
+    );
     const copyMs = performance.now() - tc;
     if (psql.status !== 0) throw new Error(`psql COPY failed: ${psql.stderr || psql.error?.message}`);
     if (files.rows !== rows) throw new Error(`COPY rows ${files.rows} != imported rows ${rows}`);
@@ -205,9 +271,19 @@ async function main(): Promise<void> {
         heapGrowthSmallDbMB: Math.round(small.heapGrowthBytes / 1e5) / 10,
         heapGrowthFullDbMB: Math.round(full.heapGrowthBytes / 1e5) / 10,
       },
-      corpus: { advisories: imp.imported, affectedRanges: imp.affectedRows, ecosystems: status.ecosystems, packagesMatched: pkgs.length, findings: full.matches },
+      corpus: {
+        advisories: imp.imported,
+        affectedRanges: imp.affectedRows,
+        ecosystems: status.ecosystems,
+        packagesMatched: pkgs.length,
+        findings: full.matches,
+      },
       import: { ms: Math.round(importMs), rows },
-      copy: { ms: Math.round(copyMs), rows: files.rows, note: 'psql \\copy (COPY FROM STDIN) of identical rows into LIKE ... INCLUDING ALL tables; includes psql start-up' },
+      copy: {
+        ms: Math.round(copyMs),
+        rows: files.rows,
+        note: 'psql \\copy (COPY FROM STDIN) of identical rows into LIKE ... INCLUDING ALL tables; includes psql start-up',
+      },
       match: { small, full },
       node: process.version,
       at: new Date().toISOString(),

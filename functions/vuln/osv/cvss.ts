@@ -12,7 +12,14 @@
  */
 export type Severity = 'Critical' | 'High' | 'Medium' | 'Low' | 'Negligible' | 'Unknown';
 
-export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { Critical: 5, High: 4, Medium: 3, Low: 2, Negligible: 1, Unknown: 0 };
+export const SEVERITY_RANK: Readonly<Record<Severity, number>> = {
+  Critical: 5,
+  High: 4,
+  Medium: 3,
+  Low: 2,
+  Negligible: 1,
+  Unknown: 0,
+};
 
 export interface CvssScore {
   version: '2.0' | '3.0' | '3.1' | '4.0';
@@ -27,11 +34,17 @@ export class InvalidCvssError extends Error {
   override name = 'InvalidCvssError';
 }
 
-function metrics(parts: string[], allowed: Record<string, readonly string[]>, required: readonly string[], vector: string): Record<string, string> {
+function metrics(
+  parts: string[],
+  allowed: Record<string, readonly string[]>,
+  required: readonly string[],
+  vector: string,
+): Record<string, string> {
   const m: Record<string, string> = {};
   for (const p of parts) {
     const [k, v, extra] = p.split(':');
-    if (!k || v === undefined || extra !== undefined) throw new InvalidCvssError(`malformed metric ${JSON.stringify(p)} in ${vector}`);
+    if (!k || v === undefined || extra !== undefined)
+      throw new InvalidCvssError(`malformed metric ${JSON.stringify(p)} in ${vector}`);
     if (k in m) throw new InvalidCvssError(`duplicate metric ${k} in ${vector}`);
     const vals = allowed[k];
     if (vals && !vals.includes(v)) throw new InvalidCvssError(`invalid value ${k}:${v} in ${vector}`);
@@ -43,11 +56,27 @@ function metrics(parts: string[], allowed: Record<string, readonly string[]>, re
 
 // ---------------------------------------------------------------------------------------- v2
 
-const V2 = { AV: { L: 0.395, A: 0.646, N: 1.0 }, AC: { H: 0.35, M: 0.61, L: 0.71 }, Au: { M: 0.45, S: 0.56, N: 0.704 }, CIA: { N: 0, P: 0.275, C: 0.66 } } as const;
+const V2 = {
+  AV: { L: 0.395, A: 0.646, N: 1.0 },
+  AC: { H: 0.35, M: 0.61, L: 0.71 },
+  Au: { M: 0.45, S: 0.56, N: 0.704 },
+  CIA: { N: 0, P: 0.275, C: 0.66 },
+} as const;
 const V2_ALLOWED: Record<string, readonly string[]> = {
-  AV: ['L', 'A', 'N'], AC: ['H', 'M', 'L'], Au: ['M', 'S', 'N'], C: ['N', 'P', 'C'], I: ['N', 'P', 'C'], A: ['N', 'P', 'C'],
-  E: ['U', 'POC', 'F', 'H', 'ND'], RL: ['OF', 'TF', 'W', 'U', 'ND'], RC: ['UC', 'UR', 'C', 'ND'],
-  CDP: ['N', 'L', 'LM', 'MH', 'H', 'ND'], TD: ['N', 'L', 'M', 'H', 'ND'], CR: ['L', 'M', 'H', 'ND'], IR: ['L', 'M', 'H', 'ND'], AR: ['L', 'M', 'H', 'ND'],
+  AV: ['L', 'A', 'N'],
+  AC: ['H', 'M', 'L'],
+  Au: ['M', 'S', 'N'],
+  C: ['N', 'P', 'C'],
+  I: ['N', 'P', 'C'],
+  A: ['N', 'P', 'C'],
+  E: ['U', 'POC', 'F', 'H', 'ND'],
+  RL: ['OF', 'TF', 'W', 'U', 'ND'],
+  RC: ['UC', 'UR', 'C', 'ND'],
+  CDP: ['N', 'L', 'LM', 'MH', 'H', 'ND'],
+  TD: ['N', 'L', 'M', 'H', 'ND'],
+  CR: ['L', 'M', 'H', 'ND'],
+  IR: ['L', 'M', 'H', 'ND'],
+  AR: ['L', 'M', 'H', 'ND'],
 };
 
 function round1(x: number): number {
@@ -59,7 +88,11 @@ export function cvss2BaseScore(vector: string): number {
   const m = metrics(v.split('/'), V2_ALLOWED, ['AV', 'AC', 'Au', 'C', 'I', 'A'], vector);
   const cia = (k: string): number => V2.CIA[m[k] as keyof typeof V2.CIA];
   const impact = 10.41 * (1 - (1 - cia('C')) * (1 - cia('I')) * (1 - cia('A')));
-  const expl = 20 * V2.AV[m.AV as keyof typeof V2.AV] * V2.AC[m.AC as keyof typeof V2.AC] * V2.Au[m.Au as keyof typeof V2.Au];
+  const expl =
+    20 *
+    V2.AV[m.AV as keyof typeof V2.AV] *
+    V2.AC[m.AC as keyof typeof V2.AC] *
+    V2.Au[m.Au as keyof typeof V2.Au];
   const f = impact === 0 ? 0 : 1.176;
   return round1((0.6 * impact + 0.4 * expl - 1.5) * f);
 }
@@ -67,10 +100,28 @@ export function cvss2BaseScore(vector: string): number {
 // ---------------------------------------------------------------------------------------- v3
 
 const V3_ALLOWED: Record<string, readonly string[]> = {
-  AV: ['N', 'A', 'L', 'P'], AC: ['L', 'H'], PR: ['N', 'L', 'H'], UI: ['N', 'R'], S: ['U', 'C'], C: ['H', 'L', 'N'], I: ['H', 'L', 'N'], A: ['H', 'L', 'N'],
-  E: ['X', 'U', 'P', 'F', 'H'], RL: ['X', 'O', 'T', 'W', 'U'], RC: ['X', 'U', 'R', 'C'],
-  CR: ['X', 'L', 'M', 'H'], IR: ['X', 'L', 'M', 'H'], AR: ['X', 'L', 'M', 'H'],
-  MAV: ['X', 'N', 'A', 'L', 'P'], MAC: ['X', 'L', 'H'], MPR: ['X', 'N', 'L', 'H'], MUI: ['X', 'N', 'R'], MS: ['X', 'U', 'C'], MC: ['X', 'H', 'L', 'N'], MI: ['X', 'H', 'L', 'N'], MA: ['X', 'H', 'L', 'N'],
+  AV: ['N', 'A', 'L', 'P'],
+  AC: ['L', 'H'],
+  PR: ['N', 'L', 'H'],
+  UI: ['N', 'R'],
+  S: ['U', 'C'],
+  C: ['H', 'L', 'N'],
+  I: ['H', 'L', 'N'],
+  A: ['H', 'L', 'N'],
+  E: ['X', 'U', 'P', 'F', 'H'],
+  RL: ['X', 'O', 'T', 'W', 'U'],
+  RC: ['X', 'U', 'R', 'C'],
+  CR: ['X', 'L', 'M', 'H'],
+  IR: ['X', 'L', 'M', 'H'],
+  AR: ['X', 'L', 'M', 'H'],
+  MAV: ['X', 'N', 'A', 'L', 'P'],
+  MAC: ['X', 'L', 'H'],
+  MPR: ['X', 'N', 'L', 'H'],
+  MUI: ['X', 'N', 'R'],
+  MS: ['X', 'U', 'C'],
+  MC: ['X', 'H', 'L', 'N'],
+  MI: ['X', 'H', 'L', 'N'],
+  MA: ['X', 'H', 'L', 'N'],
 };
 const V3_REQUIRED = ['AV', 'AC', 'PR', 'UI', 'S', 'C', 'I', 'A'];
 
@@ -121,8 +172,17 @@ export function cvss3BaseScore(vector: string): { version: '3.0' | '3.1'; score:
 // ---------------------------------------------------------------------------------------- v4
 
 const V4_ALLOWED: Record<string, readonly string[]> = {
-  AV: ['N', 'A', 'L', 'P'], AC: ['L', 'H'], AT: ['N', 'P'], PR: ['N', 'L', 'H'], UI: ['N', 'P', 'A'],
-  VC: ['H', 'L', 'N'], VI: ['H', 'L', 'N'], VA: ['H', 'L', 'N'], SC: ['H', 'L', 'N'], SI: ['H', 'L', 'N'], SA: ['H', 'L', 'N'],
+  AV: ['N', 'A', 'L', 'P'],
+  AC: ['L', 'H'],
+  AT: ['N', 'P'],
+  PR: ['N', 'L', 'H'],
+  UI: ['N', 'P', 'A'],
+  VC: ['H', 'L', 'N'],
+  VI: ['H', 'L', 'N'],
+  VA: ['H', 'L', 'N'],
+  SC: ['H', 'L', 'N'],
+  SI: ['H', 'L', 'N'],
+  SA: ['H', 'L', 'N'],
   E: ['X', 'A', 'P', 'U'],
 };
 const V4_REQUIRED = ['AV', 'AC', 'AT', 'PR', 'UI', 'VC', 'VI', 'VA', 'SC', 'SI', 'SA'];
@@ -131,7 +191,8 @@ export function cvss4ApproximateScore(vector: string): number {
   const m = /^CVSS:4\.0\/(.*)$/.exec(vector.trim());
   if (!m) throw new InvalidCvssError(`not a CVSS v4 vector: ${vector}`);
   const mm = metrics(m[1]!.split('/'), V4_ALLOWED, V4_REQUIRED, vector);
-  const max = (a: string, b: string): string => (a === 'H' || b === 'H' ? 'H' : a === 'L' || b === 'L' ? 'L' : 'N');
+  const max = (a: string, b: string): string =>
+    a === 'H' || b === 'H' ? 'H' : a === 'L' || b === 'L' ? 'L' : 'N';
   const subsequent = mm.SC !== 'N' || mm.SI !== 'N' || mm.SA !== 'N';
   const vulnNone = mm.VC === 'N' && mm.VI === 'N' && mm.VA === 'N';
   if (vulnNone && !subsequent) return 0;
@@ -171,7 +232,13 @@ export function parseCvss(vector: string): CvssScore {
   }
   if (v.startsWith('CVSS:4.0/')) {
     const score = cvss4ApproximateScore(v);
-    return { version: '4.0', vector: v, baseScore: score, severity: severityOfScore(score, '4.0'), approximate: true };
+    return {
+      version: '4.0',
+      vector: v,
+      baseScore: score,
+      severity: severityOfScore(score, '4.0'),
+      approximate: true,
+    };
   }
   const score = cvss2BaseScore(v);
   return { version: '2.0', vector: v, baseScore: score, severity: severityOfScore(score, '2.0') };

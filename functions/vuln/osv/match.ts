@@ -100,7 +100,13 @@ export function parsePurl(purl: string): Purl | undefined {
     const i = kv.indexOf('=');
     if (i > 0) qualifiers[kv.slice(0, i).toLowerCase()] = decodeURIComponent(kv.slice(i + 1));
   }
-  return { type: m[1]!.toLowerCase(), namespace: path.length ? path.join('/') : undefined, name, version: m[3] ? decodeURIComponent(m[3]) : undefined, qualifiers };
+  return {
+    type: m[1]!.toLowerCase(),
+    namespace: path.length ? path.join('/') : undefined,
+    name,
+    version: m[3] ? decodeURIComponent(m[3]) : undefined,
+    qualifiers,
+  };
 }
 
 const TYPE_ECOSYSTEM: Record<string, string> = {
@@ -166,7 +172,14 @@ export function lookupKeys(pkg: SbomPackage): Key[] {
   const purl = pkg.purl ? parsePurl(pkg.purl) : undefined;
   if (pkg.ecosystem) return [{ ecosystem: pkg.ecosystem, name: pkg.name, version: pkg.version }];
   const t = pkg.type.toLowerCase();
-  if (t === 'deb' || t === 'apk' || t === 'rpm' || purl?.type === 'deb' || purl?.type === 'apk' || purl?.type === 'rpm') {
+  if (
+    t === 'deb' ||
+    t === 'apk' ||
+    t === 'rpm' ||
+    purl?.type === 'deb' ||
+    purl?.type === 'apk' ||
+    purl?.type === 'rpm'
+  ) {
     const distro = pkg.distro ?? (purl ? distroFromPurl(purl) : undefined);
     if (!distro) return [];
     const name = pkg.sourceName || purl?.qualifiers.upstream?.replace(/@.*$/, '') || pkg.name;
@@ -178,7 +191,8 @@ export function lookupKeys(pkg: SbomPackage): Key[] {
   let name = pkg.name;
   if (purl) {
     if (eco === 'Maven' && purl.namespace) name = `${purl.namespace}:${purl.name}`;
-    else if ((eco === 'npm' || eco === 'Go' || eco === 'Packagist') && purl.namespace) name = `${purl.namespace}/${purl.name}`;
+    else if ((eco === 'npm' || eco === 'Go' || eco === 'Packagist') && purl.namespace)
+      name = `${purl.namespace}/${purl.name}`;
   }
   return [{ ecosystem: eco, name, version: pkg.version }];
 }
@@ -187,13 +201,21 @@ function fixStateOf(rows: AffectedMatchRow[], fixVersions: string[]): FixState {
   if (fixVersions.length > 0) return 'fixed';
   if (rows.some((r) => r.fixHint === 'wont-fix')) return 'wont-fix';
   // Only open-ended `introduced` events: the source knows there is no fix yet.
-  const openEnded = rows.some((r) => r.ranges.some((g) => g.events.every((e) => e.introduced !== undefined || e.limit === '*')));
+  const openEnded = rows.some((r) =>
+    r.ranges.some((g) => g.events.every((e) => e.introduced !== undefined || e.limit === '*')),
+  );
   return openEnded ? 'not-fixed' : 'unknown';
 }
 
 function ruleMatches(rule: IgnoreRule, m: VulnerabilityMatch): boolean {
-  if (rule.vulnerability && rule.vulnerability !== m.id && !m.relatedVulnerabilities.includes(rule.vulnerability)) return false;
-  if (rule.package?.name && rule.package.name !== m.package.name && rule.package.name !== m.matchedName) return false;
+  if (
+    rule.vulnerability &&
+    rule.vulnerability !== m.id &&
+    !m.relatedVulnerabilities.includes(rule.vulnerability)
+  )
+    return false;
+  if (rule.package?.name && rule.package.name !== m.package.name && rule.package.name !== m.matchedName)
+    return false;
   if (rule.package?.type && rule.package.type !== m.package.type) return false;
   if (rule.fixState && rule.fixState !== m.fix.state) return false;
   return rule.vulnerability !== undefined || rule.package !== undefined || rule.fixState !== undefined;
@@ -234,7 +256,11 @@ function primaryId(ids: string[]): string {
   return cves[0] ?? [...ids].sort()[0]!;
 }
 
-export async function matchPackages(packages: readonly SbomPackage[], store: Pick<VulnDbStore, 'lookup'>, opts: MatchOptions = {}): Promise<MatchResult> {
+export async function matchPackages(
+  packages: readonly SbomPackage[],
+  store: Pick<VulnDbStore, 'lookup'>,
+  opts: MatchOptions = {},
+): Promise<MatchResult> {
   // 1,000 keys per statement: measured on 200k ranges, 2,000-key statements made the planner
   // leave the per-key index probes (316 ms → ~1 s for 2,000 packages), see bench/vulndb.ts.
   const batchSize = opts.batchSize ?? 1000;
@@ -248,7 +274,8 @@ export async function matchPackages(packages: readonly SbomPackage[], store: Pic
       continue;
     }
     perPackage.push({ pkg, keys });
-    for (const k of keys) distinct.set(`${k.ecosystem}\u0000${k.name}`, { ecosystem: k.ecosystem, name: k.name });
+    for (const k of keys)
+      distinct.set(`${k.ecosystem}\u0000${k.name}`, { ecosystem: k.ecosystem, name: k.name });
   }
   const all = [...distinct.values()];
   const byKey = new Map<string, AffectedMatchRow[]>();
@@ -267,7 +294,9 @@ export async function matchPackages(packages: readonly SbomPackage[], store: Pic
     const hits: AffectedMatchRow[] = [];
     let key: Key | undefined;
     for (const k of keys) {
-      const rows = byKey.get(`${k.ecosystem}\u0000${k.name}`) ?? byKey.get(`${k.ecosystem}\u0000${k.name.toLowerCase().replace(/[-_.]+/g, '-')}`);
+      const rows =
+        byKey.get(`${k.ecosystem}\u0000${k.name}`) ??
+        byKey.get(`${k.ecosystem}\u0000${k.name.toLowerCase().replace(/[-_.]+/g, '-')}`);
       if (!rows) continue;
       const cmp = comparatorFor(k.ecosystem);
       for (const r of rows) {
@@ -284,7 +313,9 @@ export async function matchPackages(packages: readonly SbomPackage[], store: Pic
     for (const group of groupByAlias(hits)) {
       const ids = [...new Set(group.flatMap((r) => [r.advisoryId, ...r.aliases]))];
       const id = primaryId(ids);
-      const best = [...group].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || (b.score ?? -1) - (a.score ?? -1))[0]!;
+      const best = [...group].sort(
+        (a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || (b.score ?? -1) - (a.score ?? -1),
+      )[0]!;
       const fixVersions = cmp ? [...new Set(group.flatMap((r) => fixVersionsFor(key!.version, r, cmp)))] : [];
       if (cmp && fixVersions.length > 1) fixVersions.sort((a, b) => cmp.compare(a, b));
       const m: VulnerabilityMatch = {

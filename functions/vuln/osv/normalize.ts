@@ -35,7 +35,12 @@ export interface AffectedRow {
  * refusal, so only explicit refusals count).
  */
 export function fixHintOf(a: OsvAffected): 'wont-fix' | null {
-  const words = [a.ecosystem_specific?.fix_state, a.ecosystem_specific?.status, a.database_specific?.fix_state, a.database_specific?.status];
+  const words = [
+    a.ecosystem_specific?.fix_state,
+    a.ecosystem_specific?.status,
+    a.database_specific?.fix_state,
+    a.database_specific?.status,
+  ];
   for (const w of words) {
     if (typeof w !== 'string') continue;
     const n = w.toLowerCase().replace(/[^a-z]/g, '');
@@ -46,7 +51,8 @@ export function fixHintOf(a: OsvAffected): 'wont-fix' | null {
 
 /** PEP 503 for PyPI; other ecosystems compare names exactly. */
 export function normalizePackageName(ecosystem: string, name: string): string {
-  if (ecosystem === 'PyPI' || ecosystem.startsWith('PyPI:')) return name.toLowerCase().replace(/[-_.]+/g, '-');
+  if (ecosystem === 'PyPI' || ecosystem.startsWith('PyPI:'))
+    return name.toLowerCase().replace(/[-_.]+/g, '-');
   return name;
 }
 

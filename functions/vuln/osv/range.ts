@@ -47,7 +47,9 @@ function compareEventVersions(a: string, b: string, cmp: VersionComparator): num
 export function sortEvents(events: readonly OsvEvent[], cmp: VersionComparator): FlatEvent[] {
   const flat = events.map(flatten).filter((e): e is FlatEvent => e !== undefined);
   // Ties (same version) keep introduced first so "introduced X, fixed X" affects nothing.
-  return flat.sort((x, y) => compareEventVersions(x.version, y.version, cmp) || KIND_ORDER[x.kind] - KIND_ORDER[y.kind]);
+  return flat.sort(
+    (x, y) => compareEventVersions(x.version, y.version, cmp) || KIND_ORDER[x.kind] - KIND_ORDER[y.kind],
+  );
 }
 
 function geq(v: string, bound: string, cmp: VersionComparator): boolean {

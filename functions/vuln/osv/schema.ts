@@ -12,9 +12,12 @@ export const OsvEventSchema = z
     last_affected: z.string().min(1).optional(),
     limit: z.string().min(1).optional(),
   })
-  .refine((e) => [e.introduced, e.fixed, e.last_affected, e.limit].filter((x) => x !== undefined).length === 1, {
-    message: 'an event has exactly one of introduced, fixed, last_affected, limit',
-  });
+  .refine(
+    (e) => [e.introduced, e.fixed, e.last_affected, e.limit].filter((x) => x !== undefined).length === 1,
+    {
+      message: 'an event has exactly one of introduced, fixed, last_affected, limit',
+    },
+  );
 export type OsvEvent = z.infer<typeof OsvEventSchema>;
 
 export const OsvRangeSchema = z
@@ -25,7 +28,9 @@ export const OsvRangeSchema = z
     database_specific: z.record(z.string(), z.unknown()).optional(),
   })
   .loose()
-  .refine((r) => r.type !== 'GIT' || (r.repo !== undefined && r.repo.length > 0), { message: 'GIT ranges need repo' });
+  .refine((r) => r.type !== 'GIT' || (r.repo !== undefined && r.repo.length > 0), {
+    message: 'GIT ranges need repo',
+  });
 export type OsvRange = z.infer<typeof OsvRangeSchema>;
 
 export const OsvSeveritySchema = z.object({

@@ -30,7 +30,9 @@ describe('OSV range evaluation', () => {
   });
   it('multiple introduced/fixed pairs, unsorted input', () => {
     const r = eco([{ fixed: '2.5.1' }, { introduced: '2.0.0' }, { fixed: '1.4.2' }, { introduced: '1.0.0' }]);
-    const got = ['0.9.0', '1.0.0', '1.4.1', '1.4.2', '1.9.0', '2.0.0', '2.5.0', '2.5.1', '3.0.0'].map((v) => includedInRange(v, r, semver));
+    const got = ['0.9.0', '1.0.0', '1.4.1', '1.4.2', '1.9.0', '2.0.0', '2.5.0', '2.5.1', '3.0.0'].map((v) =>
+      includedInRange(v, r, semver),
+    );
     expect(got).toEqual([false, true, true, false, false, true, true, false, false]);
   });
   it('limit bounds the range; "*" is no limit', () => {
@@ -52,34 +54,66 @@ describe('OSV range evaluation', () => {
     expect(includedInRange('1.10.0', s, pep440)).toBe(false);
   });
   it('explicit versions list and GIT ranges', () => {
-    const git: OsvRange = { type: 'GIT', repo: 'https://github.com/x/y', events: [{ introduced: '0' }, { fixed: 'abc123' }] };
+    const git: OsvRange = {
+      type: 'GIT',
+      repo: 'https://github.com/x/y',
+      events: [{ introduced: '0' }, { fixed: 'abc123' }],
+    };
     expect(isAffected('1.2.3', { ranges: [git] }, semver)).toBe(false);
     expect(isAffected('1.2.3', { ranges: [git], versions: ['1.2.3'] }, semver)).toBe(true);
     expect(isAffected('1.2.4', { versions: ['1.2.3'] }, semver)).toBe(false);
   });
   it('fix versions of the range that contains the version', () => {
-    const a = { ranges: [eco([{ introduced: '1.0.0' }, { fixed: '1.4.2' }, { introduced: '2.0.0' }, { fixed: '2.5.1' }])] };
+    const a = {
+      ranges: [
+        eco([{ introduced: '1.0.0' }, { fixed: '1.4.2' }, { introduced: '2.0.0' }, { fixed: '2.5.1' }]),
+      ],
+    };
     expect(fixVersionsFor('2.1.0', a, semver)).toEqual(['2.5.1']);
     expect(fixVersionsFor('1.1.0', a, semver)).toEqual(['1.4.2']);
-    expect(fixVersionsFor('1.1.0', { ranges: [eco([{ introduced: '0' }, { last_affected: '3.0.0' }])] }, semver)).toEqual([]);
+    expect(
+      fixVersionsFor('1.1.0', { ranges: [eco([{ introduced: '0' }, { last_affected: '3.0.0' }])] }, semver),
+    ).toEqual([]);
   });
 });
 
 describe('OSV schema', () => {
   it('accepts a full record and keeps unknown fields', () => {
     const r = parseOsvRecord({
-      schema_version: '1.7.0', id: 'GHSA-xxxx', modified: '2024-01-01T00:00:00Z', aliases: ['CVE-2024-1'], x_new_field: 1,
+      schema_version: '1.7.0',
+      id: 'GHSA-xxxx',
+      modified: '2024-01-01T00:00:00Z',
+      aliases: ['CVE-2024-1'],
+      x_new_field: 1,
       severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
-      affected: [{ package: { ecosystem: 'npm', name: 'x' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.0.0' }] }], versions: ['0.1.0'] }],
+      affected: [
+        {
+          package: { ecosystem: 'npm', name: 'x' },
+          ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.0.0' }] }],
+          versions: ['0.1.0'],
+        },
+      ],
     });
     expect(r.id).toBe('GHSA-xxxx');
     expect((r as Record<string, unknown>).x_new_field).toBe(1);
   });
   it('rejects events with two keys, unknown range types, GIT without repo, missing modified', () => {
     const base = { id: 'X-1', modified: '2024-01-01T00:00:00Z' };
-    expect(() => parseOsvRecord({ ...base, affected: [{ ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0', fixed: '1' }] }] }] })).toThrow();
-    expect(() => parseOsvRecord({ ...base, affected: [{ ranges: [{ type: 'WHATEVER', events: [{ introduced: '0' }] }] }] })).toThrow();
-    expect(() => parseOsvRecord({ ...base, affected: [{ ranges: [{ type: 'GIT', events: [{ introduced: '0' }] }] }] })).toThrow();
+    expect(() =>
+      parseOsvRecord({
+        ...base,
+        affected: [{ ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0', fixed: '1' }] }] }],
+      }),
+    ).toThrow();
+    expect(() =>
+      parseOsvRecord({
+        ...base,
+        affected: [{ ranges: [{ type: 'WHATEVER', events: [{ introduced: '0' }] }] }],
+      }),
+    ).toThrow();
+    expect(() =>
+      parseOsvRecord({ ...base, affected: [{ ranges: [{ type: 'GIT', events: [{ introduced: '0' }] }] }] }),
+    ).toThrow();
     expect(() => parseOsvRecord({ id: 'X-1' })).toThrow();
     expect(() => parseOsvRecord({ ...base, severity: [{ type: 'CVSS_V5', score: 'x' }] })).toThrow();
   });

@@ -19,17 +19,23 @@ export const MAX_ENTRY_BYTES = 16 * 1024 * 1024;
 
 function openZip(path: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
-    yauzl.open(path, { lazyEntries: true, autoClose: true, strictFileNames: false, validateEntrySizes: true }, (err, zf) => {
-      if (err || !zf) reject(err ?? new OsvSourceError(`cannot open ${path}`));
-      else resolve(zf);
-    });
+    yauzl.open(
+      path,
+      { lazyEntries: true, autoClose: true, strictFileNames: false, validateEntrySizes: true },
+      (err, zf) => {
+        if (err || !zf) reject(err ?? new OsvSourceError(`cannot open ${path}`));
+        else resolve(zf);
+      },
+    );
   });
 }
 
 function readEntry(zf: yauzl.ZipFile, entry: yauzl.Entry, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     if (entry.uncompressedSize > max) {
-      reject(new OsvSourceError(`zip entry ${entry.fileName} is ${entry.uncompressedSize} bytes (limit ${max})`));
+      reject(
+        new OsvSourceError(`zip entry ${entry.fileName} is ${entry.uncompressedSize} bytes (limit ${max})`),
+      );
       return;
     }
     zf.openReadStream(entry, (err, stream) => {
@@ -54,7 +60,10 @@ function readEntry(zf: yauzl.ZipFile, entry: yauzl.Entry, max: number): Promise<
 }
 
 /** Yields the parsed JSON of every `*.json` entry of an OSV `all.zip`, one at a time. */
-export async function* readOsvZip(path: string, opts: { maxEntryBytes?: number } = {}): AsyncGenerator<unknown> {
+export async function* readOsvZip(
+  path: string,
+  opts: { maxEntryBytes?: number } = {},
+): AsyncGenerator<unknown> {
   const max = opts.maxEntryBytes ?? MAX_ENTRY_BYTES;
   const zf = await openZip(path);
   const next = (): Promise<yauzl.Entry | undefined> =>
@@ -123,6 +132,8 @@ export async function* readOsvJsonFiles(paths: readonly string[]): AsyncGenerato
 }
 
 /** Concatenates several sources into one stream (one generation built from many dumps). */
-export async function* concatSources(sources: readonly (() => AsyncIterable<unknown>)[]): AsyncGenerator<unknown> {
+export async function* concatSources(
+  sources: readonly (() => AsyncIterable<unknown>)[],
+): AsyncGenerator<unknown> {
   for (const s of sources) yield* s();
 }

@@ -31,21 +31,50 @@ function writeZip(path: string, records: readonly unknown[]): void {
   const dir = mkdtempSync(join(tmpdir(), 'osv-zip-'));
   const list = join(dir, 'records.json');
   writeFileSync(list, JSON.stringify(records));
-  execFileSync('python3', ['-c', `
+  execFileSync('python3', [
+    '-c',
+    `
 import json, sys, zipfile
 recs = json.load(open(sys.argv[1]))
 with zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_DEFLATED) as z:
     for r in recs:
         z.writestr(r['id'] + '.json', json.dumps(r))
-`, list, path]);
+`,
+    list,
+    path,
+  ]);
 }
 
 const PKGS: SbomPackage[] = [
-  { name: 'libssl3', version: '3.0.11-1~deb12u1', type: 'deb', distro: { id: 'debian', versionId: '12' }, sourceName: 'openssl' },
-  { name: 'libssl3', version: '3.0.11-1~deb12u2', type: 'deb', distro: { id: 'debian', versionId: '12' }, sourceName: 'openssl' },
-  { name: 'libc6', version: '2.36-9+deb12u4', type: 'deb', distro: { id: 'debian', versionId: '12.5' }, sourceName: 'glibc' },
+  {
+    name: 'libssl3',
+    version: '3.0.11-1~deb12u1',
+    type: 'deb',
+    distro: { id: 'debian', versionId: '12' },
+    sourceName: 'openssl',
+  },
+  {
+    name: 'libssl3',
+    version: '3.0.11-1~deb12u2',
+    type: 'deb',
+    distro: { id: 'debian', versionId: '12' },
+    sourceName: 'openssl',
+  },
+  {
+    name: 'libc6',
+    version: '2.36-9+deb12u4',
+    type: 'deb',
+    distro: { id: 'debian', versionId: '12.5' },
+    sourceName: 'glibc',
+  },
   { name: 'curl', version: '7.81.0-1ubuntu1.16', type: 'deb', distro: { id: 'ubuntu', versionId: '22.04' } },
-  { name: 'libssl3', version: '3.3.1-r0', type: 'apk', distro: { id: 'alpine', versionId: '3.20.3' }, sourceName: 'openssl' },
+  {
+    name: 'libssl3',
+    version: '3.3.1-r0',
+    type: 'apk',
+    distro: { id: 'alpine', versionId: '3.20.3' },
+    sourceName: 'openssl',
+  },
   { name: 'lodash', version: '4.17.20', type: 'npm', purl: 'pkg:npm/lodash@4.17.20' },
   { name: 'lodash', version: '4.17.21', type: 'npm' },
   { name: 'requests', version: '2.30.0', type: 'python' },
@@ -53,7 +82,12 @@ const PKGS: SbomPackage[] = [
   { name: 'golang.org/x/net', version: 'v0.10.0', type: 'go-module' },
   { name: 'golang.org/x/net', version: 'v1.2.0', type: 'go-module' },
   { name: 'rack', version: '2.2.3', type: 'gem' },
-  { name: 'log4j-core', version: '2.14.1', type: 'java-archive', purl: 'pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1' },
+  {
+    name: 'log4j-core',
+    version: '2.14.1',
+    type: 'java-archive',
+    purl: 'pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1',
+  },
   { name: 'mystery', version: '1.0', type: 'unknown-type' },
 ];
 
@@ -80,13 +114,18 @@ forEachDriver('vulndb store', (driver) => {
     expect(s.advisories).toBe(RECORDS.length - 1);
     expect(s.withdrawn).toBe(1);
     expect(s.ageSeconds).toBeGreaterThanOrEqual(0);
-    expect(s.ecosystems.find((e) => e.ecosystem === 'npm')).toEqual({ ecosystem: 'npm', advisories: 3, affected: 3 });
+    expect(s.ecosystems.find((e) => e.ecosystem === 'npm')).toEqual({
+      ecosystem: 'npm',
+      advisories: 3,
+      affected: 3,
+    });
     expect(s.ecosystems.find((e) => e.ecosystem === 'Debian:12')?.advisories).toBe(2);
   });
 
   it('matches SBOM packages: source packages, every event type, aliases, withdrawn, fix state', async () => {
     const { matches, unmapped } = await matchPackages(PKGS, store);
-    const by = (name: string, version: string) => matches.filter((m) => m.package.name === name && m.package.version === version);
+    const by = (name: string, version: string) =>
+      matches.filter((m) => m.package.name === name && m.package.version === version);
     const openssl = by('libssl3', '3.0.11-1~deb12u1');
     expect(openssl.map((m) => m.id)).toEqual(['CVE-2023-5678']);
     expect(openssl[0]!.relatedVulnerabilities).toEqual(['DEBIAN-CVE-2023-5678']);
@@ -124,9 +163,17 @@ forEachDriver('vulndb store', (driver) => {
 
   it('applies ignore rules by id/alias, package and fix state', async () => {
     const r = await matchPackages(PKGS, store, {
-      ignore: [{ vulnerability: 'GHSA-35jh-r3h4-6jhm' }, { fixState: 'wont-fix' }, { package: { type: 'apk' } }],
+      ignore: [
+        { vulnerability: 'GHSA-35jh-r3h4-6jhm' },
+        { fixState: 'wont-fix' },
+        { package: { type: 'apk' } },
+      ],
     });
-    expect(r.ignored.map((i) => i.match.id).sort()).toEqual(['CVE-2021-23337', 'CVE-2024-2398', 'CVE-2024-5535']);
+    expect(r.ignored.map((i) => i.match.id).sort()).toEqual([
+      'CVE-2021-23337',
+      'CVE-2024-2398',
+      'CVE-2024-5535',
+    ]);
     expect(r.matches.some((m) => m.id === 'CVE-2021-23337')).toBe(false);
   });
 
@@ -134,8 +181,14 @@ forEachDriver('vulndb store', (driver) => {
     const before = await store.status();
     const older = { ...RECORDS[4]!, modified: '2023-01-01T00:00:00Z', summary: 'old' };
     const newer = {
-      ...RECORDS[4]!, modified: '2024-06-01T00:00:00Z',
-      affected: [{ package: { ecosystem: 'npm', name: 'lodash' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '4.17.22' }] }] }],
+      ...RECORDS[4]!,
+      modified: '2024-06-01T00:00:00Z',
+      affected: [
+        {
+          package: { ecosystem: 'npm', name: 'lodash' },
+          ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '4.17.22' }] }],
+        },
+      ],
     };
     const r1 = await store.import(fromArray([older]), { mode: 'incremental' });
     expect(r1.skippedNotNewer).toBe(1);
@@ -149,7 +202,9 @@ forEachDriver('vulndb store', (driver) => {
     expect(JSON.stringify(ghsa.ranges)).toContain('4.17.22');
     expect(r2.contentHash).not.toBe(before.contentHash);
     // Old generations are gone: only the live one has rows.
-    const { rows: gens } = await tdb.db.query<{ n: string | number }>(`SELECT count(DISTINCT generation) AS n FROM vulndb_advisories`);
+    const { rows: gens } = await tdb.db.query<{ n: string | number }>(
+      `SELECT count(DISTINCT generation) AS n FROM vulndb_advisories`,
+    );
     expect(Number(gens[0]!.n)).toBe(1);
   });
 
@@ -158,8 +213,14 @@ forEachDriver('vulndb store', (driver) => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     async function* slow(): AsyncGenerator<unknown> {
-      yield { id: 'NEW-0001', modified: '2025-01-01T00:00:00Z', affected: [{ package: { ecosystem: 'npm', name: 'left-pad' }, versions: ['1.0.0'] }] };
-      yield* fromArray(Array.from({ length: 600 }, (_, i) => ({ id: `FILL-${i}`, modified: '2025-01-01T00:00:00Z' })));
+      yield {
+        id: 'NEW-0001',
+        modified: '2025-01-01T00:00:00Z',
+        affected: [{ package: { ecosystem: 'npm', name: 'left-pad' }, versions: ['1.0.0'] }],
+      };
+      yield* fromArray(
+        Array.from({ length: 600 }, (_, i) => ({ id: `FILL-${i}`, modified: '2025-01-01T00:00:00Z' })),
+      );
       await gate;
     }
     const running = store.import(slow(), { mode: 'full', batchSize: 100 });
@@ -179,7 +240,10 @@ forEachDriver('vulndb store', (driver) => {
     const gen = (await store.status()).generation;
     await expect(store.import(failing(), { mode: 'full' })).rejects.toThrow('source broke');
     expect((await store.status()).generation).toBe(gen);
-    const { rows } = await tdb.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM vulndb_advisories WHERE generation <> $1`, [gen]);
+    const { rows } = await tdb.db.query<{ n: string | number }>(
+      `SELECT count(*) AS n FROM vulndb_advisories WHERE generation <> $1`,
+      [gen],
+    );
     expect(Number(rows[0]!.n)).toBe(0);
   });
 
@@ -204,11 +268,13 @@ forEachDriver('vulndb store', (driver) => {
     const rz = await store.import(readOsvZip(zip), { mode: 'full' });
     const nd = RECORDS.map((r) => JSON.stringify(r)).join('\n') + '\n';
     const rn = await store.import(readOsvNdjson(Readable.from([nd])), { mode: 'full' });
-    const files = RECORDS.slice().reverse().map((r, i) => {
-      const p = join(dir, `${i}.json`);
-      writeFileSync(p, JSON.stringify(r));
-      return p;
-    });
+    const files = RECORDS.slice()
+      .reverse()
+      .map((r, i) => {
+        const p = join(dir, `${i}.json`);
+        writeFileSync(p, JSON.stringify(r));
+        return p;
+      });
     const rf = await store.import(readOsvJsonFiles(files), { mode: 'full' });
     expect(rz.imported).toBe(RECORDS.length - 1);
     expect(rn.contentHash).toBe(rz.contentHash);
@@ -222,8 +288,14 @@ forEachDriver('vulndb store', (driver) => {
     let dir: string;
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'osv-mirror-'));
-      writeZip(join(dir, 'npm.zip'), RECORDS.filter((r) => JSON.stringify(r).includes('"npm"')));
-      writeZip(join(dir, 'Debian.zip'), RECORDS.filter((r) => JSON.stringify(r).includes('Debian')));
+      writeZip(
+        join(dir, 'npm.zip'),
+        RECORDS.filter((r) => JSON.stringify(r).includes('"npm"')),
+      );
+      writeZip(
+        join(dir, 'Debian.zip'),
+        RECORDS.filter((r) => JSON.stringify(r).includes('Debian')),
+      );
       const { readFileSync } = await import('node:fs');
       server = createServer((req, res) => {
         const url = decodeURIComponent(req.url ?? '');
@@ -245,7 +317,12 @@ forEachDriver('vulndb store', (driver) => {
     afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
     const cfg = (over: Record<string, string> = {}) =>
-      loadVulnDbConfig({ KSCAPE_VULNDB_BASE_URL: base, KSCAPE_VULNDB_ECOSYSTEMS: 'npm,Debian', KSCAPE_VULNDB_RETRIES: '2', ...over });
+      loadVulnDbConfig({
+        KSCAPE_VULNDB_BASE_URL: base,
+        KSCAPE_VULNDB_ECOSYSTEMS: 'npm,Debian',
+        KSCAPE_VULNDB_RETRIES: '2',
+        ...over,
+      });
 
     it('downloads every configured ecosystem (retrying a 503) into one generation', async () => {
       const r = await updateVulnDb(store, cfg());
@@ -264,8 +341,15 @@ forEachDriver('vulndb store', (driver) => {
       expect((await store.status()).ecosystems.map((e) => e.ecosystem).sort()).toEqual(['Debian:12', 'npm']);
       const g2 = (await store.status()).generation;
       expect(g2).not.toBe(gen);
-      await expect(updateVulnDb(store, cfg({ KSCAPE_VULNDB_ECOSYSTEMS: 'npm,Missing' }))).rejects.toThrow(/HTTP 404/);
-      await expect(updateVulnDb(store, cfg({ KSCAPE_VULNDB_ECOSYSTEMS: 'Big', KSCAPE_VULNDB_MAX_DOWNLOAD_BYTES: '4096' }))).rejects.toBeInstanceOf(DownloadError);
+      await expect(updateVulnDb(store, cfg({ KSCAPE_VULNDB_ECOSYSTEMS: 'npm,Missing' }))).rejects.toThrow(
+        /HTTP 404/,
+      );
+      await expect(
+        updateVulnDb(
+          store,
+          cfg({ KSCAPE_VULNDB_ECOSYSTEMS: 'Big', KSCAPE_VULNDB_MAX_DOWNLOAD_BYTES: '4096' }),
+        ),
+      ).rejects.toBeInstanceOf(DownloadError);
       await expect(updateVulnDb(store, cfg(), { sources: ['PyPI'] })).rejects.toThrow(/not configured/);
       expect((await store.status()).generation).toBe(g2);
     });

@@ -11,7 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { duration, int, list, loadConfig, oneOf, str, type ConfigOf, type Env } from '../../../lib/config/env.js';
+import {
+  duration,
+  int,
+  list,
+  loadConfig,
+  oneOf,
+  str,
+  type ConfigOf,
+  type Env,
+} from '../../../lib/config/env.js';
 import { logger } from '../../../lib/log/index.js';
 import { concatSources, readOsvZip } from './sources.js';
 import type { ImportMode, ImportResult, VulnDbStore } from './store/index.js';
@@ -26,10 +35,31 @@ export const vulnDbConfigSpec = {
   }),
   KSCAPE_VULNDB_ECOSYSTEMS: list({
     doc: 'OSV ecosystems to download.',
-    default: ['Debian', 'Ubuntu', 'Alpine', 'npm', 'PyPI', 'Maven', 'Go', 'RubyGems', 'NuGet', 'Packagist', 'crates.io'],
+    default: [
+      'Debian',
+      'Ubuntu',
+      'Alpine',
+      'npm',
+      'PyPI',
+      'Maven',
+      'Go',
+      'RubyGems',
+      'NuGet',
+      'Packagist',
+      'crates.io',
+    ],
   }),
-  KSCAPE_VULNDB_MAX_DOWNLOAD_BYTES: int({ doc: 'Largest accepted all.zip.', default: 2 * 1024 * 1024 * 1024, min: 1024 }),
-  KSCAPE_VULNDB_RETRIES: int({ doc: 'Retries per download after the first attempt.', default: 3, min: 0, max: 20 }),
+  KSCAPE_VULNDB_MAX_DOWNLOAD_BYTES: int({
+    doc: 'Largest accepted all.zip.',
+    default: 2 * 1024 * 1024 * 1024,
+    min: 1024,
+  }),
+  KSCAPE_VULNDB_RETRIES: int({
+    doc: 'Retries per download after the first attempt.',
+    default: 3,
+    min: 0,
+    max: 20,
+  }),
   KSCAPE_VULNDB_TIMEOUT: duration({ doc: 'Timeout of one download attempt.', default: 10 * 60_000 }),
   KSCAPE_VULNDB_MODE: oneOf(['full', 'incremental'] as const, {
     doc: 'full: the new DB is exactly the downloaded dumps; incremental: current DB plus records whose `modified` is newer.',
@@ -67,7 +97,10 @@ export function allZipUrl(baseUrl: string, ecosystem: string): string {
 
 async function downloadOnce(url: string, dest: string, opts: DownloadOptions): Promise<number> {
   const ctl = new AbortController();
-  const timer = setTimeout(() => ctl.abort(new DownloadError(`timeout after ${opts.timeoutMs} ms`, true)), opts.timeoutMs);
+  const timer = setTimeout(
+    () => ctl.abort(new DownloadError(`timeout after ${opts.timeoutMs} ms`, true)),
+    opts.timeoutMs,
+  );
   try {
     let res: Response;
     try {
@@ -88,7 +121,8 @@ async function downloadOnce(url: string, dest: string, opts: DownloadOptions): P
     const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
     body.on('data', (c: Buffer) => {
       n += c.length;
-      if (n > opts.maxBytes) body.destroy(new DownloadError(`${url}: more than ${opts.maxBytes} bytes`, false));
+      if (n > opts.maxBytes)
+        body.destroy(new DownloadError(`${url}: more than ${opts.maxBytes} bytes`, false));
     });
     try {
       await pipeline(body, createWriteStream(dest));
@@ -129,13 +163,19 @@ export interface UpdateResult extends ImportResult {
   downloads: { ecosystem: string; url: string; bytes: number }[];
 }
 
-export async function updateVulnDb(store: VulnDbStore, cfg: VulnDbConfig, req: UpdateRequest = {}, fetchImpl?: typeof fetch): Promise<UpdateResult> {
+export async function updateVulnDb(
+  store: VulnDbStore,
+  cfg: VulnDbConfig,
+  req: UpdateRequest = {},
+  fetchImpl?: typeof fetch,
+): Promise<UpdateResult> {
   const configured = cfg.KSCAPE_VULNDB_ECOSYSTEMS;
   const wanted = req.sources?.length ? req.sources : [...configured];
   const unknown = wanted.filter((e) => !configured.includes(e));
   if (unknown.length > 0) throw new DownloadError(`ecosystems not configured: ${unknown.join(', ')}`, false);
   // A partial refresh must not drop the other ecosystems: it is incremental by construction.
-  const mode: ImportMode = req.mode ?? (wanted.length < configured.length ? 'incremental' : cfg.KSCAPE_VULNDB_MODE);
+  const mode: ImportMode =
+    req.mode ?? (wanted.length < configured.length ? 'incremental' : cfg.KSCAPE_VULNDB_MODE);
   const dir = await mkdtemp(join(tmpdir(), 'kscape-vulndb-'));
   try {
     const downloads: UpdateResult['downloads'] = [];

@@ -54,7 +54,10 @@ class Reader {
       this.pos++;
     }
     if (n < this.type) {
-      const ok = (n === DIGIT_OR_ZERO && this.type === DIGIT) || (n === SUFFIX && this.type === SUFFIX_NO) || (n === DIGIT && this.type === LETTER);
+      const ok =
+        (n === DIGIT_OR_ZERO && this.type === DIGIT) ||
+        (n === SUFFIX && this.type === SUFFIX_NO) ||
+        (n === DIGIT && this.type === LETTER);
       if (!ok) n = INVALID;
     }
     this.type = n;

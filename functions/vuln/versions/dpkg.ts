@@ -10,7 +10,15 @@
  * letters < everything else (so `1.0~rc1` < `1.0` < `1.0a` < `1.0+b1`); a digit run compares
  * numerically (any length).
  */
-import { compareNumeric, InvalidVersionError, isAlphaCode, isDigitCode, sign, type Cmp, type VersionComparator } from './types.js';
+import {
+  compareNumeric,
+  InvalidVersionError,
+  isAlphaCode,
+  isDigitCode,
+  sign,
+  type Cmp,
+  type VersionComparator,
+} from './types.js';
 
 export interface DpkgVersion {
   epoch: string;
@@ -33,7 +41,10 @@ export function verrevcmp(a: string, b: string): Cmp {
   let j = 0;
   while (i < a.length || j < b.length) {
     let firstDiff = 0;
-    while ((i < a.length && !isDigitCode(a.charCodeAt(i))) || (j < b.length && !isDigitCode(b.charCodeAt(j)))) {
+    while (
+      (i < a.length && !isDigitCode(a.charCodeAt(i))) ||
+      (j < b.length && !isDigitCode(b.charCodeAt(j)))
+    ) {
       const ac = order(a.charCodeAt(i));
       const bc = order(b.charCodeAt(j));
       if (ac !== bc) return sign(ac - bc);
@@ -88,7 +99,10 @@ export function compareDpkg(a: string, b: string): Cmp {
   const x = split(a);
   const y = split(b);
   // Epochs are unsigned integers in dpkg; non-numeric ones (invalid) compare as text.
-  const e = /^[0-9]+$/.test(x.epoch) && /^[0-9]+$/.test(y.epoch) ? compareNumeric(x.epoch, y.epoch) : verrevcmp(x.epoch, y.epoch);
+  const e =
+    /^[0-9]+$/.test(x.epoch) && /^[0-9]+$/.test(y.epoch)
+      ? compareNumeric(x.epoch, y.epoch)
+      : verrevcmp(x.epoch, y.epoch);
   if (e !== 0) return e;
   return verrevcmp(x.upstream, y.upstream) || verrevcmp(x.revision, y.revision);
 }

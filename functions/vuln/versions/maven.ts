@@ -134,7 +134,7 @@ function compareItem(a: Item, b: Item | undefined): Cmp {
         const l = a.v[k];
         const r = b.v[k];
         let c: Cmp;
-        if (l === undefined) c = r === undefined ? 0 : ((-compareItem(r, undefined)) as Cmp);
+        if (l === undefined) c = r === undefined ? 0 : (-compareItem(r, undefined) as Cmp);
         else c = compareItem(l, r);
         if (c !== 0) return c;
       }

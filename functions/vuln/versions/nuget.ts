@@ -5,10 +5,17 @@
  * case-insensitively (NuGet treats `1.0.0-Beta` and `1.0.0-beta` as the same version); metadata
  * is ignored.
  */
-import { compareNumeric, compareStrings, InvalidVersionError, type Cmp, type VersionComparator } from './types.js';
+import {
+  compareNumeric,
+  compareStrings,
+  InvalidVersionError,
+  type Cmp,
+  type VersionComparator,
+} from './types.js';
 import { comparePrerelease, compareRelease, type SemVer } from './semver.js';
 
-const RE = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
+const RE =
+  /^(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
 
 export function parseNuget(v: string): SemVer {
   const m = RE.exec(v.trim());

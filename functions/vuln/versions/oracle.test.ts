@@ -26,7 +26,12 @@ const PAIRS = 10_000;
 
 type Pair = readonly [string, string];
 
-function makePairs(seed: number, gen: (r: Prng) => string, suffixes: readonly string[], valid: (v: string) => boolean = () => true): Pair[] {
+function makePairs(
+  seed: number,
+  gen: (r: Prng) => string,
+  suffixes: readonly string[],
+  valid: (v: string) => boolean = () => true,
+): Pair[] {
   const rng = new Prng(seed);
   const out: Pair[] = [];
   while (out.length < PAIRS) {
@@ -42,7 +47,11 @@ interface Check {
   counts: Record<string, number>;
 }
 
-function check(pairs: readonly Pair[], oracle: readonly number[], ours: (a: string, b: string) => Cmp): Check {
+function check(
+  pairs: readonly Pair[],
+  oracle: readonly number[],
+  ours: (a: string, b: string) => Cmp,
+): Check {
   expect(oracle.length).toBe(pairs.length);
   const mismatches: string[] = [];
   const counts: Record<string, number> = { '-1': 0, '0': 0, '1': 0 };
@@ -74,13 +83,37 @@ function genDpkg(r: Prng): string {
   const parts = r.int(0, 4);
   for (let i = 0; i < parts; i++) {
     const sep = r.pick(['.', '.', '.', '+', '~', '', '']);
-    const tok = r.pick([r.num(), r.num(), 'a', 'b', 'dfsg', 'rc1', 'git20230101', 'Z', 'beta', 'ds', 'really']);
+    const tok = r.pick([
+      r.num(),
+      r.num(),
+      'a',
+      'b',
+      'dfsg',
+      'rc1',
+      'git20230101',
+      'Z',
+      'beta',
+      'ds',
+      'really',
+    ]);
     v += sep + (sep === '' && /^\d/.test(tok) ? 'p' : '') + tok;
   }
   if (r.chance(0.15)) v += r.pick(['~rc1', '~beta2', '~~', '~', '~pre']);
   if (r.chance(0.65)) {
     if (r.chance(0.1)) v += `-${r.num()}`; // upstream with a hyphen
-    v += '-' + r.pick([r.num(), `${r.num()}ubuntu${r.num()}`, `0+deb12u${r.num()}`, `${r.num()}.${r.num()}`, `1~bpo11+1`, `${r.num()}+b${r.num()}`, `${r.num()}build${r.num()}`, '0~', '~']);
+    v +=
+      '-' +
+      r.pick([
+        r.num(),
+        `${r.num()}ubuntu${r.num()}`,
+        `0+deb12u${r.num()}`,
+        `${r.num()}.${r.num()}`,
+        `1~bpo11+1`,
+        `${r.num()}+b${r.num()}`,
+        `${r.num()}build${r.num()}`,
+        '0~',
+        '~',
+      ]);
   }
   return v;
 }
@@ -93,27 +126,38 @@ function dpkgValid(v: string): boolean {
 
 describe('dpkg vs Dpkg::Version and dpkg --compare-versions', () => {
   const perl = hasCommand('perl', ['-MDpkg::Version', '-e', '1']);
-  it.skipIf(!perl)(`agrees on ${PAIRS} pairs (Dpkg::Version)${perl ? '' : ' [SKIPPED: perl Dpkg::Version (libdpkg-perl) missing]'}`, () => {
-    // Dpkg::Version compares digit runs as Perl numbers (doubles): above 2^53 it is lossy where
-    // dpkg's C code is exact, so huge runs are left to the binary sample below.
-    const pairs = makePairs(0xdeb, genDpkg, DPKG_SUFFIXES, (v) => dpkgValid(v) && !/\d{16}/.test(v));
-    const run = runOracle('perl', ['-MDpkg::Version', '-ne', 'chomp; my ($a, $b) = split /\\t/; print version_compare($a, $b), "\\n"'], pairs);
-    expect(run.error).toBeUndefined();
-    expectAgreement(check(pairs, run.results, compareDpkg));
-  });
+  it.skipIf(!perl)(
+    `agrees on ${PAIRS} pairs (Dpkg::Version)${perl ? '' : ' [SKIPPED: perl Dpkg::Version (libdpkg-perl) missing]'}`,
+    () => {
+      // Dpkg::Version compares digit runs as Perl numbers (doubles): above 2^53 it is lossy where
+      // dpkg's C code is exact, so huge runs are left to the binary sample below.
+      const pairs = makePairs(0xdeb, genDpkg, DPKG_SUFFIXES, (v) => dpkgValid(v) && !/\d{16}/.test(v));
+      const run = runOracle(
+        'perl',
+        ['-MDpkg::Version', '-ne', 'chomp; my ($a, $b) = split /\\t/; print version_compare($a, $b), "\\n"'],
+        pairs,
+      );
+      expect(run.error).toBeUndefined();
+      expectAgreement(check(pairs, run.results, compareDpkg));
+    },
+  );
 
   const dpkgBin = hasCommand('dpkg', ['--version']);
-  it.skipIf(!dpkgBin)(`agrees with the dpkg binary on a 100-pair sample${dpkgBin ? '' : ' [SKIPPED: dpkg missing]'}`, () => {
-    const pairs = makePairs(0xdeb2, genDpkg, DPKG_SUFFIXES, dpkgValid).slice(0, 100);
-    // One shell process; dpkg itself has no batch mode. lt/eq/gt map to -1/0/1.
-    const script = `while IFS="$(printf '\\t')" read -r a b; do
+  it.skipIf(!dpkgBin)(
+    `agrees with the dpkg binary on a 100-pair sample${dpkgBin ? '' : ' [SKIPPED: dpkg missing]'}`,
+    () => {
+      const pairs = makePairs(0xdeb2, genDpkg, DPKG_SUFFIXES, dpkgValid).slice(0, 100);
+      // One shell process; dpkg itself has no batch mode. lt/eq/gt map to -1/0/1.
+      const script = `while IFS="$(printf '\\t')" read -r a b; do
       if dpkg --compare-versions "$a" lt "$b"; then echo -1; elif dpkg --compare-versions "$a" eq "$b"; then echo 0; else echo 1; fi
     done`;
-    const run = runOracle('sh', ['-c', script], pairs);
-    expect(run.error).toBeUndefined();
-    const c = check(pairs, run.results, compareDpkg);
-    expect(c.mismatches.slice(0, 25)).toEqual([]);
-  }, 180_000);
+      const run = runOracle('sh', ['-c', script], pairs);
+      expect(run.error).toBeUndefined();
+      const c = check(pairs, run.results, compareDpkg);
+      expect(c.mismatches.slice(0, 25)).toEqual([]);
+    },
+    180_000,
+  );
 });
 
 // ----------------------------------------------------------------------------------------- rpm
@@ -127,25 +171,67 @@ function genRpm(r: Prng): string {
     v += sep + r.pick([r.num(), r.num(), 'a', 'b', 'rc', 'git1abc', 'p', 'Z', 'beta', '01']);
   }
   if (r.chance(0.75)) {
-    v += '-' + r.pick([r.num(), `${r.num()}.el${r.int(7, 9)}`, `${r.num()}.el9_${r.num()}`, `${r.num()}.fc${r.int(38, 40)}`, `0.rc${r.num()}.el8`, `${r.num()}.module+el8.${r.num()}`, `${r.num()}~beta`, `${r.num()}^1`]);
+    v +=
+      '-' +
+      r.pick([
+        r.num(),
+        `${r.num()}.el${r.int(7, 9)}`,
+        `${r.num()}.el9_${r.num()}`,
+        `${r.num()}.fc${r.int(38, 40)}`,
+        `0.rc${r.num()}.el8`,
+        `${r.num()}.module+el8.${r.num()}`,
+        `${r.num()}~beta`,
+        `${r.num()}^1`,
+      ]);
   }
   return v;
 }
 
 describe('rpm vs rpm.vercmp', () => {
   const ok = hasCommand('rpm', ['--version']);
-  it.skipIf(!ok)(`agrees on ${PAIRS} pairs${ok ? '' : ' [SKIPPED: rpm missing; apt-get install rpm]'}`, () => {
-    const pairs = makePairs(0x7e4, genRpm, ['~rc1', '^git1', '.1', 'a', '-1', '-2.el9', '.0', '~', '^', '_1'], (v) => /^(?:\d+:)?[A-Za-z0-9._+~^]+(?:-[A-Za-z0-9._+~^]+)?$/.test(v));
-    const lua = '%{lua: for l in io.lines() do local a, b = l:match("^([^\\t]*)\\t(.*)$"); io.write(rpm.vercmp(a, b), "\\n") end}';
-    const run = runOracle('rpm', ['--eval', lua], pairs);
-    expect(run.error).toBeUndefined();
-    expectAgreement(check(pairs, run.results, compareRpm));
-  });
+  it.skipIf(!ok)(
+    `agrees on ${PAIRS} pairs${ok ? '' : ' [SKIPPED: rpm missing; apt-get install rpm]'}`,
+    () => {
+      const pairs = makePairs(
+        0x7e4,
+        genRpm,
+        ['~rc1', '^git1', '.1', 'a', '-1', '-2.el9', '.0', '~', '^', '_1'],
+        (v) => /^(?:\d+:)?[A-Za-z0-9._+~^]+(?:-[A-Za-z0-9._+~^]+)?$/.test(v),
+      );
+      const lua =
+        '%{lua: for l in io.lines() do local a, b = l:match("^([^\\t]*)\\t(.*)$"); io.write(rpm.vercmp(a, b), "\\n") end}';
+      const run = runOracle('rpm', ['--eval', lua], pairs);
+      expect(run.error).toBeUndefined();
+      expectAgreement(check(pairs, run.results, compareRpm));
+    },
+  );
 });
 
 // --------------------------------------------------------------------------------------- maven
 
-const MAVEN_QUALIFIERS = ['alpha', 'beta', 'milestone', 'rc', 'cr', 'snapshot', 'ga', 'final', 'release', 'sp', 'a', 'b', 'm', 'jre', 'android', 'foo', 'RC', 'Final', 'SNAPSHOT', 'M', 'GA'];
+const MAVEN_QUALIFIERS = [
+  'alpha',
+  'beta',
+  'milestone',
+  'rc',
+  'cr',
+  'snapshot',
+  'ga',
+  'final',
+  'release',
+  'sp',
+  'a',
+  'b',
+  'm',
+  'jre',
+  'android',
+  'foo',
+  'RC',
+  'Final',
+  'SNAPSHOT',
+  'M',
+  'GA',
+];
 
 function genMaven(r: Prng): string {
   let v = r.num();
@@ -175,22 +261,38 @@ public class MavenOracle {
 }`;
 
 function mavenJar(): string | undefined {
-  for (const p of ['/usr/share/maven/lib/maven-artifact-3.x.jar', '/usr/share/maven/lib/maven-artifact.jar']) if (existsSync(p)) return p;
+  for (const p of ['/usr/share/maven/lib/maven-artifact-3.x.jar', '/usr/share/maven/lib/maven-artifact.jar'])
+    if (existsSync(p)) return p;
   return undefined;
 }
 
 describe('maven vs ComparableVersion', () => {
   const jar = mavenJar();
   const ok = jar !== undefined && hasCommand('java', ['-version']);
-  it.skipIf(!ok)(`agrees on ${PAIRS} pairs${ok ? '' : ' [SKIPPED: java or /usr/share/maven/lib/maven-artifact*.jar missing; apt-get install maven default-jdk-headless]'}`, () => {
-    const dir = mkdtempSync(join(tmpdir(), 'maven-oracle-'));
-    const src = join(dir, 'MavenOracle.java');
-    writeFileSync(src, JAVA_ORACLE);
-    const pairs = makePairs(0x3a7, genMaven, ['-1', '.0', '-SNAPSHOT', '-rc1', '.Final', 'a1', '-sp', '-0', '.1', '-ga', 'b2']);
-    const run = runOracle('java', ['-cp', jar!, src], pairs);
-    expect(run.error).toBeUndefined();
-    expectAgreement(check(pairs, run.results, compareMaven));
-  });
+  it.skipIf(!ok)(
+    `agrees on ${PAIRS} pairs${ok ? '' : ' [SKIPPED: java or /usr/share/maven/lib/maven-artifact*.jar missing; apt-get install maven default-jdk-headless]'}`,
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'maven-oracle-'));
+      const src = join(dir, 'MavenOracle.java');
+      writeFileSync(src, JAVA_ORACLE);
+      const pairs = makePairs(0x3a7, genMaven, [
+        '-1',
+        '.0',
+        '-SNAPSHOT',
+        '-rc1',
+        '.Final',
+        'a1',
+        '-sp',
+        '-0',
+        '.1',
+        '-ga',
+        'b2',
+      ]);
+      const run = runOracle('java', ['-cp', jar!, src], pairs);
+      expect(run.error).toBeUndefined();
+      expectAgreement(check(pairs, run.results, compareMaven));
+    },
+  );
 });
 
 // -------------------------------------------------------------------------------------- PEP 440
@@ -200,10 +302,20 @@ function genPep440(r: Prng): string {
   if (r.chance(0.1)) v += `${r.int(0, 2)}!`;
   v += r.num();
   for (let i = r.int(0, 3); i > 0; i--) v += `.${r.num()}`;
-  if (r.chance(0.35)) v += r.pick(['', '.', '-', '_']) + r.pick(['a', 'alpha', 'b', 'beta', 'c', 'rc', 'pre', 'preview', 'RC', 'A']) + r.pick(['', '', '.', '-']) + (r.chance(0.8) ? r.num() : '');
-  if (r.chance(0.25)) v += r.chance(0.3) ? `-${r.num()}` : r.pick(['.', '-', '_', '']) + r.pick(['post', 'rev', 'r', 'POST']) + (r.chance(0.8) ? r.num() : '');
-  if (r.chance(0.25)) v += r.pick(['.', '-', '_', '']) + r.pick(['dev', 'DEV']) + (r.chance(0.8) ? r.num() : '');
-  if (r.chance(0.15)) v += '+' + r.pick(['ubuntu1', '1.2.abc', 'abc-1_2', '0', 'deb12u1', 'local.7', 'cpu', '1a']);
+  if (r.chance(0.35))
+    v +=
+      r.pick(['', '.', '-', '_']) +
+      r.pick(['a', 'alpha', 'b', 'beta', 'c', 'rc', 'pre', 'preview', 'RC', 'A']) +
+      r.pick(['', '', '.', '-']) +
+      (r.chance(0.8) ? r.num() : '');
+  if (r.chance(0.25))
+    v += r.chance(0.3)
+      ? `-${r.num()}`
+      : r.pick(['.', '-', '_', '']) + r.pick(['post', 'rev', 'r', 'POST']) + (r.chance(0.8) ? r.num() : '');
+  if (r.chance(0.25))
+    v += r.pick(['.', '-', '_', '']) + r.pick(['dev', 'DEV']) + (r.chance(0.8) ? r.num() : '');
+  if (r.chance(0.15))
+    v += '+' + r.pick(['ubuntu1', '1.2.abc', 'abc-1_2', '0', 'deb12u1', 'local.7', 'cpu', '1a']);
   return v;
 }
 
@@ -224,7 +336,12 @@ sys.stdout.write("\\n".join(out) + "\\n")
 describe('pep440 vs packaging.version', () => {
   const ok = hasCommand('python3', ['-c', 'from pip._vendor.packaging.version import Version']);
   it.skipIf(!ok)(`agrees on ${PAIRS} pairs${ok ? '' : ' [SKIPPED: python3 with pip missing]'}`, () => {
-    const pairs = makePairs(0x9e9, genPep440, ['.post1', 'a1', '.dev0', '+local', '-1', 'rc2', '.0', 'b1.dev2', '+1.a'], (v) => pep440.isValid(v));
+    const pairs = makePairs(
+      0x9e9,
+      genPep440,
+      ['.post1', 'a1', '.dev0', '+local', '-1', 'rc2', '.0', 'b1.dev2', '+1.a'],
+      (v) => pep440.isValid(v),
+    );
     const run = runOracle('python3', ['-c', PY_ORACLE], pairs);
     expect(run.error).toBeUndefined();
     expectAgreement(check(pairs, run.results, comparePep440));
@@ -237,7 +354,22 @@ function genSemver(r: Prng): string {
   let v = `${r.num()}.${r.num()}.${r.num()}`.replace(/(^|\.)0+(\d)/g, '$1$2');
   if (r.chance(0.45)) {
     const ids: string[] = [];
-    for (let i = r.int(1, 3); i > 0; i--) ids.push(r.pick(['alpha', 'beta', 'rc', String(r.int(0, 12)), 'x-y', '0a', 'Alpha', 'a1', 'pre', '-', String(r.int(0, 3))]));
+    for (let i = r.int(1, 3); i > 0; i--)
+      ids.push(
+        r.pick([
+          'alpha',
+          'beta',
+          'rc',
+          String(r.int(0, 12)),
+          'x-y',
+          '0a',
+          'Alpha',
+          'a1',
+          'pre',
+          '-',
+          String(r.int(0, 3)),
+        ]),
+      );
     v += `-${ids.join('.')}`;
   }
   if (r.chance(0.15)) v += `+${r.pick(['build.1', '001', 'sha.5114f85', 'x'])}`;
@@ -251,11 +383,24 @@ describe('semver vs npm semver', () => {
   } catch {
     semverPkg = undefined;
   }
-  it.skipIf(!semverPkg)(`agrees on ${PAIRS} pairs${semverPkg ? '' : ' [SKIPPED: npm package semver not installed]'}`, () => {
-    // npm semver rejects components above 2^53-1 (the spec does not); keep to its domain.
-    const inDomain = (v: string): boolean => isValidSemver(v) && v.split(/[-+]/)[0]!.split('.').every((n) => Number(n) <= Number.MAX_SAFE_INTEGER);
-    const pairs = makePairs(0x5e7, genSemver, ['-0', '-alpha', '.1', '-rc.1', '+b', '-1', '-alpha.1', '-beta.2'], inDomain);
-    const results = pairs.map(([a, b]) => semverPkg!.compare(a, b));
-    expectAgreement(check(pairs, results, compareSemver));
-  });
+  it.skipIf(!semverPkg)(
+    `agrees on ${PAIRS} pairs${semverPkg ? '' : ' [SKIPPED: npm package semver not installed]'}`,
+    () => {
+      // npm semver rejects components above 2^53-1 (the spec does not); keep to its domain.
+      const inDomain = (v: string): boolean =>
+        isValidSemver(v) &&
+        v
+          .split(/[-+]/)[0]!
+          .split('.')
+          .every((n) => Number(n) <= Number.MAX_SAFE_INTEGER);
+      const pairs = makePairs(
+        0x5e7,
+        genSemver,
+        ['-0', '-alpha', '.1', '-rc.1', '+b', '-1', '-alpha.1', '-beta.2'],
+        inDomain,
+      );
+      const results = pairs.map(([a, b]) => semverPkg!.compare(a, b));
+      expectAgreement(check(pairs, results, compareSemver));
+    },
+  );
 });

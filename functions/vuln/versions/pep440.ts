@@ -12,7 +12,13 @@
  * Strings that are not PEP 440 (pre-PEP "legacy" versions, which pip no longer accepts) sort
  * before every valid version and among themselves as text, as osv-scalibr does.
  */
-import { compareNumeric, compareStrings, InvalidVersionError, type Cmp, type VersionComparator } from './types.js';
+import {
+  compareNumeric,
+  compareStrings,
+  InvalidVersionError,
+  type Cmp,
+  type VersionComparator,
+} from './types.js';
 
 export interface Pep440Version {
   epoch: string;
@@ -62,7 +68,12 @@ export function parsePep440(v: string): Pep440Version {
     pre: m[4] ? [preLetter(m[4]), strip0(m[5] ?? '0')] : undefined,
     post: m[6] ? strip0(m[7] ?? m[9] ?? '0') : undefined,
     dev: m[10] ? strip0(m[12] ?? '0') : undefined,
-    local: m[13] ? m[13].toLowerCase().split(/[-_.]/).map((p) => (/^\d+$/.test(p) ? strip0(p) : p)) : undefined,
+    local: m[13]
+      ? m[13]
+          .toLowerCase()
+          .split(/[-_.]/)
+          .map((p) => (/^\d+$/.test(p) ? strip0(p) : p))
+      : undefined,
   };
 }
 
@@ -129,7 +140,11 @@ export function compareParsedPep440(a: Pep440Version, b: Pep440Version): Cmp {
     if (c !== 0) return c;
   }
   const preKey = (v: Pep440Version): Opt =>
-    v.pre ? { kind: 0, l: v.pre[0], n: v.pre[1] } : v.post === undefined && v.dev !== undefined ? { kind: -1 } : { kind: 1 };
+    v.pre
+      ? { kind: 0, l: v.pre[0], n: v.pre[1] }
+      : v.post === undefined && v.dev !== undefined
+        ? { kind: -1 }
+        : { kind: 1 };
   c = cmpOpt(preKey(a), preKey(b));
   if (c !== 0) return c;
   const postKey = (v: Pep440Version): Opt => (v.post === undefined ? { kind: -1 } : { kind: 0, n: v.post });

@@ -15,7 +15,15 @@
  * - digits vs letters: digits are newer; numbers compare by length after stripping leading
  *   zeros, then lexically; when one string runs out, the longer one is newer.
  */
-import { compareNumeric, compareStrings, InvalidVersionError, isAlphaCode, isDigitCode, type Cmp, type VersionComparator } from './types.js';
+import {
+  compareNumeric,
+  compareStrings,
+  InvalidVersionError,
+  isAlphaCode,
+  isDigitCode,
+  type Cmp,
+  type VersionComparator,
+} from './types.js';
 
 export interface RpmVersion {
   epoch: string;

@@ -5,7 +5,13 @@
  * release part and from the pre-release part separately (`1.0.a` == `1.a`), missing segments
  * are 0, a string segment is lower than a number, strings compare lexically.
  */
-import { compareNumeric, compareStrings, InvalidVersionError, type Cmp, type VersionComparator } from './types.js';
+import {
+  compareNumeric,
+  compareStrings,
+  InvalidVersionError,
+  type Cmp,
+  type VersionComparator,
+} from './types.js';
 
 export type GemSegment = string | { n: string };
 
@@ -14,7 +20,8 @@ const VALID = /^\s*([0-9]+(?:\.[0-9a-zA-Z]+)*(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+
 function segments(v: string): GemSegment[] {
   const s = v.trim().replace(/-/g, '.pre.');
   const out: GemSegment[] = [];
-  for (const m of s.matchAll(/[0-9]+|[a-z]+/gi)) out.push(/^[0-9]/.test(m[0]) ? { n: m[0].replace(/^0+(?=.)/, '') } : m[0]);
+  for (const m of s.matchAll(/[0-9]+|[a-z]+/gi))
+    out.push(/^[0-9]/.test(m[0]) ? { n: m[0].replace(/^0+(?=.)/, '') } : m[0]);
   return out;
 }
 

@@ -11,7 +11,13 @@
  *   `1.2.3.4`, `1.0.0-RC.1`: missing components are 0, extra numeric components are compared
  *   too, and a leading `v`/`=` is dropped.
  */
-import { compareNumeric, compareStrings, InvalidVersionError, type Cmp, type VersionComparator } from './types.js';
+import {
+  compareNumeric,
+  compareStrings,
+  InvalidVersionError,
+  type Cmp,
+  type VersionComparator,
+} from './types.js';
 
 export interface SemVer {
   /** Numeric release components as decimal strings (at least three after lenient parsing). */
@@ -33,7 +39,11 @@ export function isValidSemver(v: string): boolean {
 export function parseSemverStrict(v: string): SemVer {
   const m = STRICT.exec(v);
   if (!m) throw new InvalidVersionError('semver', v);
-  return { release: [m[1]!, m[2]!, m[3]!], prerelease: m[4] ? m[4].split('.') : [], build: m[5] ? m[5].split('.') : [] };
+  return {
+    release: [m[1]!, m[2]!, m[3]!],
+    prerelease: m[4] ? m[4].split('.') : [],
+    build: m[5] ? m[5].split('.') : [],
+  };
 }
 
 /** Lenient parse: never fails; non-numeric leftovers of the release part become pre-release. */
@@ -68,7 +78,11 @@ function compareIdentifiers(a: string, b: string): Cmp {
   return compareStrings(a, b);
 }
 
-export function comparePrerelease(a: readonly string[], b: readonly string[], cmpId: (x: string, y: string) => Cmp = compareIdentifiers): Cmp {
+export function comparePrerelease(
+  a: readonly string[],
+  b: readonly string[],
+  cmpId: (x: string, y: string) => Cmp = compareIdentifiers,
+): Cmp {
   if (a.length === 0 && b.length === 0) return 0;
   if (a.length === 0) return 1;
   if (b.length === 0) return -1;

@@ -65,7 +65,11 @@ export interface OracleRun {
 }
 
 /** Runs `cmd args` once with all pairs on stdin; returns the parsed -1/0/1 per pair. */
-export function runOracle(cmd: string, args: string[], pairs: readonly (readonly [string, string])[]): OracleRun {
+export function runOracle(
+  cmd: string,
+  args: string[],
+  pairs: readonly (readonly [string, string])[],
+): OracleRun {
   const input = pairs.map(([a, b]) => `${a}\t${b}\n`).join('');
   const r = spawnSync(cmd, args, { input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.error) return { results: [], error: r.error.message };

@@ -2,10 +2,9 @@
  * The OSV vulnerability database in PostgreSQL (or PGlite): generation-based atomic imports,
  * incremental by `modified`, batched lookups by (ecosystem, name), status.
  *
- * Import path: records stream in, are validated and normalised (../normalize.ts), and are written
- * in batches with one multi-row `INSERT ... SELECT FROM unnest($arrays)` per table: a fixed number
- * of parameters per batch whatever its size, one round trip, and the same SQL on both drivers
- * (`COPY FROM STDIN` would need an extra client library and does not exist on PGlite).
+ * Import path: records stream in and are validated and normalised (../normalize.ts). They are
+ * written in batches, each one transaction with one `COPY` per table (./copy.ts). PGlite takes
+ * the same COPY text from a Blob.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -15,6 +14,7 @@ import { logger } from '../../../../lib/log/index.js';
 import type { Severity } from '../cvss.js';
 import { normalizePackageName, toRows, type AdvisoryRow, type AffectedRow } from '../normalize.js';
 import { OsvRecordSchema, type OsvRange } from '../schema.js';
+import { copyLine, jsonbText, pgTextArray, withBulkSession } from './copy.js';
 
 const log = logger('vuln.vulndb');
 
@@ -90,19 +90,28 @@ export class ConcurrentUpdateError extends Error {
   override name = 'ConcurrentUpdateError';
 }
 
-const INSERT_ADVISORIES = `
-INSERT INTO vulndb_advisories (generation, id, modified, published, withdrawn, summary, aliases, raw)
-SELECT $1, x.id, x.modified, x.published, x.withdrawn, x.summary,
-       ARRAY(SELECT jsonb_array_elements_text(x.aliases)), x.raw
-FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::jsonb[], $8::jsonb[])
-  AS x(id, modified, published, withdrawn, summary, aliases, raw)`;
-
-const INSERT_AFFECTED = `
-INSERT INTO vulndb_affected (generation, advisory_id, ecosystem, name, ranges, versions, severity, score, vector, fix_hint)
-SELECT $1, x.advisory_id, x.ecosystem, x.name, x.ranges,
-       ARRAY(SELECT jsonb_array_elements_text(x.versions)), x.severity, x.score, x.vector, x.fix_hint
-FROM unnest($2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[], $8::real[], $9::text[], $10::text[])
-  AS x(advisory_id, ecosystem, name, ranges, versions, severity, score, vector, fix_hint)`;
+const ADVISORY_COLUMNS = [
+  'generation',
+  'id',
+  'modified',
+  'published',
+  'withdrawn',
+  'summary',
+  'aliases',
+  'raw',
+] as const;
+const AFFECTED_COLUMNS = [
+  'generation',
+  'advisory_id',
+  'ecosystem',
+  'name',
+  'ranges',
+  'versions',
+  'severity',
+  'score',
+  'vector',
+  'fix_hint',
+] as const;
 
 /** Stale `loading` generations (crashed importers) older than this are swept by the next import. */
 const STALE_LOADING_MS = 6 * 3600_000;
@@ -116,7 +125,9 @@ export class VulnDbStore {
   }
 
   async currentGeneration(q: Queryable = this.db): Promise<number | null> {
-    const { rows } = await q.query<{ g: string | number | null }>(`SELECT current_generation AS g FROM vulndb_meta WHERE id = 1`);
+    const { rows } = await q.query<{ g: string | number | null }>(
+      `SELECT current_generation AS g FROM vulndb_meta WHERE id = 1`,
+    );
     const g = rows[0]?.g;
     return g === null || g === undefined ? null : Number(g);
   }
@@ -132,7 +143,17 @@ export class VulnDbStore {
       [opts.mode, base, JSON.stringify(opts.sources ?? [])],
     );
     const gen = Number(rows[0]!.id);
-    const result: ImportResult = { generation: gen, mode: opts.mode, read: 0, imported: 0, skippedNotNewer: 0, invalid: 0, affectedRows: 0, contentHash: '', durationMs: 0 };
+    const result: ImportResult = {
+      generation: gen,
+      mode: opts.mode,
+      read: 0,
+      imported: 0,
+      skippedNotNewer: 0,
+      invalid: 0,
+      affectedRows: 0,
+      contentHash: '',
+      durationMs: 0,
+    };
     try {
       if (opts.mode === 'incremental' && base !== null) {
         // Server-side copy: no row leaves the database.
@@ -165,7 +186,11 @@ export class VulnDbStore {
         const parsed = OsvRecordSchema.safeParse(input);
         if (!parsed.success) {
           result.invalid++;
-          if (result.invalid <= logInvalid) log.warn({ id: (input as { id?: unknown } | null)?.id, issues: parsed.error.issues.slice(0, 3) }, 'skipping invalid OSV record');
+          if (result.invalid <= logInvalid)
+            log.warn(
+              { id: (input as { id?: unknown } | null)?.id, issues: parsed.error.issues.slice(0, 3) },
+              'skipping invalid OSV record',
+            );
           continue;
         }
         batch.push(toRows(parsed.data));
@@ -188,7 +213,11 @@ export class VulnDbStore {
     return result;
   }
 
-  private async writeBatch(gen: number, batch: { advisory: AdvisoryRow; affected: AffectedRow[] }[], result: ImportResult): Promise<void> {
+  private async writeBatch(
+    gen: number,
+    batch: { advisory: AdvisoryRow; affected: AffectedRow[] }[],
+    result: ImportResult,
+  ): Promise<void> {
     // Within a batch keep the newest copy of each id (an advisory can sit in several dumps).
     const byId = new Map<string, { advisory: AdvisoryRow; affected: AffectedRow[] }>();
     for (const r of batch) {
@@ -199,7 +228,7 @@ export class VulnDbStore {
       } else result.skippedNotNewer++;
     }
     const ids = [...byId.keys()];
-    await this.db.transaction(async (tx) => {
+    await withBulkSession(this.db, async (tx) => {
       const { rows } = await tx.query<{ id: string; modified: Date | string }>(
         `SELECT id, modified FROM vulndb_advisories WHERE generation = $1 AND id = ANY($2::text[])`,
         [gen, ids],
@@ -213,39 +242,50 @@ export class VulnDbStore {
         } else replace.push(r.id);
       }
       if (replace.length > 0) {
-        await tx.query(`DELETE FROM vulndb_affected WHERE generation = $1 AND advisory_id = ANY($2::text[])`, [gen, replace]);
-        await tx.query(`DELETE FROM vulndb_advisories WHERE generation = $1 AND id = ANY($2::text[])`, [gen, replace]);
-      }
-      const kept = [...byId.values()];
-      if (kept.length === 0) return;
-      const adv = kept.map((k) => k.advisory);
-      await tx.query(INSERT_ADVISORIES, [
-        gen,
-        adv.map((a) => a.id),
-        adv.map((a) => a.modified),
-        adv.map((a) => a.published),
-        adv.map((a) => a.withdrawn),
-        adv.map((a) => a.summary),
-        adv.map((a) => JSON.stringify(a.aliases)),
-        adv.map((a) => JSON.stringify(a.raw)),
-      ]);
-      const aff = kept.flatMap((k) => k.affected);
-      if (aff.length > 0) {
-        await tx.query(INSERT_AFFECTED, [
+        await tx.query(
+          `DELETE FROM vulndb_affected WHERE generation = $1 AND advisory_id = ANY($2::text[])`,
+          [gen, replace],
+        );
+        await tx.query(`DELETE FROM vulndb_advisories WHERE generation = $1 AND id = ANY($2::text[])`, [
           gen,
-          aff.map((a) => a.advisoryId),
-          aff.map((a) => a.ecosystem),
-          aff.map((a) => a.name),
-          aff.map((a) => JSON.stringify(a.ranges)),
-          aff.map((a) => JSON.stringify(a.versions)),
-          aff.map((a) => a.severity),
-          aff.map((a) => a.score),
-          aff.map((a) => a.vector),
-          aff.map((a) => a.fixHint),
+          replace,
         ]);
       }
-      result.imported += kept.length;
-      result.affectedRows += aff.length;
+      if (byId.size === 0) return;
+      let adv = '';
+      let aff = '';
+      let affected = 0;
+      for (const { advisory: a, affected: fs } of byId.values()) {
+        adv += copyLine([
+          gen,
+          a.id,
+          a.modified,
+          a.published,
+          a.withdrawn,
+          a.summary,
+          pgTextArray(a.aliases),
+          jsonbText(a.raw),
+        ]);
+        for (const f of fs) {
+          aff += copyLine([
+            gen,
+            f.advisoryId,
+            f.ecosystem,
+            f.name,
+            jsonbText(f.ranges),
+            pgTextArray(f.versions),
+            f.severity,
+            f.score,
+            f.vector,
+            f.fixHint,
+          ]);
+          affected++;
+        }
+      }
+      await tx.copyIn('vulndb_advisories', ADVISORY_COLUMNS, adv);
+      if (affected > 0) await tx.copyIn('vulndb_affected', AFFECTED_COLUMNS, aff);
+      result.imported += byId.size;
+      result.affectedRows += affected;
     });
   }
 
@@ -256,23 +296,40 @@ export class VulnDbStore {
        FROM vulndb_advisories WHERE generation = $1`,
       [gen],
     );
-    return createHash('sha256').update(rows[0]?.h ?? 'empty').digest('hex').slice(0, 32);
+    return createHash('sha256')
+      .update(rows[0]?.h ?? 'empty')
+      .digest('hex')
+      .slice(0, 32);
   }
 
-  private async flip(gen: number, base: number | null, mode: ImportMode, result: ImportResult): Promise<void> {
+  private async flip(
+    gen: number,
+    base: number | null,
+    mode: ImportMode,
+    result: ImportResult,
+  ): Promise<void> {
     const old = await this.db.transaction(async (tx) => {
       await tx.query(`INSERT INTO vulndb_meta (id) VALUES (1) ON CONFLICT (id) DO NOTHING`);
-      const { rows } = await tx.query<{ g: string | number | null }>(`SELECT current_generation AS g FROM vulndb_meta WHERE id = 1 FOR UPDATE`);
+      const { rows } = await tx.query<{ g: string | number | null }>(
+        `SELECT current_generation AS g FROM vulndb_meta WHERE id = 1 FOR UPDATE`,
+      );
       const cur = rows[0]?.g === null || rows[0]?.g === undefined ? null : Number(rows[0].g);
       // An incremental generation is current + delta: if someone else flipped meanwhile, our delta
       // was applied to a stale base and would silently drop their records.
-      if (mode === 'incremental' && cur !== base) throw new ConcurrentUpdateError(`vulnerability DB changed during the update (base ${base}, now ${cur})`);
+      if (mode === 'incremental' && cur !== base)
+        throw new ConcurrentUpdateError(
+          `vulnerability DB changed during the update (base ${base}, now ${cur})`,
+        );
       await tx.query(
         `UPDATE vulndb_generations SET state = 'ready', completed_at = now(), content_hash = $2, record_count = $3 WHERE id = $1`,
         [gen, result.contentHash, result.imported],
       );
-      await tx.query(`UPDATE vulndb_meta SET current_generation = $1, content_hash = $2, built_at = now() WHERE id = 1`, [gen, result.contentHash]);
-      if (cur !== null) await tx.query(`UPDATE vulndb_generations SET state = 'retired' WHERE id = $1`, [cur]);
+      await tx.query(
+        `UPDATE vulndb_meta SET current_generation = $1, content_hash = $2, built_at = now() WHERE id = 1`,
+        [gen, result.contentHash],
+      );
+      if (cur !== null)
+        await tx.query(`UPDATE vulndb_generations SET state = 'retired' WHERE id = $1`, [cur]);
       return cur;
     });
     // Readers resolve the generation inside each statement, so deleting the old rows now cannot
@@ -361,17 +418,32 @@ export class VulnDbStore {
   }
 
   async status(now: Date = new Date()): Promise<VulnDbStatus> {
-    const { rows: meta } = await this.db.query<{ g: string | number | null; h: string | null; b: Date | string | null }>(
-      `SELECT current_generation AS g, content_hash AS h, built_at AS b FROM vulndb_meta WHERE id = 1`,
-    );
+    const { rows: meta } = await this.db.query<{
+      g: string | number | null;
+      h: string | null;
+      b: Date | string | null;
+    }>(`SELECT current_generation AS g, content_hash AS h, built_at AS b FROM vulndb_meta WHERE id = 1`);
     const m = meta[0];
-    if (!m || m.g === null) return { generation: null, contentHash: null, builtAt: null, ageSeconds: null, advisories: 0, withdrawn: 0, ecosystems: [] };
+    if (!m || m.g === null)
+      return {
+        generation: null,
+        contentHash: null,
+        builtAt: null,
+        ageSeconds: null,
+        advisories: 0,
+        withdrawn: 0,
+        ecosystems: [],
+      };
     const gen = Number(m.g);
     const { rows: totals } = await this.db.query<{ n: string | number; w: string | number }>(
       `SELECT count(*) AS n, count(*) FILTER (WHERE withdrawn IS NOT NULL AND withdrawn <= now()) AS w FROM vulndb_advisories WHERE generation = $1`,
       [gen],
     );
-    const { rows: ecos } = await this.db.query<{ ecosystem: string; advisories: string | number; affected: string | number }>(
+    const { rows: ecos } = await this.db.query<{
+      ecosystem: string;
+      advisories: string | number;
+      affected: string | number;
+    }>(
       `SELECT ecosystem, count(DISTINCT advisory_id) AS advisories, count(*) AS affected
        FROM vulndb_affected WHERE generation = $1 GROUP BY ecosystem ORDER BY ecosystem`,
       [gen],
@@ -384,7 +456,11 @@ export class VulnDbStore {
       ageSeconds: builtAt ? Math.max(0, Math.round((now.getTime() - builtAt.getTime()) / 1000)) : null,
       advisories: Number(totals[0]?.n ?? 0),
       withdrawn: Number(totals[0]?.w ?? 0),
-      ecosystems: ecos.map((e) => ({ ecosystem: e.ecosystem, advisories: Number(e.advisories), affected: Number(e.affected) })),
+      ecosystems: ecos.map((e) => ({
+        ecosystem: e.ecosystem,
+        advisories: Number(e.advisories),
+        affected: Number(e.affected),
+      })),
     };
   }
 }

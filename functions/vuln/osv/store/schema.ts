@@ -8,7 +8,19 @@
  * (ecosystem, package name): one `vulndb_affected` row per affected[] entry, with the severity
  * already computed at import so matching does no CVSS parsing.
  */
-import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, real, smallint, text, timestamp } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  smallint,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
 
 export const vulndbMeta = pgTable('vulndb_meta', {
   id: smallint('id').primaryKey(),
@@ -60,5 +72,8 @@ export const vulndbAffected = pgTable(
     /** Fix state the source states explicitly (e.g. wont-fix); null = derive from the ranges. */
     fixHint: text('fix_hint'),
   },
-  (t) => [index('vulndb_affected_lookup_idx').on(t.generation, t.ecosystem, t.name), index('vulndb_affected_advisory_idx').on(t.generation, t.advisoryId)],
+  (t) => [
+    index('vulndb_affected_lookup_idx').on(t.generation, t.ecosystem, t.name),
+    index('vulndb_affected_advisory_idx').on(t.generation, t.advisoryId),
+  ],
 );
