@@ -1,55 +1,46 @@
 /**
- * The export function: delivers completed results and cluster inventory to the provider, signed
- * with Standard Webhooks. `webhook-id` is the event id, so every retry (ours and the broker's)
- * carries the same id and the provider can dedupe. Within the handler's budget, failed deliveries
- * are retried with exponential backoff and full jitter, honouring Retry-After; after that the
- * handler throws TransientError and the broker's DeliverySpec (retries, then dead letter) takes over.
- * A 4xx other than 408/429 is the provider refusing the payload: PermanentError (not retried).
+ * The export function: delivers completed results and the cluster inventory to the provider(s),
+ * signed with Standard Webhooks (see deliver.ts for retries, rate limit, idempotency and the
+ * hand-back to the broker's DeliverySpec and dead-letter sink).
+ *
+ * Formats (KSCAPE_PROVIDER_FORMAT):
+ * - `cloudevents`: the event as one structured-mode CloudEvent; webhook-id = event id.
+ * - `kubescape`: Kubescape's reports (kubescape.ts), built from the result objects the event names,
+ *   read from storage-api, and the raw objects read from the cluster; one POST per chunk with
+ *   `X-API-KEY` and `customerGUID`; webhook-id = `<event id>.<chunk number>`.
  */
-import { FUNCTION_ROUTES, EVENT_TYPES, type EventType } from '../../lib/events/index.js';
+import { API_VERSION, KINDS } from '../../lib/api/index.js';
+import { FUNCTION_ROUTES, EVENT_TYPES, type EventData, type EventType } from '../../lib/events/index.js';
 import { logger } from '../../lib/log/index.js';
-import { parseSecrets, signHeaders } from '../../lib/webhooks/index.js';
+import { parseSecrets } from '../../lib/webhooks/index.js';
 import { ConfigError, type Env } from '../../lib/config/env.js';
-import { PermanentError, TransientError } from '../runtime/errors.js';
 import type { FunctionContext, FunctionDefinition, IncomingEvent } from '../runtime/types.js';
-import { EXPORT_KINDS, loadExportConfig, type ExportConfig } from './config.js';
+import { EXPORT_KINDS, loadExportConfig, type ExportConfig, type ExportKind } from './config.js';
+import { Deliverer, type OutgoingMessage } from './deliver.js';
+import { containerScanChunks, inventoryChunks, postureReportChunks, scannedResourceID, type GrypeMatch, type ReportChunk, type ReportContext, type StoredScan } from './kubescape.js';
+import { kubeResultSource, type ResultSource } from './results.js';
 
-const KIND_OF: Partial<Record<EventType, (typeof EXPORT_KINDS)[number]>> = {
+export { retryAfterMs } from './deliver.js';
+
+const KIND_OF: Partial<Record<EventType, ExportKind>> = {
   [EVENT_TYPES.configScanCompleted]: 'configscan',
   [EVENT_TYPES.vulnScanCompleted]: 'vulnscan',
   [EVENT_TYPES.clusterInventoried]: 'inventory',
 };
 
+/** Reads of result and cluster objects in flight at once (kubescape format). */
+const READ_CONCURRENCY = 8;
+
 export interface ExportOptions {
   env?: Env;
   config?: Partial<ExportConfig>;
-  /** Backoff base (ms); the n-th retry waits up to base·2ⁿ (full jitter), capped at maxDelayMs. */
+  /** Overrides of KSCAPE_EXPORT_BACKOFF_BASE / _MAX (ms), for tests. */
   baseDelayMs?: number;
   maxDelayMs?: number;
   now?: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
-}
-
-const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-
-/** Retry-After in ms (delta seconds or HTTP date), undefined when absent or unparsable. */
-export function retryAfterMs(value: string | null, now: number): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const t = Date.parse(value);
-  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
+  /** Where the kubescape format reads results and cluster objects; default: the Kubernetes API. */
+  results?: ResultSource;
 }
 
 /** The event as a structured-mode CloudEvent (JSON). */
@@ -66,68 +57,113 @@ export function structuredCloudEvent(event: IncomingEvent): string {
   });
 }
 
-export function createExportFunction(opts: ExportOptions = {}): FunctionDefinition {
-  const cfg: ExportConfig = { ...loadExportConfig(opts.env ?? process.env), ...opts.config };
-  const log = logger('export');
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** `group/version` or `version` from a Kubescape resource id's first two parts. */
+function keyOfResourceID(id: string): { apiVersion: string; namespace?: string; kind: string; name: string } {
+  const [group = '', version = 'v1', namespace = '', kind = '', ...rest] = id.split('/');
+  return { apiVersion: group ? `${group}/${version}` : version, ...(namespace ? { namespace } : {}), kind, name: rest.join('/') };
+}
+
+export function validateExportConfig(cfg: ExportConfig): void {
   const urls = cfg.KSCAPE_PROVIDER_URL;
-  const secrets = parseSecrets(cfg.KSCAPE_PROVIDER_SECRET);
-  if (urls.length && secrets.length === 0) throw new ConfigError([{ variable: 'KSCAPE_PROVIDER_SECRET', value: '', allowed: 'whsec_<base64>', reason: 'required when KSCAPE_PROVIDER_URL is set (deliveries are always signed)' }]);
+  if (urls.length && parseSecrets(cfg.KSCAPE_PROVIDER_SECRET).length === 0) {
+    throw new ConfigError([{ variable: 'KSCAPE_PROVIDER_SECRET', value: '', allowed: 'whsec_<base64>', reason: 'required when KSCAPE_PROVIDER_URL is set (deliveries are always signed)' }]);
+  }
   for (const u of urls) {
-    if (!/^https?:\/\//.test(u)) throw new ConfigError([{ variable: 'KSCAPE_PROVIDER_URL', value: u, allowed: 'http(s) URLs, comma-separated' }]);
+    if (!/^https?:\/\/[^\s]+$/.test(u)) throw new ConfigError([{ variable: 'KSCAPE_PROVIDER_URL', value: u, allowed: 'http(s) URLs, comma-separated' }]);
   }
   for (const k of cfg.KSCAPE_EXPORT_KINDS) {
     if (!(EXPORT_KINDS as readonly string[]).includes(k)) throw new ConfigError([{ variable: 'KSCAPE_EXPORT_KINDS', value: k, allowed: EXPORT_KINDS.join(', ') }]);
   }
-  const kinds = new Set(cfg.KSCAPE_EXPORT_KINDS);
+}
+
+export function createExportFunction(opts: ExportOptions = {}): FunctionDefinition {
+  const cfg: ExportConfig = { ...loadExportConfig(opts.env ?? process.env), ...opts.config };
+  validateExportConfig(cfg);
+  const log = logger('export');
+  const urls = cfg.KSCAPE_PROVIDER_URL;
+  const kinds = new Set<string>(cfg.KSCAPE_EXPORT_KINDS);
   const now = opts.now ?? Date.now;
-  const sleep = opts.sleep ?? defaultSleep;
-  const base = opts.baseDelayMs ?? 250;
-  const cap = opts.maxDelayMs ?? 10_000;
+  const deliverer = new Deliverer({
+    secrets: parseSecrets(cfg.KSCAPE_PROVIDER_SECRET),
+    budgetMs: cfg.KSCAPE_EXPORT_BUDGET,
+    baseDelayMs: opts.baseDelayMs ?? cfg.KSCAPE_EXPORT_BACKOFF_BASE,
+    maxDelayMs: opts.maxDelayMs ?? cfg.KSCAPE_EXPORT_BACKOFF_MAX,
+    requestTimeoutMs: cfg.KSCAPE_EXPORT_REQUEST_TIMEOUT,
+    ratePerSecond: cfg.KSCAPE_PROVIDER_RATE_LIMIT,
+    now,
+    ...(opts.sleep ? { sleep: opts.sleep } : {}),
+  });
+  let results: ResultSource | undefined = opts.results;
+  const source = (): ResultSource => (results ??= kubeResultSource());
   let disabledLogged = false;
 
-  /** One attempt; returns undefined on success, or the wait before the next one (ms). */
-  const attempt = async (url: string, id: string, body: string, signal: AbortSignal): Promise<{ retry: true; after?: number; why: string } | undefined> => {
-    const headers = { 'content-type': 'application/cloudevents+json', ...signHeaders(secrets, id, Math.floor(now() / 1000), body) };
-    const timeout = AbortSignal.timeout(cfg.KSCAPE_EXPORT_REQUEST_TIMEOUT);
-    let res: Response;
-    try {
-      res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.any([signal, timeout]) });
-    } catch (e) {
-      if (signal.aborted) throw e;
-      return { retry: true, why: `unreachable: ${e instanceof Error ? e.message : String(e)}` };
-    }
-    const text = (await res.text().catch(() => '')).slice(0, 256);
-    if (res.status >= 200 && res.status < 300) return undefined;
-    const why = `${res.status}${text ? `: ${text}` : ''}`;
-    if (res.status === 408 || res.status === 429 || res.status >= 500) {
-      const after = retryAfterMs(res.headers.get('retry-after'), now());
-      return { retry: true, why, ...(after !== undefined ? { after } : {}) };
-    }
-    throw new PermanentError(`provider ${url} refused event ${id}: ${why}`);
-  };
+  async function postureInput(data: EventData<typeof EVENT_TYPES.configScanCompleted>) {
+    const refs = data.results.filter((r) => r.kind === KINDS.WorkloadConfigurationScan);
+    const scans = (await mapLimit(refs, READ_CONCURRENCY, (r) => source().get({ apiVersion: r.apiVersion || API_VERSION, kind: r.kind, namespace: r.namespace, name: r.name }))).filter(
+      (s): s is Record<string, unknown> => s !== undefined,
+    ) as unknown as StoredScan[];
+    const ids = [...new Set(scans.map(scannedResourceID).filter((id): id is string => id !== undefined && !/\/(ServiceAccount|User|Group)\//.test(id)))].slice(0, cfg.KSCAPE_EXPORT_MAX_RESOURCES);
+    const raw = await mapLimit(ids, READ_CONCURRENCY, async (id) => [id, await source().get(keyOfResourceID(id))] as const);
+    const objects = new Map(raw.filter((e): e is readonly [string, Record<string, unknown>] => e[1] !== undefined));
+    const nodes = await source().countNodes();
+    return { scanId: data.scanId, frameworks: data.frameworks, counts: data.counts, scans, objects, ...(nodes !== undefined ? { numberOfWorkerNodes: nodes } : {}) };
+  }
 
-  const deliver = async (url: string, id: string, body: string, ctx: FunctionContext): Promise<void> => {
-    const deadline = now() + cfg.KSCAPE_EXPORT_BUDGET;
-    for (let n = 0; ; n++) {
-      const r = await attempt(url, id, body, ctx.signal);
-      if (!r) {
-        if (n > 0) ctx.log.info({ url, attempts: n + 1 }, 'delivered after retries');
-        return;
+  async function kubescapeChunks(event: IncomingEvent): Promise<ReportChunk[]> {
+    const ctx: ReportContext = { customerGUID: cfg.KSCAPE_PROVIDER_ACCOUNT, clusterName: cfg.KSCAPE_CLUSTER_NAME, eventId: event.id, time: event.time ?? new Date(now()).toISOString() };
+    switch (event.type) {
+      case EVENT_TYPES.configScanCompleted:
+        return postureReportChunks(ctx, await postureInput(event.data as EventData<typeof EVENT_TYPES.configScanCompleted>), cfg.KSCAPE_EXPORT_POSTURE_CHUNK);
+      case EVENT_TYPES.vulnScanCompleted: {
+        const d = event.data as EventData<typeof EVENT_TYPES.vulnScanCompleted>;
+        const manifest = d.manifest ? await source().get({ apiVersion: d.manifest.apiVersion, kind: d.manifest.kind, namespace: d.manifest.namespace, name: d.manifest.name }) : undefined;
+        const matches = ((manifest?.spec as { payload?: { matches?: GrypeMatch[] } } | undefined)?.payload?.matches ?? []) as GrypeMatch[];
+        return containerScanChunks(ctx, { image: d.image, ...(d.digest ? { digest: d.digest } : {}), status: d.status, severities: d.severities, matches }, cfg.KSCAPE_EXPORT_VULN_CHUNK);
       }
-      const backoff = Math.random() * Math.min(cap, base * 2 ** n);
-      const wait = Math.max(backoff, r.after ?? 0);
-      if (now() + wait >= deadline) {
-        throw new TransientError(`delivery of ${id} to ${url} failed after ${n + 1} attempt(s) (${r.why}); handing it back to the broker`);
+      case EVENT_TYPES.clusterInventoried: {
+        const d = event.data as EventData<typeof EVENT_TYPES.clusterInventoried>;
+        return inventoryChunks({ ...ctx, clusterName: d.clusterName }, d, cfg.KSCAPE_EXPORT_POSTURE_CHUNK);
       }
-      ctx.log.warn({ url, attempt: n + 1, waitMs: Math.round(wait), why: r.why }, 'delivery failed; retrying');
-      await sleep(wait, ctx.signal);
+      default:
+        return [];
     }
-  };
+  }
+
+  async function messages(event: IncomingEvent): Promise<OutgoingMessage[]> {
+    if (cfg.KSCAPE_PROVIDER_FORMAT === 'cloudevents') {
+      const body = structuredCloudEvent(event);
+      return urls.map((url) => ({ url, webhookId: event.id, body, contentType: 'application/cloudevents+json' }));
+    }
+    const chunks = await kubescapeChunks(event);
+    const headers = cfg.KSCAPE_PROVIDER_ACCESS_KEY ? { 'x-api-key': cfg.KSCAPE_PROVIDER_ACCESS_KEY } : undefined;
+    return urls.flatMap((base) =>
+      chunks.map((c) => ({
+        url: base.replace(/\/+$/, '') + c.path,
+        webhookId: `${event.id}.${c.chunkNumber}`,
+        body: c.body,
+        contentType: 'application/json',
+        ...(headers ? { headers } : {}),
+      })),
+    );
+  }
 
   return {
     name: 'export',
     consumes: FUNCTION_ROUTES.export.consumes,
-    async handle(event, ctx) {
+    async handle(event, ctx: FunctionContext) {
       if (urls.length === 0) {
         if (!disabledLogged) {
           disabledLogged = true;
@@ -137,11 +173,9 @@ export function createExportFunction(opts: ExportOptions = {}): FunctionDefiniti
       }
       const kind = KIND_OF[event.type];
       if (!kind || !kinds.has(kind)) return undefined;
-      if (cfg.KSCAPE_PROVIDER_FORMAT === 'kubescape') {
-        throw new PermanentError('KSCAPE_PROVIDER_FORMAT=kubescape is not implemented in this version; use cloudevents');
-      }
-      const body = structuredCloudEvent(event);
-      for (const url of urls) await deliver(url, event.id, body, ctx);
+      const out = await messages(event);
+      await deliverer.deliver(out, ctx);
+      ctx.log.info({ kind, format: cfg.KSCAPE_PROVIDER_FORMAT, messages: out.length }, 'exported');
       return undefined;
     },
   };
