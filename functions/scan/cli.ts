@@ -84,6 +84,16 @@ function list(v: string[] | string | undefined): string[] {
     .filter(Boolean);
 }
 
+/** Every document is a PostureExceptionPolicy (`policyType: postureExceptionPolicy`). */
+function isExceptionsFile(text: string): boolean {
+  try {
+    const policies = parseExceptions(text);
+    return policies.length > 0 && policies.every((p) => p.policyType === 'postureExceptionPolicy');
+  } catch {
+    return false;
+  }
+}
+
 export interface LoadedInput {
   objects: KubeObject[];
   /** resourceID-independent: which file each object came from. */
@@ -101,6 +111,7 @@ export async function loadInputs(
   const sources = new Map<KubeObject, string>();
   const errors: ManifestError[] = [];
   const files: string[] = [];
+  const walked = new Set<string>();
   for (const p of paths) {
     if (p === '-') {
       files.push('-');
@@ -112,24 +123,31 @@ export async function loadInputs(
     } catch {
       throw new ScanUsageError(`${p}: no such file or directory`);
     }
-    if (st.isDirectory()) files.push(...(await walk(p)));
-    else files.push(p);
+    if (st.isDirectory()) {
+      const found = await walk(p);
+      found.forEach((f) => walked.add(f));
+      files.push(...found);
+    } else files.push(p);
   }
   let done = 0;
   for (const file of files) {
     const name = file === '-' ? '<stdin>' : file;
+    let text: string | undefined;
     try {
-      const text = file === '-' ? await io.readStdin() : await readFile(file, 'utf8');
+      text = file === '-' ? await io.readStdin() : await readFile(file, 'utf8');
       for (const o of parseManifests(text, name)) {
         objects.push(o);
         sources.set(o, name);
       }
     } catch (e) {
-      errors.push(
-        e instanceof ManifestError
-          ? e
-          : new ManifestError(name, 1, e instanceof Error ? e.message : String(e)),
-      );
+      // An exceptions file kept next to the manifests (knative/kscape-exceptions.json) configures
+      // the scan; it is not a resource, like the kustomization files walk() leaves out.
+      if (!(text !== undefined && walked.has(file) && isExceptionsFile(text)))
+        errors.push(
+          e instanceof ManifestError
+            ? e
+            : new ManifestError(name, 1, e instanceof Error ? e.message : String(e)),
+        );
     }
     done++;
     if (files.length >= 200 && done % 100 === 0)
