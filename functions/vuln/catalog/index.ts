@@ -2,6 +2,7 @@
 import { apkCataloger } from './apk.js';
 import { dpkgCataloger } from './dpkg.js';
 import { goCataloger } from './golang.js';
+import { javaCataloger } from './java.js';
 import { npmCataloger } from './npm.js';
 import { OS_RULES } from './os.js';
 import { pythonCataloger } from './python.js';
@@ -9,7 +10,7 @@ import { rpmCataloger } from './rpm.js';
 import type { Cataloger } from './types.js';
 import type { ContentRule } from '../layers/filesystem.js';
 
-export const DEFAULT_CATALOGERS: Cataloger[] = [dpkgCataloger, apkCataloger, rpmCataloger, npmCataloger, pythonCataloger, goCataloger];
+export const DEFAULT_CATALOGERS: Cataloger[] = [dpkgCataloger, apkCataloger, rpmCataloger, npmCataloger, pythonCataloger, javaCataloger, goCataloger];
 
 export function contentRules(catalogers: readonly Cataloger[]): ContentRule[] {
   return [...OS_RULES, ...catalogers.flatMap((c) => c.rules)];

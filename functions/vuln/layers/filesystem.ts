@@ -195,6 +195,7 @@ export class ImageFilesystem {
       if (target?.meta?.type === 'file') {
         node.meta = { ...target.meta, path, layer };
         node.content = target.content;
+        node.spool = target.spool;
         node.goBuildInfo = target.goBuildInfo;
       }
     }
