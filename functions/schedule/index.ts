@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { CoreV1Api } from '@kubernetes/client-node';
+import { ANNOTATIONS } from '../../lib/api/index.js';
 import { openDatabase, type Database } from '../../lib/db/index.js';
 import { buildEvent, EVENT_TYPES, FUNCTION_ROUTES, type CatalogEvent, type KubernetesObject, type ObjectRef } from '../../lib/events/index.js';
 import { loadKubeConfig, paged } from '../../lib/kube/client.js';
@@ -20,7 +21,9 @@ import { PermanentError, TransientError } from '../runtime/errors.js';
 import type { FunctionContext, FunctionDefinition, IncomingEvent } from '../runtime/types.js';
 import { loadScheduleConfig, type ScheduleConfig } from './config.js';
 import { decideChange } from './continuous.js';
-import { fanOutVulnerabilityScans, type PodLike } from './images.js';
+import { liveState, planVulnerabilityGc, type StoredResult, type WorkloadLike } from './gc.js';
+import { kubeResultCollector, type ResultCollector } from './gc-kube.js';
+import { digestOf, fanOutVulnerabilityScans, type PodLike } from './images.js';
 import { kubeResultDeleter, type ResultDeleter } from './results.js';
 import { ScheduleStore } from './store/index.js';
 
@@ -35,6 +38,8 @@ export interface ScheduleDeps {
   /** A database shared with other components of the process (not closed by this function). */
   database?: Database;
   deleter?: ResultDeleter;
+  /** Stored vulnerability results and the cluster's workloads, for garbage collection; default: through the Kubernetes API. */
+  collector?: ResultCollector;
   now?: () => Date;
 }
 
@@ -82,6 +87,8 @@ export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinit
   const getPod = deps.getPod ?? clusterPod();
   const deleter = deps.deleter ?? kubeResultDeleter(config.KSCAPE_NAMESPACE);
   const now = deps.now ?? (() => new Date());
+  let collector = deps.collector;
+  const resultCollector = (): ResultCollector => (collector ??= kubeResultCollector());
   let ownDb: Database | undefined;
   let storePromise: Promise<ScheduleStore> | undefined = deps.store ? Promise.resolve(deps.store) : undefined;
   const store = (): Promise<ScheduleStore> =>
@@ -185,6 +192,61 @@ export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinit
     return undefined;
   }
 
+  /** The stored vulnerability results, or undefined when they cannot be listed (GC then waits for the next cycle). */
+  async function snapshotResults(ctx: FunctionContext): Promise<StoredResult[] | undefined> {
+    try {
+      const out: StoredResult[] = [];
+      for await (const r of resultCollector().listResults()) out.push(r);
+      return out;
+    } catch (e) {
+      ctx.log.warn({ err: e }, 'garbage collection skipped this cycle: stored results could not be listed');
+      return undefined;
+    }
+  }
+
+  /**
+   * Delete the vulnerability results of workload containers that are gone, and of images no pod has
+   * run for KSCAPE_IMAGE_GC_GRACE. Failures are logged and left to the next cycle: the scan
+   * requests of this cycle are already out and must not be redelivered because of GC.
+   */
+  async function collectGarbage(snapshot: StoredResult[] | undefined, pods: PodLike[], ctx: FunctionContext): Promise<void> {
+    const t = now();
+    const workloads: WorkloadLike[] = [];
+    try {
+      for await (const w of resultCollector().listWorkloads()) workloads.push(w);
+    } catch (e) {
+      ctx.log.warn({ err: e }, 'garbage collection skipped this cycle: workloads could not be listed');
+      return;
+    }
+    const live = liveState(workloads, pods);
+    const st = await store();
+    await st.markSeen([...live.digests], t);
+    if (!snapshot) return;
+    const lastSeen = await st.lastSeen(
+      snapshot.map((r) => digestOf(r.annotations[ANNOTATIONS.imageId])).filter((d): d is string => d !== undefined),
+    );
+    const plan = planVulnerabilityGc(snapshot, live, { now: t, graceMs: config.KSCAPE_IMAGE_GC_GRACE, lastSeen });
+    const tally = { deleted: 0, gone: 0, changed: 0, failed: 0 };
+    for (const { result, reason } of plan.delete) {
+      try {
+        const outcome = await resultCollector().delete(result);
+        tally[outcome]++;
+        if (outcome === 'deleted') ctx.log.debug({ plural: result.plural, namespace: result.namespace, name: result.name, reason }, 'result collected');
+      } catch (e) {
+        tally.failed++;
+        ctx.log.warn({ err: e, plural: result.plural, namespace: result.namespace, name: result.name }, 'result could not be collected (next cycle retries)');
+      }
+    }
+    await st.forgetSeen(plan.collectedDigests);
+    if (plan.unattributed.length) {
+      ctx.log.debug({ results: plan.unattributed.map((r) => `${r.plural}/${r.namespace}/${r.name}`) }, 'results without a workload or image key are kept');
+    }
+    ctx.log.info(
+      { stored: snapshot.length, ...tally, inGrace: plan.inGrace, unattributed: plan.unattributed.length, runningImages: live.digests.size },
+      'vulnerability results garbage-collected',
+    );
+  }
+
   async function onPing(event: IncomingEvent, ctx: FunctionContext): Promise<CatalogEvent | undefined> {
     const { job } = event.data as { job: 'posture' | 'vulnerability' | 'vulndb' | 'tick' };
     const trace = { traceparent: ctx.traceparent, tracestate: ctx.tracestate };
@@ -209,6 +271,9 @@ export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinit
           causedBy: trace,
         });
       case 'vulnerability': {
+        // Results are listed before the cluster is read: whatever a result belongs to that is
+        // running now is then certainly in the pod and workload lists (see gc.ts).
+        const snapshot = await snapshotResults(ctx);
         const pods: PodLike[] = [];
         for await (const p of listPods()) pods.push(p);
         const { requests, skipped } = fanOutVulnerabilityScans(pods, {
@@ -234,6 +299,7 @@ export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinit
           requests.map((r) => r.digest).filter((d): d is string => d !== undefined),
           now(),
         );
+        await collectGarbage(snapshot, pods, ctx);
         return undefined;
       }
       case 'tick':

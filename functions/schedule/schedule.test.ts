@@ -71,6 +71,8 @@ forEachDriver('schedule function', (driver) => {
       listPods: async function* () {
         yield* pods;
       },
+      // Never the default (the kubeconfig of whoever runs the tests): nothing stored, nothing to collect.
+      collector: { async *listResults() {}, async *listWorkloads() {}, delete: async () => 'gone' },
     });
     const emitted: CatalogEvent[] = [];
     expect(await fn.handle(ping('vulnerability'), ctx(emitted))).toBeUndefined();

@@ -123,4 +123,30 @@ export class ScheduleStore {
       [digests, now.toISOString()],
     );
   }
+
+  /** Record that these digests run now (garbage collection measures its grace period from here). */
+  async markSeen(digests: readonly string[], now: Date): Promise<void> {
+    if (digests.length === 0) return;
+    await this.db.query(
+      `INSERT INTO schedule_image_seen (digest, last_seen) SELECT d, $2 FROM unnest($1::text[]) AS d
+       ON CONFLICT (digest) DO UPDATE SET last_seen = GREATEST(schedule_image_seen.last_seen, EXCLUDED.last_seen)`,
+      [[...new Set(digests)], now.toISOString()],
+    );
+  }
+
+  /** When each of `digests` was last seen running (absent: never recorded). */
+  async lastSeen(digests: readonly string[]): Promise<Map<string, Date>> {
+    if (digests.length === 0) return new Map();
+    const { rows } = await this.db.query<{ digest: string; last_seen: Date | string }>(
+      `SELECT digest, last_seen FROM schedule_image_seen WHERE digest = ANY($1::text[])`,
+      [[...new Set(digests)]],
+    );
+    return new Map(rows.map((r) => [r.digest, new Date(r.last_seen)]));
+  }
+
+  /** Drop the record of digests whose results were collected (the table stays as small as the cluster's images). */
+  async forgetSeen(digests: readonly string[]): Promise<void> {
+    if (digests.length === 0) return;
+    await this.db.query(`DELETE FROM schedule_image_seen WHERE digest = ANY($1::text[])`, [[...new Set(digests)]]);
+  }
 }

@@ -8,6 +8,9 @@
  *   that never stops changing is still scanned). The minute tick claims due rows.
  * - schedule_images: when a vulnerability scan was last requested for an image digest, so pod
  *   churn does not re-request the same image.
+ * - schedule_image_seen: when each image digest was last seen running, so garbage collection keeps
+ *   an image's SBOM and manifest for a grace period after its last pod is gone (a rollback or a
+ *   restarted job then needs no rescan).
  */
 import { index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
@@ -27,4 +30,9 @@ export const schedulePending = pgTable(
 export const scheduleImages = pgTable('schedule_images', {
   digest: text('digest').primaryKey(),
   requestedAt: timestamp('requested_at', { withTimezone: true }).notNull(),
+});
+
+export const scheduleImageSeen = pgTable('schedule_image_seen', {
+  digest: text('digest').primaryKey(),
+  lastSeen: timestamp('last_seen', { withTimezone: true }).notNull(),
 });

@@ -1,0 +1,4 @@
+CREATE TABLE "schedule_image_seen" (
+	"digest" text PRIMARY KEY NOT NULL,
+	"last_seen" timestamp with time zone NOT NULL
+);
