@@ -105,7 +105,10 @@ export class Deliverer {
       const wait = bucket.reserve();
       if (wait === 0) return;
       if (this.now() + wait >= deadline) {
-        throw new RateLimitedError(`provider rate limit (${this.o.ratePerSecond}/s for ${url}) leaves no time in this delivery's budget`, Math.max(1, Math.ceil(wait / 1000)));
+        throw new RateLimitedError(
+          `provider rate limit (${this.o.ratePerSecond}/s for ${url}) leaves no time in this delivery's budget`,
+          Math.max(1, Math.ceil(wait / 1000)),
+        );
       }
       await this.sleep(wait, ctx.signal);
     }
@@ -119,10 +122,17 @@ export class Deliverer {
     };
     let res: Response;
     try {
-      res = await fetch(m.url, { method: 'POST', headers, body: m.body, signal: AbortSignal.any([signal, AbortSignal.timeout(this.o.requestTimeoutMs)]) });
+      res = await fetch(m.url, {
+        method: 'POST',
+        headers,
+        body: m.body,
+        signal: AbortSignal.any([signal, AbortSignal.timeout(this.o.requestTimeoutMs)]),
+      });
     } catch (e) {
       if (signal.aborted) throw e;
-      return { why: `unreachable: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}` };
+      return {
+        why: `unreachable: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}`,
+      };
     }
     // Bounded: only a short reason is kept from whatever the provider answers.
     const text = (await res.text().catch(() => '')).slice(0, 256);
@@ -140,15 +150,21 @@ export class Deliverer {
       await this.takeToken(m.url, deadline, ctx);
       const r = await this.attempt(m, ctx.signal);
       if (!r) {
-        if (n > 0) ctx.log.info({ url: m.url, webhookId: m.webhookId, attempts: n + 1 }, 'delivered after retries');
+        if (n > 0)
+          ctx.log.info({ url: m.url, webhookId: m.webhookId, attempts: n + 1 }, 'delivered after retries');
         return;
       }
       const backoff = this.random() * Math.min(this.o.maxDelayMs, this.o.baseDelayMs * 2 ** n);
       const wait = Math.max(backoff, r.after ?? 0);
       if (this.now() + wait >= deadline) {
-        throw new TransientError(`delivery of ${m.webhookId} to ${m.url} failed after ${n + 1} attempt(s) (${r.why}); handing it back to the broker`);
+        throw new TransientError(
+          `delivery of ${m.webhookId} to ${m.url} failed after ${n + 1} attempt(s) (${r.why}); handing it back to the broker`,
+        );
       }
-      ctx.log.warn({ url: m.url, webhookId: m.webhookId, attempt: n + 1, waitMs: Math.round(wait), why: r.why }, 'delivery failed; retrying');
+      ctx.log.warn(
+        { url: m.url, webhookId: m.webhookId, attempt: n + 1, waitMs: Math.round(wait), why: r.why },
+        'delivery failed; retrying',
+      );
       await this.sleep(wait, ctx.signal);
     }
   }

@@ -21,7 +21,10 @@ afterEach(async () => {
 });
 
 /** A local provider answering with the given statuses in order (the last one repeats). */
-async function provider(statuses: number[], extraHeaders: Record<string, string> = {}): Promise<{ url: string; got: Got[] }> {
+async function provider(
+  statuses: number[],
+  extraHeaders: Record<string, string> = {},
+): Promise<{ url: string; got: Got[] }> {
   const got: Got[] = [];
   server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -36,15 +39,31 @@ async function provider(statuses: number[], extraHeaders: Record<string, string>
   return { url: `http://127.0.0.1:${(server!.address() as { port: number }).port}/ingest`, got };
 }
 
-const ctx = (): FunctionContext => ({ log: logger('export-test'), signal: new AbortController().signal, source: '/kscape/export', emit: async () => undefined });
+const ctx = (): FunctionContext => ({
+  log: logger('export-test'),
+  signal: new AbortController().signal,
+  source: '/kscape/export',
+  emit: async () => undefined,
+});
 
 const event = (): IncomingEvent => {
   const ev = buildEvent(
     EVENT_TYPES.vulnScanCompleted,
-    { image: 'nginx:1.25', severities: { critical: 1, high: 0, medium: 0, low: 0, negligible: 0, unknown: 0 } },
+    {
+      image: 'nginx:1.25',
+      severities: { critical: 1, high: 0, medium: 0, low: 0, negligible: 0, unknown: 0 },
+    },
     { source: '/kscape/vuln', subject: 'nginx' },
   );
-  return { id: ev.id, source: ev.source, type: EVENT_TYPES.vulnScanCompleted, subject: 'nginx', time: ev.time!, data: ev.data!, extensions: {} } as IncomingEvent;
+  return {
+    id: ev.id,
+    source: ev.source,
+    type: EVENT_TYPES.vulnScanCompleted,
+    subject: 'nginx',
+    time: ev.time!,
+    data: ev.data!,
+    extensions: {},
+  } as IncomingEvent;
 };
 
 const SECRET = generateSecret();
@@ -57,7 +76,10 @@ describe('export function', () => {
 
   it('delivers a signed structured CloudEvent that verifies with lib/webhooks', async () => {
     const p = await provider([204]);
-    const fn = createExportFunction({ env: { KSCAPE_PROVIDER_URL: p.url, KSCAPE_PROVIDER_SECRET: SECRET }, ...fast });
+    const fn = createExportFunction({
+      env: { KSCAPE_PROVIDER_URL: p.url, KSCAPE_PROVIDER_SECRET: SECRET },
+      ...fast,
+    });
     const ev = event();
     await fn.handle(ev, ctx());
     expect(p.got).toHaveLength(1);
@@ -65,12 +87,21 @@ describe('export function', () => {
     expect(g.headers['content-type']).toBe('application/cloudevents+json');
     expect(verify(g.headers, g.body, [SECRET]).id).toBe(ev.id);
     expect(() => verify(g.headers, g.body, [generateSecret()])).toThrow();
-    expect(JSON.parse(g.body)).toMatchObject({ specversion: '1.0', id: ev.id, type: 'io.kubescape.vulnscan.completed', subject: 'nginx', data: { image: 'nginx:1.25' } });
+    expect(JSON.parse(g.body)).toMatchObject({
+      specversion: '1.0',
+      id: ev.id,
+      type: 'io.kubescape.vulnscan.completed',
+      subject: 'nginx',
+      data: { image: 'nginx:1.25' },
+    });
   });
 
   it('a provider failing twice then succeeding gets the same webhook-id three times', async () => {
     const p = await provider([503, 429, 200], { 'retry-after': '0' });
-    const fn = createExportFunction({ env: { KSCAPE_PROVIDER_URL: p.url, KSCAPE_PROVIDER_SECRET: SECRET }, ...fast });
+    const fn = createExportFunction({
+      env: { KSCAPE_PROVIDER_URL: p.url, KSCAPE_PROVIDER_SECRET: SECRET },
+      ...fast,
+    });
     const ev = event();
     await fn.handle(ev, ctx());
     expect(p.got.map((g) => g.headers['webhook-id'])).toEqual([ev.id, ev.id, ev.id]);
@@ -79,14 +110,20 @@ describe('export function', () => {
 
   it('4xx (other than 408/429) is a PermanentError after one attempt', async () => {
     const p = await provider([422]);
-    const fn = createExportFunction({ env: { KSCAPE_PROVIDER_URL: p.url, KSCAPE_PROVIDER_SECRET: SECRET }, ...fast });
+    const fn = createExportFunction({
+      env: { KSCAPE_PROVIDER_URL: p.url, KSCAPE_PROVIDER_SECRET: SECRET },
+      ...fast,
+    });
     await expect(fn.handle(event(), ctx())).rejects.toBeInstanceOf(PermanentError);
     expect(p.got).toHaveLength(1);
   });
 
   it('gives up with TransientError when the budget is spent (Retry-After beyond it)', async () => {
     const p = await provider([503], { 'retry-after': '3600' });
-    const fn = createExportFunction({ env: { KSCAPE_PROVIDER_URL: p.url, KSCAPE_PROVIDER_SECRET: SECRET, KSCAPE_EXPORT_BUDGET: '1s' }, ...fast });
+    const fn = createExportFunction({
+      env: { KSCAPE_PROVIDER_URL: p.url, KSCAPE_PROVIDER_SECRET: SECRET, KSCAPE_EXPORT_BUDGET: '1s' },
+      ...fast,
+    });
     await expect(fn.handle(event(), ctx())).rejects.toBeInstanceOf(TransientError);
     expect(p.got).toHaveLength(1);
   });
@@ -94,18 +131,31 @@ describe('export function', () => {
   it('without KSCAPE_PROVIDER_URL events are acknowledged and skipped; kinds filter; a URL needs a secret', async () => {
     await expect(createExportFunction({ env: {} }).handle(event(), ctx())).resolves.toBeUndefined();
     const p = await provider([204]);
-    const onlyConfig = createExportFunction({ env: { KSCAPE_PROVIDER_URL: p.url, KSCAPE_PROVIDER_SECRET: SECRET, KSCAPE_EXPORT_KINDS: 'configscan' } });
+    const onlyConfig = createExportFunction({
+      env: { KSCAPE_PROVIDER_URL: p.url, KSCAPE_PROVIDER_SECRET: SECRET, KSCAPE_EXPORT_KINDS: 'configscan' },
+    });
     await onlyConfig.handle(event(), ctx());
     expect(p.got).toHaveLength(0);
-    expect(() => createExportFunction({ env: { KSCAPE_PROVIDER_URL: p.url } })).toThrow(/KSCAPE_PROVIDER_SECRET/);
-    expect(() => createExportFunction({ env: { KSCAPE_PROVIDER_URL: 'ftp://x', KSCAPE_PROVIDER_SECRET: SECRET } })).toThrow(/KSCAPE_PROVIDER_URL/);
-    expect(() => createExportFunction({ env: { KSCAPE_PROVIDER_URL: p.url, KSCAPE_PROVIDER_SECRET: SECRET, KSCAPE_EXPORT_KINDS: 'sboms' } })).toThrow(/KSCAPE_EXPORT_KINDS/);
+    expect(() => createExportFunction({ env: { KSCAPE_PROVIDER_URL: p.url } })).toThrow(
+      /KSCAPE_PROVIDER_SECRET/,
+    );
+    expect(() =>
+      createExportFunction({ env: { KSCAPE_PROVIDER_URL: 'ftp://x', KSCAPE_PROVIDER_SECRET: SECRET } }),
+    ).toThrow(/KSCAPE_PROVIDER_URL/);
+    expect(() =>
+      createExportFunction({
+        env: { KSCAPE_PROVIDER_URL: p.url, KSCAPE_PROVIDER_SECRET: SECRET, KSCAPE_EXPORT_KINDS: 'sboms' },
+      }),
+    ).toThrow(/KSCAPE_EXPORT_KINDS/);
   });
 
   it('signs with every configured secret (rotation): either secret alone verifies', async () => {
     const p = await provider([204]);
     const next = generateSecret();
-    const fn = createExportFunction({ env: { KSCAPE_PROVIDER_URL: p.url, KSCAPE_PROVIDER_SECRET: `${SECRET},${next}` }, ...fast });
+    const fn = createExportFunction({
+      env: { KSCAPE_PROVIDER_URL: p.url, KSCAPE_PROVIDER_SECRET: `${SECRET},${next}` },
+      ...fast,
+    });
     await fn.handle(event(), ctx());
     const g = p.got[0]!;
     expect(String(g.headers['webhook-signature']).split(' ')).toHaveLength(2);
@@ -115,10 +165,16 @@ describe('export function', () => {
 
   it('delivers the cluster inventory as a CloudEvent', async () => {
     const p = await provider([204]);
-    const fn = createExportFunction({ env: { KSCAPE_PROVIDER_URL: p.url, KSCAPE_PROVIDER_SECRET: SECRET }, ...fast });
+    const fn = createExportFunction({
+      env: { KSCAPE_PROVIDER_URL: p.url, KSCAPE_PROVIDER_SECRET: SECRET },
+      ...fast,
+    });
     const ev = inventoryEvent();
     await fn.handle(ev, ctx());
-    expect(JSON.parse(p.got[0]!.body)).toMatchObject({ type: 'io.kubescape.cluster.inventoried', data: { clusterName: 'kscape', nodes: [{ name: 'node-1' }], images: [{ image: 'nginx:1.25' }] } });
+    expect(JSON.parse(p.got[0]!.body)).toMatchObject({
+      type: 'io.kubescape.cluster.inventoried',
+      data: { clusterName: 'kscape', nodes: [{ name: 'node-1' }], images: [{ image: 'nginx:1.25' }] },
+    });
   });
 
   it('per-provider rate limit: waits for a token within the budget, else 429 back to the broker', async () => {
@@ -126,11 +182,24 @@ describe('export function', () => {
     const waits: number[] = [];
     const clock = { now: () => t, sleep: async (ms: number) => void (waits.push(ms), (t += ms)) };
     const p = await provider([204]);
-    const fn = createExportFunction({ env: { KSCAPE_PROVIDER_URL: p.url, KSCAPE_PROVIDER_SECRET: SECRET, KSCAPE_PROVIDER_RATE_LIMIT: '2' }, ...fast, ...clock });
+    const fn = createExportFunction({
+      env: { KSCAPE_PROVIDER_URL: p.url, KSCAPE_PROVIDER_SECRET: SECRET, KSCAPE_PROVIDER_RATE_LIMIT: '2' },
+      ...fast,
+      ...clock,
+    });
     for (let i = 0; i < 3; i++) await fn.handle(event(), ctx());
     expect(p.got).toHaveLength(3);
     expect(waits).toEqual([500]);
-    const tight = createExportFunction({ env: { KSCAPE_PROVIDER_URL: p.url, KSCAPE_PROVIDER_SECRET: SECRET, KSCAPE_PROVIDER_RATE_LIMIT: '0.01', KSCAPE_EXPORT_BUDGET: '1s' }, ...fast, ...clock });
+    const tight = createExportFunction({
+      env: {
+        KSCAPE_PROVIDER_URL: p.url,
+        KSCAPE_PROVIDER_SECRET: SECRET,
+        KSCAPE_PROVIDER_RATE_LIMIT: '0.01',
+        KSCAPE_EXPORT_BUDGET: '1s',
+      },
+      ...fast,
+      ...clock,
+    });
     await tight.handle(event(), ctx());
     const err = await tight.handle(event(), ctx()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RateLimitedError);
@@ -153,7 +222,11 @@ describe('export function, kubescape format', () => {
   it('posture report: results read from storage-api, raw objects from the cluster, chunked resources-then-results', async () => {
     const p = await provider([204]);
     const src = new FakeResults();
-    const fn = createExportFunction({ env: env(p.url, { KSCAPE_EXPORT_POSTURE_CHUNK: '1500' }), results: src, ...fast });
+    const fn = createExportFunction({
+      env: env(p.url, { KSCAPE_EXPORT_POSTURE_CHUNK: '1500' }),
+      results: src,
+      ...fast,
+    });
     const ev = postureEvent(6);
     await fn.handle(ev, ctx());
     expect(p.got.length).toBeGreaterThan(2);
@@ -161,26 +234,68 @@ describe('export function, kubescape format', () => {
     p.got.forEach((g, i) => {
       const u = new URL(g.url, 'http://x');
       expect(u.pathname).toBe('/k8s/v2/postureReport');
-      expect(Object.fromEntries(u.searchParams)).toEqual({ customerGUID: 'acct-1', contextName: 'prod', clusterName: 'prod', reportGUID: bodies[0]!.reportGUID });
+      expect(Object.fromEntries(u.searchParams)).toEqual({
+        customerGUID: 'acct-1',
+        contextName: 'prod',
+        clusterName: 'prod',
+        reportGUID: bodies[0]!.reportGUID,
+      });
       expect(g.headers['x-api-key']).toBe(ACCESS_KEY);
       expect(g.headers['content-type']).toBe('application/json');
       expect(verify(g.headers, g.body, [SECRET]).id).toBe(`${ev.id}.${i}`);
       expect(bodies[i]!.paginationInfo).toEqual({ chunkNumber: i, isLastChunk: i === p.got.length - 1 });
-      expect(bodies[i]).toMatchObject({ customerGUID: 'acct-1', clusterName: 'prod', jobID: 'scan-1', metadata: { clusterMetadata: { numberOfWorkerNodes: 3, contextName: 'prod' } } });
+      expect(bodies[i]).toMatchObject({
+        customerGUID: 'acct-1',
+        clusterName: 'prod',
+        jobID: 'scan-1',
+        metadata: { clusterMetadata: { numberOfWorkerNodes: 3, contextName: 'prod' } },
+      });
     });
-    const resources = bodies.flatMap((b) => b.resources as { resourceID: string; object: { kind: string } }[]);
-    const results = bodies.flatMap((b) => b.results as { resourceID: string; controls: { controlID: string; status: { status: string }; rules: { status: string; paths?: unknown[] }[] }[] }[]);
-    expect(resources.map((r) => r.resourceID)).toEqual(Array.from({ length: 6 }, (_, i) => `apps/v1/default/Deployment/app-${i}`));
+    const resources = bodies.flatMap(
+      (b) => b.resources as { resourceID: string; object: { kind: string } }[],
+    );
+    const results = bodies.flatMap(
+      (b) =>
+        b.results as {
+          resourceID: string;
+          controls: {
+            controlID: string;
+            status: { status: string };
+            rules: { status: string; paths?: unknown[] }[];
+          }[];
+        }[],
+    );
+    expect(resources.map((r) => r.resourceID)).toEqual(
+      Array.from({ length: 6 }, (_, i) => `apps/v1/default/Deployment/app-${i}`),
+    );
     expect(resources[0]!.object.kind).toBe('Deployment');
     expect(results).toHaveLength(6);
     expect(results[0]!.controls[0]).toEqual({
       controlID: 'C-0017',
       name: 'Immutable container filesystem',
       status: { status: 'failed' },
-      rules: [{ name: 'immutable-container-filesystem', status: 'failed', paths: [{ fixPath: { path: 'spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem', value: 'true' } }] }],
+      rules: [
+        {
+          name: 'immutable-container-filesystem',
+          status: 'failed',
+          paths: [
+            {
+              fixPath: {
+                path: 'spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem',
+                value: 'true',
+              },
+            },
+          ],
+        },
+      ],
     });
     // every resource precedes every result in chunk order
-    const order = bodies.flatMap((b) => [...(b.resources as unknown[]).map(() => 'r'), ...(b.results as unknown[]).map(() => 's')]).join('');
+    const order = bodies
+      .flatMap((b) => [
+        ...(b.resources as unknown[]).map(() => 'r'),
+        ...(b.results as unknown[]).map(() => 's'),
+      ])
+      .join('');
     expect(order).toMatch(/^r+s+$/);
     expect(bodies[0]!.summaryDetails).toMatchObject({
       complianceScore: 80,
@@ -196,7 +311,12 @@ describe('export function, kubescape format', () => {
 
   it('a failing chunk hands the event back; the redelivery resends only what was not acknowledged', async () => {
     const p = await provider([204, 503, 204]);
-    const fn = createExportFunction({ env: env(p.url, { KSCAPE_EXPORT_POSTURE_CHUNK: '1500', KSCAPE_EXPORT_BUDGET: '100ms' }), results: new FakeResults(), baseDelayMs: 1000, maxDelayMs: 1000 });
+    const fn = createExportFunction({
+      env: env(p.url, { KSCAPE_EXPORT_POSTURE_CHUNK: '1500', KSCAPE_EXPORT_BUDGET: '100ms' }),
+      results: new FakeResults(),
+      baseDelayMs: 1000,
+      maxDelayMs: 1000,
+    });
     const ev = postureEvent(4);
     const first = await fn.handle(ev, ctx()).catch((e: unknown) => e);
     expect(first).toBeInstanceOf(TransientError);
@@ -210,19 +330,41 @@ describe('export function, kubescape format', () => {
   it('container scan report: vulnerabilities from the VulnerabilityManifest, ~30 kB chunks, summary in the first', async () => {
     const p = await provider([204]);
     const src = new FakeResults();
-    const fn = createExportFunction({ env: env(p.url, { KSCAPE_EXPORT_VULN_CHUNK: '2000' }), results: src, ...fast });
+    const fn = createExportFunction({
+      env: env(p.url, { KSCAPE_EXPORT_VULN_CHUNK: '2000' }),
+      results: src,
+      ...fast,
+    });
     const ev = vulnEvent();
     await fn.handle(ev, ctx());
     expect(p.got.length).toBeGreaterThan(1);
     const bodies = p.got.map((g) => JSON.parse(g.body) as Record<string, unknown>);
-    for (const g of p.got) expect(new URL(g.url, 'http://x').pathname + new URL(g.url, 'http://x').search).toBe('/k8s/v2/containerScan?customerGUID=acct-1');
-    expect(bodies[0]!.summary).toMatchObject({ customerGUID: 'acct-1', clusterName: 'prod', imageTag: 'nginx:1.25', imageID: DIGEST, status: 'Success', severitiesStats: expect.arrayContaining([{ severity: 'Critical', total: 1 }]) });
+    for (const g of p.got)
+      expect(new URL(g.url, 'http://x').pathname + new URL(g.url, 'http://x').search).toBe(
+        '/k8s/v2/containerScan?customerGUID=acct-1',
+      );
+    expect(bodies[0]!.summary).toMatchObject({
+      customerGUID: 'acct-1',
+      clusterName: 'prod',
+      imageTag: 'nginx:1.25',
+      imageID: DIGEST,
+      status: 'Success',
+      severitiesStats: expect.arrayContaining([{ severity: 'Critical', total: 1 }]),
+    });
     expect(bodies.slice(1).every((b) => b.summary === undefined)).toBe(true);
     expect(bodies.every((b) => b.containersScanID === bodies[0]!.containersScanID)).toBe(true);
     expect(bodies.at(-1)!.paginationInfo).toEqual({ chunkNumber: bodies.length - 1, isLastChunk: true });
     const vulns = bodies.flatMap((b) => b.vulnerabilities as Record<string, unknown>[]);
     expect(vulns).toHaveLength(20);
-    expect(vulns[0]).toMatchObject({ name: 'CVE-2024-0', packageName: 'openssl', packageVersion: '3.0.0', severity: 'Critical', severityScore: 500, isFixed: 1, fixedIn: [{ name: 'openssl', version: '3.0.1' }] });
+    expect(vulns[0]).toMatchObject({
+      name: 'CVE-2024-0',
+      packageName: 'openssl',
+      packageVersion: '3.0.0',
+      severity: 'Critical',
+      severityScore: 500,
+      isFixed: 1,
+      fixedIn: [{ name: 'openssl', version: '3.0.1' }],
+    });
   });
 
   it('cluster inventory goes to /k8s/cluster-reports with nodes, namespaces, workloads and images', async () => {
@@ -258,7 +400,14 @@ const inventoryEvent = (): IncomingEvent => {
     images: [{ image: 'nginx:1.25' }],
   };
   const ev = buildEvent(EVENT_TYPES.clusterInventoried, data, { source: '/kscape/schedule' });
-  return { id: ev.id, source: ev.source, type: EVENT_TYPES.clusterInventoried, time: ev.time!, data, extensions: {} } as IncomingEvent;
+  return {
+    id: ev.id,
+    source: ev.source,
+    type: EVENT_TYPES.clusterInventoried,
+    time: ev.time!,
+    data,
+    extensions: {},
+  } as IncomingEvent;
 };
 
 const postureEvent = (n: number): IncomingEvent => {
@@ -266,23 +415,47 @@ const postureEvent = (n: number): IncomingEvent => {
     scanId: 'scan-1',
     frameworks: [{ name: 'NSA', complianceScore: 80, riskScore: 20 }],
     counts: { resources: n, passed: 0, failed: n, skipped: 0, excluded: 0 },
-    results: Array.from({ length: n }, (_, i) => ({ apiVersion: 'spdx.softwarecomposition.kubescape.io/v1beta1', kind: 'WorkloadConfigurationScan', namespace: 'default', name: `apps-v1-deployment-app-${i}` })),
+    results: Array.from({ length: n }, (_, i) => ({
+      apiVersion: 'spdx.softwarecomposition.kubescape.io/v1beta1',
+      kind: 'WorkloadConfigurationScan',
+      namespace: 'default',
+      name: `apps-v1-deployment-app-${i}`,
+    })),
   };
   const ev = buildEvent(EVENT_TYPES.configScanCompleted, data, { source: '/kscape/scan', subject: 'scan-1' });
-  return { id: ev.id, source: ev.source, type: EVENT_TYPES.configScanCompleted, time: ev.time!, data, extensions: {} } as IncomingEvent;
+  return {
+    id: ev.id,
+    source: ev.source,
+    type: EVENT_TYPES.configScanCompleted,
+    time: ev.time!,
+    data,
+    extensions: {},
+  } as IncomingEvent;
 };
 
 const vulnEvent = (): IncomingEvent => {
   const data = {
     image: 'nginx:1.25',
     digest: DIGEST,
-    manifest: { apiVersion: 'spdx.softwarecomposition.kubescape.io/v1beta1', kind: 'VulnerabilityManifest', namespace: 'kubescape', name: 'nginx-1-25-aaaa' },
+    manifest: {
+      apiVersion: 'spdx.softwarecomposition.kubescape.io/v1beta1',
+      kind: 'VulnerabilityManifest',
+      namespace: 'kubescape',
+      name: 'nginx-1-25-aaaa',
+    },
     summaries: [],
     severities: { critical: 1, high: 19, medium: 0, low: 0, negligible: 0, unknown: 0 },
     status: 'ready' as const,
   };
   const ev = buildEvent(EVENT_TYPES.vulnScanCompleted, data, { source: '/kscape/vuln', subject: DIGEST });
-  return { id: ev.id, source: ev.source, type: EVENT_TYPES.vulnScanCompleted, time: ev.time!, data, extensions: {} } as IncomingEvent;
+  return {
+    id: ev.id,
+    source: ev.source,
+    type: EVENT_TYPES.vulnScanCompleted,
+    time: ev.time!,
+    data,
+    extensions: {},
+  } as IncomingEvent;
 };
 
 /** storage-api and the cluster as the kubescape format reads them. */
@@ -309,19 +482,42 @@ class FakeResults implements ResultSource {
               name: 'Immutable container filesystem',
               severity: { severity: 'Low', scoreFactor: 3 },
               status: { status: 'failed' },
-              rules: [{ name: 'immutable-container-filesystem', status: { status: 'failed' }, paths: [{ fixPath: 'spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem', fixPathValue: 'true' }] }],
+              rules: [
+                {
+                  name: 'immutable-container-filesystem',
+                  status: { status: 'failed' },
+                  paths: [
+                    {
+                      fixPath: 'spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem',
+                      fixPathValue: 'true',
+                    },
+                  ],
+                },
+              ],
             },
           },
         },
       };
     }
-    if (key.kind === 'Deployment') return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: key.name, namespace: key.namespace }, spec: { replicas: 1, padding: 'x'.repeat(200) } };
+    if (key.kind === 'Deployment')
+      return {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: key.name, namespace: key.namespace },
+        spec: { replicas: 1, padding: 'x'.repeat(200) },
+      };
     if (key.kind === 'VulnerabilityManifest') {
       return {
         spec: {
           payload: {
             matches: Array.from({ length: 20 }, (_, i) => ({
-              vulnerability: { id: `CVE-2024-${i}`, severity: i === 0 ? 'Critical' : 'High', description: 'd'.repeat(100), dataSource: `https://nvd.nist.gov/vuln/detail/CVE-2024-${i}`, fix: { versions: ['3.0.1'], state: 'fixed' } },
+              vulnerability: {
+                id: `CVE-2024-${i}`,
+                severity: i === 0 ? 'Critical' : 'High',
+                description: 'd'.repeat(100),
+                dataSource: `https://nvd.nist.gov/vuln/detail/CVE-2024-${i}`,
+                fix: { versions: ['3.0.1'], state: 'fixed' },
+              },
               artifact: { name: 'openssl', version: '3.0.0', type: 'deb' },
             })),
           },

@@ -17,7 +17,16 @@ import { ConfigError, type Env } from '../../lib/config/env.js';
 import type { FunctionContext, FunctionDefinition, IncomingEvent } from '../runtime/types.js';
 import { EXPORT_KINDS, loadExportConfig, type ExportConfig, type ExportKind } from './config.js';
 import { Deliverer, type OutgoingMessage } from './deliver.js';
-import { containerScanChunks, inventoryChunks, postureReportChunks, scannedResourceID, type GrypeMatch, type ReportChunk, type ReportContext, type StoredScan } from './kubescape.js';
+import {
+  containerScanChunks,
+  inventoryChunks,
+  postureReportChunks,
+  scannedResourceID,
+  type GrypeMatch,
+  type ReportChunk,
+  type ReportContext,
+  type StoredScan,
+} from './kubescape.js';
 import { kubeResultSource, type ResultSource } from './results.js';
 
 export { retryAfterMs } from './deliver.js';
@@ -73,19 +82,37 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 /** `group/version` or `version` from a Kubescape resource id's first two parts. */
 function keyOfResourceID(id: string): { apiVersion: string; namespace?: string; kind: string; name: string } {
   const [group = '', version = 'v1', namespace = '', kind = '', ...rest] = id.split('/');
-  return { apiVersion: group ? `${group}/${version}` : version, ...(namespace ? { namespace } : {}), kind, name: rest.join('/') };
+  return {
+    apiVersion: group ? `${group}/${version}` : version,
+    ...(namespace ? { namespace } : {}),
+    kind,
+    name: rest.join('/'),
+  };
 }
 
 export function validateExportConfig(cfg: ExportConfig): void {
   const urls = cfg.KSCAPE_PROVIDER_URL;
   if (urls.length && parseSecrets(cfg.KSCAPE_PROVIDER_SECRET).length === 0) {
-    throw new ConfigError([{ variable: 'KSCAPE_PROVIDER_SECRET', value: '', allowed: 'whsec_<base64>', reason: 'required when KSCAPE_PROVIDER_URL is set (deliveries are always signed)' }]);
+    throw new ConfigError([
+      {
+        variable: 'KSCAPE_PROVIDER_SECRET',
+        value: '',
+        allowed: 'whsec_<base64>',
+        reason: 'required when KSCAPE_PROVIDER_URL is set (deliveries are always signed)',
+      },
+    ]);
   }
   for (const u of urls) {
-    if (!/^https?:\/\/[^\s]+$/.test(u)) throw new ConfigError([{ variable: 'KSCAPE_PROVIDER_URL', value: u, allowed: 'http(s) URLs, comma-separated' }]);
+    if (!/^https?:\/\/[^\s]+$/.test(u))
+      throw new ConfigError([
+        { variable: 'KSCAPE_PROVIDER_URL', value: u, allowed: 'http(s) URLs, comma-separated' },
+      ]);
   }
   for (const k of cfg.KSCAPE_EXPORT_KINDS) {
-    if (!(EXPORT_KINDS as readonly string[]).includes(k)) throw new ConfigError([{ variable: 'KSCAPE_EXPORT_KINDS', value: k, allowed: EXPORT_KINDS.join(', ') }]);
+    if (!(EXPORT_KINDS as readonly string[]).includes(k))
+      throw new ConfigError([
+        { variable: 'KSCAPE_EXPORT_KINDS', value: k, allowed: EXPORT_KINDS.join(', ') },
+      ]);
   }
 }
 
@@ -112,26 +139,79 @@ export function createExportFunction(opts: ExportOptions = {}): FunctionDefiniti
 
   async function postureInput(data: EventData<typeof EVENT_TYPES.configScanCompleted>) {
     const refs = data.results.filter((r) => r.kind === KINDS.WorkloadConfigurationScan);
-    const scans = (await mapLimit(refs, READ_CONCURRENCY, (r) => source().get({ apiVersion: r.apiVersion || API_VERSION, kind: r.kind, namespace: r.namespace, name: r.name }))).filter(
-      (s): s is Record<string, unknown> => s !== undefined,
-    ) as unknown as StoredScan[];
-    const ids = [...new Set(scans.map(scannedResourceID).filter((id): id is string => id !== undefined && !/\/(ServiceAccount|User|Group)\//.test(id)))].slice(0, cfg.KSCAPE_EXPORT_MAX_RESOURCES);
-    const raw = await mapLimit(ids, READ_CONCURRENCY, async (id) => [id, await source().get(keyOfResourceID(id))] as const);
-    const objects = new Map(raw.filter((e): e is readonly [string, Record<string, unknown>] => e[1] !== undefined));
+    const scans = (
+      await mapLimit(refs, READ_CONCURRENCY, (r) =>
+        source().get({
+          apiVersion: r.apiVersion || API_VERSION,
+          kind: r.kind,
+          namespace: r.namespace,
+          name: r.name,
+        }),
+      )
+    ).filter((s): s is Record<string, unknown> => s !== undefined) as unknown as StoredScan[];
+    const ids = [
+      ...new Set(
+        scans
+          .map(scannedResourceID)
+          .filter((id): id is string => id !== undefined && !/\/(ServiceAccount|User|Group)\//.test(id)),
+      ),
+    ].slice(0, cfg.KSCAPE_EXPORT_MAX_RESOURCES);
+    const raw = await mapLimit(
+      ids,
+      READ_CONCURRENCY,
+      async (id) => [id, await source().get(keyOfResourceID(id))] as const,
+    );
+    const objects = new Map(
+      raw.filter((e): e is readonly [string, Record<string, unknown>] => e[1] !== undefined),
+    );
     const nodes = await source().countNodes();
-    return { scanId: data.scanId, frameworks: data.frameworks, counts: data.counts, scans, objects, ...(nodes !== undefined ? { numberOfWorkerNodes: nodes } : {}) };
+    return {
+      scanId: data.scanId,
+      frameworks: data.frameworks,
+      counts: data.counts,
+      scans,
+      objects,
+      ...(nodes !== undefined ? { numberOfWorkerNodes: nodes } : {}),
+    };
   }
 
   async function kubescapeChunks(event: IncomingEvent): Promise<ReportChunk[]> {
-    const ctx: ReportContext = { customerGUID: cfg.KSCAPE_PROVIDER_ACCOUNT, clusterName: cfg.KSCAPE_CLUSTER_NAME, eventId: event.id, time: event.time ?? new Date(now()).toISOString() };
+    const ctx: ReportContext = {
+      customerGUID: cfg.KSCAPE_PROVIDER_ACCOUNT,
+      clusterName: cfg.KSCAPE_CLUSTER_NAME,
+      eventId: event.id,
+      time: event.time ?? new Date(now()).toISOString(),
+    };
     switch (event.type) {
       case EVENT_TYPES.configScanCompleted:
-        return postureReportChunks(ctx, await postureInput(event.data as EventData<typeof EVENT_TYPES.configScanCompleted>), cfg.KSCAPE_EXPORT_POSTURE_CHUNK);
+        return postureReportChunks(
+          ctx,
+          await postureInput(event.data as EventData<typeof EVENT_TYPES.configScanCompleted>),
+          cfg.KSCAPE_EXPORT_POSTURE_CHUNK,
+        );
       case EVENT_TYPES.vulnScanCompleted: {
         const d = event.data as EventData<typeof EVENT_TYPES.vulnScanCompleted>;
-        const manifest = d.manifest ? await source().get({ apiVersion: d.manifest.apiVersion, kind: d.manifest.kind, namespace: d.manifest.namespace, name: d.manifest.name }) : undefined;
-        const matches = ((manifest?.spec as { payload?: { matches?: GrypeMatch[] } } | undefined)?.payload?.matches ?? []) as GrypeMatch[];
-        return containerScanChunks(ctx, { image: d.image, ...(d.digest ? { digest: d.digest } : {}), status: d.status, severities: d.severities, matches }, cfg.KSCAPE_EXPORT_VULN_CHUNK);
+        const manifest = d.manifest
+          ? await source().get({
+              apiVersion: d.manifest.apiVersion,
+              kind: d.manifest.kind,
+              namespace: d.manifest.namespace,
+              name: d.manifest.name,
+            })
+          : undefined;
+        const matches = ((manifest?.spec as { payload?: { matches?: GrypeMatch[] } } | undefined)?.payload
+          ?.matches ?? []) as GrypeMatch[];
+        return containerScanChunks(
+          ctx,
+          {
+            image: d.image,
+            ...(d.digest ? { digest: d.digest } : {}),
+            status: d.status,
+            severities: d.severities,
+            matches,
+          },
+          cfg.KSCAPE_EXPORT_VULN_CHUNK,
+        );
       }
       case EVENT_TYPES.clusterInventoried: {
         const d = event.data as EventData<typeof EVENT_TYPES.clusterInventoried>;
@@ -145,10 +225,17 @@ export function createExportFunction(opts: ExportOptions = {}): FunctionDefiniti
   async function messages(event: IncomingEvent): Promise<OutgoingMessage[]> {
     if (cfg.KSCAPE_PROVIDER_FORMAT === 'cloudevents') {
       const body = structuredCloudEvent(event);
-      return urls.map((url) => ({ url, webhookId: event.id, body, contentType: 'application/cloudevents+json' }));
+      return urls.map((url) => ({
+        url,
+        webhookId: event.id,
+        body,
+        contentType: 'application/cloudevents+json',
+      }));
     }
     const chunks = await kubescapeChunks(event);
-    const headers = cfg.KSCAPE_PROVIDER_ACCESS_KEY ? { 'x-api-key': cfg.KSCAPE_PROVIDER_ACCESS_KEY } : undefined;
+    const headers = cfg.KSCAPE_PROVIDER_ACCESS_KEY
+      ? { 'x-api-key': cfg.KSCAPE_PROVIDER_ACCESS_KEY }
+      : undefined;
     return urls.flatMap((base) =>
       chunks.map((c) => ({
         url: base.replace(/\/+$/, '') + c.path,

@@ -46,8 +46,14 @@ export function reportGUID(eventId: string): string {
  * adding the next item would make the chunk's JSON reach `maxBytes` (an item larger than that
  * still travels, alone). Always at least one chunk.
  */
-export function chunkReport(header: Record<string, unknown>, sections: readonly { key: string; items: readonly unknown[] }[], maxBytes: number): Record<string, unknown>[] {
-  const base = Buffer.byteLength(JSON.stringify({ ...header, paginationInfo: { chunkNumber: 0, isLastChunk: false } }));
+export function chunkReport(
+  header: Record<string, unknown>,
+  sections: readonly { key: string; items: readonly unknown[] }[],
+  maxBytes: number,
+): Record<string, unknown>[] {
+  const base = Buffer.byteLength(
+    JSON.stringify({ ...header, paginationInfo: { chunkNumber: 0, isLastChunk: false } }),
+  );
   const empty = (): Record<string, unknown[]> => Object.fromEntries(sections.map((s) => [s.key, []]));
   const chunks: Record<string, unknown[]>[] = [];
   let cur = empty();
@@ -68,7 +74,11 @@ export function chunkReport(header: Record<string, unknown>, sections: readonly 
     }
   }
   chunks.push(cur);
-  return chunks.map((c, i) => ({ ...header, ...c, paginationInfo: { chunkNumber: i, isLastChunk: i === chunks.length - 1 } }));
+  return chunks.map((c, i) => ({
+    ...header,
+    ...c,
+    paginationInfo: { chunkNumber: i, isLastChunk: i === chunks.length - 1 },
+  }));
 }
 
 const query = (params: Record<string, string>): string => new URLSearchParams(params).toString();
@@ -81,7 +91,13 @@ export interface StoredScan {
   metadata: { name: string; namespace?: string; labels?: Record<string, string> };
   spec?: {
     controls?: Record<string, StoredControl>;
-    relatedObjects?: { namespace?: string; apiGroup?: string; apiVersion?: string; kind?: string; name?: string }[];
+    relatedObjects?: {
+      namespace?: string;
+      apiGroup?: string;
+      apiVersion?: string;
+      kind?: string;
+      name?: string;
+    }[];
   };
 }
 
@@ -111,7 +127,13 @@ export interface PostureInput {
 }
 
 /** Kubescape's resource id: `<group>/<version>/<namespace>/<kind>/<name>` (core group empty: `/v1/...`). */
-export function resourceID(group: string, version: string, namespace: string, kind: string, name: string): string {
+export function resourceID(
+  group: string,
+  version: string,
+  namespace: string,
+  kind: string,
+  name: string,
+): string {
   return `${group}/${version}/${namespace}/${kind}/${name}`;
 }
 
@@ -120,10 +142,19 @@ export function scannedResourceID(scan: StoredScan): string | undefined {
   const l = scan.metadata.labels ?? {};
   const kind = l[LABELS.workloadKind];
   const name = l[LABELS.workloadName];
-  if (kind && name) return resourceID(l[LABELS.workloadApiGroup] ?? '', l[LABELS.workloadApiVersion] ?? 'v1', l[LABELS.workloadNamespace] ?? '', kind, name);
+  if (kind && name)
+    return resourceID(
+      l[LABELS.workloadApiGroup] ?? '',
+      l[LABELS.workloadApiVersion] ?? 'v1',
+      l[LABELS.workloadNamespace] ?? '',
+      kind,
+      name,
+    );
   const subject = scan.spec?.relatedObjects?.[0];
   if (subject?.kind && subject.name) {
-    const [g, v] = subject.apiVersion?.includes('/') ? subject.apiVersion.split('/') : [subject.apiGroup ?? '', subject.apiVersion || 'v1'];
+    const [g, v] = subject.apiVersion?.includes('/')
+      ? subject.apiVersion.split('/')
+      : [subject.apiGroup ?? '', subject.apiVersion || 'v1'];
     return resourceID(g ?? '', v ?? 'v1', subject.namespace ?? '', subject.kind, subject.name);
   }
   return undefined;
@@ -154,35 +185,72 @@ export function resourceResult(id: string, scan: StoredScan): Record<string, unk
       status: r.status?.status ?? c.status?.status ?? 'passed',
       ...(r.status?.subStatus ? { subStatus: r.status.subStatus } : {}),
       ...(r.paths?.length ? { paths: r.paths.map(posturePath) } : {}),
-      ...(r.controlConfigurations && Object.keys(r.controlConfigurations).length ? { controlConfigurations: r.controlConfigurations } : {}),
-      ...(r.appliedIgnoreRules?.length ? { exception: r.appliedIgnoreRules.map((name) => ({ name, policyType: 'postureExceptionPolicy' })) } : {}),
+      ...(r.controlConfigurations && Object.keys(r.controlConfigurations).length
+        ? { controlConfigurations: r.controlConfigurations }
+        : {}),
+      ...(r.appliedIgnoreRules?.length
+        ? { exception: r.appliedIgnoreRules.map((name) => ({ name, policyType: 'postureExceptionPolicy' })) }
+        : {}),
       ...(r.relatedResourcesIDs?.length ? { relatedResourcesIDs: r.relatedResourcesIDs } : {}),
     })),
   }));
   return { resourceID: id, controls };
 }
 
-const SEVERITY_COUNTER: Record<string, string> = { Critical: 'criticalSeverity', High: 'highSeverity', Medium: 'mediumSeverity', Low: 'lowSeverity' };
+const SEVERITY_COUNTER: Record<string, string> = {
+  Critical: 'criticalSeverity',
+  High: 'highSeverity',
+  Medium: 'mediumSeverity',
+  Low: 'lowSeverity',
+};
 const STATUS_RANK: Record<string, number> = { failed: 4, error: 3, skipped: 2, passed: 1, irrelevant: 0 };
 
 /** opa-utils `reportsummary.SummaryDetails`, from the event's scores and the stored per-resource controls. */
 export function summaryDetails(input: PostureInput): Record<string, unknown> {
-  const controls = new Map<string, { controlID: string; name: string; status: string; scoreFactor: number; severity: string; counters: Record<string, number> }>();
+  const controls = new Map<
+    string,
+    {
+      controlID: string;
+      name: string;
+      status: string;
+      scoreFactor: number;
+      severity: string;
+      counters: Record<string, number>;
+    }
+  >();
   for (const scan of input.scans) {
     for (const c of Object.values(scan.spec?.controls ?? {})) {
       const status = c.status?.status ?? 'passed';
       let s = controls.get(c.controlID);
       if (!s) {
-        s = { controlID: c.controlID, name: c.name ?? '', status, scoreFactor: c.severity?.scoreFactor ?? 0, severity: c.severity?.severity ?? 'Unknown', counters: { passedResources: 0, failedResources: 0, skippedResources: 0, excludedResources: 0 } };
+        s = {
+          controlID: c.controlID,
+          name: c.name ?? '',
+          status,
+          scoreFactor: c.severity?.scoreFactor ?? 0,
+          severity: c.severity?.severity ?? 'Unknown',
+          counters: { passedResources: 0, failedResources: 0, skippedResources: 0, excludedResources: 0 },
+        };
         controls.set(c.controlID, s);
       }
       if ((STATUS_RANK[status] ?? 0) > (STATUS_RANK[s.status] ?? 0)) s.status = status;
-      const key = status === 'failed' ? 'failedResources' : status === 'skipped' ? 'skippedResources' : 'passedResources';
+      const key =
+        status === 'failed'
+          ? 'failedResources'
+          : status === 'skipped'
+            ? 'skippedResources'
+            : 'passedResources';
       s.counters[key] = (s.counters[key] ?? 0) + 1;
-      if (c.rules?.some((r) => r.appliedIgnoreRules?.length)) s.counters.excludedResources = (s.counters.excludedResources ?? 0) + 1;
+      if (c.rules?.some((r) => r.appliedIgnoreRules?.length))
+        s.counters.excludedResources = (s.counters.excludedResources ?? 0) + 1;
     }
   }
-  const severityCounters: Record<string, number> = { criticalSeverity: 0, highSeverity: 0, mediumSeverity: 0, lowSeverity: 0 };
+  const severityCounters: Record<string, number> = {
+    criticalSeverity: 0,
+    highSeverity: 0,
+    mediumSeverity: 0,
+    lowSeverity: 0,
+  };
   for (const c of controls.values()) {
     const k = SEVERITY_COUNTER[c.severity];
     if (k && c.status === 'failed') severityCounters[k] = (severityCounters[k] ?? 0) + 1;
@@ -193,11 +261,26 @@ export function summaryDetails(input: PostureInput): Record<string, unknown> {
     score: mean(input.frameworks.map((f) => f.riskScore)),
     complianceScore: mean(input.frameworks.map((f) => f.complianceScore)),
     status: failed ? 'failed' : 'passed',
-    frameworks: input.frameworks.map((f) => ({ name: f.name, score: f.riskScore, complianceScore: f.complianceScore, status: failed ? 'failed' : 'passed' })),
+    frameworks: input.frameworks.map((f) => ({
+      name: f.name,
+      score: f.riskScore,
+      complianceScore: f.complianceScore,
+      status: failed ? 'failed' : 'passed',
+    })),
     controls: Object.fromEntries(
       [...controls.values()]
         .sort((a, b) => a.controlID.localeCompare(b.controlID))
-        .map((c) => [c.controlID, { controlID: c.controlID, name: c.name, status: c.status, scoreFactor: c.scoreFactor, severity: c.severity, resourceCounters: c.counters }]),
+        .map((c) => [
+          c.controlID,
+          {
+            controlID: c.controlID,
+            name: c.name,
+            status: c.status,
+            scoreFactor: c.scoreFactor,
+            severity: c.severity,
+            resourceCounters: c.counters,
+          },
+        ]),
     ),
     controlsSeverityCounters: severityCounters,
     resourceCounters: {
@@ -209,7 +292,11 @@ export function summaryDetails(input: PostureInput): Record<string, unknown> {
   };
 }
 
-export function postureReportChunks(ctx: ReportContext, input: PostureInput, maxBytes: number): ReportChunk[] {
+export function postureReportChunks(
+  ctx: ReportContext,
+  input: PostureInput,
+  maxBytes: number,
+): ReportChunk[] {
   const guid = reportGUID(ctx.eventId);
   const header = {
     customerGUID: ctx.customerGUID,
@@ -221,8 +308,18 @@ export function postureReportChunks(ctx: ReportContext, input: PostureInput, max
     generationTime: ctx.time,
     summaryDetails: summaryDetails(input),
     metadata: {
-      scanMetadata: { targetType: 'cluster', targetNames: [ctx.clusterName], submit: true, hostScanner: false, formats: ['json'] },
-      clusterMetadata: { numberOfWorkerNodes: input.numberOfWorkerNodes ?? 0, cloudProvider: '', contextName: ctx.clusterName },
+      scanMetadata: {
+        targetType: 'cluster',
+        targetNames: [ctx.clusterName],
+        submit: true,
+        hostScanner: false,
+        formats: ['json'],
+      },
+      clusterMetadata: {
+        numberOfWorkerNodes: input.numberOfWorkerNodes ?? 0,
+        cloudProvider: '',
+        contextName: ctx.clusterName,
+      },
     },
   };
   const results: Record<string, unknown>[] = [];
@@ -232,17 +329,28 @@ export function postureReportChunks(ctx: ReportContext, input: PostureInput, max
   }
   const resources = [...input.objects].map(([id, object]) => ({ resourceID: id, object }));
   const path = `/k8s/v2/postureReport?${query({ customerGUID: ctx.customerGUID, contextName: ctx.clusterName, clusterName: ctx.clusterName, reportGUID: guid })}`;
-  return chunkReport(header, [
-    { key: 'resources', items: resources },
-    { key: 'results', items: results },
-  ], maxBytes).map((c, i) => ({ path, body: JSON.stringify(c), chunkNumber: i }));
+  return chunkReport(
+    header,
+    [
+      { key: 'resources', items: resources },
+      { key: 'results', items: results },
+    ],
+    maxBytes,
+  ).map((c, i) => ({ path, body: JSON.stringify(c), chunkNumber: i }));
 }
 
 // ------------------------------------------------------------------------------------------------
 // Container scan
 
 export interface GrypeMatch {
-  vulnerability?: { id?: string; severity?: string; description?: string; urls?: string[]; dataSource?: string; fix?: { versions?: string[]; state?: string } };
+  vulnerability?: {
+    id?: string;
+    severity?: string;
+    description?: string;
+    urls?: string[];
+    dataSource?: string;
+    fix?: { versions?: string[]; state?: string };
+  };
   artifact?: { name?: string; version?: string; type?: string };
 }
 
@@ -255,20 +363,39 @@ export interface ContainerScanInput {
 }
 
 /** armoapi-go severity scores. */
-const SEVERITY_SCORE: Record<string, number> = { Critical: 500, High: 400, Medium: 300, Low: 200, Negligible: 100, Unknown: 0 };
+const SEVERITY_SCORE: Record<string, number> = {
+  Critical: 500,
+  High: 400,
+  Medium: 300,
+  Low: 200,
+  Negligible: 100,
+  Unknown: 0,
+};
 const capitalised = (s: string): string => (s ? s[0]!.toUpperCase() + s.slice(1).toLowerCase() : 'Unknown');
 
 /** kubevuln's containersScanID: stable per image digest (or reference) and cluster. */
 export function containersScanID(ctx: ReportContext, input: ContainerScanInput): string {
-  return createHash('sha256').update(`${ctx.clusterName}\u0000${input.digest ?? input.image}`).digest('hex').slice(0, 40);
+  return createHash('sha256')
+    .update(`${ctx.clusterName}\u0000${input.digest ?? input.image}`)
+    .digest('hex')
+    .slice(0, 40);
 }
 
-export function containerScanChunks(ctx: ReportContext, input: ContainerScanInput, maxBytes: number): ReportChunk[] {
+export function containerScanChunks(
+  ctx: ReportContext,
+  input: ContainerScanInput,
+  maxBytes: number,
+): ReportChunk[] {
   const scanID = containersScanID(ctx, input);
   const timestamp = Math.floor(Date.parse(ctx.time) / 1000) || 0;
   const designators = {
     designatorType: 'Attributes',
-    attributes: { customerGUID: ctx.customerGUID, cluster: ctx.clusterName, imageTag: input.image, ...(input.digest ? { imageID: input.digest } : {}) },
+    attributes: {
+      customerGUID: ctx.customerGUID,
+      cluster: ctx.clusterName,
+      imageTag: input.image,
+      ...(input.digest ? { imageID: input.digest } : {}),
+    },
   };
   const vulnerabilities = input.matches.map((m) => {
     const severity = capitalised(m.vulnerability?.severity ?? 'Unknown');
@@ -289,10 +416,19 @@ export function containerScanChunks(ctx: ReportContext, input: ContainerScanInpu
       description: m.vulnerability?.description ?? '',
       severity,
       severityScore: SEVERITY_SCORE[severity] ?? 0,
-      fixedIn: fixed ? m.vulnerability!.fix!.versions!.map((version) => ({ name: m.artifact?.name ?? '', imageTag: input.image, version })) : [],
+      fixedIn: fixed
+        ? m.vulnerability!.fix!.versions!.map((version) => ({
+            name: m.artifact?.name ?? '',
+            imageTag: input.image,
+            version,
+          }))
+        : [],
     };
   });
-  const severitiesStats = Object.entries(input.severities).map(([s, total]) => ({ severity: capitalised(s), total }));
+  const severitiesStats = Object.entries(input.severities).map(([s, total]) => ({
+    severity: capitalised(s),
+    total,
+  }));
   const summary = {
     designators,
     customerGUID: ctx.customerGUID,
@@ -326,12 +462,21 @@ export interface InventoryInput {
 
 export function inventoryChunks(ctx: ReportContext, input: InventoryInput, maxBytes: number): ReportChunk[] {
   const guid = reportGUID(ctx.eventId);
-  const header = { customerGUID: ctx.customerGUID, clusterName: ctx.clusterName, reportGUID: guid, generationTime: input.collectedAt };
+  const header = {
+    customerGUID: ctx.customerGUID,
+    clusterName: ctx.clusterName,
+    reportGUID: guid,
+    generationTime: input.collectedAt,
+  };
   const path = `/k8s/cluster-reports?${query({ customerGUID: ctx.customerGUID, clusterName: ctx.clusterName })}`;
-  return chunkReport(header, [
-    { key: 'nodes', items: input.nodes },
-    { key: 'namespaces', items: input.namespaces },
-    { key: 'workloads', items: input.workloads },
-    { key: 'images', items: input.images },
-  ], maxBytes).map((c, i) => ({ path, body: JSON.stringify(c), chunkNumber: i }));
+  return chunkReport(
+    header,
+    [
+      { key: 'nodes', items: input.nodes },
+      { key: 'namespaces', items: input.namespaces },
+      { key: 'workloads', items: input.workloads },
+      { key: 'images', items: input.images },
+    ],
+    maxBytes,
+  ).map((c, i) => ({ path, body: JSON.stringify(c), chunkNumber: i }));
 }

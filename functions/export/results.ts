@@ -5,7 +5,12 @@
  * A missing object is `undefined` (results can be replaced or deleted between the scan and the
  * export); any other failure is a TransientError so the event is retried.
  */
-import { CoreV1Api, KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  KubernetesObjectApi,
+  type KubeConfig,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import { loadKubeConfig } from '../../lib/kube/client.js';
 import { TransientError } from '../runtime/errors.js';
 
@@ -33,13 +38,21 @@ export function kubeResultSource(kc: KubeConfig = loadKubeConfig()): ResultSourc
   return {
     async get(key) {
       try {
-        const spec: KubernetesObject = { apiVersion: key.apiVersion, kind: key.kind, metadata: { name: key.name, ...(key.namespace ? { namespace: key.namespace } : {}) } };
+        const spec: KubernetesObject = {
+          apiVersion: key.apiVersion,
+          kind: key.kind,
+          metadata: { name: key.name, ...(key.namespace ? { namespace: key.namespace } : {}) },
+        };
         // JSON round trip: client-node hands back class instances (Date fields) for built-in kinds.
-        return JSON.parse(JSON.stringify(await objects.read(spec as KubernetesObject & { metadata: { name: string } }))) as Record<string, unknown>;
+        return JSON.parse(
+          JSON.stringify(await objects.read(spec as KubernetesObject & { metadata: { name: string } })),
+        ) as Record<string, unknown>;
       } catch (e) {
         const s = statusOf(e);
         if (s === 404 || s === 403) return undefined;
-        throw new TransientError(`reading ${key.kind} ${key.namespace ? `${key.namespace}/` : ''}${key.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+        throw new TransientError(
+          `reading ${key.kind} ${key.namespace ? `${key.namespace}/` : ''}${key.name} failed: ${e instanceof Error ? e.message : String(e)}`,
+        );
       }
     },
     async countNodes() {
