@@ -7,10 +7,11 @@ import { npmCataloger } from './npm.js';
 import { OS_RULES } from './os.js';
 import { pythonCataloger } from './python.js';
 import { rpmCataloger } from './rpm.js';
+import { rustCataloger } from './rust.js';
 import type { Cataloger } from './types.js';
 import type { ContentRule } from '../layers/filesystem.js';
 
-export const DEFAULT_CATALOGERS: Cataloger[] = [dpkgCataloger, apkCataloger, rpmCataloger, npmCataloger, pythonCataloger, javaCataloger, goCataloger];
+export const DEFAULT_CATALOGERS: Cataloger[] = [dpkgCataloger, apkCataloger, rpmCataloger, npmCataloger, pythonCataloger, javaCataloger, goCataloger, rustCataloger];
 
 export function contentRules(catalogers: readonly Cataloger[]): ContentRule[] {
   return [...OS_RULES, ...catalogers.flatMap((c) => c.rules)];

@@ -14,6 +14,7 @@ import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { extract, type Header as Headers } from 'tar-stream';
 import { LayerError } from '../errors.js';
+import { scanExecutable } from './executable.js';
 
 export type FileType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
 
@@ -46,6 +47,8 @@ export interface FsLimits {
   maxSpoolBytes: number;
   /** Bytes captured after a Go buildinfo magic in an executable ELF. */
   maxGoBuildInfoBytes: number;
+  /** Largest executable ELF held in memory while it streams so its section table can be read. */
+  maxElfHoldBytes: number;
 }
 
 export const DEFAULT_FS_LIMITS: FsLimits = {
@@ -53,6 +56,7 @@ export const DEFAULT_FS_LIMITS: FsLimits = {
   maxMemoryBytes: 256 * 1024 * 1024,
   maxSpoolBytes: 2 * 1024 * 1024 * 1024,
   maxGoBuildInfoBytes: 1024 * 1024,
+  maxElfHoldBytes: 48 * 1024 * 1024,
 };
 
 interface Node {
@@ -62,6 +66,8 @@ interface Node {
   spool?: string;
   /** Bytes following the Go buildinfo magic, when this is an executable ELF Go binary. */
   goBuildInfo?: Buffer;
+  /** The compressed cargo-auditable `.dep-v0` section, when this is an audited Rust binary. */
+  rustDeps?: Buffer;
 }
 
 export class SymlinkLoopError extends LayerError {
@@ -70,7 +76,7 @@ export class SymlinkLoopError extends LayerError {
 
 const WH = '.wh.';
 const OPAQUE = '.wh..wh..opq';
-const GO_MAGIC = Buffer.from('\xff Go buildinf:', 'latin1');
+const MAX_RUST_SECTION = 4 * 1024 * 1024;
 const MAX_SYMLINK_HOPS = 40;
 
 /** `./a//b/../c` → `a/c`; undefined when the name climbs above the root. */
@@ -197,6 +203,7 @@ export class ImageFilesystem {
         node.content = target.content;
         node.spool = target.spool;
         node.goBuildInfo = target.goBuildInfo;
+        node.rustDeps = target.rustDeps;
       }
     }
     if (type !== 'file') {
@@ -240,7 +247,13 @@ export class ImageFilesystem {
       }
     }
     if (this.scanGoBinaries && mode & 0o111 && size > 1024) {
-      node.goBuildInfo = await scanGoBuildInfo(stream, this.limits.maxGoBuildInfoBytes);
+      const scan = await scanExecutable(stream, {
+        maxGoBuildInfoBytes: this.limits.maxGoBuildInfoBytes,
+        maxHoldBytes: this.limits.maxElfHoldBytes,
+        maxSectionBytes: MAX_RUST_SECTION,
+      });
+      node.goBuildInfo = scan.goBuildInfo;
+      node.rustDeps = scan.rustDeps;
       return;
     }
     stream.resume();
@@ -388,6 +401,11 @@ export class ImageFilesystem {
     return this.lookup(normalisePath(path) ?? '')?.goBuildInfo;
   }
 
+  /** The cargo-auditable `.dep-v0` section bytes (zlib-compressed JSON) of a Rust binary. */
+  rustDeps(path: string): Buffer | undefined {
+    return this.lookup(normalisePath(path) ?? '')?.rustDeps;
+  }
+
   layerDigestOf(path: string): string | undefined {
     const m = this.lookup(normalisePath(path) ?? '')?.meta;
     return m && m.layer >= 0 ? this.layerDigests[m.layer] : undefined;
@@ -412,7 +430,7 @@ export class ImageFilesystem {
     for (const m of this.walk()) {
       if (m.type !== 'file') continue;
       const n = this.lookup(m.path)!;
-      if (!n.content && !n.spool && !n.goBuildInfo) continue;
+      if (!n.content && !n.spool && !n.goBuildInfo && !n.rustDeps) continue;
       if (rule && !rule.match(m.path, { size: m.size, mode: m.mode })) continue;
       yield m;
     }
@@ -426,41 +444,4 @@ export class ImageFilesystem {
     if (this.spoolDir) await rm(this.spoolDir, { recursive: true, force: true });
     this.spoolDir = undefined;
   }
-}
-
-/**
- * Stream an executable looking for Go's buildinfo magic (`\xff Go buildinf:`, at the start of the
- * .go.buildinfo section) and keep the bytes after it (bounded). Only ELF files are scanned.
- */
-export async function scanGoBuildInfo(stream: Readable, max: number): Promise<Buffer | undefined> {
-  let first = true;
-  let isElf = false;
-  let tail = Buffer.alloc(0);
-  const captured: Buffer[] = [];
-  let capturedLen = 0;
-  let found = false;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    if (first) {
-      first = false;
-      isElf = chunk.length >= 4 && chunk[0] === 0x7f && chunk[1] === 0x45 && chunk[2] === 0x4c && chunk[3] === 0x46;
-    }
-    if (!isElf) continue; // drain
-    if (found) {
-      if (capturedLen < max) {
-        const part = chunk.subarray(0, max - capturedLen);
-        captured.push(part);
-        capturedLen += part.length;
-      }
-      continue;
-    }
-    const buf = tail.length ? Buffer.concat([tail, chunk]) : chunk;
-    const i = buf.indexOf(GO_MAGIC);
-    if (i >= 0) {
-      found = true;
-      const part = buf.subarray(i, i + max);
-      captured.push(Buffer.from(part));
-      capturedLen = part.length;
-    } else tail = Buffer.from(buf.subarray(Math.max(0, buf.length - GO_MAGIC.length + 1)));
-  }
-  return found ? Buffer.concat(captured) : undefined;
 }
