@@ -2,9 +2,14 @@
  * Which Kubernetes kinds a scan reads. The engine's controls declare the kinds they evaluate
  * (`ControlDefinition.kinds`, `Subject` = RBAC subject vectors); the engine has no API for the
  * kinds a control reads as *context* (ClusterIndex lookups), so those are listed here from the
- * controls' ClusterIndex calls (grep `ofKind|inNamespace|find|hasKind` in functions/scan/controls):
- * every scan that evaluates workloads also reads the workload owner chain (so Pods of a
- * ReplicaSet of a Deployment are folded into the Deployment) and the context kinds below.
+ * controls' ClusterIndex calls. `kinds.test.ts` derives both from the control modules (it records
+ * every ClusterIndex lookup of a scan) and checks that this list covers them and that the scan's
+ * ClusterRole in knative/ grants exactly get/list on these kinds.
+ *
+ * Secrets are the exception, by design: RBAC has no metadata-only read, so `list secrets` would hand
+ * the scan every secret's data. The scan's ClusterRole does not grant it and the scan does not ask;
+ * C-0212's Secret rule and C-0255 therefore see no Secrets in cluster scans (they do in `kscape
+ * scan` of manifests). When read at all, Secrets are read as PartialObjectMetadata.
  */
 import { CONTROLS } from '../index.js';
 
@@ -12,62 +17,72 @@ export interface KindInfo {
   kind: string;
   group: string;
   version: string;
+  /** The API resource (plural) the ClusterRole grants. */
+  resource: string;
   /** Read as PartialObjectMetadata only (no data). */
   metadataOnly?: boolean;
+  /** Not read by cluster scans (not granted by the scan's ClusterRole); see the header. */
+  notGranted?: boolean;
 }
 
-const K = (kind: string, apiVersion: string, extra: Partial<KindInfo> = {}): KindInfo => {
+const K = (
+  kind: string,
+  apiVersion: string,
+  resource: string,
+  extra: Pick<KindInfo, 'metadataOnly' | 'notGranted'> = {},
+): KindInfo => {
   const i = apiVersion.lastIndexOf('/');
   return {
     kind,
     group: i < 0 ? '' : apiVersion.slice(0, i),
     version: i < 0 ? apiVersion : apiVersion.slice(i + 1),
+    resource,
     ...extra,
   };
 };
 
 /** Every kind the scan knows how to read, with the version it reads. */
 export const KIND_CATALOG: readonly KindInfo[] = [
-  K('Namespace', 'v1'),
-  K('Node', 'v1'),
-  K('Pod', 'v1'),
-  K('ReplicationController', 'v1'),
-  K('PodTemplate', 'v1'),
-  K('Service', 'v1'),
-  K('ServiceAccount', 'v1'),
-  K('ConfigMap', 'v1'),
+  K('Namespace', 'v1', 'namespaces'),
+  K('Node', 'v1', 'nodes'),
+  K('Pod', 'v1', 'pods'),
+  K('ReplicationController', 'v1', 'replicationcontrollers'),
+  K('PodTemplate', 'v1', 'podtemplates'),
+  K('Service', 'v1', 'services'),
+  K('ServiceAccount', 'v1', 'serviceaccounts'),
+  K('ConfigMap', 'v1', 'configmaps'),
   // No control reads Secret data: C-0212 (in default namespace) and C-0255 (mounted secret
-  // exists) only need names, so Secrets are listed as metadata.
-  K('Secret', 'v1', { metadataOnly: true }),
-  K('PersistentVolume', 'v1'),
-  K('PersistentVolumeClaim', 'v1'),
-  K('Endpoints', 'v1'),
-  K('Deployment', 'apps/v1'),
-  K('ReplicaSet', 'apps/v1'),
-  K('StatefulSet', 'apps/v1'),
-  K('DaemonSet', 'apps/v1'),
-  K('Job', 'batch/v1'),
-  K('CronJob', 'batch/v1'),
-  K('EndpointSlice', 'discovery.k8s.io/v1'),
-  K('NetworkPolicy', 'networking.k8s.io/v1'),
-  K('Ingress', 'networking.k8s.io/v1'),
-  K('Role', 'rbac.authorization.k8s.io/v1'),
-  K('ClusterRole', 'rbac.authorization.k8s.io/v1'),
-  K('RoleBinding', 'rbac.authorization.k8s.io/v1'),
-  K('ClusterRoleBinding', 'rbac.authorization.k8s.io/v1'),
-  K('ValidatingWebhookConfiguration', 'admissionregistration.k8s.io/v1'),
-  K('MutatingWebhookConfiguration', 'admissionregistration.k8s.io/v1'),
-  K('HorizontalPodAutoscaler', 'autoscaling/v2'),
-  K('PodDisruptionBudget', 'policy/v1'),
-  K('PodSecurityPolicy', 'policy/v1beta1'),
-  K('Lease', 'coordination.k8s.io/v1'),
-  K('StorageClass', 'storage.k8s.io/v1'),
-  K('CSIStorageCapacity', 'storage.k8s.io/v1'),
-  K('HTTPRoute', 'gateway.networking.k8s.io/v1'),
-  K('TCPRoute', 'gateway.networking.k8s.io/v1alpha2'),
-  K('UDPRoute', 'gateway.networking.k8s.io/v1alpha2'),
-  K('CiliumNetworkPolicy', 'cilium.io/v2'),
-  K('CiliumClusterwideNetworkPolicy', 'cilium.io/v2'),
+  // exists) only need names. Not granted (see the header).
+  K('Secret', 'v1', 'secrets', { metadataOnly: true, notGranted: true }),
+  K('PersistentVolume', 'v1', 'persistentvolumes'),
+  K('PersistentVolumeClaim', 'v1', 'persistentvolumeclaims'),
+  K('Endpoints', 'v1', 'endpoints'),
+  K('Deployment', 'apps/v1', 'deployments'),
+  K('ReplicaSet', 'apps/v1', 'replicasets'),
+  K('StatefulSet', 'apps/v1', 'statefulsets'),
+  K('DaemonSet', 'apps/v1', 'daemonsets'),
+  K('Job', 'batch/v1', 'jobs'),
+  K('CronJob', 'batch/v1', 'cronjobs'),
+  K('EndpointSlice', 'discovery.k8s.io/v1', 'endpointslices'),
+  K('NetworkPolicy', 'networking.k8s.io/v1', 'networkpolicies'),
+  K('Ingress', 'networking.k8s.io/v1', 'ingresses'),
+  K('Role', 'rbac.authorization.k8s.io/v1', 'roles'),
+  K('ClusterRole', 'rbac.authorization.k8s.io/v1', 'clusterroles'),
+  K('RoleBinding', 'rbac.authorization.k8s.io/v1', 'rolebindings'),
+  K('ClusterRoleBinding', 'rbac.authorization.k8s.io/v1', 'clusterrolebindings'),
+  K('ValidatingWebhookConfiguration', 'admissionregistration.k8s.io/v1', 'validatingwebhookconfigurations'),
+  K('MutatingWebhookConfiguration', 'admissionregistration.k8s.io/v1', 'mutatingwebhookconfigurations'),
+  K('HorizontalPodAutoscaler', 'autoscaling/v2', 'horizontalpodautoscalers'),
+  K('PodDisruptionBudget', 'policy/v1', 'poddisruptionbudgets'),
+  K('PodSecurityPolicy', 'policy/v1beta1', 'podsecuritypolicies'),
+  K('Lease', 'coordination.k8s.io/v1', 'leases'),
+  K('StorageClass', 'storage.k8s.io/v1', 'storageclasses'),
+  K('CSIStorageCapacity', 'storage.k8s.io/v1', 'csistoragecapacities'),
+  K('HTTPRoute', 'gateway.networking.k8s.io/v1', 'httproutes'),
+  K('TCPRoute', 'gateway.networking.k8s.io/v1alpha2', 'tcproutes'),
+  K('UDPRoute', 'gateway.networking.k8s.io/v1alpha2', 'udproutes'),
+  K('CiliumNetworkPolicy', 'cilium.io/v2', 'ciliumnetworkpolicies'),
+  K('CiliumClusterwideNetworkPolicy', 'cilium.io/v2', 'ciliumclusterwidenetworkpolicies'),
 ];
 
 const BY_KIND = new Map(KIND_CATALOG.map((k) => [k.kind, k]));
@@ -128,5 +143,5 @@ export function kindsForControls(controlIDs: readonly string[]): KindInfo[] {
     WORKLOAD_CONTEXT.forEach((k) => wanted.add(k));
   }
   if (wanted.has('ServiceAccount')) RBAC_KINDS.forEach((k) => wanted.add(k));
-  return KIND_CATALOG.filter((k) => wanted.has(k.kind));
+  return KIND_CATALOG.filter((k) => wanted.has(k.kind) && !k.notGranted);
 }
