@@ -3,13 +3,11 @@
  *
  * - v2 (FIRST CVSS v2 guide §3.2.1) and v3.0 / v3.1 (FIRST spec §7, Appendix A "Roundup" for 3.1)
  *   base scores are computed exactly.
- * - v4.0 scores come from a 270-entry macrovector lookup table plus a severity-distance
- *   interpolation (FIRST cvss-v4-calculator). That table cannot be derived from first principles
- *   and we do not ship an unverified copy, so for v4 we parse and validate the vector and derive an
- *   APPROXIMATE score by mapping it onto the v3.1 equations (AT:P → AC:H, subsequent-system
- *   impact → scope changed). The result carries `approximate: true`; matching prefers any exact
- *   v2/v3 score of the same advisory over it.
+ * - v4.0 scores are FIRST's official algorithm (macrovector lookup table + severity-distance
+ *   interpolation) via ae-cvss-calculator, after our own strict validation of the vector.
  */
+import cvssCalculator from 'ae-cvss-calculator';
+
 export type Severity = 'Critical' | 'High' | 'Medium' | 'Low' | 'Negligible' | 'Unknown';
 
 export const SEVERITY_RANK: Readonly<Record<Severity, number>> = {
@@ -26,8 +24,6 @@ export interface CvssScore {
   vector: string;
   baseScore: number;
   severity: Severity;
-  /** v4 only: score derived from the v3.1 equations, not the official lookup table. */
-  approximate?: boolean;
 }
 
 export class InvalidCvssError extends Error {
@@ -39,18 +35,21 @@ function metrics(
   allowed: Record<string, readonly string[]>,
   required: readonly string[],
   vector: string,
+  strict = false,
 ): Record<string, string> {
   const m: Record<string, string> = {};
   for (const p of parts) {
     const [k, v, extra] = p.split(':');
     if (!k || v === undefined || extra !== undefined)
       throw new InvalidCvssError(`malformed metric ${JSON.stringify(p)} in ${vector}`);
-    if (k in m) throw new InvalidCvssError(`duplicate metric ${k} in ${vector}`);
-    const vals = allowed[k];
+    if (Object.hasOwn(m, k)) throw new InvalidCvssError(`duplicate metric ${k} in ${vector}`);
+    const vals = Object.hasOwn(allowed, k) ? allowed[k] : undefined;
+    if (!vals && strict) throw new InvalidCvssError(`unknown metric ${k} in ${vector}`);
     if (vals && !vals.includes(v)) throw new InvalidCvssError(`invalid value ${k}:${v} in ${vector}`);
     m[k] = v;
   }
-  for (const k of required) if (!(k in m)) throw new InvalidCvssError(`missing metric ${k} in ${vector}`);
+  for (const k of required)
+    if (!Object.hasOwn(m, k)) throw new InvalidCvssError(`missing metric ${k} in ${vector}`);
   return m;
 }
 
@@ -171,44 +170,60 @@ export function cvss3BaseScore(vector: string): { version: '3.0' | '3.1'; score:
 
 // ---------------------------------------------------------------------------------------- v4
 
+const HLN = ['H', 'L', 'N'];
 const V4_ALLOWED: Record<string, readonly string[]> = {
   AV: ['N', 'A', 'L', 'P'],
   AC: ['L', 'H'],
   AT: ['N', 'P'],
   PR: ['N', 'L', 'H'],
   UI: ['N', 'P', 'A'],
-  VC: ['H', 'L', 'N'],
-  VI: ['H', 'L', 'N'],
-  VA: ['H', 'L', 'N'],
-  SC: ['H', 'L', 'N'],
-  SI: ['H', 'L', 'N'],
-  SA: ['H', 'L', 'N'],
+  VC: HLN,
+  VI: HLN,
+  VA: HLN,
+  SC: HLN,
+  SI: HLN,
+  SA: HLN,
+  // threat
   E: ['X', 'A', 'P', 'U'],
+  // environmental
+  CR: ['X', 'H', 'M', 'L'],
+  IR: ['X', 'H', 'M', 'L'],
+  AR: ['X', 'H', 'M', 'L'],
+  MAV: ['X', 'N', 'A', 'L', 'P'],
+  MAC: ['X', 'L', 'H'],
+  MAT: ['X', 'N', 'P'],
+  MPR: ['X', 'N', 'L', 'H'],
+  MUI: ['X', 'N', 'P', 'A'],
+  MVC: ['X', ...HLN],
+  MVI: ['X', ...HLN],
+  MVA: ['X', ...HLN],
+  MSC: ['X', ...HLN],
+  MSI: ['X', 'S', ...HLN],
+  MSA: ['X', 'S', ...HLN],
+  // supplemental (no effect on the score)
+  S: ['X', 'N', 'P'],
+  AU: ['X', 'N', 'Y'],
+  R: ['X', 'A', 'U', 'I'],
+  V: ['X', 'D', 'C'],
+  RE: ['X', 'L', 'M', 'H'],
+  U: ['X', 'Clear', 'Green', 'Amber', 'Red'],
 };
 const V4_REQUIRED = ['AV', 'AC', 'AT', 'PR', 'UI', 'VC', 'VI', 'VA', 'SC', 'SI', 'SA'];
 
-export function cvss4ApproximateScore(vector: string): number {
+/**
+ * The CVSS v4.0 score of the vector as given (CVSS-B, -BT, -BE or -BTE, depending on the metrics
+ * present). The score is FIRST's macrovector lookup plus severity-distance interpolation, computed by
+ * ae-cvss-calculator, a port of the official FIRST calculator. We validate the vector strictly
+ * first, because the library fills a missing metric with a default instead of rejecting it.
+ */
+export function cvss4Score(vector: string): number {
   const m = /^CVSS:4\.0\/(.*)$/.exec(vector.trim());
   if (!m) throw new InvalidCvssError(`not a CVSS v4 vector: ${vector}`);
-  const mm = metrics(m[1]!.split('/'), V4_ALLOWED, V4_REQUIRED, vector);
-  const max = (a: string, b: string): string =>
-    a === 'H' || b === 'H' ? 'H' : a === 'L' || b === 'L' ? 'L' : 'N';
-  const subsequent = mm.SC !== 'N' || mm.SI !== 'N' || mm.SA !== 'N';
-  const vulnNone = mm.VC === 'N' && mm.VI === 'N' && mm.VA === 'N';
-  if (vulnNone && !subsequent) return 0;
-  return v3Score(
-    {
-      AV: mm.AV!,
-      AC: mm.AC === 'H' || mm.AT === 'P' ? 'H' : 'L',
-      PR: mm.PR!,
-      UI: mm.UI === 'N' ? 'N' : 'R',
-      S: subsequent ? 'C' : 'U',
-      C: max(mm.VC!, mm.SC!),
-      I: max(mm.VI!, mm.SI!),
-      A: max(mm.VA!, mm.SA!),
-    },
-    roundup31,
-  );
+  metrics(m[1]!.split('/'), V4_ALLOWED, V4_REQUIRED, vector, true);
+  const score = new cvssCalculator.Cvss4P0(vector.trim()).calculateScores().overall;
+  if (typeof score !== 'number' || !Number.isFinite(score))
+    throw new InvalidCvssError(`no score for ${vector}`);
+  return score;
 }
 
 // ---------------------------------------------------------------------------------- severity
@@ -231,25 +246,32 @@ export function parseCvss(vector: string): CvssScore {
     return { version, vector: v, baseScore: score, severity: severityOfScore(score, version) };
   }
   if (v.startsWith('CVSS:4.0/')) {
-    const score = cvss4ApproximateScore(v);
-    return {
-      version: '4.0',
-      vector: v,
-      baseScore: score,
-      severity: severityOfScore(score, '4.0'),
-      approximate: true,
-    };
+    const score = cvss4Score(v);
+    return { version: '4.0', vector: v, baseScore: score, severity: severityOfScore(score, '4.0') };
   }
   const score = cvss2BaseScore(v);
   return { version: '2.0', vector: v, baseScore: score, severity: severityOfScore(score, '2.0') };
 }
 
+/**
+ * Import scores every record, and the same few thousand vectors repeat across hundreds of
+ * thousands of records (a v4 score costs ~0.2 ms). The cache is bounded: it is cleared when full.
+ */
+const CACHE_MAX = 8192;
+const cache = new Map<string, CvssScore | null>();
+
 export function tryParseCvss(vector: string): CvssScore | undefined {
-  try {
-    return parseCvss(vector);
-  } catch {
-    return undefined;
+  let hit = cache.get(vector);
+  if (hit === undefined) {
+    try {
+      hit = parseCvss(vector);
+    } catch {
+      hit = null;
+    }
+    if (cache.size >= CACHE_MAX) cache.clear();
+    cache.set(vector, hit);
   }
+  return hit ?? undefined;
 }
 
 /** Ubuntu's priority words (OSV severity type "Ubuntu") and distro/GHSA database_specific ratings. */

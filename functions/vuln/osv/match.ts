@@ -167,6 +167,36 @@ function distroFromPurl(p: Purl): { id: string; versionId: string } | undefined 
   return m ? { id: m[1]!, versionId: m[2]! } : undefined;
 }
 
+/** `openssl-3.0.7-24.el9.src.rpm` → `openssl` (name-version-release). */
+function srpmName(upstream: string | undefined): string | undefined {
+  const m = upstream ? /^(.+)-[^-]+-[^-]+\.src\.rpm$/.exec(upstream) : null;
+  return m?.[1];
+}
+
+/**
+ * RPM distro advisories (AlmaLinux, Rocky, openSUSE, Azure Linux) list BINARY package names, unlike
+ * Debian/Ubuntu/Alpine, which key by source package. So the binary name is looked up first, and the
+ * source name as well when it differs. Versions carry the purl's `epoch=` qualifier, because OSV
+ * fixed versions are full EVRs (`1:3.0.7-25.el9_3`).
+ */
+function rpmKeys(pkg: SbomPackage, purl: Purl | undefined, ecosystems: string[]): Key[] {
+  const epoch = purl?.qualifiers.epoch;
+  const withEpoch = (v: string): string => (epoch && epoch !== '0' && !v.includes(':') ? `${epoch}:${v}` : v);
+  const version = withEpoch(pkg.version);
+  const source = pkg.sourceName || srpmName(purl?.qualifiers.upstream);
+  const keys: Key[] = [];
+  for (const ecosystem of ecosystems) {
+    keys.push({ ecosystem, name: pkg.name, version });
+    if (source && source !== pkg.name)
+      keys.push({
+        ecosystem,
+        name: source,
+        version: pkg.sourceVersion ? withEpoch(pkg.sourceVersion) : version,
+      });
+  }
+  return keys;
+}
+
 /** Lookup keys for one package (several for Ubuntu's LTS/non-LTS naming). */
 export function lookupKeys(pkg: SbomPackage): Key[] {
   const purl = pkg.purl ? parsePurl(pkg.purl) : undefined;
@@ -182,9 +212,11 @@ export function lookupKeys(pkg: SbomPackage): Key[] {
   ) {
     const distro = pkg.distro ?? (purl ? distroFromPurl(purl) : undefined);
     if (!distro) return [];
+    const ecosystems = distroEcosystems(distro.id, distro.versionId);
+    if (t === 'rpm' || purl?.type === 'rpm') return rpmKeys(pkg, purl, ecosystems);
     const name = pkg.sourceName || purl?.qualifiers.upstream?.replace(/@.*$/, '') || pkg.name;
     const version = pkg.sourceVersion || pkg.version;
-    return distroEcosystems(distro.id, distro.versionId).map((ecosystem) => ({ ecosystem, name, version }));
+    return ecosystems.map((ecosystem) => ({ ecosystem, name, version }));
   }
   const eco = TYPE_ECOSYSTEM[t] ?? (purl ? TYPE_ECOSYSTEM[purl.type] : undefined);
   if (!eco) return [];

@@ -1,8 +1,8 @@
 /**
  * OSV record → database rows. Done once at import so lookups need no parsing: the package name
  * is normalised the way the ecosystem compares names (PEP 503 for PyPI), and each affected[]
- * entry gets its effective severity (highest exact CVSS of the entry or the record, else an
- * approximate v4 score, else the database's own rating word).
+ * entry gets its effective severity (highest CVSS v2/v3.x/v4 score of the entry or the record,
+ * else the database's own rating word).
  */
 import { SEVERITY_RANK, severityOfWord, tryParseCvss, type CvssScore, type Severity } from './cvss.js';
 import type { OsvAffected, OsvRecord, OsvSeverity } from './schema.js';
@@ -69,8 +69,7 @@ function wordOf(x: unknown): string | undefined {
 
 export function effectiveSeverity(record: OsvRecord, affected: OsvAffected | undefined): EffectiveSeverity {
   const entries: OsvSeverity[] = [...(affected?.severity ?? []), ...(record.severity ?? [])];
-  let exact: CvssScore | undefined;
-  let approx: CvssScore | undefined;
+  let best: CvssScore | undefined;
   let word: Severity = 'Unknown';
   for (const s of entries) {
     if (s.type === 'Ubuntu') {
@@ -80,11 +79,8 @@ export function effectiveSeverity(record: OsvRecord, affected: OsvAffected | und
     }
     const c = tryParseCvss(s.score);
     if (!c) continue;
-    if (c.approximate) {
-      if (!approx || c.baseScore > approx.baseScore) approx = c;
-    } else if (!exact || c.baseScore > exact.baseScore) exact = c;
+    if (!best || c.baseScore > best.baseScore) best = c;
   }
-  const best = exact ?? approx;
   if (best) return { severity: best.severity, score: best.baseScore, vector: best.vector };
   if (word === 'Unknown') {
     // GHSA: database_specific.severity (LOW/MODERATE/HIGH/CRITICAL); distros: per-package ratings.

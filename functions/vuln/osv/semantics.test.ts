@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { dpkg } from '../versions/dpkg.js';
 import { pep440 } from '../versions/pep440.js';
 import { semver } from '../versions/semver.js';
-import { cvss2BaseScore, cvss3BaseScore, parseCvss, roundup31, severityOfWord } from './cvss.js';
+import {
+  cvss2BaseScore,
+  cvss3BaseScore,
+  InvalidCvssError,
+  parseCvss,
+  roundup31,
+  severityOfWord,
+} from './cvss.js';
 import { fixVersionsFor, includedInRange, isAffected } from './range.js';
 import { isWithdrawn, parseOsvRecord, type OsvRange } from './schema.js';
 
@@ -159,12 +166,37 @@ describe('CVSS', () => {
     ];
     for (const [v, s] of cases) expect(cvss2BaseScore(v), v).toBe(s);
   });
-  it('severity bands and v4 approximation', () => {
+  it('v4.0 scores of known vectors (FIRST calculator / spec examples)', () => {
+    const cases: [string, number][] = [
+      // The v4.0 specification's headline example.
+      ['CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N', 9.3],
+      ['CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H', 10],
+      // FIRST's v4.0 examples: Heartbleed (CVE-2014-0160).
+      ['CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N', 8.7],
+      ['CVSS:4.0/AV:L/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N', 8.5],
+      ['CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N', 0],
+      // Threat metric E:U lowers the score (CVSS-BT).
+      ['CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U', 8.1],
+      // Supplemental metrics do not change it.
+      ['CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/S:P/AU:Y/U:Red', 9.3],
+    ];
+    for (const [v, s] of cases) expect(parseCvss(v).baseScore, v).toBe(s);
+    expect(() => parseCvss('CVSS:4.0/AV:N/AC:L')).toThrow(/missing metric AT/);
+    expect(() => parseCvss('CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/XX:1')).toThrow(
+      /unknown metric XX/,
+    );
+    expect(() => parseCvss('CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:R/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N')).toThrow(
+      /invalid value UI:R/,
+    );
+    expect(() =>
+      parseCvss('CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/constructor:1'),
+    ).toThrow(InvalidCvssError);
+  });
+  it('severity bands', () => {
     expect(parseCvss('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H').severity).toBe('Critical');
     expect(parseCvss('AV:N/AC:L/Au:N/C:C/I:C/A:C').severity).toBe('High');
     expect(parseCvss('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N').severity).toBe('Negligible');
     const v4 = parseCvss('CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N');
-    expect(v4.approximate).toBe(true);
     expect(v4.severity).toBe('Critical');
     expect(parseCvss('CVSS:4.0/AV:P/AC:H/AT:P/PR:H/UI:A/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N').severity).toBe('Low');
     expect(() => parseCvss('CVSS:3.1/AV:N/AC:L')).toThrow(/missing metric/);

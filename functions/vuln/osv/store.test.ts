@@ -153,7 +153,8 @@ forEachDriver('vulndb store', (driver) => {
     // limit: versions at or above it are out of the range.
     expect(by('golang.org/x/net', 'v0.10.0')[0]!.fix.versions).toEqual(['0.17.0']);
     expect(by('golang.org/x/net', 'v1.2.0')).toEqual([]);
-    expect(by('rack', '2.2.3')[0]!.severity).toBe('Critical'); // v4 approximation
+    expect(by('rack', '2.2.3')[0]!.severity).toBe('Critical'); // CVSS v4.0, official scoring
+    expect(by('rack', '2.2.3')[0]!.cvssScore).toBe(9.3);
     const log4j = by('log4j-core', '2.14.1');
     expect(log4j[0]!.id).toBe('CVE-2021-44228');
     expect(log4j[0]!.fix.versions).toEqual(['2.15.0']);
