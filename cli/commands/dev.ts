@@ -121,7 +121,7 @@ export async function startDev(opts: DevOptions, log: Logger): Promise<DevHandle
     process.env.KUBECONFIG = kubeconfig;
 
     // 2. function hosts, with the broker's (reserved) ingress as their K_SINK.
-    const [{ loadEventingConfig, startLocalBroker, serviceResolver }, { serveFunction }, { HOSTED_FUNCTIONS, loadFunction }] =
+    const [{ loadEventingConfig, startLocalBroker, serviceResolver }, { serveFunction }, { HOSTED_FUNCTIONS, hostingOf }] =
       await Promise.all([import('../../lib/broker/index.js'), import('../../functions/runtime/serve.js'), import('../../functions/registry.js')]);
     const eventing = loadEventingConfig(opts.manifests);
     const broker0 = eventing.brokers[0];
@@ -130,15 +130,15 @@ export async function startDev(opts: DevOptions, log: Logger): Promise<DevHandle
     const sink = `http://127.0.0.1:${brokerPort}/${broker0.namespace}/${broker0.name}`;
     const functions: Record<string, string> = {};
     for (const name of HOSTED_FUNCTIONS) {
-      if (name === 'control') {
+      const hosting = hostingOf(name);
+      if (hosting.kind === 'http') {
         // control serves the provider's signed HTTP commands, not CloudEvents (no Trigger routes to it).
-        const { serveControl } = await import('../../functions/control/index.js');
-        const control = await serveControl({ port: 0, host: '127.0.0.1', database, env: { ...process.env, K_SINK: sink } });
-        closers.push({ name: 'control', close: () => control.close() });
-        functions[name] = control.url;
+        const service = await hosting.serve({ port: 0, host: '127.0.0.1', database, env: { ...process.env, K_SINK: sink } });
+        closers.push({ name, close: () => service.close() });
+        functions[name] = service.url;
         continue;
       }
-      const def = await loadFunction(name, { database });
+      const def = await hosting.load({ database });
       const served = await serveFunction(def, {
         port: 0,
         host: '127.0.0.1',

@@ -6,26 +6,23 @@
 import { UsageError } from '../errors.js';
 
 export async function runFunction(name: string): Promise<void> {
-  const { HOSTED_FUNCTIONS, isHostedFunction, loadFunction } = await import('../../functions/registry.js');
+  const { HOSTED_FUNCTIONS, hostingOf, isHostedFunction } = await import('../../functions/registry.js');
   if (!isHostedFunction(name)) throw new UsageError(`unknown function ${JSON.stringify(name)}; expected one of ${HOSTED_FUNCTIONS.join(', ')}`);
-  if (name === 'control') {
-    await runControl();
+  const hosting = hostingOf(name);
+  if (hosting.kind === 'http') {
+    await runHttpService(name, hosting.serve);
     return;
   }
   const runtime = await import('../../functions/runtime/serve.js');
-  await runtime.runFunction(name, () => loadFunction(name));
+  await runtime.runFunction(name, () => hosting.load());
 }
 
-/** control is the provider's HTTP door (signed commands), not a CloudEvents consumer: it serves its own routes. */
-async function runControl(): Promise<void> {
-  const [{ serveControl }, { startTelemetry }, { logger }] = await Promise.all([
-    import('../../functions/control/index.js'),
-    import('../../lib/telemetry/index.js'),
-    import('../../lib/log/index.js'),
-  ]);
-  const telemetry = await startTelemetry('kscape-control');
-  const served = await serveControl();
-  const log = logger('control');
+/** An HTTP service (control: the provider's signed commands) serves its own routes, not CloudEvents. */
+async function runHttpService(name: string, serve: () => Promise<{ close(): Promise<void> }>): Promise<void> {
+  const [{ startTelemetry }, { logger }] = await Promise.all([import('../../lib/telemetry/index.js'), import('../../lib/log/index.js')]);
+  const telemetry = await startTelemetry(`kscape-${name}`);
+  const served = await serve();
+  const log = logger(name);
   await new Promise<void>((done) => {
     const stop = (signal: NodeJS.Signals): void => {
       log.info({ signal }, 'shutting down');
