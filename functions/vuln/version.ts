@@ -4,4 +4,4 @@
  */
 export const TOOL_NAME = 'kscape';
 export const TOOL_VERSION = '0.1.0';
-export const CATALOGER_VERSION = `${TOOL_VERSION}+catalogers.1`;
+export const CATALOGER_VERSION = `${TOOL_VERSION}+catalogers.2`;
