@@ -56,7 +56,10 @@ forEachDriver('control', (driver) => {
     }) as unknown as Hono;
   });
 
-  const signed = (body: string, o: { id?: string; ts?: number; secret?: string } = {}): Record<string, string> => ({
+  const signed = (
+    body: string,
+    o: { id?: string; ts?: number; secret?: string } = {},
+  ): Record<string, string> => ({
     'content-type': 'application/json',
     ...signHeaders(o.secret ?? SECRET, o.id ?? `msg_${driver}_${++seq}_${Math.random()}`, o.ts ?? nowS, body),
   });
@@ -87,19 +90,35 @@ forEachDriver('control', (driver) => {
     const ev = sink.events[0]!;
     expect(ev.type).toBe('io.kubescape.configscan.requested');
     expect(ev.source).toBe('/kscape/control');
-    expect(ev.data).toMatchObject({ scanId: out.id, frameworks: ['nsa'], scope: { namespaces: ['default'] } });
+    expect(ev.data).toMatchObject({
+      scanId: out.id,
+      frameworks: ['nsa'],
+      scope: { namespaces: ['default'] },
+    });
     const st = await getStatus(out.id);
-    expect(st).toMatchObject({ id: out.id, command: 'configscan', status: 'accepted', emittedEventIds: [ev.id], params: { frameworks: ['nsa'] } });
+    expect(st).toMatchObject({
+      id: out.id,
+      command: 'configscan',
+      status: 'accepted',
+      emittedEventIds: [ev.id],
+      params: { frameworks: ['nsa'] },
+    });
   });
 
   it('vulnscan emits one event per distinct image; vulndb-update one event', async () => {
     const body = JSON.stringify({
       command: 'vulnscan',
       images: ['nginx:1.25'],
-      workloads: [{ kind: 'Deployment', namespace: 'web', name: 'api', container: 'app', image: 'nginx:1.25' }, { kind: 'Deployment', namespace: 'web', name: 'db', container: 'pg', image: 'postgres:16' }],
+      workloads: [
+        { kind: 'Deployment', namespace: 'web', name: 'api', container: 'app', image: 'nginx:1.25' },
+        { kind: 'Deployment', namespace: 'web', name: 'db', container: 'pg', image: 'postgres:16' },
+      ],
     });
     expect((await post(body, signed(body))).status).toBe(202);
-    expect(sink.events.map((e) => (e.data as { image: string }).image)).toEqual(['nginx:1.25', 'postgres:16']);
+    expect(sink.events.map((e) => (e.data as { image: string }).image)).toEqual([
+      'nginx:1.25',
+      'postgres:16',
+    ]);
     expect((sink.events[0]!.data as { workloads: unknown[] }).workloads).toHaveLength(1);
     const b2 = JSON.stringify({ command: 'vulndb-update' });
     expect((await post(b2, signed(b2))).status).toBe(202);
@@ -107,20 +126,41 @@ forEachDriver('control', (driver) => {
   });
 
   it('set-schedule patches the PingSource (cron validated) and set-exceptions writes the ConfigMap', async () => {
-    const b = JSON.stringify({ command: 'set-schedule', pingSource: 'kscape-posture-daily', schedule: '0 3 * * *' });
+    const b = JSON.stringify({
+      command: 'set-schedule',
+      pingSource: 'kscape-posture-daily',
+      schedule: '0 3 * * *',
+    });
     expect((await post(b, signed(b))).status).toBe(202);
     expect(kube.schedules.get('kscape/kscape-posture-daily')).toBe('0 3 * * *');
-    const bad = JSON.stringify({ command: 'set-schedule', pingSource: 'kscape-posture-daily', schedule: '61 * * * *' });
+    const bad = JSON.stringify({
+      command: 'set-schedule',
+      pingSource: 'kscape-posture-daily',
+      schedule: '61 * * * *',
+    });
     const p = await expectProblem(await post(bad, signed(bad)), 400, 'invalid-params');
     expect(p.errors?.[0]?.path).toBe('schedule');
-    const wrongName = JSON.stringify({ command: 'set-schedule', pingSource: 'kube-system-thing', schedule: '0 3 * * *' });
+    const wrongName = JSON.stringify({
+      command: 'set-schedule',
+      pingSource: 'kube-system-thing',
+      schedule: '0 3 * * *',
+    });
     await expectProblem(await post(wrongName, signed(wrongName)), 400, 'invalid-params');
     const ex = JSON.stringify({
       command: 'set-exceptions',
-      exceptions: [{ name: 'allow-kube-system', resources: [{ designatorType: 'Attributes', attributes: { namespace: 'kube-system' } }], posturePolicies: [{ controlID: 'C-0017' }] }],
+      exceptions: [
+        {
+          name: 'allow-kube-system',
+          resources: [{ designatorType: 'Attributes', attributes: { namespace: 'kube-system' } }],
+          posturePolicies: [{ controlID: 'C-0017' }],
+        },
+      ],
     });
     expect((await post(ex, signed(ex))).status).toBe(202);
-    expect(kube.exceptions.get('kscape')?.[0]).toMatchObject({ name: 'allow-kube-system', policyType: 'postureExceptionPolicy' });
+    expect(kube.exceptions.get('kscape')?.[0]).toMatchObject({
+      name: 'allow-kube-system',
+      policyType: 'postureExceptionPolicy',
+    });
     expect(sink.events).toHaveLength(0);
   });
 
@@ -128,20 +168,34 @@ forEachDriver('control', (driver) => {
     const body = JSON.stringify({ command: 'vulndb-update' });
 
     it('wrong signature, missing headers, secret not configured', async () => {
-      const p = await expectProblem(await post(body, signed(body, { secret: generateSecret() })), 401, 'unauthorized');
+      const p = await expectProblem(
+        await post(body, signed(body, { secret: generateSecret() })),
+        401,
+        'unauthorized',
+      );
       expect(p.detail).toMatch(/no webhook-signature matches/);
       await expectProblem(await post(body, { 'content-type': 'application/json' }), 401, 'unauthorized');
       const tampered = signed(body);
       await expectProblem(await post(body.replace('vulndb', 'vulndc'), tampered), 401, 'unauthorized');
       const open = createControlApp({ secrets: [], namespace: 'kscape', store, sink, kube, now: () => NOW });
-      expect((await open.request('/v1/commands', { method: 'POST', body, headers: signed(body) })).status).toBe(401);
+      expect(
+        (await open.request('/v1/commands', { method: 'POST', body, headers: signed(body) })).status,
+      ).toBe(401);
       expect(sink.events).toHaveLength(0);
     });
 
     it('stale and future timestamps', async () => {
-      const old = await expectProblem(await post(body, signed(body, { ts: nowS - 301 })), 401, 'unauthorized');
+      const old = await expectProblem(
+        await post(body, signed(body, { ts: nowS - 301 })),
+        401,
+        'unauthorized',
+      );
       expect(old.detail).toMatch(/in the past/);
-      const fut = await expectProblem(await post(body, signed(body, { ts: nowS + 301 })), 401, 'unauthorized');
+      const fut = await expectProblem(
+        await post(body, signed(body, { ts: nowS + 301 })),
+        401,
+        'unauthorized',
+      );
       expect(fut.detail).toMatch(/in the future/);
       expect(sink.events).toHaveLength(0);
     });
@@ -179,7 +233,12 @@ forEachDriver('control', (driver) => {
           ctrl.close();
         },
       });
-      const res = await app.request('/v1/commands', { method: 'POST', body: stream, headers: signed('x'), duplex: 'half' } as RequestInit);
+      const res = await app.request('/v1/commands', {
+        method: 'POST',
+        body: stream,
+        headers: signed('x'),
+        duplex: 'half',
+      } as RequestInit);
       await expectProblem(res, 413, 'payload-too-large');
       expect(sink.events).toHaveLength(0);
     });
@@ -188,6 +247,54 @@ forEachDriver('control', (driver) => {
       const b = '{"command": "configscan",';
       await expectProblem(await post(b, signed(b)), 400, 'malformed-json');
       expect(sink.events).toHaveLength(0);
+    });
+
+    it('other hostile shapes: non-object JSON, missing command, bad timestamp format, hostile parameters, id reuse with a new body', async () => {
+      for (const b of ['[]', 'null', '"configscan"', '42']) {
+        const p = await expectProblem(await post(b, signed(b)), 400, 'invalid-params');
+        expect(p.detail).toMatch(/JSON object/);
+      }
+      const noCommand = JSON.stringify({ frameworks: ['nsa'] });
+      expect(
+        (await expectProblem(await post(noCommand, signed(noCommand)), 400, 'unknown-command')).detail,
+      ).toMatch(/^unknown command undefined; allowed:/);
+      const h = signed(body);
+      const badTs = await expectProblem(
+        await post(body, { ...h, 'webhook-timestamp': '17e8' }),
+        401,
+        'unauthorized',
+      );
+      expect(badTs.detail).toMatch(/not unix seconds/);
+      for (const [hostile, path] of [
+        [{ command: 'configscan', namespaces: ['../../etc'] }, 'namespaces.0'],
+        [
+          { command: 'configscan', frameworks: Array.from({ length: 1000 }, (_, i) => `f${i}`) },
+          'frameworks',
+        ],
+        [
+          { command: 'set-schedule', pingSource: 'kscape-posture-daily', schedule: 'every minute please' },
+          'schedule',
+        ],
+        [
+          { command: 'set-schedule', pingSource: '../kube-system/coredns', schedule: '0 * * * *' },
+          'pingSource',
+        ],
+      ] as const) {
+        const b = JSON.stringify(hostile);
+        const p = await expectProblem(await post(b, signed(b)), 400, 'invalid-params');
+        expect(
+          p.errors?.map((e) => e.path),
+          b,
+        ).toContain(path);
+      }
+      // The same webhook-id, freshly signed over another body, is still a replay.
+      const id = `msg_reuse_${driver}`;
+      expect((await post(body, signed(body, { id }))).status).toBe(202);
+      const other = JSON.stringify({ command: 'configscan' });
+      await expectProblem(await post(other, signed(other, { id })), 409, 'replayed');
+      expect(sink.events).toHaveLength(1);
+      expect(sink.events[0]!.type).toBe('io.kubescape.vulndb.update.requested');
+      expect(kube.schedules.size).toBe(0);
     });
 
     it('a sink failure answers 502 and records the command as failed', async () => {
@@ -199,7 +306,11 @@ forEachDriver('control', (driver) => {
 
     it('GET /v1/commands/{id} needs a signature too', async () => {
       await expectProblem(await app.request('/v1/commands/x', { method: 'GET' }), 401, 'unauthorized');
-      await expectProblem(await app.request('/v1/commands/nope', { method: 'GET', headers: signed('') }), 404, 'not-found');
+      await expectProblem(
+        await app.request('/v1/commands/nope', { method: 'GET', headers: signed('') }),
+        404,
+        'not-found',
+      );
     });
   });
 
@@ -209,32 +320,63 @@ forEachDriver('control', (driver) => {
     it('maps kubescapeScan, scan and cron commands', async () => {
       const body = JSON.stringify({
         commands: [
-          { commandName: 'kubescapeScan', args: { scanV1: { targetType: 'framework', targetNames: ['nsa', 'mitre'] } } },
+          {
+            commandName: 'kubescapeScan',
+            args: { scanV1: { targetType: 'framework', targetNames: ['nsa', 'mitre'] } },
+          },
           { CommandName: 'scan', args: { imageTag: 'nginx:1.25' } },
-          { commandName: 'setVulnScanCronJob', args: { jobParams: { cronTabSchedule: '15 2 * * *', name: 'x' } } },
+          {
+            commandName: 'setVulnScanCronJob',
+            args: { jobParams: { cronTabSchedule: '15 2 * * *', name: 'x' } },
+          },
         ],
       });
       const res = await post(body, bearer, '/v1/triggerAction');
       expect(res.status).toBe(202);
       const out = (await res.json()) as { ids: string[] };
       expect(out.ids).toHaveLength(3);
-      expect(sink.events.map((e) => e.type)).toEqual(['io.kubescape.configscan.requested', 'io.kubescape.vulnscan.requested']);
+      expect(sink.events.map((e) => e.type)).toEqual([
+        'io.kubescape.configscan.requested',
+        'io.kubescape.vulnscan.requested',
+      ]);
       expect(sink.events[0]!.data).toMatchObject({ frameworks: ['nsa', 'mitre'] });
       expect(kube.schedules.get('kscape/kscape-vulnerability-daily')).toBe('15 2 * * *');
     });
 
     it('rejects a wrong token, unsupported commands, and is 404 when no token is configured', async () => {
       const body = JSON.stringify({ commands: [{ commandName: 'kubescapeScan' }] });
-      await expectProblem(await post(body, { authorization: 'Bearer nope' }, '/v1/triggerAction'), 401, 'unauthorized');
+      await expectProblem(
+        await post(body, { authorization: 'Bearer nope' }, '/v1/triggerAction'),
+        401,
+        'unauthorized',
+      );
       await expectProblem(await post(body, {}, '/v1/triggerAction'), 401, 'unauthorized');
-      const reg = JSON.stringify({ commands: [{ commandName: 'kubescapeScan' }, { commandName: 'runRegistryScan' }] });
+      const reg = JSON.stringify({
+        commands: [{ commandName: 'kubescapeScan' }, { commandName: 'runRegistryScan' }],
+      });
       const p = await expectProblem(await post(reg, bearer, '/v1/triggerAction'), 400, 'unsupported-command');
       expect(p.detail).toMatch(/commands\[1\].*supported: kubescapeScan/);
-      const badCron = JSON.stringify({ commands: [{ commandName: 'kubescapeScan' }, { commandName: 'setKubescapeCronJob', args: { kubescapeJobParams: { cronTabSchedule: 'never' } } }] });
+      const badCron = JSON.stringify({
+        commands: [
+          { commandName: 'kubescapeScan' },
+          { commandName: 'setKubescapeCronJob', args: { kubescapeJobParams: { cronTabSchedule: 'never' } } },
+        ],
+      });
       await expectProblem(await post(badCron, bearer, '/v1/triggerAction'), 400, 'invalid-params');
       expect(sink.events).toHaveLength(0);
-      const disabled = createControlApp({ secrets: [], namespace: 'kscape', store, sink, kube, now: () => NOW });
-      await expectProblem(await disabled.request('/v1/triggerAction', { method: 'POST', body, headers: bearer }), 404, 'not-found');
+      const disabled = createControlApp({
+        secrets: [],
+        namespace: 'kscape',
+        store,
+        sink,
+        kube,
+        now: () => NOW,
+      });
+      await expectProblem(
+        await disabled.request('/v1/triggerAction', { method: 'POST', body, headers: bearer }),
+        404,
+        'not-found',
+      );
       expect(sink.events).toHaveLength(0);
     });
   });
@@ -269,12 +411,24 @@ describe('serveControl', () => {
     });
     try {
       const body = JSON.stringify({ command: 'vulndb-update' });
-      const bad = await fetch(`${served.url}/v1/commands`, { method: 'POST', body, headers: signHeaders(OTHER, 'm1', Math.floor(Date.now() / 1000), body) });
+      const bad = await fetch(`${served.url}/v1/commands`, {
+        method: 'POST',
+        body,
+        headers: signHeaders(OTHER, 'm1', Math.floor(Date.now() / 1000), body),
+      });
       expect(bad.status).toBe(401);
       expect(received).toEqual([]);
-      const big = await fetch(`${served.url}/v1/commands`, { method: 'POST', body: 'x'.repeat(70_000), headers: signHeaders(SECRET, 'm2', Math.floor(Date.now() / 1000), 'x') });
+      const big = await fetch(`${served.url}/v1/commands`, {
+        method: 'POST',
+        body: 'x'.repeat(70_000),
+        headers: signHeaders(SECRET, 'm2', Math.floor(Date.now() / 1000), 'x'),
+      });
       expect(big.status).toBe(413);
-      const ok = await fetch(`${served.url}/v1/commands`, { method: 'POST', body, headers: signHeaders(SECRET, 'm3', Math.floor(Date.now() / 1000), body) });
+      const ok = await fetch(`${served.url}/v1/commands`, {
+        method: 'POST',
+        body,
+        headers: signHeaders(SECRET, 'm3', Math.floor(Date.now() / 1000), body),
+      });
       expect(ok.status).toBe(202);
       expect(received).toEqual(['io.kubescape.vulndb.update.requested']);
       expect((await fetch(`${served.url}/health/readiness`)).status).toBe(200);
