@@ -77,6 +77,7 @@ export class SymlinkLoopError extends LayerError {
 const WH = '.wh.';
 const OPAQUE = '.wh..wh..opq';
 const MAX_RUST_SECTION = 4 * 1024 * 1024;
+const noop = (): void => undefined;
 const MAX_SYMLINK_HOPS = 40;
 
 /** `./a//b/../c` → `a/c`; undefined when the name climbs above the root. */
@@ -107,6 +108,8 @@ export class ImageFilesystem {
   private spoolBytes = 0;
   private spoolDir: string | undefined;
   private spoolSeq = 0;
+  /** Nodes holding content, a spool file or binary metadata (captured() without walking the tree). */
+  private readonly withData = new Set<Node>();
   /** Files a rule wanted but could not keep (too big, budget exhausted), with the reason. */
   readonly skipped: { path: string; reason: string }[] = [];
   readonly layerDigests: string[] = [];
@@ -133,20 +136,33 @@ export class ImageFilesystem {
     });
     ex.on('entry', (header: Headers, entryStream, next) => {
       const stream = entryStream as unknown as Readable;
+      // A truncated layer errors the entry stream too; the extractor reports that error once.
+      stream.on('error', noop);
       stats.entries++;
-      this.onEntry(header, stream, layer, stats)
-        .then(() => next())
-        .catch((e: unknown) => {
-          stream.resume();
-          next(e instanceof Error ? e : new Error(String(e)));
-        });
+      const fail = (e: unknown): void => {
+        stream.resume();
+        next(e instanceof Error ? e : new Error(String(e)));
+      };
+      let pending: Promise<void> | undefined;
+      try {
+        pending = this.onEntry(header, stream, layer, stats);
+      } catch (e) {
+        fail(e);
+        return;
+      }
+      // Most entries need no content: their stream was resumed (drained by tar-stream as it
+      // parses on) and the next header is released without a promise chain per entry. A
+      // microtask, not a direct call: next() re-enters the parser that is emitting this entry.
+      if (!pending) queueMicrotask(next);
+      else pending.then(() => next(), fail);
     });
     tar.pipe(ex);
     await done;
     return stats;
   }
 
-  private async onEntry(h: Headers, stream: Readable, layer: number, stats: LayerStats): Promise<void> {
+  /** Undefined when the entry was handled synchronously (its stream resumed). */
+  private onEntry(h: Headers, stream: Readable, layer: number, stats: LayerStats): Promise<void> | undefined {
     const path = normalisePath(h.name);
     if (path === undefined) {
       if (stats.rejected.length < 100) stats.rejected.push(h.name);
@@ -204,60 +220,68 @@ export class ImageFilesystem {
         node.spool = target.spool;
         node.goBuildInfo = target.goBuildInfo;
         node.rustDeps = target.rustDeps;
+        if (node.content || node.spool || node.goBuildInfo || node.rustDeps) this.withData.add(node);
       }
     }
     if (type !== 'file') {
       stream.resume();
       return;
     }
-    await this.capture(node, path, size, mode, stream);
+    return this.capture(node, path, size, mode, stream);
   }
 
-  private async capture(node: Node, path: string, size: number, mode: number, stream: Readable): Promise<void> {
+  /** Undefined when nothing is wanted from the file (stream resumed, nothing to wait for). */
+  private capture(node: Node, path: string, size: number, mode: number, stream: Readable): Promise<void> | undefined {
     const rule = this.rules.find((r) => r.match(path, { size, mode }));
     if (rule) {
       if (size > rule.maxBytes) {
         this.skipped.push({ path, reason: `${size} bytes > ${rule.maxBytes} (${rule.id})` });
       } else if (rule.store === 'spool') {
         if (this.spoolBytes + size > this.limits.maxSpoolBytes) this.skipped.push({ path, reason: 'spool budget exhausted' });
-        else {
-          this.spoolDir ??= await mkdtemp(join(tmpdir(), 'kscape-sbom-'));
-          const file = join(this.spoolDir, String(this.spoolSeq++));
-          this.spoolBytes += size;
-          const out = createWriteStream(file, { mode: 0o600 });
-          stream.pipe(out);
-          await finished(out);
-          node.spool = file;
-          return;
-        }
+        else return this.spool(node, size, stream);
       } else if (this.memoryBytes + size > this.limits.maxMemoryBytes) {
         this.skipped.push({ path, reason: 'memory budget exhausted' });
-      } else {
-        // Never trust the header's size for allocation: collect what actually arrives, capped.
-        const chunks: Buffer[] = [];
-        let n = 0;
-        for await (const c of stream as AsyncIterable<Buffer>) {
-          n += c.length;
-          if (n > rule.maxBytes) throw new LayerError(`${path}: more data than its header declared`);
-          chunks.push(c);
-        }
-        node.content = Buffer.concat(chunks, n);
-        this.memoryBytes += n;
-        return;
-      }
+      } else return this.keep(node, path, rule.maxBytes, stream);
     }
-    if (this.scanGoBinaries && mode & 0o111 && size > 1024) {
-      const scan = await scanExecutable(stream, {
-        maxGoBuildInfoBytes: this.limits.maxGoBuildInfoBytes,
-        maxHoldBytes: this.limits.maxElfHoldBytes,
-        maxSectionBytes: MAX_RUST_SECTION,
-      });
-      node.goBuildInfo = scan.goBuildInfo;
-      node.rustDeps = scan.rustDeps;
-      return;
-    }
+    if (this.scanGoBinaries && mode & 0o111 && size > 1024) return this.scan(node, stream);
     stream.resume();
-    await finished(stream).catch(() => undefined);
+    return undefined;
+  }
+
+  private async spool(node: Node, size: number, stream: Readable): Promise<void> {
+    this.spoolDir ??= await mkdtemp(join(tmpdir(), 'kscape-sbom-'));
+    const file = join(this.spoolDir, String(this.spoolSeq++));
+    this.spoolBytes += size;
+    const out = createWriteStream(file, { mode: 0o600 });
+    stream.pipe(out);
+    await finished(out);
+    node.spool = file;
+    this.withData.add(node);
+  }
+
+  private async keep(node: Node, path: string, max: number, stream: Readable): Promise<void> {
+    // Never trust the header's size for allocation: collect what actually arrives, capped.
+    const chunks: Buffer[] = [];
+    let n = 0;
+    for await (const c of stream as AsyncIterable<Buffer>) {
+      n += c.length;
+      if (n > max) throw new LayerError(`${path}: more data than its header declared`);
+      chunks.push(c);
+    }
+    node.content = Buffer.concat(chunks, n);
+    this.memoryBytes += n;
+    this.withData.add(node);
+  }
+
+  private async scan(node: Node, stream: Readable): Promise<void> {
+    const scan = await scanExecutable(stream, {
+      maxGoBuildInfoBytes: this.limits.maxGoBuildInfoBytes,
+      maxHoldBytes: this.limits.maxElfHoldBytes,
+      maxSectionBytes: MAX_RUST_SECTION,
+    });
+    node.goBuildInfo = scan.goBuildInfo;
+    node.rustDeps = scan.rustDeps;
+    if (scan.goBuildInfo || scan.rustDeps) this.withData.add(node);
   }
 
   private upsert(path: string, meta: FileMeta): Node {
@@ -306,6 +330,7 @@ export class ImageFilesystem {
   }
 
   private release(node: Node): void {
+    this.withData.delete(node);
     if (node.content) this.memoryBytes -= node.content.length;
     node.content = undefined;
     node.spool = undefined; // the temp file stays until dispose(); its bytes stay counted
@@ -424,16 +449,22 @@ export class ImageFilesystem {
     }
   }
 
-  /** Paths with captured content or spool, optionally only those matched by one rule. */
+  /**
+   * Paths with captured content, spool or binary metadata, optionally only those matched by one
+   * rule, in walk() order (path components compared in turn).
+   */
   *captured(ruleId?: string): Generator<FileMeta> {
     const rule = ruleId ? this.rules.find((r) => r.id === ruleId) : undefined;
-    for (const m of this.walk()) {
-      if (m.type !== 'file') continue;
-      const n = this.lookup(m.path)!;
-      if (!n.content && !n.spool && !n.goBuildInfo && !n.rustDeps) continue;
+    const metas: FileMeta[] = [];
+    for (const n of this.withData) {
+      const m = n.meta;
+      if (!m || m.type !== 'file') continue;
       if (rule && !rule.match(m.path, { size: m.size, mode: m.mode })) continue;
-      yield m;
+      metas.push(m);
     }
+    const key = (p: string): string => p.replaceAll('/', '\0');
+    metas.sort((a, b) => (key(a.path) < key(b.path) ? -1 : key(a.path) > key(b.path) ? 1 : 0));
+    yield* metas;
   }
 
   get size(): number {
