@@ -308,4 +308,67 @@ describe('scan function against a storage-api sandbox', () => {
     expect(byScan('scope-1').sort()).toEqual(refs);
     expect(byScan('scope-0')).toContain('prod/statefulset-postgres');
   }, 300_000);
+
+  it('scoped scan: reads, evaluates and writes only what the scope affects (counted)', async () => {
+    // Count what the function asks of the API: which lists, which result writes.
+    const calls: { method: string; path: string }[] = [];
+    const counting: KubeHttp = {
+      request: (method, path, opts) => {
+        calls.push({ method, path });
+        return sb.http.request(method, path, opts);
+      },
+    };
+    const lines: { msg?: string; evaluated?: number }[] = [];
+    const logged = (): FunctionContext => ({
+      ...ctx(),
+      log: pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as never) }),
+    });
+    const full = createScanFunction({ config, http: counting });
+    await full.handle(request({ scanId: 'count-0', frameworks: ['nsa'] }), logged());
+    const evaluated = () => lines.filter((l) => l.msg === 'posture scan evaluated').map((l) => l.evaluated);
+    const [all] = evaluated();
+    const fullWrites = calls.filter((c) => c.method === 'PUT' || c.method === 'POST').length;
+    calls.length = 0;
+    lines.length = 0;
+
+    const fn = createScanFunction({ config, http: counting });
+    const reply = await fn.handle(
+      request({
+        scanId: 'count-1',
+        frameworks: ['nsa'],
+        scope: {
+          objects: [
+            {
+              apiVersion: 'rbac.authorization.k8s.io/v1',
+              kind: 'RoleBinding',
+              namespace: 'prod',
+              name: 'payments-api-config-reader',
+            },
+          ],
+        },
+      }),
+      logged(),
+    );
+    // Evaluated: the bound ServiceAccount's subject vector, the ServiceAccount and the workloads
+    // running as it (payments-api) and the binding itself — not the rest of the cluster.
+    const [scopedCount] = evaluated();
+    expect(all).toBeGreaterThan(20);
+    expect(scopedCount).toBeGreaterThan(0);
+    expect(scopedCount).toBeLessThanOrEqual(4);
+    // Read: namespaced kinds only in prod (the binding's namespace), never cluster-wide, except the
+    // RBAC graph; cluster-scoped kinds whole.
+    const lists = calls.filter((c) => c.method === 'GET' && c.path.includes('limit='));
+    const namespacedLists = lists.filter((c) => /\/(pods|deployments|services|configmaps)\?/.test(c.path));
+    expect(namespacedLists.length).toBeGreaterThan(0);
+    for (const c of namespacedLists) expect(c.path).toMatch(/\/namespaces\/prod\//);
+    expect(lists.some((c) => /\/namespaces\/(default|kube-system)\//.test(c.path))).toBe(false);
+    // Written: only the affected results (a scan and a summary each), far fewer than a full scan.
+    const written = calls.filter((c) => c.method === 'PUT' || c.method === 'POST').map((c) => c.path);
+    const resultsWritten = (reply?.data as { counts: { resources: number } }).counts.resources;
+    expect(resultsWritten).toBeGreaterThan(0);
+    expect(resultsWritten).toBeLessThanOrEqual(4);
+    expect(written.length).toBeLessThanOrEqual(2 * resultsWritten);
+    expect(fullWrites).toBeGreaterThan(written.length);
+    for (const w of written) expect(w).toMatch(/\/namespaces\/(prod|kubescape)\//);
+  }, 300_000);
 });

@@ -5,9 +5,10 @@
  * need, paged, a few kinds at a time), run the posture engine, write one
  * WorkloadConfigurationScan(+Summary) per resource (whole-object replacement), delete the results of
  * resources that are gone (full scans only), and reply `io.kubescape.configscan.completed`.
- * Scoped requests (`scope.objects`) evaluate the full context but rewrite only the results that
- * depend on the requested objects (cluster/scope.ts) and delete the results of requested objects
- * that no longer exist.
+ * Scoped requests (`scope.objects`) read the RBAC graph and, for the rest, only the namespaces the
+ * requested objects reach; evaluate and rewrite only the results that depend on the requested
+ * objects (cluster/scope.ts); and delete the results of requested objects that no longer exist.
+ * Their reply's framework scores cover the re-evaluated resources only.
  *
  * `io.kubescape.host.reported` → PermanentError: the engine has no host controls yet, so the event
  * is dead-lettered with that reason instead of being retried.
@@ -33,8 +34,8 @@ import { PermanentError, TransientError } from '../runtime/errors.js';
 import type { FunctionContext, FunctionDefinition, IncomingEvent } from '../runtime/types.js';
 import { kubeHttp, type KubeHttp } from './cluster/http.js';
 import { kindInfo, kindsForControls, RBAC_KINDS } from './cluster/kinds.js';
-import { ClusterReader, mapLimit, type NamespaceFilter } from './cluster/reader.js';
-import { resolveScope } from './cluster/scope.js';
+import { ClusterReader, mapLimit, type ClusterSnapshot, type NamespaceFilter } from './cluster/reader.js';
+import { affects, resolveScope, scopeNamespaces } from './cluster/scope.js';
 import { loadScanFunctionConfig, type ScanFunctionConfig } from './function-config.js';
 import {
   DEFAULT_CONTROL_INPUTS,
@@ -136,17 +137,35 @@ export function createScanFunction(deps: ScanDeps = {}): FunctionDefinition {
     );
 
     const reader = new ClusterReader(http());
-    let snapshot;
+    const readOptions = {
+      namespaces,
+      pageSize: config.KSCAPE_SCAN_PAGE_SIZE,
+      concurrency: config.KSCAPE_SCAN_CONCURRENCY,
+      log: ctx.log,
+      signal: ctx.signal,
+      progressEvery: config.KSCAPE_SCAN_PROGRESS_EVERY,
+    };
+    let snapshot: ClusterSnapshot;
+    let readNamespaces: string[] | undefined;
     try {
-      snapshot = await reader.read({
-        kinds,
-        namespaces,
-        pageSize: config.KSCAPE_SCAN_PAGE_SIZE,
-        concurrency: config.KSCAPE_SCAN_CONCURRENCY,
-        log: ctx.log,
-        signal: ctx.signal,
-        progressEvery: config.KSCAPE_SCAN_PROGRESS_EVERY,
-      });
+      if (scoped) {
+        // The RBAC graph first (whole), then the rest only where the scope reaches (scope.ts).
+        const rbac = await reader.read({
+          ...readOptions,
+          kinds: kinds.filter((k) => RBAC_KINDS.includes(k.kind)),
+        });
+        readNamespaces = scopeNamespaces(scope.objects ?? [], rbac.objects);
+        const rest = await reader.read({
+          ...readOptions,
+          kinds: kinds.filter((k) => !RBAC_KINDS.includes(k.kind)),
+          ...(readNamespaces ? { namespacedIn: readNamespaces } : {}),
+        });
+        snapshot = {
+          objects: [...rbac.objects, ...rest.objects],
+          listedKinds: [...rbac.listedKinds, ...rest.listedKinds],
+          skippedKinds: [...rbac.skippedKinds, ...rest.skippedKinds],
+        };
+      } else snapshot = await reader.read({ ...readOptions, kinds });
     } catch (e) {
       if (ctx.signal.aborted) throw e;
       throw new TransientError(`reading the cluster failed: ${message(e)}`);
@@ -156,9 +175,11 @@ export function createScanFunction(deps: ScanDeps = {}): FunctionDefinition {
         objects: snapshot.objects.length,
         listed: snapshot.listedKinds.length,
         notServed: snapshot.skippedKinds,
+        ...(scoped ? { namespaces: readNamespaces ?? 'all' } : {}),
       },
       'cluster read',
     );
+    const scope$ = scoped ? resolveScope(scope.objects ?? [], snapshot.objects) : undefined;
 
     const report = scanResources(snapshot.objects, {
       frameworks,
@@ -168,7 +189,9 @@ export function createScanFunction(deps: ScanDeps = {}): FunctionDefinition {
       clusterName: config.KSCAPE_CLUSTER_NAME,
       now: now(),
       includePassed: true,
+      ...(scope$ ? { only: affects(scope$.affected) } : {}),
     });
+    ctx.log.info({ scanId, evaluated: report.evaluatedResources }, 'posture scan evaluated');
     const entries = buildResults(report, snapshot.objects, {
       operatorNamespace: config.KSCAPE_NAMESPACE,
       clusterName: config.KSCAPE_CLUSTER_NAME,
@@ -179,8 +202,8 @@ export function createScanFunction(deps: ScanDeps = {}): FunctionDefinition {
     let selected: ResultEntry[] = entries;
     let deleted = 0;
     try {
-      if (scoped) {
-        const { affected, missing } = resolveScope(scope.objects ?? [], snapshot.objects);
+      if (scope$) {
+        const { affected, missing } = scope$;
         selected = entries.filter((e) => e.refs.some((r) => affected.has(r)));
         deleted += await deleteMissing(writer, missing, entries, config.KSCAPE_NAMESPACE);
       }

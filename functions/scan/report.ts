@@ -134,6 +134,8 @@ export interface ScanReport {
   results: ReportResult[];
   /** Objects not scanned because their owner is in the set (a Deployment's ReplicaSets and Pods). */
   skippedOwnedResources: number;
+  /** Resources (objects and RBAC subjects) the controls were evaluated on. */
+  evaluatedResources: number;
   /** Per-control evaluation time in ms (only with `profile: true`). */
   timings?: Record<string, number>;
 }
@@ -152,6 +154,11 @@ export interface ScanOptions {
   profile?: boolean;
   /** Include passed controls in results[] (default true, as Kubescape's json output). */
   includePassed?: boolean;
+  /**
+   * Evaluate only these resources (scoped scans); every object still serves as context (RBAC
+   * graph, network policies, services...). Summaries then cover the evaluated resources only.
+   */
+  only?: (resource: ScanResource) => boolean;
 }
 
 export class ScanSelectionError extends Error {
@@ -470,7 +477,13 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
     }
   };
 
-  for (const resource of index.resources()) evaluateResource(resource);
+  let evaluated = 0;
+  const only = options.only;
+  for (const resource of index.resources()) {
+    if (only && !only(resource)) continue;
+    evaluated++;
+    evaluateResource(resource);
+  }
 
   // ---- summary ----
   const controlSummaries: Record<string, ControlSummary> = {};
@@ -578,6 +591,7 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
     },
     results,
     skippedOwnedResources: index.ownedSkipped.length,
+    evaluatedResources: evaluated,
   };
   if (profile) {
     report.timings = {};

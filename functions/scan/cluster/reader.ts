@@ -37,6 +37,11 @@ export interface ReadOptions {
   log: Logger;
   signal?: AbortSignal;
   progressEvery?: number;
+  /**
+   * Scoped scans: list namespaced kinds only in these namespaces (none when empty; still subject
+   * to `namespaces`); cluster-scoped kinds are listed whole. Unset: `namespaces` alone decides.
+   */
+  namespacedIn?: readonly string[];
 }
 
 export interface ClusterSnapshot {
@@ -150,9 +155,10 @@ export class ClusterReader {
     const res = await this.resolve(k, opts.signal);
     if (!res) return undefined;
     const paths: string[] = [];
-    if (res.namespaced && opts.namespaces.include.length > 0) {
+    const only = res.namespaced ? (opts.namespacedIn ?? opts.namespaces.include) : [];
+    if (res.namespaced && (opts.namespacedIn !== undefined || only.length > 0)) {
       const resource = res.path.slice(gvPath(k).length + 1);
-      for (const ns of opts.namespaces.include) {
+      for (const ns of only) {
         if (namespaceAllowed(opts.namespaces, ns))
           paths.push(`${gvPath(k)}/namespaces/${encodeURIComponent(ns)}/${resource}`);
       }

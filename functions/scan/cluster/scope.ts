@@ -1,12 +1,20 @@
 /**
- * Scoped scans (`scope.objects`): the whole context is read and evaluated (RBAC graph, network
- * policies, services...), but only the results that depend on the requested objects are written.
- * What depends on what:
+ * Scoped scans (`scope.objects`): only what the requested objects affect is read, evaluated and
+ * written.
+ *
+ * Reading (`scopeNamespaces`): the RBAC graph is read whole first (a binding anywhere may grant
+ * the subjects in scope something); then namespaced kinds are listed only in the namespaces the
+ * scope touches, cluster-scoped kinds (namespaces, nodes, webhooks, storage classes...) whole.
+ * A requested cluster-scoped object other than RBAC objects and Namespaces (a webhook, a
+ * cluster-wide network policy, a PersistentVolume...) can affect any namespace: then everything is
+ * read.
+ *
+ * Evaluating and writing (`resolveScope`, `affects`): what depends on what:
  *
  * - any object: its own result; an owned object (Pod of a ReplicaSet of a Deployment) maps to the
  *   top-level owner whose result holds it;
- * - RoleBinding / ClusterRoleBinding: every RBAC triplet that contains it, and for its
- *   ServiceAccount subjects the ServiceAccount and the workloads running as it;
+ * - RoleBinding / ClusterRoleBinding: every RBAC subject it binds (all the subject's triplets), and
+ *   for its ServiceAccount subjects the ServiceAccount and the workloads running as it;
  * - Role / ClusterRole: same as every binding whose roleRef points at it (and the triplets with it);
  * - ServiceAccount: itself, its triplets, the workloads running as it;
  * - Namespace, NetworkPolicy, Service, Ingress, ConfigMap, Secret, PersistentVolumeClaim: itself and
@@ -19,7 +27,7 @@
 import type { ObjectRef } from '../../../lib/events/index.js';
 import { ClusterIndex } from '../engine/cluster-index.js';
 import { arr, rec, str } from '../engine/objects.js';
-import type { KubeObject } from '../engine/types.js';
+import type { KubeObject, ScanResource } from '../engine/types.js';
 import { workloadView } from '../engine/workload.js';
 import { keyOf, objectKey } from '../results/build.js';
 
@@ -122,4 +130,52 @@ export function resolveScope(refs: readonly ObjectRef[], objects: readonly KubeO
     }
   }
   return { affected, missing };
+}
+
+/** Cluster-scoped kinds whose dependants are found without reading every namespace. */
+const NARROW_CLUSTER_KINDS = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding']);
+
+/**
+ * The namespaces whose namespaced objects a scoped scan must read, given the RBAC objects (read
+ * whole beforehand); undefined when the scope can affect every namespace.
+ */
+export function scopeNamespaces(
+  refs: readonly ObjectRef[],
+  rbacObjects: readonly KubeObject[],
+): string[] | undefined {
+  const out = new Set<string>();
+  const index = new ClusterIndex(rbacObjects);
+  const addBinding = (b: KubeObject) => {
+    if (b.metadata.namespace) out.add(b.metadata.namespace);
+    for (const s of arr(b.subjects)) {
+      const subj = rec(s);
+      if (str(subj?.kind) !== 'ServiceAccount') continue;
+      const ns = str(subj?.namespace) ?? b.metadata.namespace;
+      if (ns) out.add(ns);
+    }
+  };
+  for (const ref of refs) {
+    if (ref.namespace) out.add(ref.namespace);
+    else if (!NARROW_CLUSTER_KINDS.has(ref.kind)) return undefined;
+    if (ref.kind === 'Namespace') out.add(ref.name);
+    const obj = index.find(ref.kind, ref.namespace, ref.name);
+    if (!obj) continue;
+    if (BINDINGS.has(ref.kind)) addBinding(obj);
+    else if (ROLES.has(ref.kind)) {
+      for (const bk of BINDINGS) for (const b of index.ofKind(bk)) if (index.roleOf(b) === obj) addBinding(b);
+    }
+  }
+  return [...out].sort();
+}
+
+/** Whether a resource of the engine must be evaluated for a scoped scan (see resolveScope). */
+export function affects(affected: ReadonlySet<string>): (resource: ScanResource) => boolean {
+  return (resource) => {
+    const s = resource.subject;
+    if (!s) return affected.has(keyOf(resource.object));
+    // An RBAC subject: when it, or any binding or role granting it something, is affected.
+    const apiVersion = s.kind === 'ServiceAccount' ? 'v1' : 'rbac.authorization.k8s.io/v1';
+    if (affected.has(objectKey(apiVersion, s.namespace, s.kind, s.name))) return true;
+    return s.relatedObjects.some((o) => affected.has(keyOf(o)));
+  };
 }
