@@ -1,7 +1,9 @@
 /**
  * schedule: turns PingSource ticks and cluster changes into scan requests (DESIGN.md §6).
  *
- * - posture → one configscan request for the cluster (reply event);
+ * - posture → one configscan request for the cluster (reply event), and the cluster inventory
+ *   (`io.kubescape.cluster.inventoried`, emitted; best effort: a failed listing is logged and does
+ *   not hold back the scan);
  * - vulnerability → one vulnscan request per distinct running image digest (emitted to K_SINK);
  * - vulndb → a vulnerability-DB update request (reply event);
  * - tick → flushes debounced continuous-scan work that is due;
@@ -24,6 +26,7 @@ import { decideChange } from './continuous.js';
 import { liveState, planVulnerabilityGc, type StoredResult, type WorkloadLike } from './gc.js';
 import { kubeResultCollector, type ResultCollector } from './gc-kube.js';
 import { digestOf, fanOutVulnerabilityScans, type PodLike } from './images.js';
+import { clusterInventory, type Inventory } from './inventory.js';
 import { kubeResultDeleter, type ResultDeleter } from './results.js';
 import { ScheduleStore } from './store/index.js';
 
@@ -38,6 +41,8 @@ export interface ScheduleDeps {
   /** A database shared with other components of the process (not closed by this function). */
   database?: Database;
   deleter?: ResultDeleter;
+  /** The cluster inventory sent on posture pings; default: listed through client-node. */
+  inventory?: (now: Date) => Promise<Inventory>;
   /** Stored vulnerability results and the cluster's workloads, for garbage collection; default: through the Kubernetes API. */
   collector?: ResultCollector;
   now?: () => Date;
@@ -87,6 +92,7 @@ export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinit
   const getPod = deps.getPod ?? clusterPod();
   const deleter = deps.deleter ?? kubeResultDeleter(config.KSCAPE_NAMESPACE);
   const now = deps.now ?? (() => new Date());
+  const inventory = deps.inventory ?? clusterInventory();
   let collector = deps.collector;
   const resultCollector = (): ResultCollector => (collector ??= kubeResultCollector());
   let ownDb: Database | undefined;
@@ -252,6 +258,13 @@ export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinit
     const trace = { traceparent: ctx.traceparent, tracestate: ctx.tracestate };
     switch (job) {
       case 'posture':
+        try {
+          const inv = await inventory(now());
+          await ctx.emit(buildEvent(EVENT_TYPES.clusterInventoried, inv, { source: ctx.source, id: derivedId([event.source, event.id, 'inventory']), causedBy: trace }));
+        } catch (e) {
+          if (ctx.signal.aborted) throw e;
+          ctx.log.warn({ err: e }, 'cluster inventory not sent this cycle');
+        }
         return buildEvent(
           EVENT_TYPES.configScanRequested,
           {

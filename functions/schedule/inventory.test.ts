@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CATALOG, EVENT_TYPES } from '../../lib/events/index.js';
+import { pino } from 'pino';
+import { CATALOG, EVENT_TYPES, type CatalogEvent } from '../../lib/events/index.js';
+import type { FunctionContext, IncomingEvent } from '../runtime/types.js';
+import { loadScheduleConfig } from './config.js';
+import { createScheduleFunction } from './index.js';
 import { buildInventory, MAX_INVENTORY_ITEMS } from './inventory.js';
 
 const D = (c: string) => `sha256:${c.repeat(64)}`;
@@ -86,5 +90,52 @@ describe('cluster inventory', () => {
     expect(inv.namespaces).toHaveLength(MAX_INVENTORY_ITEMS);
     expect(inv.truncated).toBe(true);
     expect(buildInventory(snapshot, 'c', new Date()).truncated).toBeUndefined();
+  });
+});
+
+describe('posture ping → inventory', () => {
+  const ping = (id: string): IncomingEvent =>
+    ({
+      id,
+      source: '/apis/v1/namespaces/kubescape/pingsources/kscape-posture-daily',
+      type: EVENT_TYPES.ping,
+      data: { job: 'posture' },
+      extensions: {},
+    }) as IncomingEvent;
+  const ctx = (emitted: CatalogEvent[]): FunctionContext => ({
+    log: pino({ level: 'silent' }),
+    signal: new AbortController().signal,
+    source: '/kscape/schedule',
+    emit: async (e) => void emitted.push(e),
+  });
+  const config = loadScheduleConfig({});
+  const inv = buildInventory(
+    { nodes: [], namespaces: [{ metadata: { name: 'default' } }], workloads: [], pods: [] },
+    'c',
+    new Date('2026-11-27T01:00:00Z'),
+  );
+
+  it('emits io.kubescape.cluster.inventoried with an id stable across redeliveries, besides the scan request', async () => {
+    const fn = createScheduleFunction({ config, inventory: async () => inv });
+    const a: CatalogEvent[] = [];
+    const b: CatalogEvent[] = [];
+    const reply = await fn.handle(ping('p1'), ctx(a));
+    await fn.handle(ping('p1'), ctx(b));
+    expect(reply?.type).toBe(EVENT_TYPES.configScanRequested);
+    expect(a.map((e) => e.type)).toEqual([EVENT_TYPES.clusterInventoried]);
+    expect(a[0]!.data).toEqual(inv);
+    expect(b[0]!.id).toBe(a[0]!.id);
+  });
+
+  it('a failed listing does not hold back the scan request', async () => {
+    const fn = createScheduleFunction({
+      config,
+      inventory: async () => {
+        throw new Error('nodes is forbidden');
+      },
+    });
+    const emitted: CatalogEvent[] = [];
+    expect((await fn.handle(ping('p2'), ctx(emitted)))?.type).toBe(EVENT_TYPES.configScanRequested);
+    expect(emitted).toEqual([]);
   });
 });
