@@ -13,10 +13,20 @@ describe('kscape provider-sink', () => {
     const secret = generateSecret();
     const lines: string[] = [];
     sink = await startProviderSink({ port: 0, secret, print: (l) => lines.push(l) });
-    const body = JSON.stringify({ specversion: '1.0', id: 'ev1', type: 'io.kubescape.vulnscan.completed', source: '/kscape/vuln', data: { image: 'nginx', severities: {} } });
+    const body = JSON.stringify({
+      specversion: '1.0',
+      id: 'ev1',
+      type: 'io.kubescape.vulnscan.completed',
+      source: '/kscape/vuln',
+      data: { image: 'nginx', severities: {} },
+    });
     const ts = Math.floor(Date.now() / 1000);
     const send = (headers: Record<string, string>): Promise<Response> =>
-      fetch(sink!.url, { method: 'POST', body, headers: { 'content-type': 'application/cloudevents+json', ...headers } });
+      fetch(sink!.url, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/cloudevents+json', ...headers },
+      });
     expect((await send(signHeaders(secret, 'ev1', ts, body))).status).toBe(204);
     expect((await send(signHeaders(secret, 'ev1', ts, body))).status).toBe(200);
     expect((await send(signHeaders(generateSecret(), 'ev2', ts, body))).status).toBe(401);
@@ -25,8 +35,41 @@ describe('kscape provider-sink', () => {
       ['ev1', true, true],
       ['ev2', false, false],
     ]);
-    expect(lines[0]).toMatch(/^id=ev1 type=io\.kubescape\.vulnscan\.completed timestamp=\S+Z verified=true bytes=\d+ keys=\[image,severities\]$/);
+    expect(lines[0]).toMatch(
+      /^id=ev1 type=io\.kubescape\.vulnscan\.completed timestamp=\S+Z verified=true bytes=\d+ keys=\[image,severities\]$/,
+    );
     expect(lines[1]).toMatch(/^DUPLICATE id=ev1 /);
     expect(lines[2]).toMatch(/verified=false \(no webhook-signature matches/);
+  });
+
+  it('shows the path, X-API-KEY presence and chunk of a kubescape-format report', async () => {
+    const secret = generateSecret();
+    const lines: string[] = [];
+    sink = await startProviderSink({ port: 0, secret, print: (l) => lines.push(l) });
+    const body = JSON.stringify({
+      customerGUID: 'a',
+      paginationInfo: { chunkNumber: 2, isLastChunk: true },
+      results: [],
+    });
+    const res = await fetch(`${sink.url}/k8s/v2/postureReport?customerGUID=a&clusterName=c`, {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': 'secret-key',
+        ...signHeaders(secret, 'ev9.2', Math.floor(Date.now() / 1000), body),
+      },
+    });
+    expect(res.status).toBe(204);
+    expect(sink.deliveries[0]).toMatchObject({
+      id: 'ev9.2',
+      verified: true,
+      path: '/k8s/v2/postureReport?customerGUID=a&clusterName=c',
+      apiKey: true,
+    });
+    expect(lines[0]).toMatch(
+      /^id=ev9\.2 type=- timestamp=\S+ verified=true bytes=\d+ path=\/k8s\/v2\/postureReport\?customerGUID=a&clusterName=c api-key=yes chunk=2 last=true$/,
+    );
+    expect(lines[0]).not.toContain('secret-key');
   });
 });

@@ -17,6 +17,10 @@ export interface Delivery {
   reason?: string;
   duplicate: boolean;
   bytes: number;
+  /** Request path and query (the kubescape format posts to /k8s/v2/... with customerGUID). */
+  path: string;
+  /** X-API-KEY was sent (its value is never printed). */
+  apiKey: boolean;
   summary: string;
 }
 
@@ -54,14 +58,25 @@ const readAll = (req: IncomingMessage, limit: number): Promise<Buffer | undefine
     req.on('error', reject);
   });
 
-/** A one-line summary: the CloudEvent type/subject and the top-level keys of its data. */
-export function summarize(body: Buffer, contentType: string | undefined): { type: string | undefined; summary: string } {
+/**
+ * A one-line summary: for a CloudEvent its type/subject and the top-level keys of its data; for a
+ * Kubescape report chunk its number and whether it is the last.
+ */
+export function summarize(
+  body: Buffer,
+  contentType: string | undefined,
+): { type: string | undefined; summary: string } {
   const text = body.toString('utf8');
-  if (!contentType?.includes('json')) return { type: undefined, summary: `${body.length} bytes ${contentType ?? ''}`.trim() };
+  if (!contentType?.includes('json'))
+    return { type: undefined, summary: `${body.length} bytes ${contentType ?? ''}`.trim() };
   try {
     const v = JSON.parse(text) as unknown;
     if (typeof v !== 'object' || v === null) return { type: undefined, summary: text.slice(0, 80) };
     const o = v as Record<string, unknown>;
+    const page = o.paginationInfo as { chunkNumber?: unknown; isLastChunk?: unknown } | undefined;
+    if (typeof page === 'object' && page !== null && typeof page.chunkNumber === 'number') {
+      return { type: undefined, summary: `chunk=${page.chunkNumber} last=${page.isLastChunk === true}` };
+    }
     const type = typeof o.type === 'string' ? o.type : undefined;
     const data = typeof o.data === 'object' && o.data !== null ? (o.data as Record<string, unknown>) : o;
     const keys = Object.keys(data).slice(0, 8);
@@ -97,7 +112,8 @@ export async function startProviderSink(opts: ProviderSinkOptions = {}): Promise
       let verified = false;
       let reason: string | undefined;
       try {
-        if (secrets.length === 0) throw new WebhookVerificationError('no-matching-signature', 'no --secret configured');
+        if (secrets.length === 0)
+          throw new WebhookVerificationError('no-matching-signature', 'no --secret configured');
         verify(req.headers, body, secrets);
         verified = true;
       } catch (e) {
@@ -116,12 +132,17 @@ export async function startProviderSink(opts: ProviderSinkOptions = {}): Promise
         ...(reason ? { reason } : {}),
         duplicate,
         bytes: body.length,
+        path: (req.url ?? '/').slice(0, 512),
+        apiKey: h('x-api-key') !== undefined,
         summary: s.summary,
       };
       deliveries.push(d);
-      const when = d.timestamp && /^\d+$/.test(d.timestamp) ? new Date(Number(d.timestamp) * 1000).toISOString() : (d.timestamp ?? '-');
+      const when =
+        d.timestamp && /^\d+$/.test(d.timestamp)
+          ? new Date(Number(d.timestamp) * 1000).toISOString()
+          : (d.timestamp ?? '-');
       print(
-        `${duplicate ? 'DUPLICATE ' : ''}id=${id ?? '-'} type=${d.type ?? '-'} timestamp=${when} verified=${verified}${reason ? ` (${reason})` : ''} bytes=${d.bytes} ${d.summary}`,
+        `${duplicate ? 'DUPLICATE ' : ''}id=${id ?? '-'} type=${d.type ?? '-'} timestamp=${when} verified=${verified}${reason ? ` (${reason})` : ''} bytes=${d.bytes}${d.path !== '/' ? ` path=${d.path}` : ''}${d.apiKey ? ' api-key=yes' : ''} ${d.summary}`,
       );
       res.writeHead(verified ? (duplicate ? 200 : 204) : 401).end();
     })().catch((e: unknown) => {
@@ -153,9 +174,14 @@ export async function startProviderSink(opts: ProviderSinkOptions = {}): Promise
 }
 
 /** CLI entry: `kscape provider-sink [--port 8090] [--host 127.0.0.1] [--secret whsec_...]`. */
-export async function runProviderSink(opts: { port?: string; host?: string; secret?: string }): Promise<void> {
+export async function runProviderSink(opts: {
+  port?: string;
+  host?: string;
+  secret?: string;
+}): Promise<void> {
   const port = opts.port === undefined ? 8090 : Number(opts.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got ${JSON.stringify(opts.port)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be 0-65535, got ${JSON.stringify(opts.port)}`);
   const secret = opts.secret ?? process.env.KSCAPE_PROVIDER_SECRET;
   let sink: ProviderSink;
   try {
