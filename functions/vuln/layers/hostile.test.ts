@@ -13,6 +13,9 @@ import { DigestMismatchError, LayerError } from '../errors.js';
 import { generateSbom } from '../generate.js';
 import { decompressLayer } from './decompress.js';
 import { ImageFilesystem, SymlinkLoopError, normalisePath } from './filesystem.js';
+import { contentRules, type Package } from '../catalog/index.js';
+import { javaCataloger, scanJavaArchive } from '../catalog/java.js';
+import { tarOf, zipOf, type ZipSpec } from '../catalog/testing.js';
 
 /** One raw ustar header (+ data, padded). `size` may lie about the data that follows. */
 function entry(name: string, data: Buffer | string = '', opts: { type?: string; linkname?: string; size?: number; mode?: number } = {}): Buffer {
@@ -78,6 +81,14 @@ describe('path handling', () => {
     expect(created.every((n) => n.startsWith('kscape-sbom-'))).toBe(true);
     await fs.dispose();
     expect(existsSync(spooled)).toBe(false);
+  });
+  test('hard links naming a target above the root, or a missing one, link to nothing', async () => {
+    const fs = new ImageFilesystem(rules);
+    await apply(fs, tar(entry('var/lib/dpkg/status', STATUS), entry('out', '', { type: '1', linkname: '../../../etc/shadow' }), entry('in', '', { type: '1', linkname: 'var/lib/dpkg/status' }), entry('gone', '', { type: '1', linkname: 'nope' })));
+    expect(fs.stat('out')).toMatchObject({ type: 'hardlink', linkname: undefined });
+    expect(fs.read('out')).toBeUndefined();
+    expect(fs.read('gone')).toBeUndefined();
+    expect(fs.readText('in')).toBe(STATUS);
   });
 });
 
@@ -200,5 +211,74 @@ describe('generateSbom on synthetic OCI layouts', () => {
     dirs.push(bad);
     await writeOciLayout(bad, [{ bytes: l1 }, { bytes: l2 }], { corruptLayer: 1 });
     await expect(generateSbom(`oci:${bad}:latest`, { cache: new MemorySbomCache() })).rejects.toThrow(DigestMismatchError);
+  });
+});
+
+describe('hostile zip archives (Java cataloger)', () => {
+  const pom = (g: string, a: string, v: string): ZipSpec => ({ name: `META-INF/maven/${g}/${a}/pom.properties`, data: `groupId=${g}\nartifactId=${a}\nversion=${v}\n` });
+  const limits = { maxDepth: 3, maxNestedBytes: 1024 * 1024, maxInflatedBytes: 4 * 1024 * 1024, maxMetadataBytes: 64 * 1024 };
+  const budget = (): { left: number; skipped: { path: string; reason: string }[] } => ({ left: limits.maxInflatedBytes, skipped: [] });
+
+  async function catalogJars(files: Record<string, Buffer>): Promise<{ pkgs: Package[]; skipped: { path: string; reason: string }[]; created: string[] }> {
+    const before = new Set(await readdir(tmpdir()));
+    const fs = new ImageFilesystem(contentRules([javaCataloger]));
+    await fs.applyLayer(Readable.from([tarOf(files)]), 'sha256:zip');
+    try {
+      const pkgs = await javaCataloger.catalog({ fs });
+      const created = (await readdir(tmpdir())).filter((n) => !before.has(n));
+      return { pkgs, skipped: [...fs.skipped], created };
+    } finally {
+      await fs.dispose();
+    }
+  }
+
+  test('zip slip: entry names climbing out (../, absolute) are never paths on disk; the archive is reported', async () => {
+    const marker = `kscape-zip-slip-${process.pid}.jar`;
+    const evil = zipOf([pom('org.ok', 'ok', '1.0'), { name: `../../../../../../${tmpdir().slice(1)}/${marker}`, data: zipOf([pom('org.evil', 'evil', '6.6.6')]) }, { name: '/etc/cron.d/evil', data: '* * * * * root sh' }]);
+    const { pkgs, skipped, created } = await catalogJars({ 'app/evil.jar': evil });
+    expect(existsSync(join(tmpdir(), marker))).toBe(false);
+    expect(created.every((n) => n.startsWith('kscape-sbom-'))).toBe(true);
+    expect(pkgs).toEqual([]);
+    expect(skipped).toEqual([{ path: 'app/evil.jar', reason: expect.stringMatching(/unreadable archive: .*(relative|absolute)/i) }]);
+  });
+
+  test('zip bombs: a nested archive over its cap is not inflated; an entry lying about its size is cut off', async () => {
+    const zeros = Buffer.alloc(8 * 1024 * 1024); // deflates to ~8 KiB
+    const heapBefore = process.memoryUsage().heapUsed;
+    const b1 = budget();
+    const big = zipOf([pom('org.a', 'a', '1'), { name: 'BOOT-INF/lib/huge.jar', data: zeros }]);
+    expect(big.length).toBeLessThan(64 * 1024);
+    expect((await scanJavaArchive(big, '/big.jar', limits, 0, b1)).map((a) => a.artifactId)).toEqual(['a']);
+    expect(b1.skipped).toEqual([{ path: '/big.jar:BOOT-INF/lib/huge.jar', reason: expect.stringContaining('8388608 bytes >') }]);
+    // Declares 100 bytes, inflates to 8 MiB: yauzl's size validation / our cap stop it early.
+    const b2 = budget();
+    const liar = zipOf([pom('org.b', 'b', '2'), { name: 'META-INF/maven/x/y/pom.properties', data: zeros, declaredSize: 100 }]);
+    expect((await scanJavaArchive(liar, '/liar.jar', limits, 0, b2)).map((a) => a.artifactId)).toEqual(['b']);
+    expect(b2.skipped).toEqual([{ path: '/liar.jar:META-INF/maven/x/y/pom.properties', reason: expect.stringMatching(/too many bytes|inflates past|size/i) }]);
+    // Many nested archives each under the per-archive cap still share one inflate budget.
+    const b3 = budget();
+    const part = zipOf([pom('org.p', 'p', '1'), { name: 'pad.bin', data: Buffer.alloc(900 * 1024), method: 'store' }]);
+    const many = zipOf(Array.from({ length: 8 }, (_, i) => ({ name: `WEB-INF/lib/p${i}.jar`, data: part })));
+    const found = await scanJavaArchive(many, '/many.war', limits, 0, b3);
+    expect(found.length).toBeLessThan(8);
+    expect(b3.skipped.length).toBeGreaterThan(0);
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(128 * 1024 * 1024);
+  });
+
+  test('nesting depth: jars nested 6 deep yield the first 3 levels and report the rest', async () => {
+    let inner = zipOf([pom('org.l', 'level6', '6')]);
+    for (let level = 5; level >= 1; level--) inner = zipOf([pom('org.l', `level${level}`, String(level)), { name: `lib/level${level + 1}.jar`, data: inner }]);
+    const b = budget();
+    const found = await scanJavaArchive(inner, '/top.jar', limits, 0, b);
+    expect(found.map((a) => a.artifactId)).toEqual(['level1', 'level2', 'level3', 'level4']);
+    expect(found[3]!.virtualPath).toBe('/top.jar:lib/level2.jar:lib/level3.jar:lib/level4.jar');
+    expect(b.skipped).toEqual([{ path: '/top.jar:lib/level2.jar:lib/level3.jar:lib/level4.jar:lib/level5.jar', reason: 'nested deeper than 3 archives' }]);
+  });
+
+  test('a corrupt or truncated jar is reported, the rest of the image still catalogs', async () => {
+    const good = zipOf([pom('org.good', 'good', '1.0')]);
+    const { pkgs, skipped } = await catalogJars({ 'a/good.jar': good, 'a/trunc.jar': good.subarray(0, good.length - 30), 'a/random.jar': Buffer.from('PK\x03\x04 not really a zip') });
+    expect(pkgs.map((p) => p.purl)).toEqual(['pkg:maven/org.good/good@1.0']);
+    expect(skipped.map((s) => s.path).sort()).toEqual(['a/random.jar', 'a/trunc.jar']);
   });
 });
