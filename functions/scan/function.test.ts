@@ -79,7 +79,7 @@ describe('scan function against a storage-api sandbox', () => {
     expect(createScanFunction({ config, http: sb.http }).consumes).toEqual(FUNCTION_ROUTES.scan.consumes);
   });
 
-  it('dead-letters host reports with a reason (no host controls yet)', async () => {
+  it('dead-letters host reports whose facts do not match node-agent schema (host/service.test.ts has the rest)', async () => {
     const fn = createScanFunction({ config, http: sb.http });
     const ev = {
       id: 'h',
@@ -89,7 +89,7 @@ describe('scan function against a storage-api sandbox', () => {
       extensions: {},
     } as IncomingEvent;
     await expect(fn.handle(ev, ctx())).rejects.toThrow(PermanentError);
-    await expect(fn.handle(ev, ctx())).rejects.toThrow(/host controls are not implemented/);
+    await expect(fn.handle(ev, ctx())).rejects.toThrow(/do not match node-agent schema/);
   });
 
   it('rejects unknown frameworks and controls permanently, listing the valid names', async () => {

@@ -10,8 +10,9 @@
  * objects (cluster/scope.ts); and delete the results of requested objects that no longer exist.
  * Their reply's framework scores cover the re-evaluated resources only.
  *
- * `io.kubescape.host.reported` → PermanentError: the engine has no host controls yet, so the event
- * is dead-lettered with that reason instead of being retried.
+ * `io.kubescape.host.reported` → host/service.ts: keep the node's latest facts, evaluate its host and
+ * control-plane controls and write the Node's results. Posture scans add the stored facts of the
+ * Nodes they read, so host controls are evaluated for nodes that reported (skipped otherwise).
  *
  * Idempotent: the result objects depend only on the cluster, the request and the configuration
  * (the scan-id annotation is the request's scanId, or the event id when it has none); unchanged
@@ -50,6 +51,9 @@ import {
 import { buildResults, type ResultEntry } from './results/build.js';
 import { staleResults } from './results/gc.js';
 import { ResultWriter, SCAN_PLURAL, SUMMARY_PLURAL } from './results/writer.js';
+import { createHostFactsService } from './host/service.js';
+import type { HostFactsStore } from './host/store.js';
+import type { Database } from '../../lib/db/index.js';
 
 export interface ScanDeps {
   config?: ScanFunctionConfig;
@@ -57,6 +61,10 @@ export interface ScanDeps {
   http?: KubeHttp;
   kubeConfig?: KubeConfig;
   now?: () => Date;
+  /** Database for the host-facts table (dev mode shares one); default DATABASE_URL or in-memory PGlite. */
+  database?: Database;
+  /** Host-facts store (tests). */
+  hostFacts?: HostFactsStore;
 }
 
 type ConfigScanRequest = EventData<typeof EVENT_TYPES.configScanRequested>;
@@ -99,6 +107,17 @@ export function createScanFunction(deps: ScanDeps = {}): FunctionDefinition {
         `scan configuration unreadable (KSCAPE_EXCEPTIONS / KSCAPE_CONTROLS_CONFIG): ${message(e)}`,
       );
     }));
+
+  const host = createHostFactsService({
+    frameworks: config.KSCAPE_SCAN_DEFAULT_FRAMEWORKS,
+    clusterName: config.KSCAPE_CLUSTER_NAME,
+    operatorNamespace: config.KSCAPE_NAMESPACE,
+    http,
+    now,
+    settings,
+    ...(deps.database ? { database: deps.database } : {}),
+    ...(deps.hostFacts ? { store: deps.hostFacts } : {}),
+  });
 
   async function onConfigScan(event: IncomingEvent, ctx: FunctionContext): Promise<CatalogEvent> {
     const data = event.data as ConfigScanRequest;
@@ -181,7 +200,9 @@ export function createScanFunction(deps: ScanDeps = {}): FunctionDefinition {
     );
     const scope$ = scoped ? resolveScope(scope.objects ?? [], snapshot.objects) : undefined;
 
-    const report = scanResources(snapshot.objects, {
+    const hostObjects = await host.objectsFor(snapshot.objects, ctx.log);
+    const input = hostObjects.length > 0 ? [...snapshot.objects, ...hostObjects] : snapshot.objects;
+    const report = scanResources(input, {
       frameworks,
       controls,
       exceptions,
@@ -276,16 +297,13 @@ export function createScanFunction(deps: ScanDeps = {}): FunctionDefinition {
     consumes: FUNCTION_ROUTES.scan.consumes,
     async handle(event, ctx) {
       if (event.type === EVENT_TYPES.configScanRequested) return onConfigScan(event, ctx);
-      if (event.type === EVENT_TYPES.hostReported) {
-        throw new PermanentError(
-          'host controls are not implemented by this version of the scan function: io.kubescape.host.reported cannot be evaluated (no node-agent host-fact controls yet)',
-        );
-      }
+      if (event.type === EVENT_TYPES.hostReported) return host.onReported(event, ctx);
       throw new PermanentError(`scan does not handle ${event.type}`);
     },
     async ready() {
       await settings();
     },
+    close: () => host.close(),
   };
 }
 

@@ -3,6 +3,8 @@
  * shared/reference/controls.md §2a (IDs, names, base scores, input kinds, scanning scope, rule names).
  * Names and scores are verbatim: reports must match Kubescape byte for byte on these.
  */
+import { HOST_CONTROL_CATALOG } from './host-catalog.js';
+
 export interface CatalogEntry {
   readonly id: string;
   readonly name: string;
@@ -1142,8 +1144,9 @@ export const WORKLOAD_CONTROL_CATALOG: readonly CatalogEntry[] = [
   },
 ];
 
-const BY_ID = new Map(WORKLOAD_CONTROL_CATALOG.map((c) => [c.id, c]));
+const BY_ID = new Map([...WORKLOAD_CONTROL_CATALOG, ...HOST_CONTROL_CATALOG].map((c) => [c.id, c]));
 
+/** Metadata of a workload-level (§2a) or host/control-plane (§2b, host-catalog.ts) control. */
 export function catalogEntry(id: string): CatalogEntry | undefined {
   return BY_ID.get(id);
 }

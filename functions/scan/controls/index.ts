@@ -5,6 +5,7 @@ import type { ControlDefinition } from '../engine/types.js';
 import c0001 from './c0001.js';
 import c0002 from './c0002.js';
 import c0004 from './c0004.js';
+import c0005 from './c0005.js';
 import c0007 from './c0007.js';
 import c0009 from './c0009.js';
 import c0012 from './c0012.js';
@@ -41,6 +42,11 @@ import c0061 from './c0061.js';
 import c0062 from './c0062.js';
 import c0063 from './c0063.js';
 import c0065 from './c0065.js';
+import c0066 from './c0066.js';
+import c0067 from './c0067.js';
+import c0068 from './c0068.js';
+import c0069 from './c0069.js';
+import c0070 from './c0070.js';
 import c0073 from './c0073.js';
 import c0074 from './c0074.js';
 import c0075 from './c0075.js';
@@ -48,8 +54,99 @@ import c0076 from './c0076.js';
 import c0077 from './c0077.js';
 import c0078 from './c0078.js';
 import c0081 from './c0081.js';
+import c0088 from './c0088.js';
 import c0090 from './c0090.js';
 import c0091 from './c0091.js';
+import c0092 from './c0092.js';
+import c0093 from './c0093.js';
+import c0094 from './c0094.js';
+import c0095 from './c0095.js';
+import c0096 from './c0096.js';
+import c0097 from './c0097.js';
+import c0098 from './c0098.js';
+import c0099 from './c0099.js';
+import c0100 from './c0100.js';
+import c0101 from './c0101.js';
+import c0102 from './c0102.js';
+import c0103 from './c0103.js';
+import c0104 from './c0104.js';
+import c0105 from './c0105.js';
+import c0106 from './c0106.js';
+import c0107 from './c0107.js';
+import c0108 from './c0108.js';
+import c0109 from './c0109.js';
+import c0110 from './c0110.js';
+import c0111 from './c0111.js';
+import c0112 from './c0112.js';
+import c0113 from './c0113.js';
+import c0114 from './c0114.js';
+import c0115 from './c0115.js';
+import c0116 from './c0116.js';
+import c0117 from './c0117.js';
+import c0118 from './c0118.js';
+import c0119 from './c0119.js';
+import c0120 from './c0120.js';
+import c0121 from './c0121.js';
+import c0122 from './c0122.js';
+import c0123 from './c0123.js';
+import c0125 from './c0125.js';
+import c0126 from './c0126.js';
+import c0127 from './c0127.js';
+import c0128 from './c0128.js';
+import c0129 from './c0129.js';
+import c0130 from './c0130.js';
+import c0131 from './c0131.js';
+import c0132 from './c0132.js';
+import c0133 from './c0133.js';
+import c0134 from './c0134.js';
+import c0135 from './c0135.js';
+import c0136 from './c0136.js';
+import c0137 from './c0137.js';
+import c0138 from './c0138.js';
+import c0139 from './c0139.js';
+import c0140 from './c0140.js';
+import c0141 from './c0141.js';
+import c0143 from './c0143.js';
+import c0144 from './c0144.js';
+import c0145 from './c0145.js';
+import c0146 from './c0146.js';
+import c0147 from './c0147.js';
+import c0148 from './c0148.js';
+import c0149 from './c0149.js';
+import c0150 from './c0150.js';
+import c0151 from './c0151.js';
+import c0152 from './c0152.js';
+import c0153 from './c0153.js';
+import c0154 from './c0154.js';
+import c0155 from './c0155.js';
+import c0156 from './c0156.js';
+import c0157 from './c0157.js';
+import c0158 from './c0158.js';
+import c0159 from './c0159.js';
+import c0160 from './c0160.js';
+import c0162 from './c0162.js';
+import c0163 from './c0163.js';
+import c0164 from './c0164.js';
+import c0165 from './c0165.js';
+import c0166 from './c0166.js';
+import c0167 from './c0167.js';
+import c0168 from './c0168.js';
+import c0169 from './c0169.js';
+import c0170 from './c0170.js';
+import c0171 from './c0171.js';
+import c0172 from './c0172.js';
+import c0173 from './c0173.js';
+import c0174 from './c0174.js';
+import c0175 from './c0175.js';
+import c0176 from './c0176.js';
+import c0177 from './c0177.js';
+import c0178 from './c0178.js';
+import c0179 from './c0179.js';
+import c0180 from './c0180.js';
+import c0181 from './c0181.js';
+import c0182 from './c0182.js';
+import c0183 from './c0183.js';
+import c0184 from './c0184.js';
 import c0185 from './c0185.js';
 import c0186 from './c0186.js';
 import c0187 from './c0187.js';
@@ -70,6 +167,7 @@ import c0201 from './c0201.js';
 import c0202 from './c0202.js';
 import c0203 from './c0203.js';
 import c0204 from './c0204.js';
+import c0205 from './c0205.js';
 import c0206 from './c0206.js';
 import c0207 from './c0207.js';
 import c0209 from './c0209.js';
@@ -85,6 +183,8 @@ import c0218 from './c0218.js';
 import c0219 from './c0219.js';
 import c0220 from './c0220.js';
 import c0234 from './c0234.js';
+import c0235 from './c0235.js';
+import c0238 from './c0238.js';
 import c0253 from './c0253.js';
 import c0255 from './c0255.js';
 import c0256 from './c0256.js';
@@ -105,11 +205,16 @@ import c0271 from './c0271.js';
 import c0272 from './c0272.js';
 import c0275 from './c0275.js';
 import c0276 from './c0276.js';
+import c0277 from './c0277.js';
 import c0278 from './c0278.js';
 import c0279 from './c0279.js';
 import c0280 from './c0280.js';
 import c0281 from './c0281.js';
 import c0282 from './c0282.js';
+import c0283 from './c0283.js';
+import c0284 from './c0284.js';
+import c0290 from './c0290.js';
+import c0291 from './c0291.js';
 import c0292 from './c0292.js';
 import c0293 from './c0293.js';
 import c0294 from './c0294.js';
@@ -127,6 +232,7 @@ export const CONTROLS: readonly ControlDefinition[] = [
   c0001,
   c0002,
   c0004,
+  c0005,
   c0007,
   c0009,
   c0012,
@@ -163,6 +269,11 @@ export const CONTROLS: readonly ControlDefinition[] = [
   c0062,
   c0063,
   c0065,
+  c0066,
+  c0067,
+  c0068,
+  c0069,
+  c0070,
   c0073,
   c0074,
   c0075,
@@ -170,8 +281,99 @@ export const CONTROLS: readonly ControlDefinition[] = [
   c0077,
   c0078,
   c0081,
+  c0088,
   c0090,
   c0091,
+  c0092,
+  c0093,
+  c0094,
+  c0095,
+  c0096,
+  c0097,
+  c0098,
+  c0099,
+  c0100,
+  c0101,
+  c0102,
+  c0103,
+  c0104,
+  c0105,
+  c0106,
+  c0107,
+  c0108,
+  c0109,
+  c0110,
+  c0111,
+  c0112,
+  c0113,
+  c0114,
+  c0115,
+  c0116,
+  c0117,
+  c0118,
+  c0119,
+  c0120,
+  c0121,
+  c0122,
+  c0123,
+  c0125,
+  c0126,
+  c0127,
+  c0128,
+  c0129,
+  c0130,
+  c0131,
+  c0132,
+  c0133,
+  c0134,
+  c0135,
+  c0136,
+  c0137,
+  c0138,
+  c0139,
+  c0140,
+  c0141,
+  c0143,
+  c0144,
+  c0145,
+  c0146,
+  c0147,
+  c0148,
+  c0149,
+  c0150,
+  c0151,
+  c0152,
+  c0153,
+  c0154,
+  c0155,
+  c0156,
+  c0157,
+  c0158,
+  c0159,
+  c0160,
+  c0162,
+  c0163,
+  c0164,
+  c0165,
+  c0166,
+  c0167,
+  c0168,
+  c0169,
+  c0170,
+  c0171,
+  c0172,
+  c0173,
+  c0174,
+  c0175,
+  c0176,
+  c0177,
+  c0178,
+  c0179,
+  c0180,
+  c0181,
+  c0182,
+  c0183,
+  c0184,
   c0185,
   c0186,
   c0187,
@@ -192,6 +394,7 @@ export const CONTROLS: readonly ControlDefinition[] = [
   c0202,
   c0203,
   c0204,
+  c0205,
   c0206,
   c0207,
   c0209,
@@ -207,6 +410,8 @@ export const CONTROLS: readonly ControlDefinition[] = [
   c0219,
   c0220,
   c0234,
+  c0235,
+  c0238,
   c0253,
   c0255,
   c0256,
@@ -227,11 +432,16 @@ export const CONTROLS: readonly ControlDefinition[] = [
   c0272,
   c0275,
   c0276,
+  c0277,
   c0278,
   c0279,
   c0280,
   c0281,
   c0282,
+  c0283,
+  c0284,
+  c0290,
+  c0291,
   c0292,
   c0293,
   c0294,
