@@ -35,6 +35,7 @@ import { TableRenderer } from './table.js';
 import { Validator } from './validate.js';
 import { Virtuals } from './virtual.js';
 import { Watcher } from './watch.js';
+import { WatchStats } from './watchstats.js';
 
 export interface EngineConfig {
   /** Bound for every non-watch request (kube-apiserver's --request-timeout). */
@@ -81,6 +82,8 @@ export type StorageEngine = ((req: IncomingMessage, res: ServerResponse) => void
   /** End every open watch (graceful shutdown); resolves when the handlers have unwound. */
   close(): Promise<void>;
   readonly activeWatches: number;
+  /** Watch delivery metrics (store commit → socket write latency, writes, bytes). */
+  readonly watchStats: WatchStats;
 };
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -121,6 +124,7 @@ export function createStorageEngine(opts: EngineOptions): StorageEngine {
   };
 
   const active = new Set<() => void>();
+  const watchStats = new WatchStats();
   const virtuals = new Virtuals(opts.store, byKey, cfg.summaryFallback);
   const resources = new Resources({
     store: opts.store,
@@ -140,6 +144,7 @@ export function createStorageEngine(opts: EngineOptions): StorageEngine {
     minTimeoutMs: cfg.minWatchTimeoutMs,
     maxTimeoutMs: cfg.maxWatchTimeoutMs,
     active,
+    stats: watchStats,
   });
 
   let inflight = 0;
@@ -531,5 +536,6 @@ export function createStorageEngine(opts: EngineOptions): StorageEngine {
     await Promise.allSettled([...pending]);
   };
   Object.defineProperty(engine, 'activeWatches', { get: () => active.size });
+  Object.defineProperty(engine, 'watchStats', { value: watchStats });
   return engine;
 }

@@ -13,11 +13,12 @@ import { GoneError } from '../store/types.js';
 import type { KubeObject, ResourceDefinition } from '../registry/types.js';
 import { resourceKey } from '../registry/types.js';
 import { drain, writeString } from './http.js';
-import { apiVersionOf, partialMeta, rowSource, servedMeta, toKube, writeStoredJson } from './objects.js';
+import { apiVersionOf, partialMeta, rowSource, servedMeta, storedJson, toKube, writeStoredJson } from './objects.js';
 import { boolParam, includeObject, intParam, resourceVersionParam, selectors, type ResourceRequest } from './request.js';
 import { fromStoreError, invalid, StatusError, type Status } from './status.js';
 import type { IncludeObject, TableRenderer } from './table.js';
 import { matches, storeCapabilities, virtualEvents, Virtuals, withSummary, type VirtualFilter } from './virtual.js';
+import type { WatchStats } from './watchstats.js';
 
 export interface WatchDeps {
   store: Store;
@@ -31,9 +32,34 @@ export interface WatchDeps {
   maxTimeoutMs: number;
   /** Live watches, so shutdown can end them. */
   active: Set<() => void>;
+  stats: WatchStats;
 }
 
 const INITIAL_PAGE = 500;
+
+/**
+ * Watch lines shared by every watcher of an event. The store hands the same StoredObject to all
+ * its watchers (metadata-only and full views are distinct objects), so the line for a given event
+ * type and output form is serialised once and the same bytes go to every socket: with 1,000
+ * watchers the fan-out costs a socket write per watcher, not a JSON.stringify per watcher.
+ * Entries die with the StoredObject (WeakMap).
+ */
+const sharedLines = new WeakMap<StoredObject, Map<string, Buffer>>();
+/** Objects above this are streamed per watcher in slices instead (no shared multi-MB copies). */
+const MAX_SHARED_LINE = 1 << 20;
+/** Bursts up to this size are joined into one buffer (one HTTP chunk); larger ones are corked. */
+const JOIN_BYTES = 64 * 1024;
+
+function sharedLine(so: StoredObject, key: string, build: () => string | Buffer): Buffer {
+  let m = sharedLines.get(so);
+  if (!m) sharedLines.set(so, (m = new Map()));
+  let b = m.get(key);
+  if (!b) {
+    const v = build();
+    m.set(key, (b = typeof v === 'string' ? Buffer.from(v) : v));
+  }
+  return b;
+}
 
 class EventWriter {
   private chain: Promise<void> = Promise.resolve();
@@ -44,6 +70,7 @@ class EventWriter {
     private readonly table: TableRenderer | undefined,
     private readonly incl: IncludeObject,
     startRv: string,
+    private readonly stats: WatchStats,
   ) {
     this.lastRv = startRv;
   }
@@ -59,12 +86,12 @@ class EventWriter {
     return res.write(`{"type":"${type}","object":${objectJson}}\n`) ? Promise.resolve() : drain(res);
   }
 
-  private tableJson(src: Parameters<TableRenderer['row']>[0], full: () => KubeObject, rv: string): string {
+  private tableJson(src: Parameters<TableRenderer['row']>[0], full: () => KubeObject, rv: string, mark = true): string {
     const t = this.table!;
     const v = this.r.out.kind === 'table' ? this.r.out.version : 'v1';
     // Column definitions go with the first event only, as kube-apiserver does for watch tables.
     const cols = this.headerSent ? [] : t.columns;
-    this.headerSent = true;
+    if (mark) this.headerSent = true;
     return JSON.stringify({
       kind: 'Table',
       apiVersion: `meta.k8s.io/${v}`,
@@ -75,24 +102,106 @@ class EventWriter {
   }
 
   stored(type: 'ADDED' | 'MODIFIED' | 'DELETED', so: StoredObject): Promise<void> {
-    return this.enqueue(async () => {
-      const { def, out, res } = this.r;
-      this.lastRv = so.resourceVersion;
-      switch (out.kind) {
-        case 'pom':
-        case 'pomlist':
-          return this.line(type, JSON.stringify(partialMeta(servedMeta(so), out.version)));
-        case 'table': {
-          const src = rowSource(def, so);
-          const full = so.body !== undefined ? toKube(def, so) : undefined;
-          return this.line(type, this.tableJson(full ? { ...src, object: full } : src, () => full ?? toKube(def, so), so.resourceVersion));
-        }
-        default:
-          await writeString(res, `{"type":"${type}","object":`);
-          await writeStoredJson(res, def, so);
-          await writeString(res, '}\n');
+    return this.enqueue(() => this.storedNow(type, so));
+  }
+
+  /** Write one event unshared (inside the write chain). */
+  private async storedNow(type: 'ADDED' | 'MODIFIED' | 'DELETED', so: StoredObject): Promise<void> {
+    const { def, out, res } = this.r;
+    this.lastRv = so.resourceVersion;
+    switch (out.kind) {
+      case 'pom':
+      case 'pomlist':
+        return this.line(type, JSON.stringify(partialMeta(servedMeta(so), out.version)));
+      case 'table': {
+        const src = rowSource(def, so);
+        const full = so.body !== undefined ? toKube(def, so) : undefined;
+        return this.line(type, this.tableJson(full ? { ...src, object: full } : src, () => full ?? toKube(def, so), so.resourceVersion));
       }
+      default:
+        await writeString(res, `{"type":"${type}","object":`);
+        await writeStoredJson(res, def, so);
+        await writeString(res, '}\n');
+    }
+  }
+
+  /**
+   * A burst of live events: their shared lines in one socket write (large objects streamed), one
+   * promise per burst. Latency is recorded when the bytes are handed to the socket.
+   */
+  batch(events: StoredEvent[], prepare: (so: StoredObject) => StoredObject): Promise<void> {
+    return this.enqueue(async () => {
+      const { res } = this.r;
+      let bufs: Buffer[] = [];
+      let bytes = 0;
+      let pending: StoredEvent[] = [];
+      const form = `burst|${this.r.out.kind === 'json' || this.r.out.kind === 'yaml' ? 'json' : `${this.r.out.kind}|${this.r.out.version}|${this.incl}`}`;
+      let key = form;
+      const flush = async (): Promise<void> => {
+        if (bufs.length === 0) return;
+        let ok: boolean;
+        if (bufs.length === 1) ok = res.write(bufs[0]!);
+        else if (bytes <= JOIN_BYTES) {
+          // Watchers with the same output form and filter outcome get the same burst after a
+          // dispatch: it is joined once and shared too (keyed on its last object).
+          const last = pending[pending.length - 1]!.object;
+          ok = res.write(sharedLine(last, key, () => Buffer.concat(bufs, bytes)));
+        } else {
+          res.cork();
+          ok = true;
+          for (const b of bufs) ok = res.write(b) && ok;
+          res.uncork();
+        }
+        this.stats.write(bytes, bufs.length);
+        const t = performance.now();
+        for (const ev of pending) if (ev.observedAt !== undefined) this.stats.latency(t - ev.observedAt);
+        bufs = [];
+        pending = [];
+        bytes = 0;
+        key = form;
+        if (!ok) await drain(res);
+      };
+      for (const ev of events) {
+        if (res.destroyed) return;
+        const so = prepare(ev.object);
+        const line = this.sharedBytes(ev.type, so);
+        this.lastRv = so.resourceVersion;
+        if (line) {
+          bufs.push(line);
+          bytes += line.length;
+          pending.push(ev);
+          key += `|${ev.type}${so.resourceVersion}`;
+          continue;
+        }
+        await flush();
+        await this.storedNow(ev.type, so);
+        this.stats.write(0, 1);
+        if (ev.observedAt !== undefined) this.stats.latency(performance.now() - ev.observedAt);
+      }
+      await flush();
     });
+  }
+
+  /** The shared line of this event in this watcher's output form; undefined when it cannot be shared. */
+  private sharedBytes(type: string, so: StoredObject): Buffer | undefined {
+    const { def, out } = this.r;
+    switch (out.kind) {
+      case 'pom':
+      case 'pomlist':
+        return sharedLine(so, `${type}|pom|${out.version}`, () => `{"type":"${type}","object":${JSON.stringify(partialMeta(servedMeta(so), out.version))}}\n`);
+      case 'table': {
+        // The first table event carries the column definitions: this watcher's own.
+        if (!this.headerSent || (so.body?.length ?? 0) > MAX_SHARED_LINE) return undefined;
+        const src = rowSource(def, so);
+        return sharedLine(so, `${type}|table|${out.version}|${this.incl}`, () => {
+          const full = so.body !== undefined ? toKube(def, so) : undefined;
+          return `{"type":"${type}","object":${this.tableJson(full ? { ...src, object: full } : src, () => full ?? toKube(def, so), so.resourceVersion, false)}}\n`;
+        });
+      }
+      default:
+        if ((so.body?.length ?? 0) > MAX_SHARED_LINE) return undefined;
+        return sharedLine(so, `${type}|json`, () => `{"type":"${type}","object":${storedJson(def, so)}}\n`);
+    }
   }
 
   object(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KubeObject): Promise<void> {
@@ -198,7 +307,7 @@ export class Watcher {
     req.on('close', stop);
     res.on('close', stop);
     let bookmarkTimer: NodeJS.Timeout | undefined;
-    const w = new EventWriter(r, table, incl, rv ?? '0');
+    const w = new EventWriter(r, table, incl, rv ?? '0', this.d.stats);
     try {
       // Headers first and flushed: clients (and kubectl -w) wait for them before reading events.
       res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
@@ -236,11 +345,20 @@ export class Watcher {
       if (closed) handle.close();
       if (bookmarks && this.d.bookmarkIntervalMs > 0)
         bookmarkTimer = setInterval(() => void w.bookmark().catch(() => undefined), this.d.bookmarkIntervalMs);
-      for await (const ev of handle as AsyncIterable<StoredEvent>) {
-        if (closed) break;
-        if (vindex) for (const ve of virtualEvents(vindex, ev, vf, visible)) await w.object(ve.type, ve.object);
-        else await w.stored(ev.type, summaryFromBody && incl !== 'Object' ? withSummary(def, ev.object) : ev.object);
-      }
+      const prepare = (so: StoredObject): StoredObject => (summaryFromBody && incl !== 'Object' ? withSummary(def, so) : so);
+      if (!vindex && handle.nextBatch) {
+        // Hot path: every event buffered since the last write goes out in one socket write.
+        for (;;) {
+          const events = await handle.nextBatch();
+          if (!events || closed) break;
+          await w.batch(events, prepare);
+        }
+      } else
+        for await (const ev of handle as AsyncIterable<StoredEvent>) {
+          if (closed) break;
+          if (vindex) for (const ve of virtualEvents(vindex, ev, vf, visible)) await w.object(ve.type, ve.object);
+          else await w.stored(ev.type, prepare(ev.object));
+        }
     } catch (e) {
       if (e instanceof GoneError || (e instanceof StatusError && e.code === 410)) {
         const compacted = await this.d.store.compactedResourceVersion().catch(() => '?');

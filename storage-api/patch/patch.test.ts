@@ -541,6 +541,25 @@ describe('server-side apply', () => {
 });
 
 describe('recordUpdateManagedFields', () => {
+  it('the create fast path gives exactly what the general algorithm gives', () => {
+    const objects: KubeObject[] = [
+      deployment({ replicas: 2, selector: { matchLabels: { app: 'web' } }, template: {}, paused: null, list: [1, { a: 2 }] }, { app: 'web', '10': 'x', '2': 'y' }),
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'c', namespace: 'n', uid: 'u', generation: 1, creationTimestamp: T0, annotations: { z: '1', a: '2' }, finalizers: ['f'], empty: {} },
+        data: { b: '1', a: '2', nested: { deep: { deeper: 'x' }, none: {} } },
+      } as KubeObject,
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'only-stripped', uid: 'u' } } as KubeObject,
+    ];
+    for (const o of objects) {
+      const fast = recordUpdateManagedFields(undefined, o, 'm', 'Update', T0);
+      // A reset ([{}]) without a previous object takes the general path and owns the same fields.
+      const general = recordUpdateManagedFields(undefined, { ...o, metadata: { ...o.metadata, managedFields: [{}] } }, 'm', 'Update', T0);
+      expect(JSON.stringify(fast)).toBe(JSON.stringify(general));
+    }
+  });
+
   it('records the creator as an Update manager of every field', () => {
     const o = recordUpdateManagedFields(
       undefined,

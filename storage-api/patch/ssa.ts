@@ -293,6 +293,37 @@ export function applyServerSideApply(input: ApplyInput): ApplyResult {
 }
 
 /**
+ * The create case of recordUpdateManagedFields without field sets: nobody owned anything before,
+ * so the writer owns every leaf of the new object (minus the stripped fields) and the FieldsV1
+ * trie is built in one sorted walk. It is on the path of every create (a fifth of its CPU with
+ * the general algorithm); patch.test.ts checks it gives exactly what the general path gives.
+ */
+function recordCreate(after: KubeObject, manager: string, operation: 'Update' | 'Apply', now: string): KubeObject {
+  const a = withoutManagedFields(after);
+  const fieldsV1 = trieOf(a, 0, false);
+  const entries: ManagedFieldsEntry[] =
+    fieldsV1 === undefined ? [] : [{ manager, operation, apiVersion: after.apiVersion, time: now, fieldsType: 'FieldsV1', fieldsV1 }];
+  return withManagedFields(a, entries);
+}
+
+const STRIPPED_TOP = new Set(STRIPPED.filter((p) => p.length === 1).map((p) => p[0]!));
+const STRIPPED_META = new Set(STRIPPED.filter((p) => p.length === 2 && p[0] === 'metadata').map((p) => p[1]!));
+
+/** FieldsV1 trie of the leaves of `v` (sorted keys, as toFieldsV1 writes it); undefined when it sets nothing. */
+function trieOf(v: Json, depth: number, inMetadata: boolean): Json | undefined {
+  let out: Json | undefined;
+  for (const k of Object.keys(v).sort()) {
+    if (depth === 0 && STRIPPED_TOP.has(k)) continue;
+    if (inMetadata && depth === 1 && STRIPPED_META.has(k)) continue;
+    const child = v[k];
+    const node = isObject(child) ? trieOf(child, depth + 1, depth === 0 && k === 'metadata') : {};
+    if (node === undefined) continue;
+    (out ??= {})[`f:${k}`] = node;
+  }
+  return out;
+}
+
+/**
  * Record a non-apply write (create, update, json/merge patch) in managedFields.
  *
  * `before` is the stored object (undefined on create), `after` the object about to be stored.
@@ -310,6 +341,7 @@ export function recordUpdateManagedFields(
   now: string,
 ): KubeObject {
   const clientSent = after.metadata.managedFields;
+  if (before === undefined && (!Array.isArray(clientSent) || clientSent.length === 0)) return recordCreate(after, manager, operation, now);
   const reset =
     Array.isArray(clientSent) &&
     clientSent.length === 1 &&

@@ -17,6 +17,11 @@ export const storeConfigSpec = {
     default: 1_000,
     minMs: 10,
   }),
+  KSCAPE_STORAGE_WATCH_COALESCE: duration({
+    doc: 'Upper bound of the adaptive wait between two reads of the event log while watchers are busy: the more a dispatch to the watchers costs, the more events the next one carries (0 = read on every commit).',
+    default: 25,
+    minMs: 0,
+  }),
   KSCAPE_STORAGE_WATCH_BUFFER: int({
     doc: 'Events buffered per watcher; a watcher that falls further behind is closed with 410 so its client re-lists.',
     default: 1_000,

@@ -148,7 +148,11 @@ export class PostgresStore implements Store {
     private readonly log: Logger,
   ) {
     this.maxInFlight = config.KSCAPE_STORAGE_WRITE_PIPELINE;
-    this.hub = new WatchHub(db, log, { pollIntervalMs: config.KSCAPE_STORAGE_WATCH_POLL_INTERVAL, bufferSize: config.KSCAPE_STORAGE_WATCH_BUFFER });
+    this.hub = new WatchHub(db, log, {
+      pollIntervalMs: config.KSCAPE_STORAGE_WATCH_POLL_INTERVAL,
+      bufferSize: config.KSCAPE_STORAGE_WATCH_BUFFER,
+      coalesceMs: config.KSCAPE_STORAGE_WATCH_COALESCE,
+    });
   }
 
   /** @internal called by createPostgresStore */

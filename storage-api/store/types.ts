@@ -56,6 +56,11 @@ export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export interface StoredEvent {
   type: WatchEventType;
   object: StoredObject;
+  /**
+   * `performance.now()` when this process learned that the change was committed (its own commit,
+   * or the NOTIFY of another replica): the start of the watch delivery latency. Optional.
+   */
+  observedAt?: number;
 }
 
 /** A parsed label selector requirement (apimachinery `labels.Requirement`). */
@@ -137,6 +142,12 @@ export interface WatchOptions extends Filter {
 export interface WatchHandle {
   /** Events arrive in resourceVersion order, each exactly once. */
   [Symbol.asyncIterator](): AsyncIterator<StoredEvent>;
+  /**
+   * Optional batch form of the iterator (do not mix the two on one handle): resolves with every
+   * event buffered so far (at least one), `undefined` once the watch has ended, or rejects like
+   * the iterator. Lets a consumer write a burst with one socket write instead of one per event.
+   */
+  nextBatch?(): Promise<StoredEvent[] | undefined>;
   close(): void;
 }
 
