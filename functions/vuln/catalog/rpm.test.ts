@@ -2,11 +2,11 @@
  * rpm cataloger against rpm itself: packages built with `rpmbuild`, registered with
  * `rpm -i --justdb` in a fresh sqlite rpmdb; the oracle is `rpm -qa --qf` on that DB. The
  * Berkeley DB form is written by Berkeley DB's own `db5.3_load` from the same header blobs (this
- * machine's rpm is built with a read-only BDB backend that could not read it back, so the BDB
- * oracle is the sqlite one: same blobs in, same packages out).
+ * rpm can only write sqlite DBs), and read back by rpm's read-only BDB backend (`bdb_ro`) as the
+ * oracle for that format.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -92,14 +92,20 @@ function buildDb(): { dbPath: string; truth: Truth[] } {
   const dbPath = join(work, 'db');
   execFileSync('rpm', ['--initdb', '--dbpath', dbPath]);
   execFileSync('rpm', ['-i', '--justdb', '--nodeps', '--noscripts', '--dbpath', dbPath, ...rpms], { stdio: 'ignore' });
+  const truth = rpmQuery(dbPath);
+  return { dbPath, truth };
+}
+
+/** `rpm -qa` on a DB directory: what rpm itself reads from it. */
+function rpmQuery(dbPath: string, backend?: string): Truth[] {
   const SEP = '\u0001';
   const qf = `%{NAME}${SEP}%{EPOCH}${SEP}%{VERSION}${SEP}%{RELEASE}${SEP}%{ARCH}${SEP}%{SOURCERPM}${SEP}%{LICENSE}${SEP}[%{FILENAMES}\\t]\\n`;
-  const out = execFileSync('rpm', ['-qa', '--dbpath', dbPath, '--qf', qf]).toString().trim().split('\n');
-  const truth = out.map((l) => {
+  const args = ['-qa', '--dbpath', dbPath, ...(backend ? ['--define', `_db_backend ${backend}`] : []), '--qf', qf];
+  const out = execFileSync('rpm', args, { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim().split('\n');
+  return out.map((l) => {
     const [name, epoch, version, release, arch, sourceRpm, license, files] = l.split(SEP) as [string, string, string, string, string, string, string, string];
     return { name, epoch: epoch === '(none)' ? undefined : Number(epoch), version, release, arch, sourceRpm, license, files: files.split('\t').filter(Boolean) };
   });
-  return { dbPath, truth };
 }
 
 /** db_dump "bytevalue" text → db5.3_load → a real Berkeley DB hash file. */
@@ -133,11 +139,17 @@ describe.skipIf(!canBuild)('rpmdb against rpm -qa', () => {
     expect(sorted(packages).map(({ name, epoch, version, release, arch, sourceRpm, license, files }) => ({ name, epoch, version, release, arch, sourceRpm, license, files }))).toEqual(sorted(truth));
   });
 
-  test.skipIf(!hasDbLoad)('Berkeley DB hash Packages (inline and overflow-page values) gives the same packages', async () => {
+  test.skipIf(!hasDbLoad)('Berkeley DB hash Packages (inline and overflow-page values) equals rpm -qa with the bdb_ro backend', async () => {
     const blobs = await sqliteRpmBlobs(sqlite);
     for (const pageSize of [512, 8192]) {
-      const { packages } = await readRpmDb('var/lib/rpm/Packages', writeBdb(blobs, pageSize));
-      expect(sorted(packages).map((p) => [p.name, p.epoch, p.version, p.release, p.license, p.files])).toEqual(sorted(truth).map((t) => [t.name, t.epoch, t.version, t.release, t.license, t.files]));
+      const db = writeBdb(blobs, pageSize);
+      const dir = join(work, `bdb-${pageSize}`);
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'Packages'), db);
+      const bdbTruth = rpmQuery(dir, 'bdb_ro');
+      expect(sorted(bdbTruth)).toEqual(sorted(truth));
+      const { packages } = await readRpmDb('var/lib/rpm/Packages', db);
+      expect(sorted(packages).map(({ name, epoch, version, release, arch, sourceRpm, license, files }) => ({ name, epoch, version, release, arch, sourceRpm, license, files }))).toEqual(sorted(bdbTruth));
     }
   });
 
