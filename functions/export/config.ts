@@ -1,6 +1,7 @@
 import {
   bytes,
   duration,
+  int,
   list,
   loadConfig,
   num,
@@ -53,6 +54,7 @@ export const exportConfigSpec = {
   KSCAPE_EXPORT_KINDS: list({
     doc: `What to export: ${EXPORT_KINDS.join(', ')}.`,
     default: [...EXPORT_KINDS],
+    item: new RegExp(`^(${EXPORT_KINDS.join('|')})$`),
   }),
   KSCAPE_EXPORT_BUDGET: duration({
     doc: 'Time the handler spends retrying one delivery before handing the event back to the broker (503), whose DeliverySpec retries it and finally dead-letters it.',
@@ -82,7 +84,7 @@ export const exportConfigSpec = {
     doc: 'kubescape format: ScanResultReport chunk size (kubevuln: ~30 000 bytes).',
     default: 30_000,
   }),
-  KSCAPE_EXPORT_MAX_RESOURCES: num({
+  KSCAPE_EXPORT_MAX_RESOURCES: int({
     doc: "kubescape format: most raw objects read from the cluster into one posture report's `resources`.",
     default: 100_000,
     min: 0,
