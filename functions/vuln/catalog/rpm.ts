@@ -17,7 +17,8 @@ import { location, type CatalogContext, type Cataloger, type Package } from './t
 const SQLITE = /^(?:var\/lib\/rpm|usr\/lib\/sysimage\/rpm)\/rpmdb\.sqlite$/;
 const BDB = /^(?:var\/lib\/rpm|usr\/lib\/sysimage\/rpm)\/Packages$/;
 
-export const rpmRules: ContentRule[] = [{ id: 'rpmdb', match: (p) => SQLITE.test(p) || BDB.test(p), maxBytes: 512 * 1024 * 1024 }];
+// 128 MiB: far above real rpmdbs (tens of MiB), and sql.js holds a second copy in wasm memory.
+export const rpmRules: ContentRule[] = [{ id: 'rpmdb', match: (p) => SQLITE.test(p) || BDB.test(p), maxBytes: 128 * 1024 * 1024 }];
 
 let sqlJs: ReturnType<typeof initSqlJs> | undefined;
 
