@@ -15,6 +15,8 @@ import c0015 from './c0015.js';
 import c0016 from './c0016.js';
 import c0017 from './c0017.js';
 import c0018 from './c0018.js';
+import c0020 from './c0020.js';
+import c0021 from './c0021.js';
 import c0026 from './c0026.js';
 import c0030 from './c0030.js';
 import c0031 from './c0031.js';
@@ -25,6 +27,7 @@ import c0037 from './c0037.js';
 import c0038 from './c0038.js';
 import c0039 from './c0039.js';
 import c0041 from './c0041.js';
+import c0042 from './c0042.js';
 import c0044 from './c0044.js';
 import c0045 from './c0045.js';
 import c0046 from './c0046.js';
@@ -54,6 +57,9 @@ import c0076 from './c0076.js';
 import c0077 from './c0077.js';
 import c0078 from './c0078.js';
 import c0081 from './c0081.js';
+import c0083 from './c0083.js';
+import c0084 from './c0084.js';
+import c0085 from './c0085.js';
 import c0088 from './c0088.js';
 import c0090 from './c0090.js';
 import c0091 from './c0091.js';
@@ -182,9 +188,16 @@ import c0217 from './c0217.js';
 import c0218 from './c0218.js';
 import c0219 from './c0219.js';
 import c0220 from './c0220.js';
+import c0225 from './c0225.js';
+import c0231 from './c0231.js';
+import c0232 from './c0232.js';
 import c0234 from './c0234.js';
 import c0235 from './c0235.js';
+import c0236 from './c0236.js';
+import c0237 from './c0237.js';
 import c0238 from './c0238.js';
+import c0239 from './c0239.js';
+import c0245 from './c0245.js';
 import c0253 from './c0253.js';
 import c0255 from './c0255.js';
 import c0256 from './c0256.js';
@@ -197,12 +210,14 @@ import c0262 from './c0262.js';
 import c0263 from './c0263.js';
 import c0264 from './c0264.js';
 import c0265 from './c0265.js';
+import c0266 from './c0266.js';
 import c0267 from './c0267.js';
 import c0268 from './c0268.js';
 import c0269 from './c0269.js';
 import c0270 from './c0270.js';
 import c0271 from './c0271.js';
 import c0272 from './c0272.js';
+import c0274 from './c0274.js';
 import c0275 from './c0275.js';
 import c0276 from './c0276.js';
 import c0277 from './c0277.js';
@@ -220,10 +235,14 @@ import c0293 from './c0293.js';
 import c0294 from './c0294.js';
 import c0295 from './c0295.js';
 import c0296 from './c0296.js';
+import c0297 from './c0297.js';
 import c0298 from './c0298.js';
 import c0299 from './c0299.js';
 import c0300 from './c0300.js';
+import c0301 from './c0301.js';
 import c0302 from './c0302.js';
+import c0303 from './c0303.js';
+import c0304 from './c0304.js';
 import c0305 from './c0305.js';
 import c0306 from './c0306.js';
 import c0307 from './c0307.js';
@@ -242,6 +261,8 @@ export const CONTROLS: readonly ControlDefinition[] = [
   c0016,
   c0017,
   c0018,
+  c0020,
+  c0021,
   c0026,
   c0030,
   c0031,
@@ -252,6 +273,7 @@ export const CONTROLS: readonly ControlDefinition[] = [
   c0038,
   c0039,
   c0041,
+  c0042,
   c0044,
   c0045,
   c0046,
@@ -281,6 +303,9 @@ export const CONTROLS: readonly ControlDefinition[] = [
   c0077,
   c0078,
   c0081,
+  c0083,
+  c0084,
+  c0085,
   c0088,
   c0090,
   c0091,
@@ -409,9 +434,16 @@ export const CONTROLS: readonly ControlDefinition[] = [
   c0218,
   c0219,
   c0220,
+  c0225,
+  c0231,
+  c0232,
   c0234,
   c0235,
+  c0236,
+  c0237,
   c0238,
+  c0239,
+  c0245,
   c0253,
   c0255,
   c0256,
@@ -424,12 +456,14 @@ export const CONTROLS: readonly ControlDefinition[] = [
   c0263,
   c0264,
   c0265,
+  c0266,
   c0267,
   c0268,
   c0269,
   c0270,
   c0271,
   c0272,
+  c0274,
   c0275,
   c0276,
   c0277,
@@ -447,10 +481,14 @@ export const CONTROLS: readonly ControlDefinition[] = [
   c0294,
   c0295,
   c0296,
+  c0297,
   c0298,
   c0299,
   c0300,
+  c0301,
   c0302,
+  c0303,
+  c0304,
   c0305,
   c0306,
   c0307,
