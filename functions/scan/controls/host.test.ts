@@ -250,6 +250,14 @@ const CASES: Record<string, HostCase> = {
     pass: ['cp', apiAdd('--enable-admission-plugins=AlwaysPullImages')],
     fail: ['cp', undefined, added([A(5), '--enable-admission-plugins=AlwaysPullImages'])],
   },
+  'C-0124': {
+    pass: ['cp', apiAdd('--enable-admission-plugins=NodeRestriction,PodSecurityPolicy')],
+    fail: [
+      'cp',
+      apiAdd('--enable-admission-plugins=NodeRestriction'),
+      replaced(A(5), '--enable-admission-plugins=NodeRestriction,SecurityContextDeny'),
+    ],
+  },
   'C-0125': {
     pass: ['cp'],
     fail: ['cp', apiAdd('--disable-admission-plugins=ServiceAccount'), removed(A(5))],

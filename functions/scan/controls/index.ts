@@ -95,6 +95,7 @@ import c0120 from './c0120.js';
 import c0121 from './c0121.js';
 import c0122 from './c0122.js';
 import c0123 from './c0123.js';
+import c0124 from './c0124.js';
 import c0125 from './c0125.js';
 import c0126 from './c0126.js';
 import c0127 from './c0127.js';
@@ -341,6 +342,7 @@ export const CONTROLS: readonly ControlDefinition[] = [
   c0121,
   c0122,
   c0123,
+  c0124,
   c0125,
   c0126,
   c0127,
