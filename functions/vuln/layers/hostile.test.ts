@@ -194,6 +194,15 @@ describe('compression', () => {
   });
 });
 
+describe('zstd bomb', () => {
+  test.skipIf(!hasZstd)('a zstd bomb stops at the decompressed-size limit with LayerError', async () => {
+    const bomb = execFileSync('zstd', ['-q', '-c', '-19'], { input: tar(entry('zeros', Buffer.alloc(16 * 1024 * 1024))), maxBuffer: 64 << 20 });
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    const { stream } = await decompressLayer(Readable.from([bomb]), 1024 * 1024, 'zbomb');
+    await expect(new ImageFilesystem(rules).applyLayer(stream, 'sha256:zbomb')).rejects.toThrow(/decompression bomb/);
+  });
+});
+
 describe('generateSbom on synthetic OCI layouts', () => {
   test('gzip, zstd-free plain tar layers catalog; a wrong blob digest → DigestMismatchError', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kscape-oci-'));
