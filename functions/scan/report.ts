@@ -159,6 +159,13 @@ export interface ScanOptions {
    * graph, network policies, services...). Summaries then cover the evaluated resources only.
    */
   only?: (resource: ScanResource) => boolean;
+  /**
+   * Stream results instead of holding them: each resource's result is handed over once complete
+   * and `report.results` stays empty, so memory does not grow with the cluster. Results come in
+   * evaluation order, except ServiceAccounts, whose object result is merged with their RBAC
+   * subject result and handed over at the end.
+   */
+  onResult?: (result: ReportResult) => void;
 }
 
 export class ScanSelectionError extends Error {
@@ -220,29 +227,61 @@ export function resolveSelection(opts: Pick<ScanOptions, 'frameworks' | 'control
  * the pool lives for one scan.
  */
 class PathPool {
-  private readonly pool = new Map<string, ReportPath>();
+  /**
+   * @param pooled intern entries (a held report); a streamed report hands results over one at a
+   * time, so interning would only cost a hash of every path string.
+   */
+  constructor(private readonly pooled: boolean) {}
 
-  private get(key: string, make: () => ReportPath): ReportPath {
-    let p = this.pool.get(key);
+  // One map per path kind (and per value for fix paths): no composite key string per lookup.
+  private readonly failed = new Map<string, ReportPath>();
+  private readonly review = new Map<string, ReportPath>();
+  private readonly del = new Map<string, ReportPath>();
+  private readonly fix = new Map<string, Map<string, ReportPath>>();
+
+  private static entry(
+    pool: Map<string, ReportPath>,
+    key: string,
+    make: (k: string) => ReportPath,
+  ): ReportPath {
+    let p = pool.get(key);
     if (!p) {
-      p = Object.freeze(make());
-      this.pool.set(key, p);
+      p = Object.freeze(make(key));
+      pool.set(key, p);
+    }
+    return p;
+  }
+
+  private fixEntry(path: string, value: string): ReportPath {
+    let byValue = this.fix.get(path);
+    if (!byValue) this.fix.set(path, (byValue = new Map()));
+    let p = byValue.get(value);
+    if (!p) {
+      p = Object.freeze({ fixPath: path, value });
+      byValue.set(value, p);
     }
     return p;
   }
 
   toPaths(r: RuleResult): ReportPath[] {
     const out: ReportPath[] = [];
+    if (!this.pooled) {
+      for (const p of r.failedPaths)
+        if (!r.reviewPaths.includes(p) && !r.deletePaths.includes(p)) out.push({ failedPath: p });
+      for (const p of r.reviewPaths) out.push({ reviewPath: p });
+      for (const p of r.deletePaths) out.push({ deletePath: p });
+      for (const f of r.fixPaths) out.push({ fixPath: f.path, value: f.value });
+      return out;
+    }
     // failedPaths is deprecated and duplicates review/delete paths in current rules: only emit
     // the ones that are not already reported in their modern form.
     for (const p of r.failedPaths) {
       if (r.reviewPaths.includes(p) || r.deletePaths.includes(p)) continue;
-      out.push(this.get(`f\u0000${p}`, () => ({ failedPath: p })));
+      out.push(PathPool.entry(this.failed, p, (failedPath) => ({ failedPath })));
     }
-    for (const p of r.reviewPaths) out.push(this.get(`r\u0000${p}`, () => ({ reviewPath: p })));
-    for (const p of r.deletePaths) out.push(this.get(`d\u0000${p}`, () => ({ deletePath: p })));
-    for (const f of r.fixPaths)
-      out.push(this.get(`x\u0000${f.path}\u0000${f.value}`, () => ({ fixPath: f.path, value: f.value })));
+    for (const p of r.reviewPaths) out.push(PathPool.entry(this.review, p, (reviewPath) => ({ reviewPath })));
+    for (const p of r.deletePaths) out.push(PathPool.entry(this.del, p, (deletePath) => ({ deletePath })));
+    for (const f of r.fixPaths) out.push(this.fixEntry(f.path, f.value));
     return out;
   }
 }
@@ -336,7 +375,7 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
     }
   }
 
-  const pathPool = new PathPool();
+  const pathPool = new PathPool(options.onResult === undefined);
   const results: ReportResult[] = [];
   const resultById = new Map<string, ReportResult>();
   const resourcesSeverityCounters = emptySeverity();
@@ -344,8 +383,8 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
   const profile = options.profile === true;
 
   // Passed results are shared immutable objects (see defineControl): their report entries are too.
-  const passedRuleCache = new WeakMap<RuleResult, ReportRule>();
-  const passedControlCache = new WeakMap<readonly RuleResult[], ReportResourceControl>();
+  const passedRuleCache = new Map<RuleResult, ReportRule>();
+  const passedControlCache = new Map<readonly RuleResult[], ReportResourceControl>();
 
   const evaluateResource = (resource: ScanResource) => {
     const list = byKind.get(resource.matchKind);
@@ -466,6 +505,10 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
     if (overall !== undefined)
       resourceStatus.set(resource.id, worse(resourceStatus.get(resource.id) ?? 'passed', overall));
     if (controls) {
+      if (sink && resource.matchKind !== 'ServiceAccount' && resource.subject?.kind !== 'ServiceAccount') {
+        sink({ resourceID: resource.id, controls });
+        return;
+      }
       // A subject vector and a real ServiceAccount share an ID: merge their controls into one result.
       const prev = resultById.get(resource.id);
       if (prev) prev.controls.push(...controls);
@@ -479,10 +522,15 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
 
   let evaluated = 0;
   const only = options.only;
+  const sink = options.onResult;
   for (const resource of index.resources()) {
     if (only && !only(resource)) continue;
     evaluated++;
     evaluateResource(resource);
+  }
+  if (sink) {
+    for (const r of results) sink(r);
+    results.length = 0;
   }
 
   // ---- summary ----

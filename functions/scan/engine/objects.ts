@@ -82,8 +82,17 @@ export function resourceId(
   return `${group}/${version}/${namespace ?? ''}/${kind}/${name}`;
 }
 
+// Context objects (the ConfigMap, Service or ServiceAccount many workloads refer to) are named in
+// many findings: build each ID once per object. Keyed weakly, so nothing outlives the objects.
+const ids = new WeakMap<KubeObject, string>();
+
 export function objectId(obj: KubeObject): string {
-  return resourceId(obj.apiVersion, obj.metadata.namespace, obj.kind, obj.metadata.name);
+  let id = ids.get(obj);
+  if (id === undefined) {
+    id = resourceId(obj.apiVersion, obj.metadata.namespace, obj.kind, obj.metadata.name);
+    ids.set(obj, id);
+  }
+  return id;
 }
 
 export function labelsOf(obj: unknown): Record<string, string> {
