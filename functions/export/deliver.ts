@@ -67,6 +67,27 @@ export function retryAfterMs(value: string | null, now: number): number | undefi
 
 type Attempt = undefined | { after?: number; why: string };
 
+/** At most `max` bytes of the provider's answer (the rest is not read: a hostile provider cannot make us buffer it). */
+export async function shortText(res: Response, max = 256): Promise<string> {
+  const reader = res.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < max) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } catch {
+    // a broken answer body still leaves the status to decide on
+  } finally {
+    void reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
+}
+
 export class Deliverer {
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -134,8 +155,7 @@ export class Deliverer {
         why: `unreachable: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}`,
       };
     }
-    // Bounded: only a short reason is kept from whatever the provider answers.
-    const text = (await res.text().catch(() => '')).slice(0, 256);
+    const text = await shortText(res);
     if (res.status >= 200 && res.status < 300) return undefined;
     const why = `HTTP ${res.status}${text ? `: ${text}` : ''}`;
     if (res.status === 408 || res.status === 429 || res.status >= 500) {

@@ -5,6 +5,7 @@ import { logger } from '../../lib/log/index.js';
 import { generateSecret, verify } from '../../lib/webhooks/index.js';
 import { PermanentError, RateLimitedError, TransientError } from '../runtime/errors.js';
 import type { FunctionContext, IncomingEvent } from '../runtime/types.js';
+import { shortText } from './deliver.js';
 import { createExportFunction } from './index.js';
 import type { ObjectKey, ResultSource } from './results.js';
 
@@ -530,3 +531,19 @@ class FakeResults implements ResultSource {
     return 3;
   }
 }
+
+describe('shortText', () => {
+  it('reads at most the limit of a provider answer and stops reading the stream', async () => {
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(ctrl) {
+        pulled++;
+        ctrl.enqueue(new Uint8Array(100).fill(97));
+        if (pulled > 10_000) ctrl.close();
+      },
+    });
+    expect(await shortText(new Response(body, { status: 500 }), 256)).toBe('a'.repeat(256));
+    expect(pulled).toBeLessThan(10);
+    expect(await shortText(new Response(null, { status: 204 }))).toBe('');
+  });
+});
