@@ -3,14 +3,27 @@
  * `kscape`: the operator's single entrypoint. Every component runs through it (the container image's
  * ENTRYPOINT is this file), so the command, not the image, selects the component. Subcommands are
  * imported lazily: a function host's cold start must not pay for the CLI's other commands.
+ *
+ * `kscape function <name>` (what every Knative Service runs, on every scale-from-zero) bypasses
+ * commander entirely and loads the function's prebuilt bundle when there is a current one
+ * (functions/runtime/bundle.ts); this file's static imports are kept to a few small modules for it.
  */
-import { Command, CommanderError } from 'commander';
+import * as nodeModule from 'node:module';
+import type { Command } from 'commander';
 import { ConfigError } from '../lib/config/env.js';
-import { serializeError } from '../lib/log/index.js';
+import { serializeError } from '../lib/log/serialize.js';
 import { UsageError } from './errors.js';
 import { VERSION } from './version.js';
 
+type Commander = typeof import('commander');
+let commanderModule: Commander | undefined;
+/** commander is required on first use: the function fast path never needs it. */
+function commander(): Commander {
+  return (commanderModule ??= nodeModule.createRequire(import.meta.url)('commander') as Commander);
+}
+
 export function buildProgram(): Command {
+  const { Command } = commander();
   const program = new Command('kscape')
     .description('Kubernetes security-posture operator: misconfiguration and vulnerability scanning as Knative functions')
     .version(VERSION, '-v, --version')
@@ -97,6 +110,60 @@ export function buildProgram(): Command {
       await runProviderSink(opts);
     });
 
+  const collect = (v: string, p: string[]) => [...p, v];
+  program
+    .command('sbom')
+    .description('SBOM of an image (registry reference, oci:DIR[:TAG], oci-archive:PATH, docker-archive:PATH): a table, SPDX 2.3 or CycloneDX 1.5 JSON')
+    .argument('<image>', 'image reference')
+    .option('--format <format>', 'table, spdx (spdx-json) or cyclonedx (cyclonedx-json)', 'table')
+    .option('--platform <os/arch>', 'platform picked from a multi-platform image', 'linux/amd64')
+    .option('--insecure-registry <host:port>', 'registry reached over plain HTTP (repeatable)', collect, [])
+    .option('--authfile <file>', 'docker config.json with registry credentials (default: $DOCKER_CONFIG/config.json, ~/.docker/config.json)')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action(async (image: string, opts: Record<string, unknown>) => {
+      await (await import('./commands/sbom.js')).sbomCommand(image, opts);
+    });
+
+  program
+    .command('vuln')
+    .description('vulnerabilities of an image (or of an SPDX SBOM file) matched against the local OSV database (kscape db)')
+    .argument('<image|sbom.json>', 'image reference, or an SPDX 2.3 JSON file written by kscape sbom --format spdx')
+    .option('--format <format>', 'table or json (the VulnerabilityManifest payload)', 'table')
+    .option('--severity-threshold <severity>', 'exit 1 when a finding has this severity or above: negligible, low, medium, high, critical')
+    .option('--fail-on <severity>', 'alias of --severity-threshold')
+    .option('--platform <os/arch>', 'platform picked from a multi-platform image', 'linux/amd64')
+    .option('--insecure-registry <host:port>', 'registry reached over plain HTTP (repeatable)', collect, [])
+    .option('--authfile <file>', 'docker config.json with registry credentials')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action(async (target: string, opts: Record<string, unknown>) => {
+      await (await import('./commands/vuln.js')).vulnCommand(target, opts);
+    });
+
+  const db = program
+    .command('db')
+    .description('the OSV vulnerability database used by kscape vuln (DATABASE_URL, else embedded under $KSCAPE_HOME, default ~/.kscape)');
+  db.command('import')
+    .description('import OSV records: all.zip dumps, NDJSON (.ndjson/.jsonl) or JSON files; replaces the database atomically')
+    .argument('<files...>', 'OSV files')
+    .option('--mode <mode>', 'full (the files are the whole DB) or incremental (add records newer than the current ones)', 'full')
+    .action(async (files: string[], opts: Record<string, unknown>) => {
+      await (await import('./commands/db.js')).dbImport(files, opts);
+    });
+  db.command('update')
+    .description('download <base-url>/<ecosystem>/all.zip for the configured ecosystems (KSCAPE_VULNDB_*) and import them')
+    .option('--ecosystem <name>', 'only these ecosystems, repeatable or comma-separated (the others are kept)', collect, [])
+    .option('--base-url <url>', 'OSV mirror (default KSCAPE_VULNDB_BASE_URL, OSV\'s bucket)')
+    .option('--mode <mode>', 'full or incremental (default: KSCAPE_VULNDB_MODE; incremental for a subset)')
+    .action(async (opts: Record<string, unknown>) => {
+      await (await import('./commands/db.js')).dbUpdate(opts);
+    });
+  db.command('status')
+    .description('version, build time, age and contents of the vulnerability database')
+    .option('--json', 'machine-readable output', false)
+    .action(async (opts: Record<string, unknown>) => {
+      await (await import('./commands/db.js')).dbStatus(opts);
+    });
+
   program
     .command('config')
     .description("list every component's environment variables with defaults and allowed values")
@@ -120,7 +187,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function reportError(e: unknown): number {
-  if (e instanceof CommanderError) return e.exitCode; // commander already printed help/usage
+  // commander already printed help/usage (it can only have thrown if it was loaded).
+  if (commanderModule && e instanceof commanderModule.CommanderError) return e.exitCode;
   if (e instanceof ConfigError || e instanceof UsageError) {
     process.stderr.write(`kscape: ${e.message}\n`);
     return 2;
@@ -133,10 +201,45 @@ function reportError(e: unknown): number {
   return 1;
 }
 
+type FunctionCommand = typeof import('./commands/function.js');
+
+/**
+ * `kscape function <name>` exactly (no options: `--help` and friends go through commander): the
+ * function's module without commander, bundled when a current bundle exists.
+ */
+async function runFunctionFast(name: string): Promise<number> {
+  try {
+    const { bundledFunction } = await import('../functions/runtime/bundle-manifest.js');
+    const bundle = bundledFunction(name, new URL('../', import.meta.url));
+    const mod = bundle ? ((await import(bundle.href)) as FunctionCommand) : await import('./commands/function.js');
+    await mod.runFunction(name);
+    return 0;
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+/**
+ * Node ≥ 22.1 (the image's Node) can keep V8's compiled code across starts of the same files, in
+ * the OS temp directory (an emptyDir /tmp in the manifests: it helps restarts within a pod). Node 20
+ * has no such API; an unwritable directory only disables the cache.
+ */
+function enableCompileCache(): void {
+  const enable = (nodeModule as unknown as { enableCompileCache?: () => unknown }).enableCompileCache;
+  try {
+    enable?.();
+  } catch {
+    // an optimisation only
+  }
+}
+
 // Run when executed directly (not when imported by tests).
 const invokedPath = process.argv[1] ? new URL(`file://${process.argv[1]}`).pathname : '';
 if (invokedPath.endsWith('/cli/main.js') || invokedPath.endsWith('/cli/main.ts')) {
-  main(process.argv).then(
+  enableCompileCache();
+  const [cmd, name, ...rest] = process.argv.slice(2);
+  const run = cmd === 'function' && name !== undefined && /^[a-z][a-z0-9-]*$/.test(name) && rest.length === 0 ? runFunctionFast(name) : main(process.argv);
+  run.then(
     (code) => {
       // Long-running commands keep the event loop alive themselves; only set the exit code here.
       process.exitCode = code;
