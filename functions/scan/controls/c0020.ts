@@ -1,28 +1,9 @@
 import { defineControl } from '../engine/control.js';
-import type { ClusterIndex } from '../engine/cluster-index.js';
 import { get, str } from '../engine/objects.js';
 import type { Finding } from '../engine/types.js';
 import { volumesOf } from '../engine/workload.js';
 import { review, workloadRule } from './_lib.js';
-
-export type CloudProvider = 'eks' | 'gke' | 'aks';
-
-/**
- * Kubescape learns the cloud provider from the cluster (`dataControlInputs.cloudProvider`); the
- * Nodes' `spec.providerID` (`aws://`, `gce://`, `azure://`) says the same thing. Without Nodes, or on
- * other providers, the rule has no population.
- */
-export function cloudProviderOf(index: ClusterIndex): CloudProvider | undefined {
-  return index.memo('cloudProvider', () => {
-    for (const n of index.ofKind('Node')) {
-      const id = str(get(n, 'spec', 'providerID')) ?? '';
-      if (id.startsWith('aws://')) return 'eks';
-      if (id.startsWith('gce://')) return 'gke';
-      if (id.startsWith('azure://')) return 'aks';
-    }
-    return undefined;
-  });
-}
+import { cloudProviderOf, type CloudProvider } from './_provider.js';
 
 /** Where each provider's node credentials live (regolibrary alert-mount-potential-credentials-paths). */
 const CREDENTIAL_PATHS: Record<CloudProvider, readonly string[]> = {

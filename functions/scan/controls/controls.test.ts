@@ -1614,6 +1614,12 @@ const awsNode: KubeObject = {
   metadata: meta('n1'),
   spec: { providerID: 'aws:///eu-west-1a/i-0abc' },
 };
+const azureNode: KubeObject = {
+  ...awsNode,
+  spec: {
+    providerID: 'azure:///subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/virtualMachines/n1',
+  },
+};
 const hostPathSpec = (path: string) => hardenedPodSpec({ volumes: [{ name: 'h', hostPath: { path } }] });
 const annotatedService = (
   name: string,
@@ -1694,11 +1700,14 @@ const LAST_CASES: Record<string, Case> = {
   },
   'C-0225': {
     pass: [
-      [roleBinding('rb', 'prod', { kind: 'Role', name: 'r' }, [saSubject('web', 'prod')])],
+      [awsNode, roleBinding('rb', 'prod', { kind: 'Role', name: 'r' }, [saSubject('web', 'prod')])],
       'RoleBinding/rb',
     ],
     fail: [
-      [roleBinding('rb', 'prod', { kind: 'Role', name: 'r' }, [user('jane'), saSubject('default', 'prod')])],
+      [
+        awsNode,
+        roleBinding('rb', 'prod', { kind: 'Role', name: 'r' }, [user('jane'), saSubject('default', 'prod')]),
+      ],
       'RoleBinding/rb',
       {
         rule: 'ensure-default-service-accounts-has-only-default-roles',
@@ -1710,6 +1719,7 @@ const LAST_CASES: Record<string, Case> = {
   'C-0239': {
     pass: [
       [
+        azureNode,
         {
           ...clusterRoleBinding('system:basic', 'system:basic-user', [saSubject('default', 'prod')]),
           metadata: meta('system:basic', undefined, {
@@ -1720,7 +1730,7 @@ const LAST_CASES: Record<string, Case> = {
       'ClusterRoleBinding/system:basic',
     ],
     fail: [
-      [clusterRoleBinding('crb', 'view', [saSubject('default', 'prod')])],
+      [azureNode, clusterRoleBinding('crb', 'view', [saSubject('default', 'prod')])],
       'ClusterRoleBinding/crb',
       { deletePaths: ['subjects[0]'], failedPaths: ['subjects[0]'] },
     ],
@@ -1728,6 +1738,7 @@ const LAST_CASES: Record<string, Case> = {
   'C-0231': {
     pass: [
       [
+        awsNode,
         annotatedService('web', lb443, {
           'service.beta.kubernetes.io/aws-load-balancer-ssl-cert': 'arn:aws:acm:x',
         }),
@@ -1735,7 +1746,7 @@ const LAST_CASES: Record<string, Case> = {
       'Service/web',
     ],
     fail: [
-      [service('web', lb443)],
+      [awsNode, service('web', lb443)],
       'Service/web',
       {
         fixPaths: [
@@ -1749,16 +1760,20 @@ const LAST_CASES: Record<string, Case> = {
   },
   'C-0232': {
     alwaysAlerts: true,
-    pass: [[clusterRole('view', [])], 'ClusterRole/view'],
-    fail: [[role('r', 'prod', [])], 'Role/r', {}],
+    // Outside EKS the control has no population (Kubescape's scanningScope).
+    pass: [[role('r', 'prod', [])], 'Role/r'],
+    fail: [[awsNode, role('r', 'prod', [])], 'Role/r', {}],
   },
   'C-0245': {
     pass: [
-      [annotatedService('web', lb443, { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' })],
+      [
+        azureNode,
+        annotatedService('web', lb443, { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' }),
+      ],
       'Service/web',
     ],
     fail: [
-      [service('web', lb443)],
+      [azureNode, service('web', lb443)],
       'Service/web',
       {
         fixPaths: [
