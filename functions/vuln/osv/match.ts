@@ -15,7 +15,13 @@
 import { comparatorFor } from '../versions/index.js';
 import { SEVERITY_RANK, type Severity } from './cvss.js';
 import { fixVersionsFor, isAffected, type FixState } from './range.js';
-import type { AffectedMatchRow, LookupKey, VulnDbStore } from './store/index.js';
+import type {
+  AdvisoryInfo,
+  AffectedMatchRow,
+  AffectedRangeRow,
+  LookupKey,
+  VulnDbStore,
+} from './store/index.js';
 
 export interface SbomPackage {
   name: string;
@@ -288,9 +294,12 @@ function primaryId(ids: string[]): string {
   return cves[0] ?? [...ids].sort()[0]!;
 }
 
+/** What matching needs from the store (a `VulnDbStore` satisfies it). */
+export type MatchStore = Pick<VulnDbStore, 'lookupAffected' | 'advisories'>;
+
 export async function matchPackages(
   packages: readonly SbomPackage[],
-  store: Pick<VulnDbStore, 'lookup'>,
+  store: MatchStore,
   opts: MatchOptions = {},
 ): Promise<MatchResult> {
   // 1,000 keys per statement: measured on 200k ranges, 2,000-key statements made the planner
@@ -310,9 +319,12 @@ export async function matchPackages(
       distinct.set(`${k.ecosystem}\u0000${k.name}`, { ecosystem: k.ecosystem, name: k.name });
   }
   const all = [...distinct.values()];
-  const byKey = new Map<string, AffectedMatchRow[]>();
-  for (let i = 0; i < all.length; i += batchSize) {
-    for (const row of await store.lookup(all.slice(i, i + batchSize))) {
+  const batches: LookupKey[][] = [];
+  for (let i = 0; i < all.length; i += batchSize) batches.push(all.slice(i, i + batchSize));
+  // Batches run concurrently on the pool (PGlite serialises them by itself).
+  const byKey = new Map<string, AffectedRangeRow[]>();
+  for (const rows of await Promise.all(batches.map((b) => store.lookupAffected(b)))) {
+    for (const row of rows) {
       const k = `${row.ecosystem}\u0000${row.name}`;
       const list = byKey.get(k);
       if (list) list.push(row);
@@ -320,10 +332,11 @@ export async function matchPackages(
     }
   }
 
-  const matches: VulnerabilityMatch[] = [];
-  const ignored: MatchResult['ignored'] = [];
+  // 1. Version evaluation in JS, on the narrow rows.
+  const candidates: { pkg: SbomPackage; key: Key; hits: AffectedRangeRow[] }[] = [];
+  const hitIds = new Map<number, Set<string>>();
   for (const { pkg, keys } of perPackage) {
-    const hits: AffectedMatchRow[] = [];
+    const hits: AffectedRangeRow[] = [];
     let key: Key | undefined;
     for (const k of keys) {
       const rows =
@@ -337,10 +350,28 @@ export async function matchPackages(
         if (affected) {
           hits.push(r);
           key ??= k;
+          let ids = hitIds.get(r.generation);
+          if (!ids) hitIds.set(r.generation, (ids = new Set()));
+          ids.add(r.advisoryId);
         }
       }
     }
-    if (!key || hits.length === 0) continue;
+    if (key) candidates.push({ pkg, key, hits });
+  }
+
+  // 2. Aliases and summaries for the matching advisories only; withdrawn ones come back absent.
+  const infos = new Map<number, Map<string, AdvisoryInfo>>();
+  await Promise.all([...hitIds].map(async ([g, ids]) => infos.set(g, await store.advisories(g, [...ids]))));
+
+  const matches: VulnerabilityMatch[] = [];
+  const ignored: MatchResult['ignored'] = [];
+  for (const { pkg, key, hits: ranged } of candidates) {
+    const hits: AffectedMatchRow[] = [];
+    for (const r of ranged) {
+      const info = infos.get(r.generation)?.get(r.advisoryId);
+      if (info) hits.push({ ...r, ...info });
+    }
+    if (hits.length === 0) continue;
     const cmp = comparatorFor(key.ecosystem);
     for (const group of groupByAlias(hits)) {
       const ids = [...new Set(group.flatMap((r) => [r.advisoryId, ...r.aliases]))];

@@ -209,6 +209,39 @@ forEachDriver('vulndb store', (driver) => {
     expect(Number(gens[0]!.n)).toBe(1);
   });
 
+  it('a full import keeps the newest copy of an id that appears in several batches (and dumps)', async () => {
+    const rec = (id: string, modified: string, fixed: string) => ({
+      id,
+      modified,
+      affected: [
+        {
+          package: { ecosystem: 'npm', name: `dup-${id}` },
+          ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed }] }],
+        },
+      ],
+    });
+    // Batches of 2: the duplicates land in later batches than the first copy, so on PostgreSQL the
+    // optimistic COPY meets the primary key and falls back to the lookup path.
+    const records = [
+      rec('DUP-A', '2024-01-01T00:00:00Z', '1.0.0'),
+      rec('DUP-B', '2024-01-01T00:00:00Z', '1.0.0'),
+      rec('DUP-C', '2024-01-01T00:00:00Z', '1.0.0'),
+      rec('DUP-A', '2024-03-01T00:00:00Z', '3.0.0'),
+      rec('DUP-D', '2024-01-01T00:00:00Z', '1.0.0'),
+      rec('DUP-A', '2024-02-01T00:00:00Z', '2.0.0'),
+    ];
+    const r = await store.import(fromArray(records), { mode: 'full', batchSize: 2 });
+    expect(r.imported).toBe(5); // A, B, C, A (replacing A), D
+    expect(r.skippedNotNewer).toBe(1);
+    expect((await store.status()).advisories).toBe(4);
+    const rows = await store.lookup([{ ecosystem: 'npm', name: 'dup-DUP-A' }]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.ranges[0]!.events).toEqual([{ introduced: '0' }, { fixed: '3.0.0' }]);
+    expect(rows[0]!.modified).toBe('2024-03-01T00:00:00.000Z');
+    // Restore the fixtures for the tests below.
+    await store.import(fromArray(RECORDS), { mode: 'full' });
+  });
+
   it('readers never see a half-loaded generation; a failed import leaves the DB untouched', async () => {
     const before = await store.status();
     let release!: () => void;

@@ -35,65 +35,97 @@ function copySql(table: string, columns: readonly string[], source: string): str
 }
 
 /**
- * Runs fn in one transaction with COPY available. On PostgreSQL the transaction commits with
- * `synchronous_commit = off`. That is safe because the rows belong to a generation nobody reads
- * until the flip, and the flip commits synchronously after them in the same WAL.
+ * A bulk loader for the duration of one import: statements and COPY, in autocommit.
+ *
+ * There are no per-batch transactions. Every statement is atomic by itself, the rows belong to a
+ * generation nobody reads until the flip, and a failed import drops its whole generation. On a
+ * busy machine each round trip costs a scheduling delay, and BEGIN/COMMIT were two of five per
+ * batch.
+ *
+ * On PostgreSQL the loader holds ONE pooled connection with `synchronous_commit = off`. That is
+ * safe for the same reason: the flip commits synchronously, on another connection, after these
+ * rows in the same WAL. On PGlite each statement takes the instance's mutex only while it runs, so
+ * lookups interleave with an import.
  */
-export async function withBulkSession<T>(db: Database, fn: (s: BulkSession) => Promise<T>): Promise<T> {
+export interface BulkLoader extends BulkSession {
+  /** PGlite: round trips are function calls, so there is nothing to save by guessing. */
+  readonly inProcess: boolean;
+  close(): Promise<void>;
+}
+
+export async function openBulkLoader(db: Database): Promise<BulkLoader> {
   const pool = poolOf(db);
-  if (pool) {
-    let client: pg.PoolClient;
+  if (pool) return pgLoader(pool);
+  const pgl = pgliteOf(db);
+  if (pgl) {
+    const guard = async <T>(p: Promise<T>): Promise<T> => {
+      try {
+        return await p;
+      } catch (e) {
+        throw mapDatabaseError(e);
+      }
+    };
+    return {
+      inProcess: true,
+      query: async <R>(sql: string, params?: readonly unknown[]) => ({
+        rows: (await guard(pgl.query<R>(sql, params as unknown[] | undefined))).rows,
+      }),
+      copyIn: async (table, columns, data) => {
+        await guard(pgl.query(copySql(table, columns, `'/dev/blob'`), [], { blob: new Blob([data]) }));
+      },
+      close: async () => undefined,
+    };
+  }
+  throw new BulkLoadUnsupportedError('the database handle exposes neither a pg pool nor a PGlite instance');
+}
+
+async function pgLoader(pool: pg.Pool): Promise<BulkLoader> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (e) {
+    throw mapDatabaseError(e);
+  }
+  let broken = false;
+  const guard = async <T>(p: () => Promise<T>): Promise<T> => {
     try {
-      client = await pool.connect();
+      return await p();
     } catch (e) {
+      // A statement error (e.g. a unique violation) leaves the connection usable; a lost
+      // connection must not go back to the pool.
+      if ((e as { code?: unknown }).code === undefined) broken = true;
       throw mapDatabaseError(e);
     }
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      await client.query('SET LOCAL synchronous_commit = off');
-      const out = await fn({
-        query: async <R>(sql: string, params?: readonly unknown[]) => ({
-          rows: (await client.query(sql, params as unknown[] | undefined)).rows as R[],
-        }),
-        copyIn: async (table, columns, data) => {
-          await pipeline(
-            Readable.from([Buffer.from(data, 'utf8')]),
-            client.query(copyFrom(copySql(table, columns, 'STDIN'))),
-          );
-        },
-      });
-      await client.query('COMMIT');
-      return out;
-    } catch (e) {
+  };
+  await guard(() => client.query('SET synchronous_commit = off'));
+  return {
+    inProcess: false,
+    query: async <R>(sql: string, params?: readonly unknown[]) => ({
+      rows: (await guard(() => client.query(sql, params as unknown[] | undefined))).rows as R[],
+    }),
+    copyIn: async (table, columns, data) => {
+      await guard(() =>
+        pipeline(
+          Readable.from([Buffer.from(data, 'utf8')]),
+          client.query(copyFrom(copySql(table, columns, 'STDIN'))),
+        ),
+      );
+    },
+    async close() {
+      // The connection goes back to the pool: restore the session default first.
       try {
-        await client.query('ROLLBACK');
+        if (!broken) await client.query('RESET synchronous_commit');
       } catch {
         broken = true;
       }
-      throw mapDatabaseError(e);
-    } finally {
       client.release(broken);
-    }
-  }
-  const pgl = pgliteOf(db);
-  if (pgl) {
-    try {
-      return await pgl.transaction((t) =>
-        fn({
-          query: async <R>(sql: string, params?: readonly unknown[]) => ({
-            rows: (await t.query<R>(sql, params as unknown[] | undefined)).rows,
-          }),
-          copyIn: async (table, columns, data) => {
-            await t.query(copySql(table, columns, `'/dev/blob'`), [], { blob: new Blob([data]) });
-          },
-        }),
-      );
-    } catch (e) {
-      throw mapDatabaseError(e);
-    }
-  }
-  throw new BulkLoadUnsupportedError('the database handle exposes neither a pg pool nor a PGlite instance');
+    },
+  };
+}
+
+/** SQLSTATE 23505: the optimistic COPY met an id that this generation already holds. */
+export function isUniqueViolation(e: unknown): boolean {
+  return (e as { code?: unknown } | null)?.code === '23505';
 }
 
 // ------------------------------------------------------------------------- COPY text format
@@ -101,6 +133,7 @@ export async function withBulkSession<T>(db: Database, fn: (s: BulkSession) => P
 /* eslint-disable no-control-regex -- NUL and the COPY delimiters are exactly what we escape */
 const COPY_SPECIAL = /[\\\t\n\r]/g;
 const NUL = /\u0000/g;
+const NEEDS_WORK = /[\\\t\n\r\u0000]/;
 /* eslint-enable no-control-regex */
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
@@ -111,6 +144,8 @@ const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': 
 export function copyField(v: string | number | null): string {
   if (v === null) return '\\N';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '\\N';
+  // Most fields (ids, names, versions, most JSON) contain nothing to escape: skip the rewrite.
+  if (!NEEDS_WORK.test(v)) return v;
   return v.replace(NUL, '').replace(COPY_SPECIAL, (c) => COPY_ESCAPES[c]!);
 }
 

@@ -14,7 +14,14 @@ import { logger } from '../../../../lib/log/index.js';
 import type { Severity } from '../cvss.js';
 import { normalizePackageName, toRows, type AdvisoryRow, type AffectedRow } from '../normalize.js';
 import { OsvRecordSchema, type OsvRange } from '../schema.js';
-import { copyLine, jsonbText, pgTextArray, withBulkSession } from './copy.js';
+import {
+  copyLine,
+  isUniqueViolation,
+  jsonbText,
+  openBulkLoader,
+  pgTextArray,
+  type BulkLoader,
+} from './copy.js';
 
 const log = logger('vuln.vulndb');
 
@@ -71,7 +78,10 @@ export interface LookupKey {
   name: string;
 }
 
-export interface AffectedMatchRow {
+/** One `vulndb_affected` row as matching needs it. */
+export interface AffectedRangeRow {
+  /** The generation the row was read from (advisory details must come from the same one). */
+  generation: number;
   advisoryId: string;
   ecosystem: string;
   name: string;
@@ -81,10 +91,15 @@ export interface AffectedMatchRow {
   score: number | null;
   vector: string | null;
   fixHint: 'wont-fix' | null;
+}
+
+export interface AdvisoryInfo {
   aliases: string[];
   summary: string | null;
   modified: string;
 }
+
+export interface AffectedMatchRow extends AffectedRangeRow, AdvisoryInfo {}
 
 export class ConcurrentUpdateError extends Error {
   override name = 'ConcurrentUpdateError';
@@ -112,6 +127,22 @@ const AFFECTED_COLUMNS = [
   'vector',
   'fix_hint',
 ] as const;
+
+function advisoryCopy(gen: number, records: Iterable<{ advisory: AdvisoryRow }>): string {
+  let out = '';
+  for (const { advisory: a } of records)
+    out += copyLine([
+      gen,
+      a.id,
+      a.modified,
+      a.published,
+      a.withdrawn,
+      a.summary,
+      pgTextArray(a.aliases),
+      jsonbText(a.raw),
+    ]);
+  return out;
+}
 
 /** Stale `loading` generations (crashed importers) older than this are swept by the next import. */
 const STALE_LOADING_MS = 6 * 3600_000;
@@ -168,40 +199,12 @@ export class VulnDbStore {
           [gen, base],
         );
       }
-      let batch: { advisory: AdvisoryRow; affected: AffectedRow[] }[] = [];
-      // One batch is written while the next one is parsed (node CPU and the database overlap);
-      // never more than one in flight, so batches apply in order and memory stays bounded.
-      let pending: Promise<void> | undefined;
-      let failure: unknown;
-      const flush = async (b: typeof batch): Promise<void> => {
-        await pending;
-        if (failure !== undefined) throw failure;
-        pending = this.writeBatch(gen, b, result).catch((e: unknown) => {
-          failure = e;
-        });
-      };
-      const logInvalid = opts.logInvalid ?? 5;
-      for await (const input of records) {
-        result.read++;
-        const parsed = OsvRecordSchema.safeParse(input);
-        if (!parsed.success) {
-          result.invalid++;
-          if (result.invalid <= logInvalid)
-            log.warn(
-              { id: (input as { id?: unknown } | null)?.id, issues: parsed.error.issues.slice(0, 3) },
-              'skipping invalid OSV record',
-            );
-          continue;
-        }
-        batch.push(toRows(parsed.data));
-        if (batch.length >= batchSize) {
-          await flush(batch);
-          batch = [];
-        }
+      const loader = await openBulkLoader(this.db);
+      try {
+        await this.load(gen, records, loader, opts.mode, batchSize, opts.logInvalid ?? 5, result);
+      } finally {
+        await loader.close();
       }
-      if (batch.length > 0) await flush(batch);
-      await pending;
-      if (failure !== undefined) throw failure;
       result.contentHash = await this.contentHash(gen);
       await this.flip(gen, base, opts.mode, result);
     } catch (e) {
@@ -213,9 +216,56 @@ export class VulnDbStore {
     return result;
   }
 
+  /** Streams, validates and writes the records of one generation in batches. */
+  private async load(
+    gen: number,
+    records: AsyncIterable<unknown>,
+    loader: BulkLoader,
+    mode: ImportMode,
+    batchSize: number,
+    logInvalid: number,
+    result: ImportResult,
+  ): Promise<void> {
+    let batch: { advisory: AdvisoryRow; affected: AffectedRow[] }[] = [];
+    // One batch is written while the next one is parsed (node CPU and the database overlap);
+    // never more than one in flight, so batches apply in order and memory stays bounded.
+    let pending: Promise<void> | undefined;
+    let failure: unknown;
+    const flush = async (b: typeof batch): Promise<void> => {
+      await pending;
+      if (failure !== undefined) throw failure;
+      pending = this.writeBatch(gen, b, loader, mode, result).catch((e: unknown) => {
+        failure = e;
+      });
+    };
+    for await (const input of records) {
+      result.read++;
+      const parsed = OsvRecordSchema.safeParse(input);
+      if (!parsed.success) {
+        result.invalid++;
+        if (result.invalid <= logInvalid)
+          log.warn(
+            { id: (input as { id?: unknown } | null)?.id, issues: parsed.error.issues.slice(0, 3) },
+            'skipping invalid OSV record',
+          );
+        continue;
+      }
+      batch.push(toRows(parsed.data));
+      if (batch.length >= batchSize) {
+        await flush(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await flush(batch);
+    await pending;
+    if (failure !== undefined) throw failure;
+  }
+
   private async writeBatch(
     gen: number,
     batch: { advisory: AdvisoryRow; affected: AffectedRow[] }[],
+    loader: BulkLoader,
+    mode: ImportMode,
     result: ImportResult,
   ): Promise<void> {
     // Within a batch keep the newest copy of each id (an advisory can sit in several dumps).
@@ -227,66 +277,85 @@ export class VulnDbStore {
         byId.set(r.advisory.id, r);
       } else result.skippedNotNewer++;
     }
-    const ids = [...byId.keys()];
-    await withBulkSession(this.db, async (tx) => {
-      const { rows } = await tx.query<{ id: string; modified: Date | string }>(
-        `SELECT id, modified FROM vulndb_advisories WHERE generation = $1 AND id = ANY($2::text[])`,
-        [gen, ids],
-      );
-      const replace: string[] = [];
-      for (const r of rows) {
-        const incoming = byId.get(r.id)!;
-        if (new Date(r.modified).getTime() >= Date.parse(incoming.advisory.modified)) {
-          byId.delete(r.id); // incremental: not newer than what we have
-          result.skippedNotNewer++;
-        } else replace.push(r.id);
+    // A full import over the network goes optimistic: the primary key (generation, id) rejects a
+    // COPY with an id this generation already holds (the same advisory in two dumps), and only then
+    // do we look the ids up. Incremental generations start as a copy of the current one, so there
+    // (and on PGlite, where round trips are free) we look them up first.
+    let copied = false;
+    if (mode === 'full' && !loader.inProcess) {
+      try {
+        await loader.copyIn('vulndb_advisories', ADVISORY_COLUMNS, advisoryCopy(gen, byId.values()));
+        copied = true;
+      } catch (e) {
+        if (!isUniqueViolation(e)) throw e;
       }
-      if (replace.length > 0) {
-        await tx.query(
-          `DELETE FROM vulndb_affected WHERE generation = $1 AND advisory_id = ANY($2::text[])`,
-          [gen, replace],
-        );
-        await tx.query(`DELETE FROM vulndb_advisories WHERE generation = $1 AND id = ANY($2::text[])`, [
-          gen,
-          replace,
-        ]);
-      }
+    }
+    if (!copied) {
+      await this.dropNotNewer(gen, byId, loader, result);
       if (byId.size === 0) return;
-      let adv = '';
-      let aff = '';
-      let affected = 0;
-      for (const { advisory: a, affected: fs } of byId.values()) {
-        adv += copyLine([
+      await loader.copyIn('vulndb_advisories', ADVISORY_COLUMNS, advisoryCopy(gen, byId.values()));
+    }
+    let aff = '';
+    let affected = 0;
+    for (const { affected: fs } of byId.values()) {
+      for (const f of fs) {
+        aff += copyLine([
           gen,
-          a.id,
-          a.modified,
-          a.published,
-          a.withdrawn,
-          a.summary,
-          pgTextArray(a.aliases),
-          jsonbText(a.raw),
+          f.advisoryId,
+          f.ecosystem,
+          f.name,
+          jsonbText(f.ranges),
+          pgTextArray(f.versions),
+          f.severity,
+          f.score,
+          f.vector,
+          f.fixHint,
         ]);
-        for (const f of fs) {
-          aff += copyLine([
-            gen,
-            f.advisoryId,
-            f.ecosystem,
-            f.name,
-            jsonbText(f.ranges),
-            pgTextArray(f.versions),
-            f.severity,
-            f.score,
-            f.vector,
-            f.fixHint,
-          ]);
-          affected++;
-        }
+        affected++;
       }
-      await tx.copyIn('vulndb_advisories', ADVISORY_COLUMNS, adv);
-      if (affected > 0) await tx.copyIn('vulndb_affected', AFFECTED_COLUMNS, aff);
-      result.imported += byId.size;
-      result.affectedRows += affected;
-    });
+    }
+    if (affected > 0) await loader.copyIn('vulndb_affected', AFFECTED_COLUMNS, aff);
+    result.imported += byId.size;
+    result.affectedRows += affected;
+  }
+
+  /**
+   * Removes from `byId` the records this generation already holds in the same or a newer version,
+   * and deletes the stored rows of those the batch replaces.
+   */
+  private async dropNotNewer(
+    gen: number,
+    byId: Map<string, { advisory: AdvisoryRow }>,
+    q: Queryable,
+    result: ImportResult,
+  ): Promise<void> {
+    // One index probe per id. Written as `id = ANY($2)`, the planner has no statistics for the
+    // generation being loaded, scans ALL of its rows so far and filters them: quadratic. OFFSET 0
+    // keeps the LATERAL subquery from being flattened into a hash join.
+    const { rows } = await q.query<{ id: string; modified: Date | string }>(
+      `SELECT a.id, a.modified FROM unnest($2::text[]) AS k(id)
+       CROSS JOIN LATERAL (
+         SELECT id, modified FROM vulndb_advisories a0 WHERE a0.generation = $1 AND a0.id = k.id OFFSET 0
+       ) a`,
+      [gen, [...byId.keys()]],
+    );
+    const replace: string[] = [];
+    for (const r of rows) {
+      const incoming = byId.get(r.id)!;
+      if (new Date(r.modified).getTime() >= Date.parse(incoming.advisory.modified)) {
+        byId.delete(r.id);
+        result.skippedNotNewer++;
+      } else replace.push(r.id);
+    }
+    if (replace.length === 0) return;
+    await q.query(`DELETE FROM vulndb_affected WHERE generation = $1 AND advisory_id = ANY($2::text[])`, [
+      gen,
+      replace,
+    ]);
+    await q.query(`DELETE FROM vulndb_advisories WHERE generation = $1 AND id = ANY($2::text[])`, [
+      gen,
+      replace,
+    ]);
   }
 
   /** Order-independent content version: hash of the sorted (id, modified) list. */
@@ -358,10 +427,13 @@ export class VulnDbStore {
   }
 
   /**
-   * Every non-withdrawn affected row for the given (ecosystem, name) keys, in ONE statement (the
-   * current generation is resolved inside it). Names are normalised as at import.
+   * The affected rows for the given (ecosystem, name) keys, in ONE statement over the narrow
+   * `vulndb_affected` table: one index probe per key (LATERAL), no join. The current generation is
+   * resolved inside the statement and returned with each row. Advisory details (aliases, summary,
+   * withdrawn) are fetched afterwards, only for the rows that actually match (`advisories`).
+   * Names are normalised as at import.
    */
-  async lookup(keys: readonly LookupKey[]): Promise<AffectedMatchRow[]> {
+  async lookupAffected(keys: readonly LookupKey[]): Promise<AffectedRangeRow[]> {
     if (keys.length === 0) return [];
     const seen = new Set<string>();
     const ecos: string[] = [];
@@ -375,6 +447,7 @@ export class VulnDbStore {
       names.push(name);
     }
     const { rows } = await this.db.query<{
+      generation: string | number;
       advisory_id: string;
       ecosystem: string;
       name: string;
@@ -384,24 +457,22 @@ export class VulnDbStore {
       score: number | null;
       vector: string | null;
       fix_hint: 'wont-fix' | null;
-      aliases: string[];
-      summary: string | null;
-      modified: Date | string;
     }>(
-      `SELECT f.advisory_id, f.ecosystem, f.name, f.ranges, f.versions, f.severity, f.score, f.vector, f.fix_hint, a.aliases, a.summary, a.modified
+      `SELECT f.generation, f.advisory_id, f.ecosystem, f.name, f.ranges, f.versions, f.severity, f.score, f.vector, f.fix_hint
        FROM (SELECT current_generation AS g FROM vulndb_meta WHERE id = 1) cur
        CROSS JOIN unnest($1::text[], $2::text[]) AS k(ecosystem, name)
-       -- LATERAL forces one index probe per key whatever the statistics say (a hash join over
-       -- the whole generation is never the right plan for a few thousand keys).
+       -- LATERAL + OFFSET 0 (no flattening) forces one index probe per key whatever the
+       -- statistics say: a hash join over the whole generation is never the right plan for a few
+       -- thousand keys.
        CROSS JOIN LATERAL (
          SELECT * FROM vulndb_affected f0
          WHERE f0.generation = cur.g AND f0.ecosystem = k.ecosystem AND f0.name = k.name
-       ) f
-       JOIN vulndb_advisories a ON a.generation = cur.g AND a.id = f.advisory_id
-       WHERE a.withdrawn IS NULL OR a.withdrawn > now()`,
+         OFFSET 0
+       ) f`,
       [ecos, names],
     );
     return rows.map((r) => ({
+      generation: Number(r.generation),
       advisoryId: r.advisory_id,
       ecosystem: r.ecosystem,
       name: r.name,
@@ -411,10 +482,43 @@ export class VulnDbStore {
       score: r.score === null ? null : Number(r.score),
       vector: r.vector,
       fixHint: r.fix_hint,
-      aliases: r.aliases,
-      summary: r.summary,
-      modified: new Date(r.modified).toISOString(),
     }));
+  }
+
+  /**
+   * Aliases, summary and modification time of the given advisories of one generation. Withdrawn
+   * advisories (withdrawn time passed) are left out, so the caller drops their matches.
+   */
+  async advisories(generation: number, ids: readonly string[]): Promise<Map<string, AdvisoryInfo>> {
+    const out = new Map<string, AdvisoryInfo>();
+    if (ids.length === 0) return out;
+    const { rows } = await this.db.query<{
+      id: string;
+      aliases: string[];
+      summary: string | null;
+      modified: Date | string;
+    }>(
+      `SELECT id, aliases, summary, modified FROM vulndb_advisories
+       WHERE generation = $1 AND id = ANY($2::text[]) AND (withdrawn IS NULL OR withdrawn > now())`,
+      [generation, [...new Set(ids)]],
+    );
+    for (const r of rows)
+      out.set(r.id, { aliases: r.aliases, summary: r.summary, modified: new Date(r.modified).toISOString() });
+    return out;
+  }
+
+  /** Every non-withdrawn affected row for the keys, with its advisory's details. */
+  async lookup(keys: readonly LookupKey[]): Promise<AffectedMatchRow[]> {
+    const rows = await this.lookupAffected(keys);
+    const byGeneration = new Map<number, string[]>();
+    for (const r of rows)
+      byGeneration.set(r.generation, [...(byGeneration.get(r.generation) ?? []), r.advisoryId]);
+    const infos = new Map<number, Map<string, AdvisoryInfo>>();
+    for (const [g, ids] of byGeneration) infos.set(g, await this.advisories(g, ids));
+    return rows.flatMap((r) => {
+      const info = infos.get(r.generation)?.get(r.advisoryId);
+      return info ? [{ ...r, ...info }] : [];
+    });
   }
 
   async status(now: Date = new Date()): Promise<VulnDbStatus> {
