@@ -14,6 +14,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { ImageFilesystem } from '../layers/filesystem.js';
 import { BdbError, bdbHashValues } from './bdb.js';
 import { contentRules } from './index.js';
+import { NdbError, ndbBlobs } from './ndb.js';
 import { detectDistro } from './os.js';
 import { readRpmDb, rpmCataloger, sqliteRpmBlobs } from './rpm.js';
 import { RpmHeaderError, parseRpmHeader } from './rpmheader.js';
@@ -126,6 +127,41 @@ function writeBdb(blobs: Buffer[], pageSize: number): Buffer {
   return readFileSync(out);
 }
 
+/**
+ * An ndb Packages.db laid out as rpm's rpmpkg.c writes it (this rpm has no ndb backend, so the
+ * file is built here from the documented layout, with the real header blobs).
+ */
+function writeNdb(blobs: Buffer[]): Buffer {
+  const slotPage = Buffer.alloc(4096);
+  slotPage.write('RpmP', 0, 'latin1');
+  slotPage.writeUInt32LE(0, 4); // version
+  slotPage.writeUInt32LE(7, 8); // generation
+  slotPage.writeUInt32LE(1, 12); // slot pages
+  slotPage.writeUInt32LE(blobs.length + 1, 16); // next package index
+  for (let o = 32; o < 4096; o += 16) slotPage.write('Slot', o, 'latin1');
+  const data: Buffer[] = [];
+  let blk = 4096 / 16;
+  blobs.forEach((b, i) => {
+    const head = Buffer.alloc(16);
+    head.write('BlbS', 0, 'latin1');
+    head.writeUInt32LE(i + 1, 4);
+    head.writeUInt32LE(7, 8);
+    head.writeUInt32LE(b.length, 12);
+    const tail = Buffer.alloc(12);
+    tail.writeUInt32LE(b.length, 4);
+    tail.write('BlbE', 8, 'latin1');
+    const raw = Buffer.concat([head, b, tail]);
+    const blocks = Math.ceil(raw.length / 16);
+    const o = 32 + (i + 1) * 16; // slot 0 is free: skipped by readers
+    slotPage.writeUInt32LE(i + 1, o + 4);
+    slotPage.writeUInt32LE(blk, o + 8);
+    slotPage.writeUInt32LE(blocks, o + 12);
+    data.push(raw, Buffer.alloc(blocks * 16 - raw.length));
+    blk += blocks;
+  });
+  return Buffer.concat([slotPage, ...data]);
+}
+
 const sorted = <T extends { name: string }>(xs: T[]): T[] => [...xs].sort((a, b) => a.name.localeCompare(b.name));
 
 describe.skipIf(!canBuild)('rpmdb against rpm -qa', () => {
@@ -134,7 +170,7 @@ describe.skipIf(!canBuild)('rpmdb against rpm -qa', () => {
 
   test('sqlite rpmdb: name, epoch, version, release, arch, sourcerpm, license, file list equal rpm -qa', async () => {
     expect(truth.length).toBe(2);
-    const { packages, bad } = await readRpmDb('var/lib/rpm/rpmdb.sqlite', sqlite);
+    const { packages, bad } = await readRpmDb(sqlite);
     expect(bad).toBe(0);
     expect(sorted(packages).map(({ name, epoch, version, release, arch, sourceRpm, license, files }) => ({ name, epoch, version, release, arch, sourceRpm, license, files }))).toEqual(sorted(truth));
   });
@@ -148,9 +184,15 @@ describe.skipIf(!canBuild)('rpmdb against rpm -qa', () => {
       writeFileSync(join(dir, 'Packages'), db);
       const bdbTruth = rpmQuery(dir, 'bdb_ro');
       expect(sorted(bdbTruth)).toEqual(sorted(truth));
-      const { packages } = await readRpmDb('var/lib/rpm/Packages', db);
+      const { packages } = await readRpmDb(db);
       expect(sorted(packages).map(({ name, epoch, version, release, arch, sourceRpm, license, files }) => ({ name, epoch, version, release, arch, sourceRpm, license, files }))).toEqual(sorted(bdbTruth));
     }
+  });
+
+  test('ndb Packages.db (SUSE) built from the same header blobs gives rpm -qa\'s packages', async () => {
+    const { packages, bad } = await readRpmDb(writeNdb(await sqliteRpmBlobs(sqlite)));
+    expect(bad).toBe(0);
+    expect(sorted(packages).map(({ name, epoch, version, release, arch, sourceRpm, license, files }) => ({ name, epoch, version, release, arch, sourceRpm, license, files }))).toEqual(sorted(truth));
   });
 
   test('cataloger in an image: purls with epoch/upstream/distro, owned files present in the image, layer', async () => {
@@ -186,7 +228,7 @@ describe.skipIf(!canBuild)('rpmdb against rpm -qa', () => {
     broken.writeUInt32BE(0x7fffffff, 8 + 8); // first index entry's offset far outside the data
     expect(() => parseRpmHeader(broken)).toThrow(RpmHeaderError);
     if (!hasDbLoad) return;
-    const { packages, bad } = await readRpmDb('var/lib/rpm/Packages', writeBdb([broken, blobs[1]!], 512));
+    const { packages, bad } = await readRpmDb(writeBdb([broken, blobs[1]!], 512));
     expect(bad).toBe(1);
     expect(packages.length).toBe(1);
   });
@@ -207,6 +249,24 @@ describe('hostile rpm inputs', () => {
     huge.writeUInt32BE(0x10000000, 0);
     expect(() => parseRpmHeader(huge)).toThrow(RpmHeaderError);
     expect(() => parseRpmHeader(h.subarray(0, 20))).toThrow(/truncated/);
+  });
+
+  test('ndb: slots pointing outside the file or at a foreign blob, absurd slot page counts', () => {
+    const blob = Buffer.alloc(64, 1);
+    const good = writeNdb([blob]);
+    expect([...ndbBlobs(good)]).toEqual([blob]);
+    const outside = Buffer.from(good);
+    outside.writeUInt32LE(0xffffff, 48 + 8);
+    expect(() => [...ndbBlobs(outside)]).toThrow(/outside the file/);
+    const foreign = Buffer.from(good);
+    foreign.writeUInt32LE(9, 4096 + 4);
+    expect(() => [...ndbBlobs(foreign)]).toThrow(/bad blob header/);
+    const long = Buffer.from(good);
+    long.writeUInt32LE(10_000, 4096 + 12);
+    expect(() => [...ndbBlobs(long)]).toThrow(/overruns/);
+    const pages = Buffer.from(good);
+    pages.writeUInt32LE(1_000_000, 12);
+    expect(() => [...ndbBlobs(pages)]).toThrow(NdbError);
   });
 
   test('BDB: bad magic, overflow chain loop, items outside the page', () => {

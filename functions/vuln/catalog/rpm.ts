@@ -1,8 +1,9 @@
 /**
  * rpm cataloger: the rpmdb in its sqlite form (rpm ≥ 4.16: `rpmdb.sqlite`, table Packages(hnum,
- * blob)) and its Berkeley DB hash form (`Packages`, RHEL ≤ 8, CentOS 7, Amazon Linux 2), under
- * var/lib/rpm and usr/lib/sysimage/rpm. The SQLite container is read by SQLite itself (sql.js,
- * in wasm, on an in-memory copy); BDB pages and the rpm header blobs are parsed here, bounded.
+ * blob)), its Berkeley DB hash form (`Packages`, RHEL ≤ 8, CentOS 7, Amazon Linux 2) and its ndb
+ * form (`Packages.db`, SUSE), under var/lib/rpm and usr/lib/sysimage/rpm; the format is taken
+ * from the content (magic), not the name. The SQLite container is read by SQLite itself (sql.js,
+ * in wasm, on an in-memory copy); BDB/ndb pages and the rpm header blobs are parsed here, bounded.
  * purls as syft writes them:
  *   pkg:rpm/rhel/openssl-libs@3.0.7-27.el9?arch=x86_64&epoch=1&upstream=openssl-3.0.7-27.el9.src.rpm&distro=rhel-9.3
  * Package.version is `[epoch:]version-release`, the form rpm version comparison works on.
@@ -10,15 +11,17 @@
 import initSqlJs from 'sql.js';
 import type { ContentRule } from '../layers/filesystem.js';
 import { bdbHashValues } from './bdb.js';
+import { isNdb, ndbBlobs } from './ndb.js';
 import { distroQualifier, purl } from './purl.js';
 import { parseRpmHeader, type RpmPackageInfo } from './rpmheader.js';
 import { location, type CatalogContext, type Cataloger, type Package } from './types.js';
 
 const SQLITE = /^(?:var\/lib\/rpm|usr\/lib\/sysimage\/rpm)\/rpmdb\.sqlite$/;
 const BDB = /^(?:var\/lib\/rpm|usr\/lib\/sysimage\/rpm)\/Packages$/;
+const NDB = /^(?:var\/lib\/rpm|usr\/lib\/sysimage\/rpm)\/Packages\.db$/;
 
 // 128 MiB: far above real rpmdbs (tens of MiB), and sql.js holds a second copy in wasm memory.
-export const rpmRules: ContentRule[] = [{ id: 'rpmdb', match: (p) => SQLITE.test(p) || BDB.test(p), maxBytes: 128 * 1024 * 1024 }];
+export const rpmRules: ContentRule[] = [{ id: 'rpmdb', match: (p) => SQLITE.test(p) || BDB.test(p) || NDB.test(p), maxBytes: 128 * 1024 * 1024 }];
 
 let sqlJs: ReturnType<typeof initSqlJs> | undefined;
 
@@ -50,8 +53,9 @@ export interface RpmDbResult {
   bad: number;
 }
 
-export async function readRpmDb(path: string, content: Buffer): Promise<RpmDbResult> {
-  const blobs = SQLITE.test(path) || content.subarray(0, 16).toString('latin1') === 'SQLite format 3\0' ? await sqliteRpmBlobs(content) : [...bdbHashValues(content)];
+export async function readRpmDb(content: Buffer): Promise<RpmDbResult> {
+  const blobs =
+    content.subarray(0, 16).toString('latin1') === 'SQLite format 3\0' ? await sqliteRpmBlobs(content) : isNdb(content) ? [...ndbBlobs(content)] : [...bdbHashValues(content)];
   const packages: RpmPackageInfo[] = [];
   let bad = 0;
   for (const b of blobs) {
@@ -81,7 +85,7 @@ export const rpmCataloger: Cataloger = {
       if (!content) continue;
       let db: RpmDbResult;
       try {
-        db = await readRpmDb(m.path, content);
+        db = await readRpmDb(content);
       } catch (e) {
         ctx.fs.skipped.push({ path: m.path, reason: `unreadable rpmdb: ${(e as Error).message}` });
         continue;
