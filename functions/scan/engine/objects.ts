@@ -32,10 +32,22 @@ export function strings(value: unknown): string[] {
   return out;
 }
 
-export function stringMap(value: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
+const NO_STRINGS: Readonly<Record<string, string>> = Object.freeze({});
+// Selectors and labels are read per pair (every Service against every pod of its namespace...):
+// build each map once per source object. Results are shared and frozen: read-only.
+const stringMaps = new WeakMap<object, Readonly<Record<string, string>>>();
+
+/** The string-valued entries of a record (labels, annotations, selectors); shared, read-only. */
+export function stringMap(value: unknown): Readonly<Record<string, string>> {
   const r = rec(value);
-  if (r) for (const [k, v] of Object.entries(r)) if (typeof v === 'string') out[k] = v;
+  if (!r) return NO_STRINGS;
+  let out = stringMaps.get(r);
+  if (!out) {
+    const m: Record<string, string> = {};
+    for (const [k, v] of Object.entries(r)) if (typeof v === 'string') m[k] = v;
+    out = Object.freeze(m);
+    stringMaps.set(r, out);
+  }
   return out;
 }
 
@@ -95,16 +107,16 @@ export function objectId(obj: KubeObject): string {
   return id;
 }
 
-export function labelsOf(obj: unknown): Record<string, string> {
+export function labelsOf(obj: unknown): Readonly<Record<string, string>> {
   return stringMap(get(obj, 'metadata', 'labels'));
 }
 
-export function annotationsOf(obj: unknown): Record<string, string> {
+export function annotationsOf(obj: unknown): Readonly<Record<string, string>> {
   return stringMap(get(obj, 'metadata', 'annotations'));
 }
 
 /** Kubernetes label-selector semantics (matchLabels AND matchExpressions); an empty selector selects everything. */
-export function selectorMatches(selector: unknown, labels: Record<string, string>): boolean {
+export function selectorMatches(selector: unknown, labels: Readonly<Record<string, string>>): boolean {
   const sel = rec(selector);
   if (!sel) return true;
   const ml = stringMap(sel.matchLabels);
@@ -137,8 +149,8 @@ export function selectorMatches(selector: unknown, labels: Record<string, string
 
 /** A Service-style selector (plain map): non-empty and every pair present in the labels. */
 export function mapSelectorMatches(
-  selector: Record<string, string>,
-  labels: Record<string, string>,
+  selector: Readonly<Record<string, string>>,
+  labels: Readonly<Record<string, string>>,
 ): boolean {
   const entries = Object.entries(selector);
   if (entries.length === 0) return false;
