@@ -318,6 +318,8 @@ interface ControlState {
   /** Frameworks used for exception frameworkName matching. */
   frameworks: readonly string[];
   missingConfig: boolean;
+  /** Sub-status of the first skipped resource (integration for host controls without node-agent facts). */
+  skippedSubStatus?: SubStatus;
   timeMs: number;
 }
 
@@ -483,6 +485,7 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
         bumpSeverity(resourcesSeverityCounters, def.severity);
       } else if (status === 'skipped') {
         t.skipped++;
+        state.skippedSubStatus ??= subStatus;
       } else {
         t.passed++;
         if (excepted) t.excepted++;
@@ -556,7 +559,12 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
       info = 'Control configurations are empty';
     } else if (t.skipped > 0) {
       status = 'skipped';
-      subStatus = state.def.actionRequired === 'manual review' ? 'manual review' : 'notEvaluated';
+      subStatus =
+        state.def.actionRequired === 'manual review'
+          ? 'manual review'
+          : state.skippedSubStatus === 'integration'
+            ? 'integration'
+            : 'notEvaluated';
     } else if (t.passed === 0) {
       status = 'passed';
       subStatus = 'irrelevant';
