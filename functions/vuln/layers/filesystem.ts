@@ -79,9 +79,13 @@ const OPAQUE = '.wh..wh..opq';
 const MAX_RUST_SECTION = 4 * 1024 * 1024;
 const noop = (): void => undefined;
 const MAX_SYMLINK_HOPS = 40;
+/** `.`/`..` components, empty components, or a leading slash. */
+const UNCLEAN = /(?:^|\/)\.\.?(?:\/|$)|\/\/|^\//;
 
 /** `./a//b/../c` → `a/c`; undefined when the name climbs above the root. */
 export function normalisePath(name: string): string | undefined {
+  // Fast path for the common, already clean name (no split/join per tar entry).
+  if (!UNCLEAN.test(name)) return name.endsWith('/') ? name.slice(0, -1) : name;
   const out: string[] = [];
   for (const p of name.split('/')) {
     if (p === '' || p === '.') continue;
