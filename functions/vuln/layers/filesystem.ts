@@ -236,7 +236,8 @@ export class ImageFilesystem {
 
   /** Undefined when nothing is wanted from the file (stream resumed, nothing to wait for). */
   private capture(node: Node, path: string, size: number, mode: number, stream: Readable): Promise<void> | undefined {
-    const rule = this.rules.find((r) => r.match(path, { size, mode }));
+    const meta = { size, mode };
+    const rule = this.rules.find((r) => r.match(path, meta));
     if (rule) {
       if (size > rule.maxBytes) {
         this.skipped.push({ path, reason: `${size} bytes > ${rule.maxBytes} (${rule.id})` });
