@@ -136,7 +136,8 @@ export function classifyImageError(e: unknown): Failure | undefined {
     return { status: STATUS.failed, reason: e.message, answer: 'rate-limited', retryAfterSeconds: Math.max(1, Math.ceil((e.retryAfterMs ?? 60_000) / 1000)) };
   if (e instanceof RegistryError) {
     const permanent = e.status !== undefined && e.status >= 400 && e.status < 500 && e.status !== 408;
-    return { status: STATUS.failed, reason: `registry failure: ${e.message}`, answer: permanent ? 'permanent' : 'transient' };
+    const what = e.status === undefined ? 'registry unreachable (network or DNS failure, retried)' : `registry failure (HTTP ${e.status})`;
+    return { status: STATUS.failed, reason: `${what}: ${e.message}`, answer: permanent ? 'permanent' : 'transient' };
   }
   return undefined;
 }
