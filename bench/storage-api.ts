@@ -91,7 +91,7 @@ function median(xs: number[]): number {
 }
 
 /** Track peak heap (heapUsed + external + arrayBuffers) and RSS while `fn` runs. */
-async function peak<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; heapExtra: number; rssExtra: number; rssPeak: number }> {
+async function peak<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; cpuMs: number; heapExtra: number; rssExtra: number; rssPeak: number }> {
   gc();
   const m0 = process.memoryUsage();
   const heap0 = m0.heapUsed + m0.external;
@@ -104,11 +104,13 @@ async function peak<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; he
   };
   const timer = setInterval(sample, 2);
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   try {
     const value = await fn();
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
     sample();
-    return { value, ms, heapExtra: heapMax - heap0, rssExtra: rssMax - m0.rss, rssPeak: rssMax };
+    return { value, ms, cpuMs: (cpu.user + cpu.system) / 1000, heapExtra: heapMax - heap0, rssExtra: rssMax - m0.rss, rssPeak: rssMax };
   } finally {
     clearInterval(timer);
   }
@@ -632,18 +634,27 @@ async function benchReads(server: Server, raw: pg.Client, out: Record<string, un
       'HTTP Table LIST': async () => httpGet(listPath, 'application/json;as=Table;v=v1;g=meta.k8s.io'),
       'HTTP PartialObjectMetadataList': async () => httpGet(listPath, 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1'),
     };
-    const rows: { case: string; ms: number; ratio?: number; bytes: number; rssPeakMiB: number; heapExtraMiB: number }[] = [];
+    const rows: { case: string; ms: number; ratio?: number; cpuMs: number; cpuRatio?: number; bytes: number; rssPeakMiB: number; heapExtraMiB: number }[] = [];
     let baseMs = 0;
+    let baseCpu = 0;
     for (const [name, fn] of Object.entries(cases)) {
       await fn(); // warm-up (caches, JIT)
       const runs: Awaited<ReturnType<typeof peak<{ bytes: number }>>>[] = [];
       for (let i = 0; i < RUNS; i++) runs.push(await peak(fn));
       const ms = median(runs.map((r) => r.ms));
-      if (name.startsWith('baseline')) baseMs = ms;
+      // Process CPU (this process: the server, or the baseline's pg client and serialisation;
+      // PostgreSQL and curl excluded on both sides): much less sensitive to the machine's load.
+      const cpu = median(runs.map((r) => r.cpuMs));
+      if (name.startsWith('baseline')) {
+        baseMs = ms;
+        baseCpu = cpu;
+      }
       rows.push({
         case: name,
         ms: Math.round(ms),
         ...(baseMs && !name.startsWith('baseline') ? { ratio: Number((ms / baseMs).toFixed(2)) } : {}),
+        cpuMs: Math.round(cpu),
+        ...(baseCpu && !name.startsWith('baseline') ? { cpuRatio: Number((cpu / baseCpu).toFixed(2)) } : {}),
         bytes: runs[0]!.value.bytes,
         rssPeakMiB: Math.round(Math.max(...runs.map((r) => r.rssPeak)) / MB),
         heapExtraMiB: Math.round(Math.max(...runs.map((r) => r.heapExtra)) / MB),
@@ -653,7 +664,7 @@ async function benchReads(server: Server, raw: pg.Client, out: Record<string, un
     console.table(rows);
     const table = rows.find((r) => r.case === 'HTTP Table LIST')!;
     const poml = rows.find((r) => r.case === 'HTTP PartialObjectMetadataList')!;
-    out.listSummary = { tableListRatio: table.ratio, pomListRatio: poml.ratio, target: '<= 2x raw SELECT of metadata + JSON', rssPeakMiB: Math.max(...rows.map((r) => r.rssPeakMiB)) };
+    out.listSummary = { tableListRatio: table.ratio, pomListRatio: poml.ratio, tableListCpuRatio: table.cpuRatio, pomListCpuRatio: poml.cpuRatio, target: '<= 2x raw SELECT of metadata + JSON', rssPeakMiB: Math.max(...rows.map((r) => r.rssPeakMiB)) };
   }
   if (only.has('sbom')) {
 

@@ -15,7 +15,7 @@ import {
   type StoredObject,
 } from '../store/types.js';
 import { applyJsonPatch, applyMergePatch, applyServerSideApply, recordUpdateManagedFields } from '../patch/index.js';
-import { addWarning, drain, readBody, sendJson, sendYaml, writeString } from './http.js';
+import { addWarning, BufferedWriter, readBody, sendJson, sendYaml, writeString } from './http.js';
 import {
   apiVersionOf,
   bodyOf,
@@ -24,6 +24,8 @@ import {
   rowSource,
   rvCompare,
   servedMeta,
+  servedMetaView,
+  storedJson,
   toKube,
   writeStoredJson,
 } from './objects.js';
@@ -68,6 +70,13 @@ export interface ResourceDeps {
 const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml'];
 /** Attempts for read-modify-write cycles that lose a race (unconditional update, patch). */
 const MAX_RETRIES = 5;
+/** Internal pages of a JSON list the client did not page: first page, bounds, and target body bytes per page. */
+const FIRST_BODY_PAGE = 50;
+/** Objects up to this are answered as one string with Content-Length; larger ones are streamed. */
+const SINGLE_WRITE_BYTES = 256 * 1024;
+const MIN_BODY_PAGE = 10;
+const MAX_BODY_PAGE = 1000;
+const PAGE_BYTES = 32 * 1024 * 1024;
 /** How long a read asking for a future resourceVersion may wait for it (kube waits ~3 s too). */
 const FUTURE_RV_WAIT_MS = 3000;
 
@@ -163,6 +172,13 @@ export class Resources {
     switch (out.kind) {
       case 'json':
         if (res.headersSent) return;
+        if ((so.body?.length ?? 0) <= SINGLE_WRITE_BYTES) {
+          // Small objects (the common create/update/get): one write with a Content-Length.
+          const text = storedJson(def, so);
+          res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+          res.end(text);
+          return;
+        }
         res.writeHead(code, { 'Content-Type': 'application/json' });
         await writeStoredJson(res, def, so);
         res.end();
@@ -246,14 +262,19 @@ export class Resources {
     // Metadata-only whenever the answer needs no body: bodies stay unread in the database.
     const withBody = out.kind === 'json' || out.kind === 'yaml' || (table !== undefined && (table.needsBody || incl === 'Object'));
     const { opts, errCtx, notOlderThan } = this.listOptions(r, withBody);
+    if (out.kind === 'pomlist') opts.withSummary = false;
+    // A JSON list the client did not page is read in pages at one snapshot anyway, so memory is
+    // bounded by a page, not by the collection (10,000 objects of 1 MB).
+    const internalPaging = out.kind === 'json' && opts.limit === undefined && opts.continue === undefined;
+    if (internalPaging) opts.limit = FIRST_BODY_PAGE;
     await this.awaitRv(r, notOlderThan);
     const result = await this.call(r, () => this.d.store.list(opts), errCtx);
     // Printer columns read stored summaries; a store that returns none forces reading the bodies
     // of this page, one object at a time (bounded memory), so cells are right rather than empty.
     if (table && !opts.withBody && this.d.summaryFallback && summariesMissing(def, result.items)) await this.fillSummaries(r, result.items);
     const listMeta: Record<string, unknown> = { resourceVersion: result.resourceVersion };
-    if (result.continue) listMeta.continue = result.continue;
-    if (result.remainingItemCount !== undefined && result.continue) listMeta.remainingItemCount = result.remainingItemCount;
+    if (result.continue && !internalPaging) listMeta.continue = result.continue;
+    if (result.remainingItemCount !== undefined && result.continue && !internalPaging) listMeta.remainingItemCount = result.remainingItemCount;
     switch (out.kind) {
       case 'json': {
         if (res.headersSent) return;
@@ -262,11 +283,25 @@ export class Resources {
           res,
           `{"apiVersion":${JSON.stringify(apiVersionOf(def))},"kind":${JSON.stringify(def.listKind)},"metadata":${JSON.stringify(listMeta)},"items":[`,
         );
-        for (let i = 0; i < result.items.length; i++) {
-          if (res.destroyed) return;
-          if (i > 0) await writeString(res, ',');
-          await writeStoredJson(res, def, result.items[i]!);
-          result.items[i] = undefined as unknown as StoredObject; // let big bodies go as soon as written
+        let page = result;
+        let first = true;
+        for (;;) {
+          let bytes = 0;
+          for (let i = 0; i < page.items.length; i++) {
+            if (res.destroyed) return;
+            if (!first) await writeString(res, ',');
+            first = false;
+            bytes += page.items[i]!.body?.length ?? 0;
+            await writeStoredJson(res, def, page.items[i]!);
+            page.items[i] = undefined as unknown as StoredObject; // let big bodies go as soon as written
+          }
+          if (!internalPaging || !page.continue) break;
+          // Next page sized to about PAGE_BYTES of bodies.
+          const avg = bytes / Math.max(1, page.items.length);
+          const limit = Math.max(MIN_BODY_PAGE, Math.min(MAX_BODY_PAGE, Math.floor(PAGE_BYTES / Math.max(1, avg))));
+          const cont = page.continue;
+          // Mid-stream, a failure can only cut the response (sendStatus destroys the socket).
+          page = await this.call(r, () => this.d.store.list({ ...opts, limit, continue: cont }), 'list-continue');
         }
         await writeString(res, ']}');
         res.end();
@@ -275,19 +310,27 @@ export class Resources {
       case 'yaml':
         sendYaml(res, 200, { apiVersion: apiVersionOf(def), kind: def.listKind, metadata: listMeta, items: result.items.map((so) => toKube(def, so)) });
         return;
-      case 'pomlist':
-        sendJson(
-          res,
-          200,
-          {
-            kind: 'PartialObjectMetadataList',
-            apiVersion: `meta.k8s.io/${out.version}`,
-            metadata: listMeta,
-            items: result.items.map((so) => partialMeta(servedMeta(so), out.version)),
-          },
-          `application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=${out.version}`,
-        );
+      case 'pomlist': {
+        // Streamed in 64 KiB writes, each item spliced around its stored metadata object: the
+        // cost is one JSON.stringify of each metadata, as for a plain SELECT + serialisation.
+        if (res.headersSent) return;
+        res.writeHead(200, { 'Content-Type': `application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=${out.version}` });
+        const head = `{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/${out.version}","metadata":`;
+        const w = new BufferedWriter(res);
+        await w.add(`{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/${out.version}","metadata":${JSON.stringify(listMeta)},"items":[`);
+        const items = result.items;
+        for (let i = 0; i < items.length; i++) {
+          const p = w.add(`${i > 0 ? ',' : ''}${head}${JSON.stringify(servedMetaView(items[i]!))}}`);
+          if (p) {
+            await p;
+            if (res.destroyed) return;
+          }
+        }
+        await w.add(']}');
+        await w.flush();
+        res.end();
         return;
+      }
       case 'table': {
         const t = table!;
         await this.sendTable(
@@ -310,12 +353,18 @@ export class Resources {
     const { res } = r;
     if (res.headersSent) return;
     res.writeHead(200, { 'Content-Type': `application/json;as=Table;v=${v};g=meta.k8s.io` });
-    await writeString(res, `{"kind":"Table","apiVersion":"meta.k8s.io/${v}","metadata":${JSON.stringify(meta)},"columnDefinitions":${JSON.stringify(t.columns)},"rows":[`);
+    const w = new BufferedWriter(res);
+    await w.add(`{"kind":"Table","apiVersion":"meta.k8s.io/${v}","metadata":${JSON.stringify(meta)},"columnDefinitions":${JSON.stringify(t.columns)},"rows":[`);
     for (let i = 0; i < rows.length; i++) {
-      if (res.destroyed) return;
-      if (!res.write((i > 0 ? ',' : '') + JSON.stringify(rows[i]))) await drain(res);
+      const p = w.add((i > 0 ? ',' : '') + JSON.stringify(rows[i]));
+      if (p) {
+        await p;
+        if (res.destroyed) return;
+      }
     }
-    res.end(']}');
+    await w.add(']}');
+    await w.flush();
+    res.end();
   }
 
   // ---------------------------------------------------------------- decoding of write bodies

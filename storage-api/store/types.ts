@@ -91,6 +91,8 @@ export interface ListOptions extends Filter {
   continue?: string;
   /** Read the bodies too (false for metadata-only, Table and PartialObjectMetadata lists). */
   withBody: boolean;
+  /** Read the summaries (default true; PartialObjectMetadata lists have no use for them). */
+  withSummary?: boolean;
   /**
    * Snapshot: list as of exactly this resourceVersion (resourceVersionMatch=Exact, or continue pages).
    * Fails with GoneError when older than the compaction point. Undefined = the latest state.

@@ -44,6 +44,28 @@ forEachDriver('PostgresStore watch', (driver) => {
     w.close();
   });
 
+  it('nextBatch hands over bursts in order, shares objects between watchers, and ends with undefined', async () => {
+    const R = 'w/batch';
+    const start = await s.create(obj('ns', 'x0', { resource: R }));
+    const a = s.watch({ resource: R, withBody: true, sinceResourceVersion: start.resourceVersion });
+    const b = s.watch({ resource: R, withBody: true, sinceResourceVersion: start.resourceVersion });
+    await Promise.all(['x1', 'x2', 'x3', 'x4'].map((n) => s.create(obj('ns', n, { resource: R }))));
+    const got: StoredEvent[] = [];
+    while (got.length < 4) {
+      const batch = await a.nextBatch!();
+      expect(batch?.length).toBeGreaterThan(0);
+      got.push(...batch!);
+    }
+    expect(got.map((e) => Number(e.object.resourceVersion))).toEqual([1, 2, 3, 4].map((i) => Number(start.resourceVersion) + i));
+    const other = await take(b, 4);
+    // The same object instances go to every watcher (engine caches serialisations on them).
+    expect(other.map((e) => e.object)).toEqual(got.map((e) => e.object));
+    expect(other[3]!.object).toBe(got[3]!.object);
+    a.close();
+    b.close();
+    expect(await a.nextBatch!()).toBeUndefined();
+  });
+
   it('without sinceResourceVersion starts at the current RV', async () => {
     const R = 'w/now';
     await s.create(obj('ns', 'before', { resource: R }));

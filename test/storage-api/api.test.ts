@@ -341,6 +341,20 @@ forEachDriver('storage-api HTTP conventions', (driver) => {
       expect(invalidMatch.status).toBe(422);
     });
 
+    it('a JSON list the client does not page is read in internal pages: every object once, in order, no continue', async () => {
+      const names = Array.from({ length: 130 }, (_, i) => `big-${String(i).padStart(3, '0')}`);
+      for (let i = 0; i < names.length; i += 26) await Promise.all(names.slice(i, i + 26).map((n) => req(ts, 'POST', nsPath('bigl', WCSS), wcss(n, 'bigl'))));
+      const all = (await req(ts, 'GET', nsPath('bigl', WCSS))).json() as { metadata: Record<string, unknown>; items: { metadata: { name: string }; spec?: unknown }[] };
+      expect(all.items.map((i) => i.metadata.name)).toEqual(names);
+      expect(all.items.every((i) => i.spec !== undefined)).toBe(true);
+      expect(Object.keys(all.metadata)).toEqual(['resourceVersion']);
+      const pom = (await req(ts, 'GET', nsPath('bigl', WCSS), undefined, { accept: POML })).json() as { items: { kind: string; metadata: { name: string; resourceVersion: string } }[] };
+      expect(pom.items.map((i) => i.metadata.name)).toEqual(names);
+      expect(pom.items.every((i) => i.kind === 'PartialObjectMetadata' && i.metadata.resourceVersion)).toBe(true);
+      const table = (await req(ts, 'GET', nsPath('bigl', WCSS), undefined, { accept: TABLE })).json() as { rows: { cells: unknown[] }[] };
+      expect(table.rows.map((r) => r.cells[0])).toEqual(names);
+    });
+
     it('resourceVersion semantics on list: Exact serves the past, NotOlderThan the present', async () => {
       const before = (await req(ts, 'GET', nsPath('rv', WCSS))).json() as { metadata: { resourceVersion: string } };
       await req(ts, 'POST', nsPath('rv', WCSS), wcss('r1', 'rv'));
@@ -382,6 +396,36 @@ forEachDriver('storage-api HTTP conventions', (driver) => {
       await old.ended;
       expect(old.events).toHaveLength(1);
       expect(old.events[0]).toMatchObject({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } });
+    });
+
+    it('watchers of one event in different forms and selectors each get their own form (shared serialisation)', async () => {
+      await req(ts, 'POST', nsPath('fan', WCSS), wcss('f0', 'fan'));
+      const rv = ((await req(ts, 'GET', nsPath('fan', WCSS))).json() as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+      const q = `?watch=1&resourceVersion=${rv}`;
+      const json1 = await openWatch(ts.url, nsPath('fan', WCSS) + q);
+      const json2 = await openWatch(ts.url, nsPath('fan', WCSS) + q);
+      const pom = await openWatch(ts.url, nsPath('fan', WCSS) + q, 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1');
+      const table = await openWatch(ts.url, nsPath('fan', WCSS) + q, TABLE);
+      const selected = await openWatch(ts.url, nsPath('fan', WCSS) + q + '&labelSelector=pick%3Dyes');
+      await new Promise((r) => setTimeout(r, 300));
+      await req(ts, 'POST', nsPath('fan', WCSS), wcss('f1', 'fan'));
+      await req(ts, 'POST', nsPath('fan', WCSS), wcss('f2', 'fan', { pick: 'yes' }));
+      await req(ts, 'PATCH', nsPath('fan', WCSS, 'f1'), { metadata: { labels: { pick: 'yes' } } }, { 'content-type': 'application/merge-patch+json' });
+      const all = [json1, json2, pom, table];
+      await until(() => (all.every((w) => w.events.length >= 3) && selected.events.length >= 2) || undefined, 10_000, 'events on every watcher');
+      for (const w of [json1, json2]) {
+        expect(w.events.map((e) => [e.type, (e.object.metadata as { name: string }).name])).toEqual([['ADDED', 'f1'], ['ADDED', 'f2'], ['MODIFIED', 'f1']]);
+        expect(w.events.every((e) => e.object.kind === 'WorkloadConfigurationScanSummary' && e.object.spec !== undefined)).toBe(true);
+      }
+      expect(pom.events.map((e) => [e.object.kind, (e.object.metadata as { name: string }).name])).toEqual([['PartialObjectMetadata', 'f1'], ['PartialObjectMetadata', 'f2'], ['PartialObjectMetadata', 'f1']]);
+      expect(pom.events.every((e) => e.object.spec === undefined)).toBe(true);
+      const rows = table.events.map((e) => e.object as unknown as { kind: string; columnDefinitions: unknown[]; rows: { cells: unknown[] }[] });
+      expect(rows.map((t) => [t.kind, t.rows[0]!.cells[0]])).toEqual([['Table', 'f1'], ['Table', 'f2'], ['Table', 'f1']]);
+      expect(rows[0]!.columnDefinitions.length).toBeGreaterThan(0);
+      expect(rows[1]!.columnDefinitions).toEqual([]);
+      // f1 entering the selection is ADDED for the selecting watcher, MODIFIED for the others.
+      expect(selected.events.map((e) => [e.type, (e.object.metadata as { name: string }).name])).toEqual([['ADDED', 'f2'], ['ADDED', 'f1']]);
+      for (const w of [...all, selected]) w.close();
     });
 
     it('bookmarks, WatchList initial-events-end, field-selector single-object watch, Table events', async () => {
