@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CONTROLS } from './controls/index.js';
 import { FRAMEWORKS, frameworksOfControl, getFramework, UnknownFrameworkError } from './frameworks.js';
 
 describe('frameworks', () => {
@@ -46,5 +47,27 @@ describe('frameworks', () => {
     expect(() => getFramework('pci')).toThrow(
       /valid frameworks: NSA, MITRE, AllControls, ArmoBest, DevOpsBest, SOC2, security, WorkloadScan, ClusterScan, cis-v1.10.0, cis-v1.12.0/,
     );
+  });
+
+  it('implements every control of the frameworks except the documented gaps', () => {
+    const implemented = new Set(CONTROLS.map((c) => c.id));
+    const missing = Object.fromEntries(
+      FRAMEWORKS.map((f) => [f.name, f.controlIDs.filter((id) => !implemented.has(id))]),
+    );
+    // CIS: audit-policy/encryption-config content (C-0142, C-0161) is not in node-agent's facts;
+    // C-0208 and the manual controls have no resource. See README "Controls implemented".
+    const cisGaps = ['C-0142', 'C-0161', 'C-0208', 'C-0246', 'C-0286', 'C-0287', 'C-0288', 'C-0289'];
+    expect(missing).toMatchObject({
+      NSA: [],
+      MITRE: ['C-0052'],
+      ArmoBest: ['C-0079', 'C-0087', 'C-0089'],
+      DevOpsBest: [],
+      SOC2: [],
+      security: ['C-0273'],
+      WorkloadScan: [],
+      ClusterScan: [],
+      'cis-v1.10.0': cisGaps,
+      'cis-v1.12.0': cisGaps,
+    });
   });
 });

@@ -21,6 +21,16 @@ export {
 } from './report.js';
 export { CONTROLS, implementedControl } from './controls/index.js';
 export { WORKLOAD_CONTROL_CATALOG, catalogEntry, type CatalogEntry } from './controls/catalog.js';
+export { HOST_CONTROL_CATALOG } from './controls/host-catalog.js';
+export {
+  HOST_FACTS_KIND,
+  HOST_FACTS_API_VERSION,
+  HostFactsError,
+  hostFactsObject,
+  parseHostFacts,
+  type HostFacts,
+  type HostFactsObject,
+} from './host/facts.js';
 export {
   FRAMEWORKS,
   frameworkNames,
