@@ -15,7 +15,18 @@ import { InvalidVersionError, isDigitCode, type Cmp, type VersionComparator } fr
 
 const MODIFIER = '[._-]?(?:(stable|beta|b|RC|alpha|a|patch|pl|p)((?:[.-]?\\d+)*)?)?([.-]?dev)?';
 const CLASSICAL = new RegExp(`^v?(\\d{1,5})(\\.\\d+)?(\\.\\d+)?(\\.\\d+)?${MODIFIER}$`, 'i');
-const DATETIME = new RegExp(`^v?(\\d{4}(?:[.:-]?\\d{2}){1,6}(?:[.:-]?\\d{1,3}){0,2})${MODIFIER}$`, 'i');
+// composer/semver 3.3 (Debian's composer 2.5, the oracle in CI): at most one trailing group.
+const DATETIME = new RegExp(`^v?(\\d{4}(?:[.:-]?\\d{2}){1,6}(?:[.:-]?\\d{1,3})?)${MODIFIER}$`, 'i');
+const NUMERIC_BRANCH = /^v?(\d+)(\.(?:\d+|[xX*]))?(\.(?:\d+|[xX*]))?(\.(?:\d+|[xX*]))?$/i;
+
+/** VersionParser::normalizeBranch for numeric branches (`2.1.x` → `2.1.9999999.9999999-dev`). */
+function numericBranch(name: string): string | undefined {
+  const m = NUMERIC_BRANCH.exec(name.trim());
+  if (!m) return undefined;
+  let v = '';
+  for (let i = 1; i < 5; i++) v += m[i] !== undefined ? m[i]!.replace(/[*X]/g, 'x') : '.x';
+  return v.replace(/x/g, '9999999') + '-dev';
+}
 
 function expandStability(s: string): string {
   const l = s.toLowerCase();
@@ -32,7 +43,7 @@ export function normalizeComposer(input: string): string {
   const alias = /^([^,\s]+) +as +([^,\s]+)$/.exec(v);
   if (alias) v = alias[1]!;
   v = v.replace(/@(?:stable|RC|beta|alpha|dev)$/i, '');
-  if (/^(?:dev-)?(?:master|trunk|default)$/i.test(v)) return '9999999-dev';
+  if (v === 'master' || v === 'trunk' || v === 'default') return `dev-${v}`;
   if (v.toLowerCase().startsWith('dev-')) return `dev-${v.slice(4)}`;
   const build = /^([^,\s+]+)\+[^\s]+$/.exec(v);
   if (build) v = build[1]!;
@@ -45,15 +56,19 @@ export function normalizeComposer(input: string): string {
   } else {
     m = DATETIME.exec(v);
     if (!m) {
+      // `<numeric>-dev` is a branch (`2.1.x-dev`); any other `...dev` is invalid without `dev-`.
       const branch = /^(.*?)[.-]?dev$/i.exec(v);
-      if (branch) return `dev-${branch[1]}`;
+      const numeric = branch ? numericBranch(branch[1]!) : undefined;
+      if (numeric) return numeric;
       throw new InvalidVersionError('composer', input);
     }
     version = m[1]!.replace(/\D/g, '.');
     idx = 2;
   }
   const stab = m[idx];
-  if (stab && stab.toLowerCase() !== 'stable') {
+  if (stab) {
+    // Exactly `stable` (case-sensitive in Composer) ends the version, a `-dev` after it included.
+    if (stab === 'stable') return version;
     version += `-${expandStability(stab)}${(m[idx + 1] ?? '').replace(/^[.-]+/, '')}`;
   }
   if (m[idx + 2]) version += '-dev';
@@ -106,6 +121,23 @@ function cmpSpecial(a: string, b: string): Cmp {
   return d < 0 ? -1 : d > 0 ? 1 : 0;
 }
 
+const PHP_LONG_MAX = 9223372036854775807n;
+
+/** Digit runs as PHP reads them (strtol): numbers above PHP_INT_MAX saturate, so they tie. */
+function comparePhpLong(x: string, y: string): Cmp {
+  if (x.length < 16 && y.length < 16) {
+    const d = parseInt(x, 10) - parseInt(y, 10);
+    return d < 0 ? -1 : d > 0 ? 1 : 0;
+  }
+  const clamp = (s: string): bigint => {
+    const n = BigInt(/^\d+/.exec(s)![0]);
+    return n > PHP_LONG_MAX ? PHP_LONG_MAX : n;
+  };
+  const a = clamp(x);
+  const b = clamp(y);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** PHP's version_compare(a, b) (ext/standard/versioning.c). */
 export function phpVersionCompare(a: string, b: string): Cmp {
   if (a === '' || b === '') {
@@ -120,10 +152,8 @@ export function phpVersionCompare(a: string, b: string): Cmp {
     const x = p1[i]!;
     const y = p2[i]!;
     let c: Cmp;
-    if (isNum(x) && isNum(y)) {
-      const d = parseInt(x, 10) - parseInt(y, 10);
-      c = d < 0 ? -1 : d > 0 ? 1 : 0;
-    } else if (!isNum(x) && !isNum(y)) c = cmpSpecial(x, y);
+    if (isNum(x) && isNum(y)) c = comparePhpLong(x, y);
+    else if (!isNum(x) && !isNum(y)) c = cmpSpecial(x, y);
     else c = isNum(x) ? cmpSpecial('#N#', y) : cmpSpecial(x, '#N#');
     if (c !== 0) return c;
   }

@@ -7,8 +7,14 @@
  *   maven  Maven's ComparableVersion (maven-artifact jar) from a single-file Java program
  *   pep440 `packaging.version.Version` (pip's vendored copy)
  *   npm    the `semver` package (node_modules)
- * Missing oracles skip with a message; CI installs: dpkg, libdpkg-perl, rpm, maven, default-jdk-headless, python3-pip.
+ *   gem    `Gem::Version#<=>` (ruby)
+ *   composer  composer/semver's `VersionParser::normalize` + `Comparator` (Debian's composer package)
+ *   go     golang.org/x/mod/semver `Compare` (Debian's golang-golang-x-mod-dev, GOPATH mode)
+ * Missing oracles skip with a message, except in CI (CI=true), where they fail. CI installs:
+ * dpkg, libdpkg-perl, rpm, maven, default-jdk-headless, python3-pip, ruby, php-cli, composer,
+ * golang-go, golang-golang-x-mod-dev.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -18,11 +24,18 @@ import { compareDpkg } from './dpkg.js';
 import { compareMaven } from './maven.js';
 import { comparePep440, pep440 } from './pep440.js';
 import { compareRpm } from './rpm.js';
-import { compareSemver, isValidSemver } from './semver.js';
+import { composer, compareComposer } from './composer.js';
+import { compareGem, rubygems } from './rubygems.js';
+import { compareSemver, goVersion, isValidSemver } from './semver.js';
 import { hasCommand, mutate, Prng, runOracle } from './testing.js';
 import type { Cmp } from './types.js';
 
 const PAIRS = 10_000;
+/**
+ * In CI (CI=true) a missing oracle FAILS its test instead of skipping: CI installs every oracle
+ * (.ci/run), so a skip there would hide a comparator nobody checked.
+ */
+const strict = process.env.CI === 'true';
 
 type Pair = readonly [string, string];
 
@@ -126,7 +139,7 @@ function dpkgValid(v: string): boolean {
 
 describe('dpkg vs Dpkg::Version and dpkg --compare-versions', () => {
   const perl = hasCommand('perl', ['-MDpkg::Version', '-e', '1']);
-  it.skipIf(!perl)(
+  it.skipIf(!perl && !strict)(
     `agrees on ${PAIRS} pairs (Dpkg::Version)${perl ? '' : ' [SKIPPED: perl Dpkg::Version (libdpkg-perl) missing]'}`,
     () => {
       // Dpkg::Version compares digit runs as Perl numbers (doubles): above 2^53 it is lossy where
@@ -143,7 +156,7 @@ describe('dpkg vs Dpkg::Version and dpkg --compare-versions', () => {
   );
 
   const dpkgBin = hasCommand('dpkg', ['--version']);
-  it.skipIf(!dpkgBin)(
+  it.skipIf(!dpkgBin && !strict)(
     `agrees with the dpkg binary on a 100-pair sample${dpkgBin ? '' : ' [SKIPPED: dpkg missing]'}`,
     () => {
       const pairs = makePairs(0xdeb2, genDpkg, DPKG_SUFFIXES, dpkgValid).slice(0, 100);
@@ -189,7 +202,7 @@ function genRpm(r: Prng): string {
 
 describe('rpm vs rpm.vercmp', () => {
   const ok = hasCommand('rpm', ['--version']);
-  it.skipIf(!ok)(
+  it.skipIf(!ok && !strict)(
     `agrees on ${PAIRS} pairs${ok ? '' : ' [SKIPPED: rpm missing; apt-get install rpm]'}`,
     () => {
       const pairs = makePairs(
@@ -269,7 +282,7 @@ function mavenJar(): string | undefined {
 describe('maven vs ComparableVersion', () => {
   const jar = mavenJar();
   const ok = jar !== undefined && hasCommand('java', ['-version']);
-  it.skipIf(!ok)(
+  it.skipIf(!ok && !strict)(
     `agrees on ${PAIRS} pairs${ok ? '' : ' [SKIPPED: java or /usr/share/maven/lib/maven-artifact*.jar missing; apt-get install maven default-jdk-headless]'}`,
     () => {
       const dir = mkdtempSync(join(tmpdir(), 'maven-oracle-'));
@@ -335,17 +348,20 @@ sys.stdout.write("\\n".join(out) + "\\n")
 
 describe('pep440 vs packaging.version', () => {
   const ok = hasCommand('python3', ['-c', 'from pip._vendor.packaging.version import Version']);
-  it.skipIf(!ok)(`agrees on ${PAIRS} pairs${ok ? '' : ' [SKIPPED: python3 with pip missing]'}`, () => {
-    const pairs = makePairs(
-      0x9e9,
-      genPep440,
-      ['.post1', 'a1', '.dev0', '+local', '-1', 'rc2', '.0', 'b1.dev2', '+1.a'],
-      (v) => pep440.isValid(v),
-    );
-    const run = runOracle('python3', ['-c', PY_ORACLE], pairs);
-    expect(run.error).toBeUndefined();
-    expectAgreement(check(pairs, run.results, comparePep440));
-  });
+  it.skipIf(!ok && !strict)(
+    `agrees on ${PAIRS} pairs${ok ? '' : ' [SKIPPED: python3 with pip missing]'}`,
+    () => {
+      const pairs = makePairs(
+        0x9e9,
+        genPep440,
+        ['.post1', 'a1', '.dev0', '+local', '-1', 'rc2', '.0', 'b1.dev2', '+1.a'],
+        (v) => pep440.isValid(v),
+      );
+      const run = runOracle('python3', ['-c', PY_ORACLE], pairs);
+      expect(run.error).toBeUndefined();
+      expectAgreement(check(pairs, run.results, comparePep440));
+    },
+  );
 });
 
 // ------------------------------------------------------------------------------------ npm semver
@@ -383,7 +399,7 @@ describe('semver vs npm semver', () => {
   } catch {
     semverPkg = undefined;
   }
-  it.skipIf(!semverPkg)(
+  it.skipIf(!semverPkg && !strict)(
     `agrees on ${PAIRS} pairs${semverPkg ? '' : ' [SKIPPED: npm package semver not installed]'}`,
     () => {
       // npm semver rejects components above 2^53-1 (the spec does not); keep to its domain.
@@ -402,5 +418,184 @@ describe('semver vs npm semver', () => {
       const results = pairs.map(([a, b]) => semverPkg!.compare(a, b));
       expectAgreement(check(pairs, results, compareSemver));
     },
+  );
+});
+
+// ------------------------------------------------------------------------------------ RubyGems
+
+function genGem(r: Prng): string {
+  let v = r.num();
+  for (let i = r.int(0, 3); i > 0; i--) v += `.${r.num()}`;
+  if (r.chance(0.35)) {
+    const sep = r.pick(['.', '.', '-', '']);
+    v += sep + r.pick(['rc', 'pre', 'beta', 'alpha', 'a', 'b', 'RC', 'dev']);
+    if (r.chance(0.7)) v += r.pick(['', '.']) + r.num();
+  }
+  if (r.chance(0.1)) v += `.${r.num()}`;
+  return v;
+}
+
+describe('rubygems vs Gem::Version', () => {
+  const ok = hasCommand('ruby', ['-e', 'Gem::Version']);
+  it.skipIf(!ok && !strict)(
+    `agrees on ${PAIRS} pairs${ok ? '' : ' [SKIPPED: ruby missing; apt-get install ruby]'}`,
+    () => {
+      const pairs = makePairs(
+        0x9e5,
+        genGem,
+        ['.0', '.rc1', '.pre', '.a', '-1', '.1', 'a', '.beta.2', '0', '-rc.1'],
+        rubygems.isValid,
+      );
+      const run = runOracle(
+        'ruby',
+        [
+          '-e',
+          'STDIN.each_line { |l| a, b = l.chomp.split("\\t", -1); puts(Gem::Version.new(a) <=> Gem::Version.new(b)) }',
+        ],
+        pairs,
+      );
+      expect(run.error).toBeUndefined();
+      expectAgreement(check(pairs, run.results, compareGem));
+    },
+  );
+});
+
+// ------------------------------------------------------------------------------------ Composer
+
+const COMPOSER_STABILITIES = ['alpha', 'beta', 'RC', 'rc', 'a', 'b', 'p', 'pl', 'patch', 'stable'];
+
+function genComposer(r: Prng): string {
+  let v = r.chance(0.2) ? 'v' : '';
+  v += String(r.int(0, 12));
+  for (let i = r.int(0, 3); i > 0; i--) v += `.${r.num()}`;
+  if (r.chance(0.35)) {
+    v += r.pick(['-', '.', '', '_']) + r.pick(COMPOSER_STABILITIES);
+    if (r.chance(0.7)) v += r.pick(['', '.', '-']) + r.int(0, 12);
+  }
+  if (r.chance(0.1)) v += r.pick(['-dev', '.dev', 'dev']);
+  if (r.chance(0.05)) v += '+' + r.pick(['build1', 'sha.abc']);
+  return v;
+}
+
+/** Composer's own VersionParser::normalize + Comparator (composer/semver from Debian's composer package). */
+const PHP_ORACLE = `
+require '/usr/share/php/Composer/Semver/autoload.php';
+use Composer\\Semver\\Comparator;
+use Composer\\Semver\\VersionParser;
+$p = new VersionParser();
+while (($l = fgets(STDIN)) !== false) {
+  [$a, $b] = explode("\\t", rtrim($l, "\\n"));
+  try {
+    // As in Composer's constraint matching: both sides normalised, then compared.
+    $a = $p->normalize($a);
+    $b = $p->normalize($b);
+    echo Comparator::lessThan($a, $b) ? -1 : (Comparator::equalTo($a, $b) ? 0 : 1), "\\n";
+  } catch (\\Throwable $e) {
+    echo "invalid\\n";
+  }
+}`;
+
+describe('composer vs composer/semver Comparator', () => {
+  const ok = hasCommand('php', ['-r', "require '/usr/share/php/Composer/Semver/autoload.php';"]);
+  it.skipIf(!ok && !strict)(
+    `agrees on ${PAIRS} pairs${ok ? '' : ' [SKIPPED: php or composer/semver missing; apt-get install php-cli composer]'}`,
+    () => {
+      const pairs = makePairs(
+        0xc0c,
+        genComposer,
+        ['.0', '-beta', '-RC1', '.1', '-dev', 'p1', '-alpha2', '.0.0', '-patch', '0'],
+        composer.isValid,
+      );
+      // An oracle "invalid" becomes NaN and so a mismatch: our isValid must agree with Composer's.
+      const run = runOracle('php', ['-r', PHP_ORACLE], pairs);
+      expect(run.error).toBeUndefined();
+      expectAgreement(check(pairs, run.results, compareComposer));
+    },
+  );
+});
+
+// ------------------------------------------------------------------------------------------ Go
+
+/** A canonical number: Go's semver rejects leading zeros. */
+function goNum(r: Prng): string {
+  const n = r.num();
+  return BigInt(n).toString();
+}
+
+function genGo(r: Prng): string {
+  const major = goNum(r);
+  const kind = r.int(0, 9);
+  const date = `20${r.int(10, 25)}${String(r.int(1, 12)).padStart(2, '0')}${String(r.int(10, 28))}${r.pick(['000000', '123456', '235959'])}`;
+  const hash = r.pick(['abcdefabcdef', 'daa7c04131f5', '000000000000']);
+  // Pseudo-versions, in the three forms cmd/go writes.
+  if (kind === 0) return `v${major}.0.0-${date}-${hash}`;
+  if (kind === 1)
+    return `v${major}.${goNum(r)}.${goNum(r)}-${r.pick(['pre', 'rc.1', 'beta'])}.0.${date}-${hash}`;
+  if (kind === 2) return `v${major}.${goNum(r)}.${Number(goNum(r)) + 1}-0.${date}-${hash}`;
+  let v = `v${major}.${goNum(r)}.${goNum(r)}`;
+  if (r.chance(0.3)) v += '-' + r.pick(['alpha', 'beta.1', 'rc.2', 'rc.10', '0', 'alpha.beta', 'x-y']);
+  if (r.chance(0.15)) v += r.pick(['+incompatible', '+build.1']);
+  return v;
+}
+
+const GO_VALID =
+  /^v(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)(?:-(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+
+const GO_ORACLE = `package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+
+	"golang.org/x/mod/semver"
+)
+
+func main() {
+	in := bufio.NewScanner(os.Stdin)
+	out := bufio.NewWriter(os.Stdout)
+	defer out.Flush()
+	for in.Scan() {
+		p := strings.SplitN(in.Text(), "\\t", 2)
+		if !semver.IsValid(p[0]) || !semver.IsValid(p[1]) {
+			fmt.Fprintln(out, "invalid")
+			continue
+		}
+		fmt.Fprintln(out, semver.Compare(p[0], p[1]))
+	}
+}
+`;
+
+describe('go vs golang.org/x/mod/semver', () => {
+  const xmod = '/usr/share/gocode/src/golang.org/x/mod/semver/semver.go';
+  const ok = existsSync(xmod) && hasCommand('go', ['version']);
+  it.skipIf(!ok && !strict)(
+    `agrees on ${PAIRS} pairs (pseudo-versions included)${ok ? '' : ' [SKIPPED: go or x/mod missing; apt-get install golang-go golang-golang-x-mod-dev]'}`,
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'go-oracle-'));
+      writeFileSync(join(dir, 'main.go'), GO_ORACLE);
+      const bin = join(dir, 'oracle');
+      // GOPATH mode against Debian's packaged x/mod source: no module download.
+      const env = {
+        ...process.env,
+        GO111MODULE: 'off',
+        GOPATH: '/usr/share/gocode',
+        GOCACHE: join(dir, 'cache'),
+        GOFLAGS: '',
+      };
+      const build = spawnSync('go', ['build', '-o', bin, join(dir, 'main.go')], { env, encoding: 'utf8' });
+      expect(build.status, build.stderr).toBe(0);
+      const pairs = makePairs(
+        0x60,
+        genGo,
+        ['-0', '-rc.1', '+incompatible', '.1', '-alpha', '-0.20240101000000-abcdefabcdef'],
+        (v) => GO_VALID.test(v),
+      );
+      const run = runOracle(bin, [], pairs);
+      expect(run.error).toBeUndefined();
+      expectAgreement(check(pairs, run.results, (a, b) => goVersion.compare(a, b)));
+    },
+    120_000,
   );
 });

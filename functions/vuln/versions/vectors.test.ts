@@ -204,8 +204,13 @@ describe('Composer / PHP version_compare', () => {
     expect(normalizeComposer('1.0.0-beta2')).toBe('1.0.0.0-beta2');
     expect(normalizeComposer('1.0.0RC1')).toBe('1.0.0.0-RC1');
     expect(normalizeComposer('2.1.3-p1')).toBe('2.1.3.0-patch1');
-    expect(normalizeComposer('1.0.x-dev')).toBe('dev-1.0.x');
-    expect(normalizeComposer('dev-master')).toBe('9999999-dev');
+    expect(normalizeComposer('1.0.x-dev')).toBe('1.0.9999999.9999999-dev');
+    expect(() => normalizeComposer('feature-dev')).toThrow(); // a non-numeric branch needs `dev-`
+    expect(normalizeComposer('1.0.0-stable-dev')).toBe('1.0.0.0');
+    expect(normalizeComposer('1.0.0-STABLE')).toBe('1.0.0.0-stable');
+    expect(() => normalizeComposer('2010.01.02.5.6')).toThrow();
+    expect(normalizeComposer('dev-master')).toBe('dev-master');
+    expect(normalizeComposer('master')).toBe('dev-master');
     expect(normalizeComposer('1.0.0+build.5')).toBe('1.0.0.0');
     expect(normalizeComposer('2010.01.02')).toBe('2010.01.02.0');
     expect(normalizeComposer('20100102')).toBe('20100102');
