@@ -48,7 +48,7 @@ import {
   type ControlInputs,
   type PostureExceptionPolicy,
 } from './index.js';
-import { buildResults, type ResultEntry } from './results/build.js';
+import { resultBuilder, type ResultEntry } from './results/build.js';
 import { staleResults } from './results/gc.js';
 import { ResultWriter, SCAN_PLURAL, SUMMARY_PLURAL } from './results/writer.js';
 import { createHostFactsService } from './host/service.js';
@@ -202,6 +202,12 @@ export function createScanFunction(deps: ScanDeps = {}): FunctionDefinition {
 
     const hostObjects = await host.objectsFor(snapshot.objects, ctx.log);
     const input = hostObjects.length > 0 ? [...snapshot.objects, ...hostObjects] : snapshot.objects;
+    // Results go straight from the engine into the stored objects: the engine report is not held.
+    const builder = resultBuilder(snapshot.objects, {
+      operatorNamespace: config.KSCAPE_NAMESPACE,
+      clusterName: config.KSCAPE_CLUSTER_NAME,
+      scanId,
+    });
     const report = scanResources(input, {
       frameworks,
       controls,
@@ -210,14 +216,11 @@ export function createScanFunction(deps: ScanDeps = {}): FunctionDefinition {
       clusterName: config.KSCAPE_CLUSTER_NAME,
       now: now(),
       includePassed: true,
+      onResult: (r) => builder.add(r),
       ...(scope$ ? { only: affects(scope$.affected) } : {}),
     });
     ctx.log.info({ scanId, evaluated: report.evaluatedResources }, 'posture scan evaluated');
-    const entries = buildResults(report, snapshot.objects, {
-      operatorNamespace: config.KSCAPE_NAMESPACE,
-      clusterName: config.KSCAPE_CLUSTER_NAME,
-      scanId,
-    });
+    const entries = builder.entries();
 
     const writer = new ResultWriter(http(), ctx.signal);
     let selected: ResultEntry[] = entries;

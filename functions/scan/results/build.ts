@@ -33,7 +33,8 @@ import { worse } from '../engine/control.js';
 import { ClusterIndex, subjectId } from '../engine/cluster-index.js';
 import { splitApiVersion } from '../engine/objects.js';
 import type { KubeObject, Status, SubjectVector } from '../engine/types.js';
-import type { ReportPath, ReportResourceControl, ReportRule, ScanReport } from '../report.js';
+import { catalogEntry } from '../controls/catalog.js';
+import type { ReportPath, ReportResourceControl, ReportResult, ReportRule, ScanReport } from '../report.js';
 
 export interface BuildOptions {
   /** Operator namespace: cluster-scoped resources and RBAC triplets. */
@@ -261,11 +262,29 @@ export function buildResults(
   objects: readonly KubeObject[],
   opts: BuildOptions,
 ): ResultEntry[] {
+  const builder = resultBuilder(objects, opts);
+  for (const result of report.results) builder.add(result);
+  return builder.entries();
+}
+
+export interface ResultBuilder {
+  /** Turn one report result into its stored objects (RBAC subjects: one per triplet). */
+  add(result: ReportResult): void;
+  /** Every entry so far, sorted by namespace and name. */
+  entries(): ResultEntry[];
+}
+
+/**
+ * Incremental buildResults: fed from `scanResources({ onResult })`, so that a scan holds the
+ * stored objects it is going to write, not those and the whole engine report besides.
+ */
+export function resultBuilder(objects: readonly KubeObject[], opts: BuildOptions): ResultBuilder {
   const index = new ClusterIndex(objects);
   const subjects = new Map<string, SubjectVector>();
   for (const s of index.subjects()) subjects.set(subjectId(s), s);
+  // The report's scoreFactor is the control's base score (report.ts): no need for the summary.
   const scoreFactor = (id: string): number =>
-    report.summaryDetails.controls[id]?.scoreFactor ?? implementedControl(id)?.baseScore ?? 0;
+    implementedControl(id)?.baseScore ?? catalogEntry(id)?.baseScore ?? 0;
   const byName = new Map<string, ResultEntry>();
 
   const put = (
@@ -312,7 +331,7 @@ export function buildResults(
     byName.set(key, { namespace, name, scan, summary: summaryOf(scan), status, excepted, refs });
   };
 
-  for (const result of report.results) {
+  const add = (result: ReportResult): void => {
     const id = parseResourceId(result.resourceID);
     const apiVersion = id.group ? `${id.group}/${id.version}` : id.version;
     const own: Record<string, ScannedControl> = {};
@@ -431,18 +450,20 @@ export function buildResults(
         );
       }
     }
-  }
-  return [...byName.values()].sort((a, b) =>
-    a.namespace === b.namespace
-      ? a.name < b.name
-        ? -1
-        : a.name > b.name
-          ? 1
-          : 0
-      : a.namespace < b.namespace
-        ? -1
-        : 1,
-  );
+  };
+  const entries = (): ResultEntry[] =>
+    [...byName.values()].sort((a, b) =>
+      a.namespace === b.namespace
+        ? a.name < b.name
+          ? -1
+          : a.name > b.name
+            ? 1
+            : 0
+        : a.namespace < b.namespace
+          ? -1
+          : 1,
+    );
+  return { add, entries };
 }
 
 /** Where the result of an object lives (for garbage collection: the results of existing objects). */
