@@ -11,7 +11,7 @@ interface Section {
 }
 
 async function sections(): Promise<Section[]> {
-  const [runtime, db, schedule, storage, store, auth, scan, control, exporter, nodeAgent] = await Promise.all([
+  const [runtime, db, schedule, storage, store, auth, scan, control, exporter, nodeAgent, vuln] = await Promise.all([
     import('../../functions/runtime/config.js'),
     import('../../lib/db/config.js'),
     import('../../functions/schedule/config.js'),
@@ -22,6 +22,7 @@ async function sections(): Promise<Section[]> {
     import('../../functions/control/config.js'),
     import('../../functions/export/config.js'),
     import('../../node-agent/config.js'),
+    import('../../functions/vuln/function-config.js'),
   ]);
   return [
     { component: 'function host (every function)', spec: runtime.RUNTIME_CONFIG },
@@ -31,6 +32,7 @@ async function sections(): Promise<Section[]> {
     { component: 'storage-api store', spec: store.storeConfigSpec },
     { component: 'storage-api authentication and TLS', spec: auth.authConfigSpec },
     { component: 'scan function', spec: scan.scanFunctionConfigSpec },
+    { component: 'vuln function (and kscape db update: KSCAPE_VULNDB_*)', spec: vuln.vulnFunctionConfigSpec },
     { component: 'control function', spec: control.controlConfigSpec },
     { component: 'export function', spec: exporter.exportConfigSpec },
     { component: 'node-agent', spec: nodeAgent.NODE_AGENT_CONFIG },
