@@ -5,33 +5,17 @@
  * services (`HTTP_SERVICES`) that serve their own API — control, the provider's signed command door
  * (DESIGN.md §6), which no Trigger routes to. `kscape function <name>` and `kscape dev` run both
  * kinds through `hostingOf`.
- *
- * Capabilities whose issues have not landed yet are registered with `pending()`: they accept their
- * catalog types (so Triggers, validation and routing are exercised end to end) and answer 400 with
- * a problem body naming what is missing. Knative does not retry a 400, so the event lands in the
- * dead-letter sink with that reason instead of being retried or silently dropped.
+
  */
 import type { Env } from '../lib/config/env.js';
 import type { Database } from '../lib/db/index.js';
-import { FUNCTION_ROUTES, type FunctionName } from '../lib/events/index.js';
-import { PermanentError } from './runtime/errors.js';
+import type { FunctionName } from '../lib/events/index.js';
 import type { HostedFunction } from './runtime/host.js';
-import type { FunctionDefinition } from './runtime/types.js';
 
 export type HostedFunctionName = FunctionName | 'deadletter';
 /** Components that serve their own HTTP API rather than CloudEvents. */
 export type HttpServiceName = 'control';
 export type CloudEventsFunctionName = Exclude<HostedFunctionName, HttpServiceName>;
-
-function pending(name: FunctionName, what: string): FunctionDefinition {
-  return {
-    name,
-    consumes: FUNCTION_ROUTES[name].consumes,
-    async handle(event) {
-      throw new PermanentError(`${what} is not available in this version of kscape; event ${event.type} cannot be processed`);
-    },
-  };
-}
 
 /** Resources a host process may share between the functions it runs (dev mode: one embedded database). */
 export interface SharedResources {
