@@ -8,6 +8,8 @@
  *   pkg:rpm/rhel/openssl-libs@3.0.7-27.el9?arch=x86_64&epoch=1&upstream=openssl-3.0.7-27.el9.src.rpm&distro=rhel-9.3
  * Package.version is `[epoch:]version-release`, the form rpm version comparison works on.
  */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import initSqlJs from 'sql.js';
 import type { ContentRule } from '../layers/filesystem.js';
 import { bdbHashValues } from './bdb.js';
@@ -23,12 +25,15 @@ const NDB = /^(?:var\/lib\/rpm|usr\/lib\/sysimage\/rpm)\/Packages\.db$/;
 // 128 MiB: far above real rpmdbs (tens of MiB), and sql.js holds a second copy in wasm memory.
 export const rpmRules: ContentRule[] = [{ id: 'rpmdb', match: (p) => SQLITE.test(p) || BDB.test(p) || NDB.test(p), maxBytes: 128 * 1024 * 1024 }];
 
-let sqlJs: ReturnType<typeof initSqlJs> | undefined;
+let wasm: Promise<ArrayBuffer> | undefined;
 
-/** Header blobs of a sqlite rpmdb. */
+/**
+ * Header blobs of a sqlite rpmdb. A fresh SQLite instance per database: wasm memory only grows,
+ * so a shared instance would keep the largest rpmdb ever read resident in a long-running function.
+ */
 export async function sqliteRpmBlobs(db: Buffer): Promise<Buffer[]> {
-  sqlJs ??= initSqlJs();
-  const SQL = await sqlJs;
+  wasm ??= readFile(createRequire(import.meta.url).resolve('sql.js/dist/sql-wasm.wasm')).then((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+  const SQL = await initSqlJs({ wasmBinary: await wasm });
   const d = new SQL.Database(db);
   try {
     const st = d.prepare('SELECT blob FROM Packages');
