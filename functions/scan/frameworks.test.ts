@@ -60,10 +60,10 @@ describe('frameworks', () => {
     expect(missing).toMatchObject({
       NSA: [],
       MITRE: ['C-0052'],
-      ArmoBest: ['C-0079', 'C-0087', 'C-0089'],
+      ArmoBest: ['C-0079', 'C-0089'],
       DevOpsBest: [],
       SOC2: [],
-      security: ['C-0273'],
+      security: [],
       WorkloadScan: [],
       ClusterScan: [],
       'cis-v1.10.0': cisGaps,

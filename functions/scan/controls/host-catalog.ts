@@ -90,6 +90,9 @@ const NODE: Row[] = [
   ],
   ['C-0101', 6, 'Ensure that the Container Network Interface file ownership is set to root:root'],
   ['C-0205', 4, 'Ensure that the CNI in use supports Network Policies'],
+  // Node objects (status.nodeInfo), no host facts needed.
+  ['C-0087', 7, 'CVE-2022-23648-containerd-fs-escape', 'CVE-2022-23648'],
+  ['C-0273', 2, 'Outdated Kubernetes version', 'outdated-k8s-version'],
 ];
 
 const CONTROL_PLANE: Row[] = [
@@ -229,7 +232,7 @@ const entry =
     rules: [rule ?? slug(name)],
   });
 
-/** Host/node controls (evaluated on Node resources from node-agent host facts). */
+/** Host/node controls (evaluated on Node resources: node-agent host facts, or the Node object itself). */
 export const HOST_CONTROL_CATALOG: readonly CatalogEntry[] = [
   ...NODE.map(entry('Node')),
   ...CONTROL_PLANE.map(entry('Node, Pod')),

@@ -765,6 +765,45 @@ const CASES: Record<string, HostCase> = {
   },
 };
 
+/** Controls on the Node object itself (status.nodeInfo), with or without facts. */
+const nodeInfo = (info: Record<string, string>): KubeObject => ({
+  ...workerNode(),
+  status: { nodeInfo: info },
+});
+const NODE_OBJECT_CASES: Record<string, { pass: KubeObject; fail: KubeObject; path: string }> = {
+  'C-0087': {
+    pass: nodeInfo({ containerRuntimeVersion: 'containerd://1.6.1' }),
+    fail: nodeInfo({ containerRuntimeVersion: 'containerd://1.5.9' }),
+    path: 'status.nodeInfo.containerRuntimeVersion',
+  },
+  'C-0273': {
+    pass: nodeInfo({ kubeletVersion: 'v1.35.2' }),
+    fail: nodeInfo({ kubeletVersion: 'v1.29.4' }),
+    path: 'status.nodeInfo.kubeletVersion',
+  },
+};
+
+describe('Node-object controls', () => {
+  for (const [id, c] of Object.entries(NODE_OBJECT_CASES)) {
+    it(`${id}: passes and fails on status.nodeInfo`, () => {
+      const evalOn = (node: KubeObject) => {
+        const index = new ClusterIndex([node]);
+        return implementedControl(id)!.evaluate([...index.resources()][0]!, {
+          index,
+          inputs: DEFAULT_CONTROL_INPUTS,
+        });
+      };
+      expect(evalOn(c.pass).map((r) => r.status)).toEqual(['passed']);
+      expect(collect(evalOn(c.fail))).toEqual({
+        failedPaths: [c.path],
+        reviewPaths: [c.path],
+        deletePaths: [],
+        fixPaths: [],
+      });
+    });
+  }
+});
+
 describe('host controls on node-agent facts of the fixture nodes', () => {
   for (const [id, c] of Object.entries(CASES).sort(([a], [b]) => a.localeCompare(b))) {
     describe(id, () => {
@@ -789,8 +828,8 @@ describe('host controls on node-agent facts of the fixture nodes', () => {
 
   it('covers every implemented host control', () => {
     const host = CONTROLS.filter((c) => HOST_CONTROL_CATALOG.some((e) => e.id === c.id)).map((c) => c.id);
-    expect(host.filter((id) => !(id in CASES))).toEqual([]);
-    expect(host.length).toBe(Object.keys(CASES).length);
+    expect(host.filter((id) => !(id in CASES) && !(id in NODE_OBJECT_CASES))).toEqual([]);
+    expect(host.length).toBe(Object.keys(CASES).length + Object.keys(NODE_OBJECT_CASES).length);
   });
 
   it('leaves control-plane controls out of a worker and kubelet controls out of a node without kubelet', () => {

@@ -60,6 +60,7 @@ import c0081 from './c0081.js';
 import c0083 from './c0083.js';
 import c0084 from './c0084.js';
 import c0085 from './c0085.js';
+import c0087 from './c0087.js';
 import c0088 from './c0088.js';
 import c0090 from './c0090.js';
 import c0091 from './c0091.js';
@@ -218,6 +219,7 @@ import c0269 from './c0269.js';
 import c0270 from './c0270.js';
 import c0271 from './c0271.js';
 import c0272 from './c0272.js';
+import c0273 from './c0273.js';
 import c0274 from './c0274.js';
 import c0275 from './c0275.js';
 import c0276 from './c0276.js';
@@ -307,6 +309,7 @@ export const CONTROLS: readonly ControlDefinition[] = [
   c0083,
   c0084,
   c0085,
+  c0087,
   c0088,
   c0090,
   c0091,
@@ -465,6 +468,7 @@ export const CONTROLS: readonly ControlDefinition[] = [
   c0270,
   c0271,
   c0272,
+  c0273,
   c0274,
   c0275,
   c0276,
