@@ -120,7 +120,7 @@ export function selectorMatches(selector: unknown, labels: Readonly<Record<strin
   const sel = rec(selector);
   if (!sel) return true;
   const ml = stringMap(sel.matchLabels);
-  for (const [k, v] of Object.entries(ml)) if (labels[k] !== v) return false;
+  for (const k in ml) if (labels[k] !== ml[k]) return false;
   for (const e of arr(sel.matchExpressions)) {
     const expr = rec(e);
     if (!expr) continue;
@@ -152,8 +152,11 @@ export function mapSelectorMatches(
   selector: Readonly<Record<string, string>>,
   labels: Readonly<Record<string, string>>,
 ): boolean {
-  const entries = Object.entries(selector);
-  if (entries.length === 0) return false;
-  for (const [k, v] of entries) if (labels[k] !== v) return false;
-  return true;
+  // Called per (Service, pod) pair: no entries array per call.
+  let any = false;
+  for (const k in selector) {
+    if (labels[k] !== selector[k]) return false;
+    any = true;
+  }
+  return any;
 }
