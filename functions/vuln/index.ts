@@ -10,3 +10,6 @@ export { parseReference, type ImageReference } from './image/reference.js';
 export type { Package, PackageType, Distro, Location } from './catalog/types.js';
 export * from './errors.js';
 export { TOOL_NAME, TOOL_VERSION, CATALOGER_VERSION } from './version.js';
+export { createVulnFunction, classifyImageError, pullReference, type VulnDeps } from './function.js';
+export { loadVulnFunctionConfig, vulnFunctionConfigSpec, type VulnFunctionConfig } from './function-config.js';
+export { filterSbom, packagesFromSpdx, withOwnedFiles, canonicalPath, type ScanPackage } from './function-sbom.js';
