@@ -99,14 +99,14 @@ export interface JavaArtifact {
   source: 'pom.properties' | 'manifest';
 }
 
-interface Budget {
+export interface JavaBudget {
   left: number;
   skipped: { path: string; reason: string }[];
 }
 
 /** Walk one archive (file path or nested bytes) and everything nested in it. */
-export async function scanJavaArchive(source: string | Buffer, virtualPath: string, limits: JavaLimits = DEFAULT_JAVA_LIMITS, depth = 0, budget?: Budget): Promise<JavaArtifact[]> {
-  const b: Budget = budget ?? { left: limits.maxInflatedBytes, skipped: [] };
+export async function scanJavaArchive(source: string | Buffer, virtualPath: string, limits: JavaLimits = DEFAULT_JAVA_LIMITS, depth = 0, budget?: JavaBudget): Promise<JavaArtifact[]> {
+  const b: JavaBudget = budget ?? { left: limits.maxInflatedBytes, skipped: [] };
   const poms = new Map<string, { props?: Record<string, string>; licenses?: string[] }>();
   let manifest: Record<string, string> | undefined;
   const nested: JavaArtifact[] = [];
@@ -182,7 +182,7 @@ export const javaCataloger: Cataloger = {
     for (const m of ctx.fs.captured('java-archive')) {
       const spool = ctx.fs.spooled(m.path);
       if (!spool) continue;
-      const budget: Budget = { left: DEFAULT_JAVA_LIMITS.maxInflatedBytes, skipped: ctx.fs.skipped };
+      const budget: JavaBudget = { left: DEFAULT_JAVA_LIMITS.maxInflatedBytes, skipped: ctx.fs.skipped };
       let found: JavaArtifact[];
       try {
         found = await scanJavaArchive(spool, abs(m.path), DEFAULT_JAVA_LIMITS, 0, budget);
