@@ -28,6 +28,8 @@ COPY cli ./cli
 COPY bench ./bench
 # The local broker of `kscape dev` reuses the manifest loader in test/support (tsc follows imports).
 COPY test/support ./test/support
+# npm run build = tsc, then one esbuild bundle per function (dist/bundle/): `kscape function <name>`
+# loads a few files instead of ~1,500 modules on every scale-from-zero (functions/runtime/README.md).
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund \
  && npm cache clean --force
@@ -50,6 +52,7 @@ COPY --from=build /src/dist ./dist
 COPY storage-api/store/migrations ./dist/storage-api/store/migrations
 COPY functions/schedule/store/migrations ./dist/functions/schedule/store/migrations
 COPY functions/control/store/migrations ./dist/functions/control/store/migrations
+COPY functions/scan/host/migrations ./dist/functions/scan/host/migrations
 COPY functions/vuln/osv/store/migrations ./dist/functions/vuln/osv/store/migrations
 COPY examples ./examples
 COPY knative ./knative

@@ -3,14 +3,27 @@
  * `kscape`: the operator's single entrypoint. Every component runs through it (the container image's
  * ENTRYPOINT is this file), so the command, not the image, selects the component. Subcommands are
  * imported lazily: a function host's cold start must not pay for the CLI's other commands.
+ *
+ * `kscape function <name>` (what every Knative Service runs, on every scale-from-zero) bypasses
+ * commander entirely and loads the function's prebuilt bundle when there is a current one
+ * (functions/runtime/bundle.ts); this file's static imports are kept to a few small modules for it.
  */
-import { Command, CommanderError } from 'commander';
+import * as nodeModule from 'node:module';
+import type { Command } from 'commander';
 import { ConfigError } from '../lib/config/env.js';
-import { serializeError } from '../lib/log/index.js';
+import { serializeError } from '../lib/log/serialize.js';
 import { UsageError } from './errors.js';
 import { VERSION } from './version.js';
 
+type Commander = typeof import('commander');
+let commanderModule: Commander | undefined;
+/** commander is required on first use: the function fast path never needs it. */
+function commander(): Commander {
+  return (commanderModule ??= nodeModule.createRequire(import.meta.url)('commander') as Commander);
+}
+
 export function buildProgram(): Command {
+  const { Command } = commander();
   const program = new Command('kscape')
     .description('Kubernetes security-posture operator: misconfiguration and vulnerability scanning as Knative functions')
     .version(VERSION, '-v, --version')
@@ -174,7 +187,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function reportError(e: unknown): number {
-  if (e instanceof CommanderError) return e.exitCode; // commander already printed help/usage
+  // commander already printed help/usage (it can only have thrown if it was loaded).
+  if (commanderModule && e instanceof commanderModule.CommanderError) return e.exitCode;
   if (e instanceof ConfigError || e instanceof UsageError) {
     process.stderr.write(`kscape: ${e.message}\n`);
     return 2;
@@ -187,10 +201,45 @@ function reportError(e: unknown): number {
   return 1;
 }
 
+type FunctionCommand = typeof import('./commands/function.js');
+
+/**
+ * `kscape function <name>` exactly (no options: `--help` and friends go through commander): the
+ * function's module without commander, bundled when a current bundle exists.
+ */
+async function runFunctionFast(name: string): Promise<number> {
+  try {
+    const { bundledFunction } = await import('../functions/runtime/bundle-manifest.js');
+    const bundle = bundledFunction(name, new URL('../', import.meta.url));
+    const mod = bundle ? ((await import(bundle.href)) as FunctionCommand) : await import('./commands/function.js');
+    await mod.runFunction(name);
+    return 0;
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+/**
+ * Node ≥ 22.1 (the image's Node) can keep V8's compiled code across starts of the same files, in
+ * the OS temp directory (an emptyDir /tmp in the manifests: it helps restarts within a pod). Node 20
+ * has no such API; an unwritable directory only disables the cache.
+ */
+function enableCompileCache(): void {
+  const enable = (nodeModule as unknown as { enableCompileCache?: () => unknown }).enableCompileCache;
+  try {
+    enable?.();
+  } catch {
+    // an optimisation only
+  }
+}
+
 // Run when executed directly (not when imported by tests).
 const invokedPath = process.argv[1] ? new URL(`file://${process.argv[1]}`).pathname : '';
 if (invokedPath.endsWith('/cli/main.js') || invokedPath.endsWith('/cli/main.ts')) {
-  main(process.argv).then(
+  enableCompileCache();
+  const [cmd, name, ...rest] = process.argv.slice(2);
+  const run = cmd === 'function' && name !== undefined && /^[a-z][a-z0-9-]*$/.test(name) && rest.length === 0 ? runFunctionFast(name) : main(process.argv);
+  run.then(
     (code) => {
       // Long-running commands keep the event loop alive themselves; only set the exit code here.
       process.exitCode = code;

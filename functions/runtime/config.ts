@@ -2,7 +2,7 @@
  * Function host configuration, from the environment (Knative sets PORT and, through a SinkBinding
  * or a Source, K_SINK and K_CE_OVERRIDES).
  */
-import { bytes, duration, int, loadConfig, optionalStr, optionalUrl, str, type ConfigOf, type Env, type VarSpec } from '../../lib/config/env.js';
+import { bytes, duration, int, loadConfig, oneOf, optionalStr, optionalUrl, str, type ConfigOf, type Env, type VarSpec } from '../../lib/config/env.js';
 
 /** K_CE_OVERRIDES is JSON `{"extensions": {"name": "value"}}` (Knative SinkBinding / sources). */
 function ceOverrides(): VarSpec<Readonly<Record<string, string>> | undefined> {
@@ -43,6 +43,10 @@ export const RUNTIME_CONFIG = {
   K_CE_OVERRIDES: ceOverrides(),
   K_SERVICE: optionalStr({ doc: 'Knative service name, added to log lines.' }),
   K_REVISION: optionalStr({ doc: 'Knative revision name, added to log lines.' }),
+  KSCAPE_FUNCTION_BUNDLE: oneOf(['auto', 'off'], {
+    doc: '`kscape function <name>` runs the function from its prebuilt single-file bundle (fast cold start) when `npm run build` made a current one; off always uses the compiled modules (readable stack traces).',
+    default: 'auto',
+  }),
 } as const;
 
 export type RuntimeConfig = ConfigOf<typeof RUNTIME_CONFIG>;

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger, redact } from './index.js';
+
+function capture(): { lines: Record<string, unknown>[]; stream: { write(s: string): void } } {
+  const lines: Record<string, unknown>[] = [];
+  return {
+    lines,
+    stream: { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) },
+  };
+}
+
+describe('log redaction', () => {
+  it('censors sensitive keys at the top level and one level down, without touching the logged object', () => {
+    const { lines, stream } = capture();
+    const log = createLogger(stream);
+    const fields = {
+      token: 't0',
+      headers: { authorization: 'Bearer x', accept: '*/*' },
+      user: { password: 'p', name: 'n' },
+      list: [{ secret: 's' }],
+    };
+    log.warn(fields, 'hello');
+    expect(lines[0]).toMatchObject({
+      level: 'warn',
+      msg: 'hello',
+      token: '[redacted]',
+      headers: { authorization: '[redacted]', accept: '*/*' },
+      user: { password: '[redacted]', name: 'n' },
+    });
+    expect(typeof lines[0]!.time).toBe('string');
+    expect(new Date(lines[0]!.time as string).toISOString()).toBe(lines[0]!.time);
+    expect(fields.token).toBe('t0');
+    expect(fields.headers.authorization).toBe('Bearer x');
+  });
+
+  it('returns the same object when nothing is sensitive (no copy on the hot path)', () => {
+    const o = { eventId: '1', nested: { a: 1 } };
+    expect(redact(o)).toBe(o);
+  });
+
+  it('serializes errors without stacks below debug', () => {
+    const { lines, stream } = capture();
+    createLogger(stream).error({ err: new TypeError('boom') }, 'failed');
+    expect(lines[0]!.err).toEqual({ type: 'TypeError', message: 'boom' });
+  });
+});
