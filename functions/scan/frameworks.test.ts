@@ -60,7 +60,7 @@ describe('frameworks', () => {
     expect(missing).toMatchObject({
       NSA: [],
       MITRE: ['C-0052'],
-      ArmoBest: ['C-0079', 'C-0089'],
+      ArmoBest: ['C-0089'],
       DevOpsBest: [],
       SOC2: [],
       security: [],

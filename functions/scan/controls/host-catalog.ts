@@ -91,6 +91,7 @@ const NODE: Row[] = [
   ['C-0101', 6, 'Ensure that the Container Network Interface file ownership is set to root:root'],
   ['C-0205', 4, 'Ensure that the CNI in use supports Network Policies'],
   // Node objects (status.nodeInfo), no host facts needed.
+  ['C-0079', 4, 'CVE-2022-0185-linux-kernel-container-escape', 'CVE-2022-0185'],
   ['C-0087', 7, 'CVE-2022-23648-containerd-fs-escape', 'CVE-2022-23648'],
   ['C-0273', 2, 'Outdated Kubernetes version', 'outdated-k8s-version'],
 ];

@@ -182,6 +182,24 @@ const apiMissing = (flag: string, value = 'YOUR_VALUE'): HostCase => ({
 });
 
 const CASES: Record<string, HostCase> = {
+  // ---- kernel (cp-1 runs 5.15.0, in CVE-2022-0185's range by version; the fixture does not set
+  // kernel.unprivileged_userns_clone)
+  'C-0079': {
+    pass: ['cp'],
+    fail: [
+      'cp',
+      (f) =>
+        f.kernelVariables.push({
+          key: 'kernel.unprivileged_userns_clone',
+          value: '1',
+          source: '/proc/sys/kernel/unprivileged_userns_clone',
+        }),
+      {
+        failedPaths: ['kernel.release', `kernelVariables[5].value`],
+        reviewPaths: ['kernel.release', `kernelVariables[5].value`],
+      },
+    ],
+  },
   // ---- kube-apiserver flags
   'C-0005': {
     pass: ['cp'],

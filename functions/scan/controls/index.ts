@@ -56,6 +56,7 @@ import c0075 from './c0075.js';
 import c0076 from './c0076.js';
 import c0077 from './c0077.js';
 import c0078 from './c0078.js';
+import c0079 from './c0079.js';
 import c0081 from './c0081.js';
 import c0083 from './c0083.js';
 import c0084 from './c0084.js';
@@ -305,6 +306,7 @@ export const CONTROLS: readonly ControlDefinition[] = [
   c0076,
   c0077,
   c0078,
+  c0079,
   c0081,
   c0083,
   c0084,
