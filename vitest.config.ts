@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', 'dist/**', '.kscape/**'],
+    // Dot-directories hold local state and scratch copies of the tree (.kscape, .perf): never tests.
+    exclude: ['node_modules/**', 'dist/**', '**/.*/**'],
     // Suites start real servers, PGlite instances and PostgreSQL databases: give them room.
     testTimeout: 120_000,
     hookTimeout: 180_000,

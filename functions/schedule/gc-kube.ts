@@ -20,7 +20,8 @@ export interface ResultCollector {
 }
 
 const PAGE = 500;
-const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;q=0.9';
+const METADATA_LIST =
+  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;q=0.9';
 
 const WORKLOAD_LISTS: { path: string; kind: string }[] = [
   { path: '/apis/apps/v1/deployments', kind: 'Deployment' },
@@ -44,7 +45,9 @@ async function* pages<T>(http: KubeHttp, path: string, accept?: string, optional
     // A cluster without a kind (no batch/v1 in a minimal sandbox) has none of it to keep alive.
     if (optional && r.status === 404) return;
     if (r.status < 200 || r.status >= 300) {
-      throw new TransientError(`garbage collection: listing ${path} failed: ${new KubeStatusError('GET', path, r.status, r.body).message}`);
+      throw new TransientError(
+        `garbage collection: listing ${path} failed: ${new KubeStatusError('GET', path, r.status, r.body).message}`,
+      );
     }
     const page = r.body as ListPage<T>;
     yield* page.items ?? [];
@@ -92,12 +95,19 @@ export function kubeResultCollector(http: KubeHttp = kubeHttp(loadKubeConfig()))
     },
     async delete(r) {
       const path = `${base}/namespaces/${encodeURIComponent(r.namespace)}/${r.plural}/${encodeURIComponent(r.name)}`;
-      const preconditions = { ...(r.uid ? { uid: r.uid } : {}), ...(r.resourceVersion ? { resourceVersion: r.resourceVersion } : {}) };
-      const res = await http.request('DELETE', path, { body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions } });
+      const preconditions = {
+        ...(r.uid ? { uid: r.uid } : {}),
+        ...(r.resourceVersion ? { resourceVersion: r.resourceVersion } : {}),
+      };
+      const res = await http.request('DELETE', path, {
+        body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions },
+      });
       if (res.status === 404) return 'gone';
       if (res.status === 409) return 'changed';
       if (res.status < 200 || res.status >= 300) {
-        throw new TransientError(`garbage collection: ${new KubeStatusError('DELETE', path, res.status, res.body).message}`);
+        throw new TransientError(
+          `garbage collection: ${new KubeStatusError('DELETE', path, res.status, res.body).message}`,
+        );
       }
       return 'deleted';
     },

@@ -36,7 +36,8 @@ forEachDriver('schedule garbage collection against the sandbox cluster', (driver
     await tdb.db.query('DELETE FROM schedule_image_seen');
     await tdb.db.query('DELETE FROM schedule_images');
     for (const plural of [PLURALS.VulnerabilityManifestSummary, PLURALS.SBOMSPDXv2p3]) {
-      for (const ns of ['prod', 'kubescape']) await kubeJson(sb.http, 'DELETE', `${base}/namespaces/${ns}/${plural}`);
+      for (const ns of ['prod', 'kubescape'])
+        await kubeJson(sb.http, 'DELETE', `${base}/namespaces/${ns}/${plural}`);
     }
   });
 
@@ -45,23 +46,44 @@ forEachDriver('schedule garbage collection against the sandbox cluster', (driver
 
   const summary = (workload: string, container: string) => {
     const o = exampleVulnerabilityManifestSummary('prod', `deployment-${workload}-${container}`);
-    o.metadata.labels = { ...o.metadata.labels, [LABELS.workloadName]: workload, [LABELS.workloadContainerName]: container };
-    o.metadata.annotations = { [ANNOTATIONS.wlid]: `wlid://cluster-dev/namespace-prod/deployment-${workload}`, [ANNOTATIONS.workloadContainerName]: container };
+    o.metadata.labels = {
+      ...o.metadata.labels,
+      [LABELS.workloadName]: workload,
+      [LABELS.workloadContainerName]: container,
+    };
+    o.metadata.annotations = {
+      [ANNOTATIONS.wlid]: `wlid://cluster-dev/namespace-prod/deployment-${workload}`,
+      [ANNOTATIONS.workloadContainerName]: container,
+    };
     return o;
   };
   const sbom = (name: string, digest: string) => {
     const o = exampleSbom();
-    o.metadata = { ...o.metadata, name, annotations: { ...o.metadata.annotations, [ANNOTATIONS.imageId]: `registry.example/app@${digest}` } };
+    o.metadata = {
+      ...o.metadata,
+      name,
+      annotations: { ...o.metadata.annotations, [ANNOTATIONS.imageId]: `registry.example/app@${digest}` },
+    };
     return o;
   };
   const names = async (plural: string) =>
-    ((await kubeJson(sb.http, 'GET', `${base}/${plural}`)) as { items: { metadata: { name: string } }[] }).items.map((i) => i.metadata.name).sort();
+    (
+      (await kubeJson(sb.http, 'GET', `${base}/${plural}`)) as { items: { metadata: { name: string } }[] }
+    ).items
+      .map((i) => i.metadata.name)
+      .sort();
 
   const pods = async function* (): AsyncGenerator<PodLike> {
     yield* ((await kubeJson(sb.http, 'GET', '/api/v1/pods')) as { items: PodLike[] }).items;
   };
   const ping = (id: string): IncomingEvent =>
-    ({ id, source: '/apis/v1/namespaces/kubescape/pingsources/kscape-vulnerability', type: EVENT_TYPES.ping, data: { job: 'vulnerability' }, extensions: {} }) as IncomingEvent;
+    ({
+      id,
+      source: '/apis/v1/namespaces/kubescape/pingsources/kscape-vulnerability',
+      type: EVENT_TYPES.ping,
+      data: { job: 'vulnerability' },
+      extensions: {},
+    }) as IncomingEvent;
   const ctx = (emitted: CatalogEvent[]): FunctionContext => ({
     log: pino({ level: 'silent' }),
     signal: new AbortController().signal,
@@ -90,7 +112,9 @@ forEachDriver('schedule garbage collection against the sandbox cluster', (driver
     });
     await fn.handle(ping('p1'), ctx(emitted));
 
-    expect(emitted.some((e) => e.type === EVENT_TYPES.vulnScanRequested && e.subject === PAYMENTS)).toBe(true);
+    expect(emitted.some((e) => e.type === EVENT_TYPES.vulnScanRequested && e.subject === PAYMENTS)).toBe(
+      true,
+    );
     expect(await names(PLURALS.VulnerabilityManifestSummary)).toEqual(['deployment-payments-api-api']);
     expect(await names(PLURALS.SBOMSPDXv2p3)).toEqual(['payments-api-running', 'unkeyed']);
     // Running images are recorded as seen; collected ones are forgotten.
@@ -112,7 +136,9 @@ forEachDriver('schedule garbage collection against the sandbox cluster', (driver
   });
 
   it('a result rewritten after it was listed is not deleted (uid + resourceVersion preconditions)', async () => {
-    const created = (await create(PLURALS.SBOMSPDXv2p3, sbom('rewritten', GONE))) as { metadata: { uid: string; resourceVersion: string } };
+    const created = (await create(PLURALS.SBOMSPDXv2p3, sbom('rewritten', GONE))) as {
+      metadata: { uid: string; resourceVersion: string };
+    };
     const collector = kubeResultCollector(sb.http);
     const listed = [];
     for await (const r of collector.listResults()) listed.push(r);

@@ -13,15 +13,30 @@ const deployment = (ns: string, name: string, containers: string[]): WorkloadLik
   spec: { template: { spec: { containers: containers.map((c) => ({ name: c })) } } },
 });
 
-const pod = (ns: string, name: string, owner: { kind: string; name: string } | undefined, containers: Record<string, string>): PodLike => ({
+const pod = (
+  ns: string,
+  name: string,
+  owner: { kind: string; name: string } | undefined,
+  containers: Record<string, string>,
+): PodLike => ({
   metadata: {
     name,
     namespace: ns,
-    ...(owner ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: owner.kind, name: owner.name, controller: true }] } : {}),
-    ...(owner?.kind === 'ReplicaSet' ? { labels: { 'pod-template-hash': owner.name.split('-').pop()! } } : {}),
+    ...(owner
+      ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: owner.kind, name: owner.name, controller: true }] }
+      : {}),
+    ...(owner?.kind === 'ReplicaSet'
+      ? { labels: { 'pod-template-hash': owner.name.split('-').pop()! } }
+      : {}),
   },
   spec: { containers: Object.keys(containers).map((name) => ({ name })) },
-  status: { phase: 'Running', containerStatuses: Object.entries(containers).map(([name, d]) => ({ name, imageID: `registry.local/app@${d}` })) },
+  status: {
+    phase: 'Running',
+    containerStatuses: Object.entries(containers).map(([name, d]) => ({
+      name,
+      imageID: `registry.local/app@${d}`,
+    })),
+  },
 });
 
 const vms = (name: string, wlid: string, container: string): StoredResult => ({
@@ -32,7 +47,12 @@ const vms = (name: string, wlid: string, container: string): StoredResult => ({
   annotations: { [ANNOTATIONS.wlid]: wlid, [ANNOTATIONS.workloadContainerName]: container },
 });
 
-const imageResult = (plural: string, name: string, digest: string, created = '2026-11-01T00:00:00Z'): StoredResult => ({
+const imageResult = (
+  plural: string,
+  name: string,
+  digest: string,
+  created = '2026-11-01T00:00:00Z',
+): StoredResult => ({
   plural,
   namespace: 'kubescape',
   name,
@@ -46,11 +66,20 @@ describe('liveState', () => {
     const cron: WorkloadLike = {
       kind: 'CronJob',
       metadata: { name: 'backup', namespace: 'ops' },
-      spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: 'dump' }], initContainers: [{ name: 'wait' }] } } } } },
+      spec: {
+        jobTemplate: {
+          spec: {
+            template: { spec: { containers: [{ name: 'dump' }], initContainers: [{ name: 'wait' }] } },
+          },
+        },
+      },
     };
     const live = liveState(
       [deployment('default', 'web', ['nginx']), cron],
-      [pod('default', 'web-5d8f-abcde', { kind: 'ReplicaSet', name: 'web-5d8f' }, { nginx: D('a') }), pod('default', 'debug', undefined, { sh: D('b') })],
+      [
+        pod('default', 'web-5d8f-abcde', { kind: 'ReplicaSet', name: 'web-5d8f' }, { nginx: D('a') }),
+        pod('default', 'debug', undefined, { sh: D('b') }),
+      ],
     );
     expect([...live.containers].sort()).toEqual([
       'default/deployment/web/nginx',
@@ -63,13 +92,28 @@ describe('liveState', () => {
 });
 
 describe('planVulnerabilityGc', () => {
-  const live = liveState([deployment('default', 'web', ['nginx'])], [pod('default', 'web-5d8f-x', { kind: 'ReplicaSet', name: 'web-5d8f' }, { nginx: D('a') })]);
+  const live = liveState(
+    [deployment('default', 'web', ['nginx'])],
+    [pod('default', 'web-5d8f-x', { kind: 'ReplicaSet', name: 'web-5d8f' }, { nginx: D('a') })],
+  );
 
   it('deletes per-container results whose workload or container is gone, keeps the others', () => {
     const keep = vms('deployment-web-nginx', 'wlid://cluster-c/namespace-default/deployment-web', 'nginx');
-    const goneContainer = vms('deployment-web-sidecar', 'wlid://cluster-c/namespace-default/deployment-web', 'sidecar');
-    const goneWorkload = vms('deployment-old-nginx', 'wlid://cluster-c/namespace-default/deployment-old', 'nginx');
-    const plan = planVulnerabilityGc([keep, goneContainer, goneWorkload], live, { now, graceMs: hour, lastSeen: new Map() });
+    const goneContainer = vms(
+      'deployment-web-sidecar',
+      'wlid://cluster-c/namespace-default/deployment-web',
+      'sidecar',
+    );
+    const goneWorkload = vms(
+      'deployment-old-nginx',
+      'wlid://cluster-c/namespace-default/deployment-old',
+      'nginx',
+    );
+    const plan = planVulnerabilityGc([keep, goneContainer, goneWorkload], live, {
+      now,
+      graceMs: hour,
+      lastSeen: new Map(),
+    });
     expect(plan.delete.map((d) => [d.result.name, d.reason])).toEqual([
       ['deployment-web-sidecar', 'workload-container-gone'],
       ['deployment-old-nginx', 'workload-container-gone'],
@@ -77,13 +121,20 @@ describe('planVulnerabilityGc', () => {
   });
 
   it('treats filtered SBOMs and relevant-only manifests as per-container results', () => {
-    const filteredSbom: StoredResult = { ...vms('f', 'wlid://cluster-c/namespace-default/deployment-old', 'nginx'), plural: PLURALS.SBOMSPDXv2p3Filtered };
+    const filteredSbom: StoredResult = {
+      ...vms('f', 'wlid://cluster-c/namespace-default/deployment-old', 'nginx'),
+      plural: PLURALS.SBOMSPDXv2p3Filtered,
+    };
     const relevantVm: StoredResult = {
       ...vms('r', 'wlid://cluster-c/namespace-default/deployment-web', 'nginx'),
       plural: PLURALS.VulnerabilityManifest,
       labels: { [LABELS.context]: 'filtered' },
     };
-    const plan = planVulnerabilityGc([filteredSbom, relevantVm], live, { now, graceMs: hour, lastSeen: new Map() });
+    const plan = planVulnerabilityGc([filteredSbom, relevantVm], live, {
+      now,
+      graceMs: hour,
+      lastSeen: new Map(),
+    });
     expect(plan.delete.map((d) => d.result.name)).toEqual(['f']);
   });
 
@@ -108,9 +159,19 @@ describe('planVulnerabilityGc', () => {
   it('never deletes user-managed results or results it cannot attribute', () => {
     const user: StoredResult = {
       ...vms('user', 'wlid://cluster-c/namespace-default/deployment-old', 'nginx'),
-      annotations: { [ANNOTATIONS.wlid]: 'wlid://cluster-c/namespace-default/deployment-old', [ANNOTATIONS.workloadContainerName]: 'nginx', [ANNOTATIONS.managedBy]: 'User' },
+      annotations: {
+        [ANNOTATIONS.wlid]: 'wlid://cluster-c/namespace-default/deployment-old',
+        [ANNOTATIONS.workloadContainerName]: 'nginx',
+        [ANNOTATIONS.managedBy]: 'User',
+      },
     };
-    const noKey: StoredResult = { plural: PLURALS.SBOMSPDXv2p3, namespace: 'kubescape', name: 'nokey', labels: {}, annotations: {} };
+    const noKey: StoredResult = {
+      plural: PLURALS.SBOMSPDXv2p3,
+      namespace: 'kubescape',
+      name: 'nokey',
+      labels: {},
+      annotations: {},
+    };
     const badWlid = vms('bad', 'not-a-wlid', 'nginx');
     const plan = planVulnerabilityGc([user, noKey, badWlid], live, { now, graceMs: 0, lastSeen: new Map() });
     expect(plan.delete).toEqual([]);

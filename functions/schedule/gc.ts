@@ -48,7 +48,10 @@ export interface LiveState {
   containers: Set<string>;
 }
 
-export const PER_CONTAINER_PLURALS = [PLURALS.VulnerabilityManifestSummary, PLURALS.SBOMSPDXv2p3Filtered] as const;
+export const PER_CONTAINER_PLURALS = [
+  PLURALS.VulnerabilityManifestSummary,
+  PLURALS.SBOMSPDXv2p3Filtered,
+] as const;
 export const IMAGE_PLURALS = [PLURALS.SBOMSPDXv2p3, PLURALS.VulnerabilityManifest] as const;
 export const GC_PLURALS = [...PER_CONTAINER_PLURALS, ...IMAGE_PLURALS];
 
@@ -56,7 +59,11 @@ const containerKey = (namespace: string, kind: string, name: string, container: 
   `${namespace}/${kind.toLowerCase()}/${name}/${container}`;
 
 function containerNames(spec: PodLike['spec'] | undefined): string[] {
-  return [...(spec?.containers ?? []), ...(spec?.initContainers ?? []), ...(spec?.ephemeralContainers ?? [])].map((c) => c.name);
+  return [
+    ...(spec?.containers ?? []),
+    ...(spec?.initContainers ?? []),
+    ...(spec?.ephemeralContainers ?? []),
+  ].map((c) => c.name);
 }
 
 /**
@@ -122,14 +129,19 @@ function isPerContainer(r: StoredResult): boolean {
 
 function containerOf(r: StoredResult): string | undefined {
   const id = r.annotations[ANNOTATIONS.wlid];
-  const container = r.annotations[ANNOTATIONS.workloadContainerName] ?? r.labels[LABELS.workloadContainerName];
+  const container =
+    r.annotations[ANNOTATIONS.workloadContainerName] ?? r.labels[LABELS.workloadContainerName];
   if (!id || !container) return undefined;
   const w = parseWlid(id);
   if (!w) return undefined;
   return containerKey(w.namespace, w.kind, w.name, container);
 }
 
-export function planVulnerabilityGc(stored: Iterable<StoredResult>, live: LiveState, opts: GcOptions): GcPlan {
+export function planVulnerabilityGc(
+  stored: Iterable<StoredResult>,
+  live: LiveState,
+  opts: GcOptions,
+): GcPlan {
   const plan: GcPlan = { delete: [], inGrace: 0, unattributed: [], collectedDigests: [] };
   const collected = new Set<string>();
   for (const r of stored) {
@@ -146,7 +158,8 @@ export function planVulnerabilityGc(stored: Iterable<StoredResult>, live: LiveSt
       continue;
     }
     if (live.digests.has(digest)) continue;
-    const seen = opts.lastSeen.get(digest) ?? (r.creationTimestamp ? new Date(r.creationTimestamp) : undefined);
+    const seen =
+      opts.lastSeen.get(digest) ?? (r.creationTimestamp ? new Date(r.creationTimestamp) : undefined);
     if (seen && opts.now.getTime() - seen.getTime() < opts.graceMs) {
       plan.inGrace++;
       continue;
