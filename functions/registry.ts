@@ -41,7 +41,7 @@ export type Hosting =
 
 const LOADERS: Record<CloudEventsFunctionName, (shared: SharedResources) => Promise<HostedFunction>> = {
   schedule: async (shared) => (await import('./schedule/index.js')).createScheduleFunction({ ...(shared.database ? { database: shared.database } : {}) }),
-  scan: async () => (await import('./scan/function.js')).createScanFunction(),
+  scan: async (shared) => (await import('./scan/function.js')).createScanFunction({ ...(shared.database ? { database: shared.database } : {}) }),
   vuln: async (shared) => (await import('./vuln/function.js')).createVulnFunction({ ...(shared.database ? { database: shared.database } : {}) }),
   export: async () => (await import('./export/index.js')).createExportFunction(),
   deadletter: async () => (await import('./deadletter/index.js')).createDeadLetterFunction(),
