@@ -18,14 +18,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import pg from 'pg';
-import { openDatabase } from '../lib/db/index.js';
+import { openDatabase, type Database } from '../lib/db/index.js';
 import { lookupKeys, matchPackages, type MatchStore, type SbomPackage } from '../functions/vuln/osv/match.js';
 import { toRows } from '../functions/vuln/osv/normalize.js';
 import { OsvRecordSchema } from '../functions/vuln/osv/schema.js';
@@ -203,18 +203,46 @@ function median(xs: number[]): number {
 interface MatchStats {
   medianMs: number;
   runsMs: number[];
+  /** CPU cost of one matching run in node and in the PostgreSQL backends (load-independent). */
+  nodeCpuMsPerRun: number;
+  serverCpuMsPerRun: number | null;
   /** Time waiting for store calls / matching time (PostgreSQL + decoding; >1 when batches overlap). */
   lookupShare: number;
   findings: number;
   /** Heap used right after opening the DB, and its growth during one matching run (after GC). */
   heapAfterOpenMB: number;
   heapGrowthMB: number;
-  /** Resident set size after opening the DB, and its peak over all 13 matching runs. */
+  /** Resident set size after opening the DB, and its peak over all matching runs. */
   rssAfterOpenMB: number;
   rssPeakMB: number;
 }
 
 const mb = (x: number): number => Math.round(x / 1e5) / 10;
+
+/**
+ * CPU time (ms) used so far by this database's server backends, from /proc (the server runs on
+ * this machine in the bench setup; null when it does not). With node's own CPU time this gives a
+ * cost per match that does not depend on how busy the shared machine is.
+ */
+async function backendCpuMs(db: Database): Promise<number | null> {
+  const { rows } = await db.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`,
+  );
+  let ticks = 0;
+  try {
+    for (const { pid } of rows) {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+    }
+  } catch {
+    return null;
+  }
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+
+/** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
+const CLOCK_TICKS = 100;
 
 /** Child-process side: open the DB like the vuln function does, match, report. */
 async function measureMatch(url: string): Promise<MatchStats> {
@@ -239,29 +267,40 @@ async function measureMatch(url: string): Promise<MatchStats> {
     gc();
     const heapAfterOpen = process.memoryUsage().heapUsed;
     const rssAfterOpen = process.memoryUsage.rss();
-    let rssPeak = rssAfterOpen;
-    const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 1);
     for (let i = 0; i < 3; i++) await matchPackages(pkgs, store);
+    // Timed runs without samplers (a 1 ms timer would itself slow the runs down).
     const runs: number[] = [];
     let findings = 0;
     lookupMs = 0;
+    // Backends started by the warm-up runs are all open now (the pool keeps them).
+    const pg0 = await backendCpuMs(db);
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < 10; i++) {
       const t = performance.now();
       findings = (await matchPackages(pkgs, store)).matches.length;
       runs.push(performance.now() - t);
     }
+    const cpu = process.cpuUsage(cpu0);
+    const pg1 = await backendCpuMs(db);
+    // Memory runs: heap growth of one run after a full GC, RSS peak over three runs.
     gc();
     const before = process.memoryUsage().heapUsed;
     let peak = before;
-    const heapTimer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 1);
-    const res = await matchPackages(pkgs, store);
-    peak = Math.max(peak, process.memoryUsage().heapUsed);
-    rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
-    clearInterval(heapTimer);
-    clearInterval(rssTimer);
-    void res;
+    let rssPeak = process.memoryUsage.rss();
+    const sampler = setInterval(() => {
+      const m = process.memoryUsage();
+      peak = Math.max(peak, m.heapUsed);
+      rssPeak = Math.max(rssPeak, m.rss);
+    }, 2);
+    for (let i = 0; i < 3; i++) await matchPackages(pkgs, store);
+    const m = process.memoryUsage();
+    peak = Math.max(peak, m.heapUsed);
+    rssPeak = Math.max(rssPeak, m.rss);
+    clearInterval(sampler);
     return {
       medianMs: Math.round(median(runs) * 10) / 10,
+      nodeCpuMsPerRun: Math.round((cpu.user + cpu.system) / 1000 / runs.length),
+      serverCpuMsPerRun: pg0 === null || pg1 === null ? null : Math.round((pg1 - pg0) / runs.length),
       lookupShare: Math.round((lookupMs / runs.reduce((x, y) => x + y, 0)) * 100) / 100,
       runsMs: runs.map((x) => Math.round(x * 10) / 10),
       findings,
@@ -342,6 +381,9 @@ async function main(): Promise<void> {
     for (let rep = 0; rep < REPS; rep++) {
       const smallImp = await store.import(corpus(ADVISORIES, touches(sbomKeys(pkgs))), { mode: 'full' });
       smallRanges = smallImp.affectedRows;
+      // Untimed: what autovacuum does between two real updates (hours apart). Without it every
+      // repetition inherits the previous generation's dead rows and the runs are not comparable.
+      await db.query(`VACUUM ANALYZE vulndb_advisories, vulndb_affected`);
       if (rep === 0) {
         small = matchInChild(url);
         process.stdout.write(
@@ -357,6 +399,7 @@ async function main(): Promise<void> {
       );
     }
     await db.query(`DROP TABLE copy_adv, copy_aff`);
+    await db.query(`VACUUM ANALYZE vulndb_advisories, vulndb_affected`);
     if (!imp || !small) throw new Error('no repetitions');
     const rows = imp.imported + imp.affectedRows;
     if (files.rows !== rows) throw new Error(`COPY rows ${files.rows} != imported rows ${rows}`);
@@ -378,6 +421,7 @@ async function main(): Promise<void> {
         importVsCopyRatioPerRep: importRuns.map((ms, i) => Math.round((copyRuns[i]! / ms) * 1000) / 1000),
         importTarget: '>= 0.30',
         matchMedianMs: full.medianMs,
+        matchCpuMsPerRun: { node: full.nodeCpuMsPerRun, server: full.serverCpuMsPerRun },
         matchTarget: '<= 200 ms',
         rangesSmallDb: smallRanges,
         rangesFullDb: imp.affectedRows,

@@ -107,10 +107,26 @@ export function compareParsedSemver(x: SemVer, y: SemVer): Cmp {
   return compareRelease(x.release, y.release) || comparePrerelease(x.prerelease, y.prerelease);
 }
 
+/**
+ * Range evaluation compares the same few versions (a package's and its advisories' events) over
+ * and over, so parses are memoised. The cache is bounded: it is cleared when full. Parsed values
+ * are never mutated.
+ */
+const PARSED_MAX = 16_384;
+const parsed = new Map<string, SemVer>();
+
+function parseCached(v: string): SemVer {
+  let p = parsed.get(v);
+  if (p === undefined) {
+    p = STRICT.test(v) ? parseSemverStrict(v) : parseSemverLenient(v);
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(v, p);
+  }
+  return p;
+}
+
 export function compareSemver(a: string, b: string): Cmp {
-  const x = STRICT.test(a) ? parseSemverStrict(a) : parseSemverLenient(a);
-  const y = STRICT.test(b) ? parseSemverStrict(b) : parseSemverLenient(b);
-  return compareParsedSemver(x, y);
+  return compareParsedSemver(parseCached(a), parseCached(b));
 }
 
 export const semver: VersionComparator<SemVer> = {
