@@ -28,6 +28,8 @@ export interface DbVersion {
 
 /** Annotation holding the SBOM cache key (digest | platform | cataloger version) the manifest was computed from. */
 export const SBOM_KEY_ANNOTATION = 'kscape.io/sbom-cache-key';
+/** Annotation holding a fingerprint of the matching configuration (ignore rules): a change re-matches. */
+export const MATCH_CONFIG_ANNOTATION = 'kscape.io/match-config';
 
 const osvLink = (id: string): string => `https://osv.dev/vulnerability/${encodeURIComponent(id)}`;
 
@@ -156,6 +158,8 @@ export interface ManifestIdentity {
   namespace: string;
   sbomKey: string;
   createdAt: string;
+  /** Fingerprint of the ignore rules the matches were filtered with. */
+  matchConfig: string;
 }
 
 function imageLabels(image: string, digest: string): Record<string, string> {
@@ -174,6 +178,7 @@ function imageAnnotations(id: ManifestIdentity): Record<string, string> {
     [ANNOTATIONS.status]: STATUS.ready,
     [ANNOTATIONS.toolVersion]: `${TOOL_NAME}-${TOOL_VERSION}`,
     [SBOM_KEY_ANNOTATION]: id.sbomKey,
+    [MATCH_CONFIG_ANNOTATION]: id.matchConfig,
   };
 }
 

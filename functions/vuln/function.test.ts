@@ -187,6 +187,19 @@ forEachDriver('vuln function', (driver) => {
     expect((await get(PLURALS.VulnerabilityManifest, 'kubescape', filtered.metadata.name))!.metadata.resourceVersion).toBe(rvm.metadata.resourceVersion);
   });
 
+  it('ignore rules move findings to ignoredMatches; changing the rules re-matches the stored SBOM', async () => {
+    const img = `oci:${image.dir}:latest`;
+    const ignoring = make({ KSCAPE_VULN_IGNORE_RULES: '[{"vulnerability":"DEBIAN-CVE-2024-0001"}]' });
+    const r1 = await ignoring.handle(scanEvent({ image: img, digest: image.digest, workloads, pullSecrets: [] }, 'ign-1'), testContext());
+    expect(r1?.data).toMatchObject({ severities: { critical: 1, high: 0, medium: 1 } });
+    const vm = (await get(PLURALS.VulnerabilityManifest, 'kubescape', imageSlug(img, image.digest)))!;
+    const payload = vm.spec.payload as { ignoredMatches: { vulnerability: { id: string }; appliedIgnoreRules: unknown[] }[] };
+    expect(payload.ignoredMatches.map((m) => [m.vulnerability.id, m.appliedIgnoreRules])).toEqual([['CVE-2024-0001', [{ vulnerability: 'DEBIAN-CVE-2024-0001' }]]]);
+    const r2 = await make().handle(scanEvent({ image: img, digest: image.digest, workloads, pullSecrets: [] }, 'ign-2'), testContext());
+    expect(r2?.data).toMatchObject({ severities: { critical: 1, high: 1, medium: 1 } });
+    expect(() => make({ KSCAPE_VULN_IGNORE_RULES: '[{"cve":"x"}]' })).toThrow(/KSCAPE_VULN_IGNORE_RULES/);
+  });
+
   it('too large: a too-large marker and a completed reply with that status', async () => {
     const fn = make({ KSCAPE_VULN_MAX_IMAGE_SIZE: '1024' });
     const big = await writeFixtureImage();

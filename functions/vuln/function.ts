@@ -40,6 +40,7 @@ import {
   imageManifest,
   relevantManifest,
   relevantName,
+  MATCH_CONFIG_ANNOTATION,
   SBOM_KEY_ANNOTATION,
   severityCounts,
   summaryObject,
@@ -206,6 +207,7 @@ class VulnDb {
 export function createVulnFunction(deps: VulnDeps = {}): FunctionDefinition {
   const config = deps.config ?? loadVulnFunctionConfig();
   const ignore = parseIgnoreRules(config.KSCAPE_VULN_IGNORE_RULES);
+  const matchConfig = createHash('sha256').update(JSON.stringify(ignore)).digest('hex').slice(0, 16);
   const now = deps.now ?? (() => new Date());
   const platform = formatPlatform(parsePlatform(config.KSCAPE_VULN_PLATFORM));
   let client = deps.http;
@@ -276,6 +278,7 @@ export function createVulnFunction(deps: VulnDeps = {}): FunctionDefinition {
       existing &&
       existing.metadata.annotations?.[ANNOTATIONS.imageId] === digest &&
       existing.metadata.annotations?.[SBOM_KEY_ANNOTATION] === sbomKey &&
+      existing.metadata.annotations?.[MATCH_CONFIG_ANNOTATION] === matchConfig &&
       spec?.metadata?.tool?.databaseVersion === dbv.version &&
       spec.metadata.tool.version === TOOL_VERSION
     ) {
@@ -285,7 +288,7 @@ export function createVulnFunction(deps: VulnDeps = {}): FunctionDefinition {
     const packages = packagesFromSpdx(doc);
     const { result, matched, db: used } = await match(packages);
     const payload = grypeDocument({ image, digest, packages, result, matched, db: used, ...(distroOf(packages) ? { distro: distroOf(packages)! } : {}) });
-    const vm = imageManifest({ image, digest, namespace: ns, sbomKey, createdAt, name }, payload, used);
+    const vm = imageManifest({ image, digest, namespace: ns, sbomKey, createdAt, name, matchConfig }, payload, used);
     await storage('writing the vulnerability manifest', () => results.upsert(PLURALS.VulnerabilityManifest, vm as never));
     const counts = severityCounts(payload);
     return { name, counts, ref: { namespace: ns, name, counts, createdAt } };
@@ -327,13 +330,13 @@ export function createVulnFunction(deps: VulnDeps = {}): FunctionDefinition {
   }
 
   async function scanImage(data: VulnScanRequest, createdAt: Date, ctx: FunctionContext): Promise<ScanOutcome> {
-    const results = new Results(http(), ctx.signal);
     const image = data.image;
     try {
       parseReference(image);
     } catch (e) {
       throw new PermanentError(`invalid image reference ${JSON.stringify(image)}: ${message(e)}`);
     }
+    const results = new Results(http(), ctx.signal);
     const cache = new StorageSbomCache(results, ns, image, config.KSCAPE_VULN_MAX_SBOM_SIZE, createdAt);
     const key = (digest: string) => sbomCacheKey(digest, platform);
 
@@ -497,7 +500,7 @@ export function createVulnFunction(deps: VulnDeps = {}): FunctionDefinition {
       throw new PermanentError(`container ${c.namespace}/${c.pod}/${c.container} cannot be named: ${message(e)}`);
     }
     const extra: Record<string, string> = { [ANNOTATIONS.completion]: completion };
-    const identity = { image, digest, namespace: ns, sbomKey, createdAt };
+    const identity = { image, digest, namespace: ns, sbomKey, createdAt, matchConfig };
     if (config.KSCAPE_VULN_STORE_FILTERED_SBOM) {
       const labels: Record<string, string> = { ...workloadLabels(w), [LABELS.context]: CONTEXT.filtered };
       const tag = imageLabelValue(image);
