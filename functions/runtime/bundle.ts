@@ -147,7 +147,7 @@ export async function bundleFunctions(distRoot: string, opts: BundleOptions = {}
         legalComments: 'none',
         metafile: true,
         logLevel: 'error',
-        plugins: [onlyFunctionPlugin(root, name, names), locationsPlugin(outdir)],
+        plugins: [onlyFunctionPlugin(root, name, HOSTED_FUNCTIONS), locationsPlugin(outdir)],
       });
       functions[name] = `${name}/function.js`;
       bytes[name] = Object.values(r.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
