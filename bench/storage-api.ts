@@ -212,30 +212,47 @@ class Watchers {
           // Byte-level scan (no string decoding, no JSON.parse): the client must not be the
           // bottleneck of the measurement. Each event carries exactly one t0 annotation.
           let tail: Buffer | undefined;
+          const record = (t: number, buf: Buffer, start: number, end: number): void => {
+            this.latencies.push(t - Number(buf.toString('latin1', start, end)));
+            this.delivered++;
+          };
           res.on('data', (chunk: Buffer) => {
             const t = now();
             this.bytes += chunk.length;
-            const buf = tail ? Buffer.concat([tail, chunk]) : chunk;
             let pos = 0;
+            if (tail) {
+              // A mark that started in the previous chunk: look for it in a small joined window
+              // (no copy of the whole chunk).
+              const win = Buffer.concat([tail, chunk.subarray(0, 64)]);
+              const m = win.indexOf(MARK_BUF);
+              if (m >= 0 && m < tail.length) {
+                const start = m + MARK_BUF.length;
+                const end = win.indexOf(0x22, start);
+                if (end >= 0) {
+                  record(t, win, start, end);
+                  pos = Math.max(0, end - tail.length);
+                }
+              }
+              tail = undefined;
+            }
             let keep = -1;
             for (;;) {
-              const m = buf.indexOf(MARK_BUF, pos);
+              const m = chunk.indexOf(MARK_BUF, pos);
               if (m < 0) break;
               const start = m + MARK_BUF.length;
-              const end = buf.indexOf(0x22, start);
+              const end = chunk.indexOf(0x22, start);
               if (end < 0) {
                 keep = m;
                 break;
               }
-              this.latencies.push(t - Number(buf.toString('latin1', start, end)));
-              this.delivered++;
+              record(t, chunk, start, end);
               pos = end;
             }
-            const e = buf.indexOf(ERROR_BUF, 0);
-            if (e >= 0) this.errors.push(buf.toString('utf8', e, e + 300));
+            const e = chunk.indexOf(ERROR_BUF, 0);
+            if (e >= 0) this.errors.push(chunk.toString('utf8', e, e + 300));
             // A mark may straddle the chunk boundary: keep the bytes that could start one.
-            const from = keep >= 0 ? keep : Math.max(pos, buf.length - MARK_BUF.length);
-            tail = from < buf.length ? Buffer.from(buf.subarray(from)) : undefined;
+            const from = keep >= 0 ? keep : Math.max(pos, chunk.length - MARK_BUF.length);
+            if (from < chunk.length) tail = Buffer.from(chunk.subarray(from));
           });
           res.on('error', () => undefined);
           resolve();
