@@ -14,7 +14,8 @@ import { GROUP, VERSION, workloadScanName } from '../../../lib/api/index.js';
 import { forEachDriver, withTestDatabase } from '../../../lib/db/testing.js';
 import { EVENT_TYPES } from '../../../lib/events/index.js';
 import { buildFixtureHost } from '../../../node-agent/__fixtures__/hosts.js';
-import { collectHostFacts } from '../../../node-agent/host/collect.js';
+import { collectHostFacts, factsHash } from '../../../node-agent/host/collect.js';
+import { hostEvent as nodeAgentEvent } from '../../../node-agent/report.js';
 import { PermanentError } from '../../runtime/errors.js';
 import type { FunctionContext, IncomingEvent } from '../../runtime/types.js';
 import { kubeJson } from '../cluster/http.js';
@@ -113,9 +114,16 @@ forEachDriver('host facts store', (driver) => {
         hostFacts: store,
         now: () => new Date('2026-11-27T02:00:00Z'),
       });
-      expect(
-        await fn.handle(hostEvent('control-plane-1', '2026-11-27T01:59:00.000Z', CP), ctx()),
-      ).toBeUndefined();
+      // The event exactly as node-agent builds it (catalog-validated), after a trip over the wire.
+      const sent = nodeAgentEvent('control-plane-1', CP, factsHash(CP), new Date('2026-11-27T01:59:00.000Z'));
+      const received = {
+        id: sent.id,
+        source: sent.source,
+        type: sent.type,
+        data: JSON.parse(JSON.stringify(sent.data)) as unknown,
+        extensions: {},
+      } as IncomingEvent;
+      expect(await fn.handle(received, ctx())).toBeUndefined();
       const scan = await getScan('control-plane-1');
       const c = scan.spec.controls;
       // etcd.yaml is 0644 in the fixture; the kubelet config is hardened; the live apiserver runs
