@@ -55,8 +55,8 @@ describe('frameworks', () => {
       FRAMEWORKS.map((f) => [f.name, f.controlIDs.filter((id) => !implemented.has(id))]),
     );
     // CIS: audit-policy/encryption-config content (C-0142, C-0161) is not in node-agent's facts;
-    // C-0208 and the manual controls have no resource. See README "Controls implemented".
-    const cisGaps = ['C-0142', 'C-0161', 'C-0208', 'C-0246', 'C-0286', 'C-0287', 'C-0288', 'C-0289'];
+    // C-0208's logic is not in the reference. See README "Controls implemented".
+    const cisGaps = ['C-0142', 'C-0161', 'C-0208'];
     expect(missing).toMatchObject({
       NSA: [],
       MITRE: ['C-0052'],

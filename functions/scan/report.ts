@@ -311,6 +311,10 @@ function bumpSeverity(c: SeverityCounters, s: Severity): void {
   else if (s === 'Low') c.lowSeverity++;
 }
 
+/** A manual control (rule-manual): no resource kinds, actionRequired "manual review". */
+const isManual = (def: ControlDefinition): boolean =>
+  def.actionRequired === 'manual review' && def.kinds.length === 0;
+
 interface ControlState {
   id: string;
   def: ControlDefinition | undefined;
@@ -357,7 +361,8 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
         excepted: 0,
         failedWeight: 0,
         allWeight: 0,
-        evaluated: def !== undefined,
+        // Manual controls have nothing to evaluate: out of the means, like unimplemented ones.
+        evaluated: def !== undefined && !isManual(def),
       },
       frameworks: scanFrameworks.length > 0 ? scanFrameworks : frameworksOfControl(id),
       missingConfig:
@@ -565,6 +570,11 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
           : state.skippedSubStatus === 'integration'
             ? 'integration'
             : 'notEvaluated';
+    } else if (isManual(state.def)) {
+      // Kubescape pre-marks manual controls skipped (ConvertFrameworksToSummaryDetails).
+      status = 'skipped';
+      subStatus = 'manual review';
+      info = 'manual control: review by hand';
     } else if (t.passed === 0) {
       status = 'passed';
       subStatus = 'irrelevant';

@@ -222,6 +222,15 @@ const CONTROL_PLANE: Row[] = [
   ['C-0291', 5, 'Ensure that the --metrics-bind-address argument is set to 127.0.0.1'],
 ];
 
+/** CIS controls Kubescape leaves to people (`rule-manual`, actionRequired "manual review"). */
+const MANUAL: Row[] = [
+  ['C-0246', 5, 'Avoid use of system:masters group', 'rule-manual'],
+  ['C-0286', 5, 'Client certificate authentication should not be used for users', 'rule-manual'],
+  ['C-0287', 5, 'Service account token authentication should not be used for users', 'rule-manual'],
+  ['C-0288', 5, 'Bootstrap token authentication should not be used for users', 'rule-manual'],
+  ['C-0289', 5, 'Configure Image Provenance using ImagePolicyWebhook admission controller', 'rule-manual'],
+];
+
 const entry =
   (kinds: string) =>
   ([id, baseScore, name, rule]: Row): CatalogEntry => ({
@@ -237,4 +246,5 @@ const entry =
 export const HOST_CONTROL_CATALOG: readonly CatalogEntry[] = [
   ...NODE.map(entry('Node')),
   ...CONTROL_PLANE.map(entry('Node, Pod')),
+  ...MANUAL.map(entry('')),
 ].sort((a, b) => a.id.localeCompare(b.id));

@@ -845,7 +845,9 @@ describe('host controls on node-agent facts of the fixture nodes', () => {
   }
 
   it('covers every implemented host control', () => {
-    const host = CONTROLS.filter((c) => HOST_CONTROL_CATALOG.some((e) => e.id === c.id)).map((c) => c.id);
+    const host = CONTROLS.filter(
+      (c) => HOST_CONTROL_CATALOG.some((e) => e.id === c.id) && c.kinds.length > 0, // manual controls: below
+    ).map((c) => c.id);
     expect(host.filter((id) => !(id in CASES) && !(id in NODE_OBJECT_CASES))).toEqual([]);
     expect(host.length).toBe(Object.keys(CASES).length + Object.keys(NODE_OBJECT_CASES).length);
   });
@@ -917,6 +919,31 @@ describe('control-plane flag controls on the static pod manifests (Kubescape inp
     expect(onPod('C-0154', 'etcd.yaml').map((r) => r.status)).toEqual(['passed']);
     // A control of another component does not consider the pod at all.
     expect(onPod('C-0154', 'kube-apiserver.yaml')).toEqual([]);
+  });
+});
+
+describe('manual CIS controls', () => {
+  it('are summarised skipped/manual review, with no resources, and left out of the CIS means', () => {
+    const objects = [cpNode(), hostFactsObject('cp-1', '2026-11-27T00:00:00.000Z', CP)];
+    const report = scanResources(objects, {
+      frameworks: ['cis-v1.12.0'],
+      now: new Date('2026-11-27T00:00:00Z'),
+    });
+    for (const id of ['C-0246', 'C-0286', 'C-0287', 'C-0288', 'C-0289']) {
+      expect(report.summaryDetails.controls[id]).toMatchObject({
+        status: 'skipped',
+        subStatus: 'manual review',
+        ResourceCounters: { passedResources: 0, failedResources: 0, skippedResources: 0 },
+      });
+    }
+    const withManual = report.summaryDetails.frameworks[0]!.complianceScore;
+    const without = scanResources(objects, {
+      controls: report.summaryDetails.frameworks[0]!.controls.filter(
+        (id) => !['C-0246', 'C-0286', 'C-0287', 'C-0288', 'C-0289'].includes(id),
+      ),
+      now: new Date('2026-11-27T00:00:00Z'),
+    }).summaryDetails.complianceScore;
+    expect(withManual).toBeCloseTo(without, 6);
   });
 });
 

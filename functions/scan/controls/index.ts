@@ -201,6 +201,7 @@ import c0237 from './c0237.js';
 import c0238 from './c0238.js';
 import c0239 from './c0239.js';
 import c0245 from './c0245.js';
+import c0246 from './c0246.js';
 import c0253 from './c0253.js';
 import c0255 from './c0255.js';
 import c0256 from './c0256.js';
@@ -232,6 +233,10 @@ import c0281 from './c0281.js';
 import c0282 from './c0282.js';
 import c0283 from './c0283.js';
 import c0284 from './c0284.js';
+import c0286 from './c0286.js';
+import c0287 from './c0287.js';
+import c0288 from './c0288.js';
+import c0289 from './c0289.js';
 import c0290 from './c0290.js';
 import c0291 from './c0291.js';
 import c0292 from './c0292.js';
@@ -451,6 +456,7 @@ export const CONTROLS: readonly ControlDefinition[] = [
   c0238,
   c0239,
   c0245,
+  c0246,
   c0253,
   c0255,
   c0256,
@@ -482,6 +488,10 @@ export const CONTROLS: readonly ControlDefinition[] = [
   c0282,
   c0283,
   c0284,
+  c0286,
+  c0287,
+  c0288,
+  c0289,
   c0290,
   c0291,
   c0292,
