@@ -85,7 +85,7 @@ export function createHostFactsService(opts: HostServiceOptions): HostFactsServi
 
   async function onReported(event: IncomingEvent, ctx: FunctionContext): Promise<undefined> {
     const data = event.data as HostReport;
-    if (JSON.stringify(data.facts).length > HOST_FACTS_MAX_BYTES)
+    if (Buffer.byteLength(JSON.stringify(data.facts)) > HOST_FACTS_MAX_BYTES)
       throw new PermanentError(`host facts of ${data.nodeName} exceed ${HOST_FACTS_MAX_BYTES} bytes`);
     let facts;
     try {
