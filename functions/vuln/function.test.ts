@@ -233,6 +233,17 @@ forEachDriver('vuln function', (driver) => {
       expect(after.advisories).toBe(FIXTURE_OSV.length + FIXTURE_OSV_UPDATE.length);
       const bad = { ...ev, id: 'db-2', data: { sources: ['npm'] } } as IncomingEvent;
       await expect(fn.handle(bad, testContext())).rejects.toBeInstanceOf(PermanentError);
+      // A download that never answers is abandoned when the function closes (host shutdown).
+      const hanging: Server = createServer(() => undefined);
+      await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));
+      const slow = make({ KSCAPE_VULNDB_BASE_URL: `http://127.0.0.1:${(hanging.address() as { port: number }).port}`, KSCAPE_VULNDB_ECOSYSTEMS: 'Debian' });
+      const pending = slow.handle({ ...ev, id: 'db-3' } as IncomingEvent, testContext());
+      await new Promise((r) => setTimeout(r, 200));
+      await slow.close?.();
+      await expect(pending).rejects.toBeInstanceOf(TransientError);
+      hanging.closeAllConnections();
+      hanging.close();
+      expect((await store.status()).generation).toBe(after.generation);
     } finally {
       server.close();
       rmSync(dir, { recursive: true, force: true });

@@ -59,7 +59,8 @@ import type { FetchLike } from './image/registry.js';
 import { DigestMismatchError, InvalidInputError, LayerError, NotFoundError, RegistryError, TooManyRequestsError, UnsupportedSchemaError } from './errors.js';
 import { matchPackages, type IgnoreRule, type MatchResult } from './osv/match.js';
 import { ConcurrentUpdateError, VulnDbStore, type VulnDbStatus } from './osv/store/index.js';
-import { DownloadError, updateVulnDb, type UpdateResult } from './osv/update.js';
+import { DownloadError, type UpdateResult } from './osv/update.js';
+import { updateDatabase } from './function-vulndb.js';
 import type { SpdxJson } from './sbom/spdx.js';
 import { TOOL_NAME, TOOL_VERSION, CATALOGER_VERSION } from './version.js';
 
@@ -190,16 +191,28 @@ class VulnDb {
     return { version: s.contentHash, builtAt: s.builtAt };
   }
 
-  /** One update at a time per process; a redelivered request joins the running one. */
+  /** One update at a time per process; a redelivered request joins the running one. Aborted by close(). */
   update(cfg: VulnFunctionConfig, sources: string[] | undefined): Promise<UpdateResult> {
-    this.updating ??= (async () => updateVulnDb(await this.store(), cfg, sources?.length ? { sources } : {}, this.deps.downloadFetch))().finally(() => {
+    this.updating ??= (async () =>
+      updateDatabase(await this.store(), cfg, {
+        ...(sources?.length ? { sources } : {}),
+        signal: this.closing.signal,
+        ...(this.deps.downloadFetch ? { fetch: this.deps.downloadFetch } : {}),
+        log,
+      }))().finally(() => {
       this.updating = undefined;
       this.cached = undefined;
     });
     return this.updating;
   }
 
+  private readonly closing = new AbortController();
+
   async close(): Promise<void> {
+    // Downloads and back-offs stop now; an import already past its downloads fails at its next
+    // statement once the database closes (its generation is dropped, the current one stays).
+    this.closing.abort(new TransientError('the vuln function is shutting down'));
+    this.updating?.catch(() => undefined);
     await this.ownDb?.close();
   }
 }
