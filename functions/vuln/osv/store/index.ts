@@ -329,9 +329,9 @@ export class VulnDbStore {
     q: Queryable,
     result: ImportResult,
   ): Promise<void> {
-    // One index probe per id. Written as `id = ANY($2)`, the planner has no statistics for the
-    // generation being loaded, scans ALL of its rows so far and filters them: quadratic. OFFSET 0
-    // keeps the LATERAL subquery from being flattened into a hash join.
+    // One index probe per id, whatever the planner believes about a generation it has no
+    // statistics for yet (a hash join over the whole generation per batch would make the import
+    // quadratic). OFFSET 0 keeps the LATERAL subquery from being flattened into such a join.
     const { rows } = await q.query<{ id: string; modified: Date | string }>(
       `SELECT a.id, a.modified FROM unnest($2::text[]) AS k(id)
        CROSS JOIN LATERAL (
