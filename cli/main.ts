@@ -77,13 +77,7 @@ export function buildProgram(): Command {
     .option('--once', 'collect once and exit', false)
     .option('--print', 'print the host report and relevancy snapshot as JSON instead of sending them', false)
     .action(async (opts: { once?: boolean; print?: boolean }) => {
-      if (opts.print === true) {
-        // stdout carries the JSON document: logs go to stderr so the output stays parseable.
-        const [{ createLogger, setRootLogger }, { destination }] = await Promise.all([import('../lib/log/index.js'), import('pino')]);
-        setRootLogger(createLogger(destination(2)));
-      }
-      const { runNodeAgent } = await import('../node-agent/index.js');
-      await runNodeAgent({ once: opts.once === true, print: opts.print === true });
+      await (await import('./commands/node-agent.js')).runNodeAgentCommand(opts);
     });
 
   program
@@ -220,6 +214,24 @@ async function runFunctionFast(name: string): Promise<number> {
 }
 
 /**
+ * `kscape node-agent` with at most --once and --print: the agent's bundle without commander when
+ * current (node-agent/bundle.ts), since its memory on every node is mostly what it loads.
+ */
+async function runNodeAgentFast(flags: readonly string[]): Promise<number> {
+  try {
+    const { bundledNodeAgent } = await import('../node-agent/bundle-manifest.js');
+    const bundle = bundledNodeAgent(new URL('../', import.meta.url));
+    const mod = bundle
+      ? ((await import(bundle.href)) as typeof import('./commands/node-agent.js'))
+      : await import('./commands/node-agent.js');
+    await mod.runNodeAgentCommand({ once: flags.includes('--once'), print: flags.includes('--print') });
+    return 0;
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+/**
  * Node ≥ 22.1 (the image's Node) can keep V8's compiled code across starts of the same files, in
  * the OS temp directory (an emptyDir /tmp in the manifests: it helps restarts within a pod). Node 20
  * has no such API; an unwritable directory only disables the cache.
@@ -238,7 +250,13 @@ const invokedPath = process.argv[1] ? new URL(`file://${process.argv[1]}`).pathn
 if (invokedPath.endsWith('/cli/main.js') || invokedPath.endsWith('/cli/main.ts')) {
   enableCompileCache();
   const [cmd, name, ...rest] = process.argv.slice(2);
-  const run = cmd === 'function' && name !== undefined && /^[a-z][a-z0-9-]*$/.test(name) && rest.length === 0 ? runFunctionFast(name) : main(process.argv);
+  const args = process.argv.slice(3);
+  const run =
+    cmd === 'function' && name !== undefined && /^[a-z][a-z0-9-]*$/.test(name) && rest.length === 0
+      ? runFunctionFast(name)
+      : cmd === 'node-agent' && args.every((a) => a === '--once' || a === '--print')
+        ? runNodeAgentFast(args)
+        : main(process.argv);
   run.then(
     (code) => {
       // Long-running commands keep the event loop alive themselves; only set the exit code here.

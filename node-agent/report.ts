@@ -3,9 +3,15 @@
  *
  * Event IDs are derived from the content (node, container, status, files), so a retried delivery
  * of the same report carries the same ID and consumers that deduplicate by ID see one event.
+ *
+ * Events are assembled here rather than with lib/events' buildEvent: that validates against the zod
+ * catalog, and loading zod and the catalog would be a fifth of the agent's memory on every node.
+ * report.test.ts checks every event this module builds against the catalog instead, and the data is
+ * built from typed, already-bounded values (names from the API server, absolute paths from procfs).
  */
 import { createHash } from 'node:crypto';
-import { buildEvent, EVENT_TYPES, type CatalogEvent } from '../lib/events/index.js';
+import type { EventData, EVENT_TYPES } from '../lib/events/catalog.js';
+import type { CatalogEvent } from '../lib/events/build.js';
 import type { SinkClient } from '../functions/runtime/emit.js';
 import { PermanentError } from '../functions/runtime/errors.js';
 import type { HostFacts } from './host/facts.js';
@@ -13,14 +19,37 @@ import type { RelevancyReport } from './relevancy/tracker.js';
 
 export const SOURCE_PREFIX = '/kscape/node-agent';
 
+type HostType = typeof EVENT_TYPES.hostReported;
+type RelevancyType = typeof EVENT_TYPES.relevancyReported;
+const HOST_REPORTED: HostType = 'io.kubescape.host.reported';
+const RELEVANCY_REPORTED: RelevancyType = 'io.kubescape.relevancy.reported';
+
+/** The same frozen CloudEvents 1.0 object buildEvent produces, for data that needs no defaults. */
+function event<T extends HostType | RelevancyType>(
+  type: T,
+  data: EventData<T>,
+  attrs: { source: string; subject: string; id: string; time?: string },
+): CatalogEvent<T> {
+  return Object.freeze({
+    specversion: '1.0',
+    id: attrs.id,
+    type,
+    source: attrs.source,
+    time: attrs.time ?? new Date().toISOString(),
+    datacontenttype: 'application/json',
+    subject: attrs.subject,
+    data,
+  }) as CatalogEvent<T>;
+}
+
 export function hostEvent(
   nodeName: string,
   facts: HostFacts,
   hash: string,
   collectedAt: Date,
-): CatalogEvent<typeof EVENT_TYPES.hostReported> {
-  return buildEvent(
-    EVENT_TYPES.hostReported,
+): CatalogEvent<HostType> {
+  return event(
+    HOST_REPORTED,
     { nodeName, collectedAt: collectedAt.toISOString(), facts },
     {
       source: `${SOURCE_PREFIX}/${nodeName}`,
@@ -35,13 +64,13 @@ export function hostEvent(
 export function relevancyEvent(
   nodeName: string,
   r: RelevancyReport,
-): CatalogEvent<typeof EVENT_TYPES.relevancyReported> | undefined {
+): CatalogEvent<RelevancyType> | undefined {
   const id = r.identity;
   if (!id) return undefined;
   const filesHash = createHash('sha256');
   for (const f of r.files) filesHash.update(f).update('\0');
-  return buildEvent(
-    EVENT_TYPES.relevancyReported,
+  return event(
+    RELEVANCY_REPORTED,
     {
       nodeName,
       container: {

@@ -5,11 +5,14 @@
  * node's processes (kubelet, kube-proxy, control-plane components) and a listening socket goes
  * next to it.
  */
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** The fixture trees are not compiled: from dist/node-agent/__fixtures__ (bench) use the sources'. */
+const TREES = existsSync(path.join(HERE, 'worker')) ? HERE : path.join(HERE, '..', '..', '..', 'node-agent', '__fixtures__');
 
 type Entry = { path: string; mode: number; uid?: number; gid?: number };
 
@@ -177,7 +180,7 @@ export async function writeProcfs(
 export async function buildFixtureHost(kind: 'control-plane' | 'worker', tmp: string): Promise<FixtureHost> {
   const root = path.join(tmp, kind, 'root');
   const proc = path.join(tmp, kind, 'proc');
-  await copyTree(path.join(HERE, kind), root);
+  await copyTree(path.join(TREES, kind), root);
   for (const e of MODES[kind]) {
     const p = path.join(root, e.path);
     await fs.chmod(p, e.mode);

@@ -9,22 +9,21 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { Logger } from '../../lib/log/index.js';
 import { parseFlags, ProcFs } from '../procfs.js';
-import {
-  HOST_FACTS_SCHEMA_VERSION,
-  type CniInfo,
-  type ConfigFileFact,
-  type ControlPlaneComponent,
-  type ControlPlaneInfo,
-  type FileInfoFact,
-  type HostFacts,
-  type KubeletInfo,
-  type KubeProxyInfo,
-  type ProcessFact,
+import type {
+  CniInfo,
+  ConfigFileFact,
+  ControlPlaneComponent,
+  ControlPlaneInfo,
+  FileInfoFact,
+  HostFacts,
+  KubeletInfo,
+  KubeProxyInfo,
+  ProcessFact,
 } from './facts.js';
 import { HostFs } from './hostfs.js';
+import { HOST_FACTS_SCHEMA_VERSION } from './schema-version.js';
 import { collectOpenPorts } from './ports.js';
 
 export interface HostSensorOptions {
@@ -332,11 +331,17 @@ async function readConfigFile(
     out.content =
       format === 'json'
         ? (JSON.parse(r.content) as unknown)
-        : (parseYaml(r.content, { version: '1.1', maxAliasCount: 100 }) as unknown);
+        : ((await yamlParser())(r.content, { version: '1.1', maxAliasCount: 100 }) as unknown);
   } catch (e) {
     out.parseError = errorText(e).split('\n')[0]!.slice(0, 200);
   }
   return out;
+}
+
+let yamlModule: Promise<typeof import('yaml')> | undefined;
+/** yaml is loaded on the first YAML file read: a worker node without kubelet config never pays for it. */
+async function yamlParser(): Promise<(typeof import('yaml'))['parse']> {
+  return (await (yamlModule ??= import('yaml'))).parse;
 }
 
 function get(obj: unknown, ...keys: string[]): unknown {

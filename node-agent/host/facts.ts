@@ -14,8 +14,9 @@
  *    hashes the facts).
  */
 import { z } from 'zod';
+import { HOST_FACTS_SCHEMA_VERSION } from './schema-version.js';
 
-export const HOST_FACTS_SCHEMA_VERSION = 1;
+export { HOST_FACTS_SCHEMA_VERSION };
 
 export const FileInfoSchema = z
   .object({

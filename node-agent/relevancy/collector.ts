@@ -136,10 +136,7 @@ async function scanProcess(
   const maps = await proc.readText(`${pid}/maps`, opts.maxMapsBytes);
   if (typeof maps === 'string') {
     readable++;
-    for (const line of maps.split('\n')) {
-      const p = mapsPath(line);
-      if (p) files.add(p);
-    }
+    forEachMappedFile(maps, (p) => files.add(p));
   } else log.debug({ pid, error: maps.error }, 'maps unreadable');
 
   const fds = proc.fds(pid, opts.maxFdsPerProcess);
@@ -168,5 +165,42 @@ async function scanProcess(
     containers.set(identity.containerId, c);
   }
   c.pids.push(pid);
-  for (const f of files) c.files.add(f);
+  for (const f of files) c.files.add(intern(f));
+}
+
+/**
+ * The files of a maps text, reported once per run of lines (ld.so maps a library as 2–5
+ * consecutive segments). Walks the text by index: no array of all lines per process.
+ */
+export function forEachMappedFile(maps: string, add: (path: string) => void): void {
+  let prev = '';
+  for (let start = 0; start < maps.length; ) {
+    let end = maps.indexOf('\n', start);
+    if (end === -1) end = maps.length;
+    const line = maps.slice(start, end);
+    start = end + 1;
+    const p = mapsPath(line);
+    if (p === undefined || p === prev) continue;
+    prev = p;
+    add(p);
+  }
+}
+
+/**
+ * Paths found in procfs are substrings of the maps text or of a readlink result; V8 keeps a
+ * substring as a view of its parent, so a path remembered by the tracker would keep a whole
+ * /proc/<pid>/maps text alive. Paths are interned as flat copies instead, which also stores a
+ * library shared by many containers once. The pool is cleared when it grows past POOL_MAX (a later
+ * scan re-interns what is still in use; sharing is an optimisation, not a correctness need).
+ */
+const POOL_MAX = 100_000;
+const pool = new Map<string, string>();
+
+export function intern(path: string): string {
+  const hit = pool.get(path);
+  if (hit !== undefined) return hit;
+  if (pool.size >= POOL_MAX) pool.clear();
+  const flat = Buffer.from(path, 'utf8').toString('utf8');
+  pool.set(flat, flat);
+  return flat;
 }

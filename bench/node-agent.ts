@@ -1,0 +1,195 @@
+/**
+ * Node agent memory (issue: ≤ 64 MiB RSS with 100 containers) on a synthetic node
+ * (node-agent/bench/synthetic.ts: control-plane fixture host + 100 containers × 5 processes).
+ * Builds nothing: runs what `npm run build` left in dist/.
+ *
+ *  - harness: the bundled bench harness (dist/bundle/node-agent/rss.js, same chunks as the agent):
+ *    5 relevancy scans merged into the learning tracker with one report event built and serialised
+ *    per container and scan, then one host collection. RSS after imports and peak RSS.
+ *  - unbundled: the same harness from the compiled modules (what bundling saves).
+ *  - agent: the real `kscape node-agent` (CLI fast path, bundle, health server) long-running on the
+ *    synthetic node with 1 s scans until 3 relevancy scans and a host collection ran; VmRSS/VmHWM.
+ *    No cluster here, so containers are not mapped to pods and no reports are sent.
+ *  - baseline: a bare `node` process measured the same way in the same run.
+ *
+ * Each with default V8 flags and with the DaemonSet's NODE_OPTIONS (read from its manifest).
+ * Ratios against bare node are what compare across runs; absolute MiB are this machine's Node.
+ * Writes bench/results/node-agent.json.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { buildSyntheticNode } from '../node-agent/bench/synthetic.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = join(here, '..');
+const repo = join(dist, '..');
+const CONTAINERS = 100;
+const PER_CONTAINER = 5;
+const SCANS = 5;
+const TARGET_MIB = 64;
+
+/** NODE_OPTIONS of the node-agent container in the DaemonSet manifest. */
+function daemonSetNodeOptions(): string {
+  const file = join(repo, 'knative', 'base', 'kscape', 'node-agent', 'daemonset.yaml');
+  for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
+    const ds = doc.toJS() as {
+      spec?: { template?: { spec?: { containers?: { env?: { name: string; value?: string }[] }[] } } };
+    };
+    for (const c of ds.spec?.template?.spec?.containers ?? [])
+      for (const e of c.env ?? []) if (e.name === 'NODE_OPTIONS' && e.value) return e.value;
+  }
+  throw new Error(`${file} sets no NODE_OPTIONS`);
+}
+
+interface Mem {
+  rssAfterImportsMiB: number;
+  peakRssMiB: number;
+  [k: string]: unknown;
+}
+
+function runJson(args: string[], nodeOptions: string): Mem {
+  const r = spawnSync(process.execPath, args, {
+    env: { ...process.env, NODE_OPTIONS: nodeOptions },
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Mem;
+}
+
+const BARE =
+  'console.log(JSON.stringify({rssAfterImportsMiB: Math.round(process.memoryUsage().rss/104857.6)/10,' +
+  ' peakRssMiB: Math.round(process.resourceUsage().maxRSS/102.4)/10}))';
+
+function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+/** The real agent, long-running, until 3 relevancy scans and one host collection are done. */
+async function runAgent(node: { root: string; proc: string }, nodeOptions: string) {
+  const child = spawn(process.execPath, [join(dist, 'cli', 'main.js'), 'node-agent'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: os.tmpdir(),
+      NODE_OPTIONS: nodeOptions,
+      NODE_NAME: 'bench-node',
+      HOST_ROOT: node.root,
+      HOST_PROC: node.proc,
+      HEALTH_PORT: '0',
+      HEALTH_HOST: '127.0.0.1',
+      RELEVANCY_SCAN_INTERVAL: '1s',
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let port = 0;
+  let buf = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (d: string) => {
+    buf += d;
+    const m = /"port":(\d+)/.exec(buf);
+    if (m && !port) port = Number(m[1]);
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    const deadline = Date.now() + 120_000;
+    let scans = 0;
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      if (child.exitCode !== null) throw new Error(`agent exited ${child.exitCode}: ${buf.slice(-2000)}`);
+      if (!port) continue;
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
+        (r) => r.text(),
+        () => '',
+      );
+      const ok = (c: string) =>
+        Number(new RegExp(`collections_total\\{collector="${c}",result="ok"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+      scans = ok('relevancy');
+      if (scans >= 3 && ok('host') >= 1) break;
+    }
+    if (scans < 3) throw new Error('agent did not complete 3 scans in 120 s');
+    return {
+      scans,
+      rssMiB: Math.round(statusKiB(child.pid!, 'VmRSS') / 102.4) / 10,
+      peakRssMiB: Math.round(statusKiB(child.pid!, 'VmHWM') / 102.4) / 10,
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+const bundle = join(dist, 'bundle', 'node-agent', 'rss.js');
+if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build`);
+
+const dir = mkdtempSync(join(os.tmpdir(), 'kscape-node-agent-bench-'));
+try {
+  const node = await buildSyntheticNode(dir, CONTAINERS, PER_CONTAINER);
+  const harnessArgs = [node.root, node.proc, node.identities, String(SCANS)];
+  const bounded = daemonSetNodeOptions();
+  const runs: Record<string, unknown> = {};
+  for (const [flags, nodeOptions] of [
+    ['default', ''],
+    ['daemonset', bounded],
+  ] as const) {
+    const bare = runJson(['-e', BARE], nodeOptions);
+    const harness = runJson([bundle, ...harnessArgs], nodeOptions);
+    const unbundled = runJson([join(dist, 'node-agent', 'bench', 'rss.js'), ...harnessArgs], nodeOptions);
+    const agent = await runAgent(node, nodeOptions);
+    runs[flags] = {
+      nodeOptions,
+      bare,
+      harness,
+      unbundled: { rssAfterImportsMiB: unbundled.rssAfterImportsMiB, peakRssMiB: unbundled.peakRssMiB },
+      agent,
+      ratios: {
+        harnessAfterImportsVsBare: +(harness.rssAfterImportsMiB / bare.rssAfterImportsMiB).toFixed(2),
+        harnessPeakVsBare: +(harness.peakRssMiB / bare.peakRssMiB).toFixed(2),
+        agentPeakVsBare: +(agent.peakRssMiB / bare.peakRssMiB).toFixed(2),
+        unbundledAfterImportsVsBundled: +(unbundled.rssAfterImportsMiB / harness.rssAfterImportsMiB).toFixed(2),
+      },
+      targetMet: harness.peakRssMiB <= TARGET_MIB && agent.peakRssMiB <= TARGET_MIB,
+    };
+    process.stdout.write(
+      `node-agent (${flags}${nodeOptions ? `: ${nodeOptions}` : ''}): bare node ${bare.rssAfterImportsMiB} MiB; ` +
+        `harness after imports ${harness.rssAfterImportsMiB} MiB (unbundled ${unbundled.rssAfterImportsMiB}), ` +
+        `peak ${harness.peakRssMiB} MiB (${(harness.peakRssMiB / bare.peakRssMiB).toFixed(2)}× bare); ` +
+        `agent peak ${agent.peakRssMiB} MiB after ${agent.scans} scans (target ≤ ${TARGET_MIB} MiB)\n`,
+    );
+  }
+  const result = {
+    date: new Date().toISOString(),
+    node: process.version,
+    machine: { loadavg: os.loadavg().map((l) => +l.toFixed(2)), cpus: os.cpus().length },
+    syntheticNode: { containers: CONTAINERS, processesPerContainer: PER_CONTAINER, scans: SCANS },
+    runs,
+    summary: Object.fromEntries(
+      Object.entries(runs).map(([k, v]) => {
+        const r = v as {
+          harness: Mem;
+          agent: { peakRssMiB: number };
+          bare: Mem;
+          targetMet: boolean;
+        };
+        return [
+          k,
+          {
+            bareMiB: r.bare.rssAfterImportsMiB,
+            afterImportsMiB: r.harness.rssAfterImportsMiB,
+            harnessPeakMiB: r.harness.peakRssMiB,
+            agentPeakMiB: r.agent.peakRssMiB,
+            targetMet: r.targetMet,
+          },
+        ];
+      }),
+    ),
+  };
+  writeFileSync(join(repo, 'bench', 'results', 'node-agent.json'), `${JSON.stringify(result, null, 2)}\n`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
