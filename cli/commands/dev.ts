@@ -33,7 +33,8 @@ export interface DevOptions {
 export function parseDevOptions(raw: Record<string, unknown>): DevOptions {
   const port = (name: string, v: unknown): number => {
     const n = Number(v ?? 0);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${name} must be a port number 0..65535, got ${String(v)}`);
+    if (!Number.isInteger(n) || n < 0 || n > 65535)
+      throw new UsageError(`--${name} must be a port number 0..65535, got ${String(v)}`);
     return n;
   };
   return {
@@ -64,6 +65,8 @@ async function freePort(): Promise<number> {
 
 interface Closer {
   name: string;
+  /** Consecutive closers of one group stop together (the function hosts drain in parallel). */
+  group?: string;
   close(): Promise<void>;
 }
 
@@ -85,13 +88,25 @@ export interface DevInfo {
 /** Start everything; resolves when ready. Used by the command and by end-to-end tests. */
 export async function startDev(opts: DevOptions, log: Logger): Promise<DevHandle> {
   const closers: Closer[] = [];
+  // Reverse start order: sources and broker first (no new events), then every function host at
+  // once (each drains its in-flight events within its shutdown timeout), then storage and database.
   const closeAll = async (): Promise<void> => {
-    for (const c of closers.reverse()) {
+    const stopOne = async (c: Closer): Promise<void> => {
+      const t0 = performance.now();
       try {
         await c.close();
+        log.debug({ stopped: c.name, ms: Math.round(performance.now() - t0) }, 'stopped');
       } catch (e) {
         log.warn({ err: e, stopping: c.name }, 'error while stopping');
       }
+    };
+    const order = closers.reverse();
+    for (let i = 0; i < order.length;) {
+      const group = order[i]!.group;
+      let j = i + 1;
+      while (group !== undefined && j < order.length && order[j]!.group === group) j++;
+      await Promise.all(order.slice(i, j).map(stopOne));
+      i = j;
     }
   };
   try {
@@ -121,8 +136,15 @@ export async function startDev(opts: DevOptions, log: Logger): Promise<DevHandle
     process.env.KUBECONFIG = kubeconfig;
 
     // 2. function hosts, with the broker's (reserved) ingress as their K_SINK.
-    const [{ loadEventingConfig, startLocalBroker, serviceResolver }, { serveFunction }, { HOSTED_FUNCTIONS, hostingOf }] =
-      await Promise.all([import('../../lib/broker/index.js'), import('../../functions/runtime/serve.js'), import('../../functions/registry.js')]);
+    const [
+      { loadEventingConfig, startLocalBroker, serviceResolver },
+      { serveFunction },
+      { HOSTED_FUNCTIONS, hostingOf },
+    ] = await Promise.all([
+      import('../../lib/broker/index.js'),
+      import('../../functions/runtime/serve.js'),
+      import('../../functions/registry.js'),
+    ]);
     const eventing = loadEventingConfig(opts.manifests);
     const broker0 = eventing.brokers[0];
     if (!broker0) throw new UsageError(`no Broker found in ${opts.manifests}`);
@@ -133,8 +155,13 @@ export async function startDev(opts: DevOptions, log: Logger): Promise<DevHandle
       const hosting = hostingOf(name);
       if (hosting.kind === 'http') {
         // control serves the provider's signed HTTP commands, not CloudEvents (no Trigger routes to it).
-        const service = await hosting.serve({ port: 0, host: '127.0.0.1', database, env: { ...process.env, K_SINK: sink } });
-        closers.push({ name, close: () => service.close() });
+        const service = await hosting.serve({
+          port: 0,
+          host: '127.0.0.1',
+          database,
+          env: { ...process.env, K_SINK: sink },
+        });
+        closers.push({ name, group: 'functions', close: () => service.close() });
         functions[name] = service.url;
         continue;
       }
@@ -144,7 +171,7 @@ export async function startDev(opts: DevOptions, log: Logger): Promise<DevHandle
         host: '127.0.0.1',
         config: { K_SINK: sink, K_SERVICE: `kscape-${name}`, KSCAPE_SHUTDOWN_TIMEOUT: 2000 },
       });
-      closers.push({ name: `function ${name}`, close: () => served.close() });
+      closers.push({ name: `function ${name}`, group: 'functions', close: () => served.close() });
       functions[name] = served.url;
     }
 
@@ -291,4 +318,7 @@ export async function runDev(raw: Record<string, unknown>): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  // Everything was closed and the logs flushed; what may still hold the event loop (an aborted
+  // registry pull's retry timer, a keep-alive socket) has nothing left to report to.
+  process.exit(process.exitCode ?? 0);
 }
