@@ -304,6 +304,32 @@ describe.skipIf(missing !== undefined)('vuln function: registry images', () => {
     }
   });
 
+  it('a registry that wants credentials: unauthorize recorded and 400 without them; the request\'s pull secret (read from the cluster) works', async () => {
+    const auth = await startRegistry({ user: 'kscape', password: 's3cret!' });
+    try {
+      await skopeoCopy(`oci:${image.dir}:latest`, `docker://${auth.host}/private/app:1.0`, 'kscape:s3cret!');
+      const d = (JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', '--creds', 'kscape:s3cret!', `docker://${auth.host}/private/app:1.0`]).toString()) as { Digest: string }).Digest;
+      const fn = createVulnFunction({ http: sb.http, store: await VulnDbStore.open(tdb.db), config: loadVulnFunctionConfig({ KSCAPE_VULN_INSECURE_REGISTRIES: auth.host }) });
+      const img = `${auth.host}/private/app:1.0`;
+      const err = await fn.handle(scanEvent({ image: img, digest: d, workloads: [], pullSecrets: [] }, 'auth-1'), testContext()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PermanentError);
+      expect((err as Error).message).toMatch(/authentication failed/);
+      const marker = (await sb.http.request('GET', `${BASE}/namespaces/kubescape/${PLURALS.SBOMSPDXv2p3}/${imageSlug(img, d)}`)).body as Obj;
+      expect(marker.metadata.annotations?.[ANNOTATIONS.status]).toBe('unauthorize');
+      const dockerconfig = JSON.stringify({ auths: { [auth.host]: { auth: Buffer.from('kscape:s3cret!').toString('base64') } } });
+      const created = await sb.http.request('POST', '/api/v1/namespaces/default/secrets', {
+        body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'regcred', namespace: 'default' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': Buffer.from(dockerconfig).toString('base64') } },
+      });
+      expect(created.status).toBe(201);
+      const ok = await fn.handle(scanEvent({ image: img, digest: d, workloads: workloads.slice(0, 1), pullSecrets: [{ namespace: 'default', name: 'regcred' }] }, 'auth-2'), testContext());
+      expect(ok?.data).toMatchObject({ status: 'ready', severities: { critical: 1, high: 1 } });
+      const ready = (await sb.http.request('GET', `${BASE}/namespaces/kubescape/${PLURALS.SBOMSPDXv2p3}/${imageSlug(img, d)}`)).body as Obj;
+      expect(ready.metadata.annotations?.[ANNOTATIONS.status]).toBe('ready');
+    } finally {
+      await auth.stop();
+    }
+  });
+
   it('pullReference pins the tag to the requested digest', () => {
     const d = `sha256:${'a'.repeat(64)}`;
     expect(pullReference('nginx:1.25', d)).toBe(`nginx:1.25@${d}`);
