@@ -1,4 +1,5 @@
 import {
+  bool,
   bytes,
   duration,
   int,
@@ -12,8 +13,17 @@ import {
   type Env,
 } from '../../lib/config/env.js';
 
-export const EXPORT_KINDS = ['configscan', 'vulnscan', 'inventory'] as const;
+export const EXPORT_KINDS = ['configscan', 'vulnscan', 'inventory', 'sboms'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
+/** The issue's words for the same selections (posture = configscan, vulnerabilities = vulnscan). */
+export const EXPORT_KIND_ALIASES: Readonly<Record<string, ExportKind>> = {
+  posture: 'configscan',
+  vulnerabilities: 'vulnscan',
+  sbom: 'sboms',
+};
+/** Default selection: SBOMs (often tens of MB per image) only when asked for. */
+export const DEFAULT_EXPORT_KINDS: readonly ExportKind[] = ['configscan', 'vulnscan', 'inventory'];
+const KIND_WORDS = [...EXPORT_KINDS, ...Object.keys(EXPORT_KIND_ALIASES)];
 
 /** Kubescape's fallback account when none is configured (kubescape/backend). */
 export const DEFAULT_ACCOUNT = '11111111-1111-1111-1111-111111111111';
@@ -52,9 +62,17 @@ export const exportConfigSpec = {
     pattern: /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/,
   }),
   KSCAPE_EXPORT_KINDS: list({
-    doc: `What to export: ${EXPORT_KINDS.join(', ')}.`,
-    default: [...EXPORT_KINDS],
-    item: new RegExp(`^(${EXPORT_KINDS.join('|')})$`),
+    doc: `What to export: ${EXPORT_KINDS.join(', ')} (aliases: posture, vulnerabilities, sbom). sboms: the SBOMSPDXv2p3 of each scanned image (cloudevents format only).`,
+    default: [...DEFAULT_EXPORT_KINDS],
+    item: new RegExp(`^(${KIND_WORDS.join('|')})$`),
+  }),
+  KSCAPE_EXPORT_RESULTS_CHUNK: bytes({
+    doc: 'cloudevents format: largest body of one result/SBOM chunk (posture results, vulnerability manifests, SBOMs are cut to fit; an item that cannot fit alone is left out and counted in data.omitted).',
+    default: 1_048_576,
+  }),
+  KSCAPE_EXPORT_POSTURE_FULL: bool({
+    doc: 'cloudevents format: posture results also carry the full WorkloadConfigurationScan objects (default: only their WorkloadConfigurationScanSummary objects).',
+    default: false,
   }),
   KSCAPE_EXPORT_BUDGET: duration({
     doc: 'Time the handler spends retrying one delivery before handing the event back to the broker (503), whose DeliverySpec retries it and finally dead-letters it.',

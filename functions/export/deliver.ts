@@ -104,7 +104,7 @@ export class Deliverer {
   }
 
   /** Deliver every message in order, within one budget. */
-  async deliver(messages: readonly OutgoingMessage[], ctx: FunctionContext): Promise<void> {
+  async deliver(messages: Iterable<OutgoingMessage>, ctx: FunctionContext): Promise<void> {
     const deadline = this.now() + this.o.budgetMs;
     for (const m of messages) {
       const key = `${m.url}\u0000${m.webhookId}`;

@@ -145,7 +145,7 @@ describe('export function', () => {
     ).toThrow(/KSCAPE_PROVIDER_URL/);
     expect(() =>
       createExportFunction({
-        env: { KSCAPE_PROVIDER_URL: p.url, KSCAPE_PROVIDER_SECRET: SECRET, KSCAPE_EXPORT_KINDS: 'sboms' },
+        env: { KSCAPE_PROVIDER_URL: p.url, KSCAPE_PROVIDER_SECRET: SECRET, KSCAPE_EXPORT_KINDS: 'bogus' },
       }),
     ).toThrow(/KSCAPE_EXPORT_KINDS/);
   });
@@ -317,6 +317,8 @@ describe('export function, kubescape format', () => {
       results: new FakeResults(),
       baseDelayMs: 1000,
       maxDelayMs: 1000,
+      // no jitter: the 1 s backoff never fits the 100 ms budget
+      random: () => 1,
     });
     const ev = postureEvent(4);
     const first = await fn.handle(ev, ctx()).catch((e: unknown) => e);

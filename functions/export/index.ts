@@ -15,8 +15,23 @@ import { logger } from '../../lib/log/index.js';
 import { parseSecrets } from '../../lib/webhooks/index.js';
 import { ConfigError, type Env } from '../../lib/config/env.js';
 import type { FunctionContext, FunctionDefinition, IncomingEvent } from '../runtime/types.js';
-import { EXPORT_KINDS, loadExportConfig, type ExportConfig, type ExportKind } from './config.js';
+import {
+  EXPORT_KIND_ALIASES,
+  EXPORT_KINDS,
+  loadExportConfig,
+  type ExportConfig,
+  type ExportKind,
+} from './config.js';
+import {
+  chunkedExport,
+  EXPORT_EVENT_TYPES,
+  ExportBudgetError,
+  sbomParts,
+  vulnerabilityParts,
+  type ChunkedExport,
+} from './cloudevents.js';
 import { Deliverer, type OutgoingMessage } from './deliver.js';
+import { PermanentError } from '../runtime/errors.js';
 import {
   containerScanChunks,
   inventoryChunks,
@@ -30,12 +45,23 @@ import {
 import { kubeResultSource, type ResultSource } from './results.js';
 
 export { retryAfterMs } from './deliver.js';
+export { EXPORT_EVENT_TYPES } from './cloudevents.js';
 
-const KIND_OF: Partial<Record<EventType, ExportKind>> = {
-  [EVENT_TYPES.configScanCompleted]: 'configscan',
-  [EVENT_TYPES.vulnScanCompleted]: 'vulnscan',
-  [EVENT_TYPES.clusterInventoried]: 'inventory',
+/** The selections an event serves (vulnscan.completed also names the image's SBOM). */
+const KINDS_OF: Partial<Record<EventType, readonly ExportKind[]>> = {
+  [EVENT_TYPES.configScanCompleted]: ['configscan'],
+  [EVENT_TYPES.vulnScanCompleted]: ['vulnscan', 'sboms'],
+  [EVENT_TYPES.clusterInventoried]: ['inventory'],
 };
+
+/** KSCAPE_EXPORT_KINDS with aliases resolved. */
+export function exportKinds(cfg: ExportConfig): Set<ExportKind> {
+  return new Set(
+    cfg.KSCAPE_EXPORT_KINDS.map((k) => EXPORT_KIND_ALIASES[k] ?? (k as ExportKind)).filter((k) =>
+      (EXPORT_KINDS as readonly string[]).includes(k),
+    ),
+  );
+}
 
 /** Reads of result and cluster objects in flight at once (kubescape format). */
 const READ_CONCURRENCY = 8;
@@ -48,6 +74,8 @@ export interface ExportOptions {
   maxDelayMs?: number;
   now?: () => number;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Jitter source of the backoff (tests pin it so a wait is exactly the backoff). */
+  random?: () => number;
   /** Where the kubescape format reads results and cluster objects; default: the Kubernetes API. */
   results?: ResultSource;
 }
@@ -109,7 +137,7 @@ export function validateExportConfig(cfg: ExportConfig): void {
       ]);
   }
   for (const k of cfg.KSCAPE_EXPORT_KINDS) {
-    if (!(EXPORT_KINDS as readonly string[]).includes(k))
+    if (!(EXPORT_KINDS as readonly string[]).includes(EXPORT_KIND_ALIASES[k] ?? k))
       throw new ConfigError([
         { variable: 'KSCAPE_EXPORT_KINDS', value: k, allowed: EXPORT_KINDS.join(', ') },
       ]);
@@ -121,7 +149,11 @@ export function createExportFunction(opts: ExportOptions = {}): FunctionDefiniti
   validateExportConfig(cfg);
   const log = logger('export');
   const urls = cfg.KSCAPE_PROVIDER_URL;
-  const kinds = new Set<string>(cfg.KSCAPE_EXPORT_KINDS);
+  const kinds = exportKinds(cfg);
+  if (urls.length && cfg.KSCAPE_PROVIDER_FORMAT === 'kubescape' && kinds.has('sboms'))
+    log.warn(
+      'KSCAPE_EXPORT_KINDS includes sboms, which the kubescape format has no report for: SBOMs are exported in the cloudevents format only',
+    );
   const now = opts.now ?? Date.now;
   const deliverer = new Deliverer({
     secrets: parseSecrets(cfg.KSCAPE_PROVIDER_SECRET),
@@ -132,6 +164,7 @@ export function createExportFunction(opts: ExportOptions = {}): FunctionDefiniti
     ratePerSecond: cfg.KSCAPE_PROVIDER_RATE_LIMIT,
     now,
     ...(opts.sleep ? { sleep: opts.sleep } : {}),
+    ...(opts.random ? { random: opts.random } : {}),
   });
   let results: ResultSource | undefined = opts.results;
   const source = (): ResultSource => (results ??= kubeResultSource());
@@ -222,21 +255,117 @@ export function createExportFunction(opts: ExportOptions = {}): FunctionDefiniti
     }
   }
 
-  async function messages(event: IncomingEvent): Promise<OutgoingMessage[]> {
-    if (cfg.KSCAPE_PROVIDER_FORMAT === 'cloudevents') {
-      const body = structuredCloudEvent(event);
-      return urls.map((url) => ({
-        url,
-        webhookId: event.id,
-        body,
-        contentType: 'application/cloudevents+json',
-      }));
+  const get = (r: { apiVersion?: string; kind: string; namespace?: string | undefined; name: string }) =>
+    source().get({
+      apiVersion: r.apiVersion || API_VERSION,
+      kind: r.kind,
+      namespace: r.namespace,
+      name: r.name,
+    });
+  const present = (xs: (Record<string, unknown> | undefined)[]): Record<string, unknown>[] =>
+    xs.filter((x): x is Record<string, unknown> => x !== undefined);
+
+  /** The result exports (cloudevents format) that follow the completed event, per selection. */
+  async function resultExports(event: IncomingEvent): Promise<ChunkedExport[]> {
+    const common = {
+      eventId: event.id,
+      source: event.source,
+      time: event.time ?? new Date(now()).toISOString(),
+      maxBytes: cfg.KSCAPE_EXPORT_RESULTS_CHUNK,
+    };
+    const out: ChunkedExport[] = [];
+    if (event.type === EVENT_TYPES.configScanCompleted && kinds.has('configscan')) {
+      const d = event.data as EventData<typeof EVENT_TYPES.configScanCompleted>;
+      const refs = d.results.filter((r) => r.kind === KINDS.WorkloadConfigurationScan);
+      // Per resource: its summary, then (when configured) the full scan, in the event's order.
+      const keys = refs.flatMap((r) => [
+        { ...r, kind: KINDS.WorkloadConfigurationScanSummary },
+        ...(cfg.KSCAPE_EXPORT_POSTURE_FULL ? [r] : []),
+      ]);
+      const items = present(await mapLimit(keys, READ_CONCURRENCY, get));
+      out.push(
+        chunkedExport({
+          ...common,
+          type: EXPORT_EVENT_TYPES.postureResults,
+          subject: d.scanId,
+          header: { scanId: d.scanId },
+          sections: [{ key: 'items', items }],
+        }),
+      );
     }
+    if (event.type === EVENT_TYPES.vulnScanCompleted) {
+      const d = event.data as EventData<typeof EVENT_TYPES.vulnScanCompleted>;
+      const header = { image: d.image, ...(d.digest ? { digest: d.digest } : {}), status: d.status };
+      if (kinds.has('vulnscan') && (d.manifest || d.summaries.length)) {
+        const manifest = d.manifest ? await get(d.manifest) : undefined;
+        const summaries = present(await mapLimit(d.summaries, READ_CONCURRENCY, get));
+        const parts = vulnerabilityParts(manifest, summaries);
+        out.push(
+          chunkedExport({
+            ...common,
+            type: EXPORT_EVENT_TYPES.vulnerabilityResults,
+            subject: d.image,
+            header,
+            ...parts,
+          }),
+        );
+      }
+      if (kinds.has('sboms') && d.sbom) {
+        const sbom = await get(d.sbom);
+        if (sbom) {
+          const parts = sbomParts(sbom);
+          out.push(
+            chunkedExport({
+              ...common,
+              eventId: `${event.id}.sbom`,
+              type: EXPORT_EVENT_TYPES.sbom,
+              subject: d.image,
+              header,
+              first: parts.first,
+              sections: parts.sections,
+              container: 'spdx',
+            }),
+          );
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Messages of one event, built lazily (result chunks are assembled one at a time). */
+  async function messages(event: IncomingEvent): Promise<{ count: number; all: Iterable<OutgoingMessage> }> {
+    if (cfg.KSCAPE_PROVIDER_FORMAT === 'cloudevents') {
+      const kind = KINDS_OF[event.type]?.find((k) => kinds.has(k));
+      // vulnscan.completed selected only for its SBOM: the completed event itself is not exported.
+      const sendEvent = kind !== 'sboms';
+      let parts: ChunkedExport[];
+      try {
+        parts = await resultExports(event);
+      } catch (e) {
+        if (e instanceof ExportBudgetError)
+          throw new PermanentError(`KSCAPE_EXPORT_RESULTS_CHUNK: ${e.message}`);
+        throw e;
+      }
+      const body = structuredCloudEvent(event);
+      const perUrl = (sendEvent ? 1 : 0) + parts.reduce((n, p) => n + p.chunks, 0);
+      const contentType = 'application/cloudevents+json';
+      return {
+        count: perUrl * urls.length,
+        all: (function* () {
+          for (const url of urls) {
+            if (sendEvent) yield { url, webhookId: event.id, body, contentType };
+            for (const p of parts)
+              for (const c of p.bodies()) yield { url, webhookId: c.id, body: c.body, contentType };
+          }
+        })(),
+      };
+    }
+    if (event.type === EVENT_TYPES.vulnScanCompleted && !kinds.has('vulnscan')) return { count: 0, all: [] };
     const chunks = await kubescapeChunks(event);
     const headers = cfg.KSCAPE_PROVIDER_ACCESS_KEY
       ? { 'x-api-key': cfg.KSCAPE_PROVIDER_ACCESS_KEY }
       : undefined;
-    return urls.flatMap((base) =>
+    const all = urls.flatMap((base) =>
       chunks.map((c) => ({
         url: base.replace(/\/+$/, '') + c.path,
         webhookId: `${event.id}.${c.chunkNumber}`,
@@ -245,6 +374,7 @@ export function createExportFunction(opts: ExportOptions = {}): FunctionDefiniti
         ...(headers ? { headers } : {}),
       })),
     );
+    return { count: all.length, all };
   }
 
   return {
@@ -258,11 +388,12 @@ export function createExportFunction(opts: ExportOptions = {}): FunctionDefiniti
         }
         return undefined;
       }
-      const kind = KIND_OF[event.type];
-      if (!kind || !kinds.has(kind)) return undefined;
+      const kind = KINDS_OF[event.type]?.find((k) => kinds.has(k));
+      if (!kind) return undefined;
       const out = await messages(event);
-      await deliverer.deliver(out, ctx);
-      ctx.log.info({ kind, format: cfg.KSCAPE_PROVIDER_FORMAT, messages: out.length }, 'exported');
+      if (out.count === 0) return undefined;
+      await deliverer.deliver(out.all, ctx);
+      ctx.log.info({ kind, format: cfg.KSCAPE_PROVIDER_FORMAT, messages: out.count }, 'exported');
       return undefined;
     },
   };
