@@ -72,4 +72,40 @@ describe('kscape provider-sink', () => {
     );
     expect(lines[0]).not.toContain('secret-key');
   });
+
+  it('prints type, subject, chunk n/N, items and bytes of a cloudevents-format result chunk', async () => {
+    const secret = generateSecret();
+    const lines: string[] = [];
+    sink = await startProviderSink({ port: 0, secret, print: (l) => lines.push(l) });
+    const send = async (id: string, data: Record<string, unknown>): Promise<void> => {
+      const body = JSON.stringify({
+        specversion: '1.0',
+        id,
+        type: 'io.kubescape.export.sbom',
+        source: '/kscape/vuln',
+        subject: 'nginx:1.25',
+        data,
+      });
+      const res = await fetch(sink!.url, {
+        method: 'POST',
+        body,
+        headers: {
+          'content-type': 'application/cloudevents+json',
+          ...signHeaders(secret, id, Math.floor(Date.now() / 1000), body),
+        },
+      });
+      expect(res.status).toBe(204);
+    };
+    await send('ev3.sbom.0', {
+      chunk: 0,
+      chunks: 2,
+      document: {},
+      spdx: { packages: [1, 2], relationships: [3] },
+    });
+    await send('ev3.sbom.1', { chunk: 1, chunks: 2, spdx: { packages: [4] } });
+    expect(lines[0]).toMatch(
+      /^id=ev3\.sbom\.0 type=io\.kubescape\.export\.sbom timestamp=\S+ verified=true bytes=\d+ subject=nginx:1\.25 chunk=1\/2 items=3$/,
+    );
+    expect(lines[1]).toMatch(/ subject=nginx:1\.25 chunk=2\/2 items=1$/);
+  });
 });

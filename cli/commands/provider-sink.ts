@@ -2,7 +2,7 @@
  * `kscape provider-sink`: a local stand-in for a provider, for docs and dev mode. It listens (by
  * default on 127.0.0.1:8090), verifies Standard Webhooks signatures, dedupes by webhook-id (a
  * redelivery is printed as a duplicate), and prints one line per delivery: id, type, timestamp,
- * verified, and a short body summary.
+ * verified, bytes, and a short body summary (for a result chunk: subject, chunk n/N, items).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -58,9 +58,20 @@ const readAll = (req: IncomingMessage, limit: number): Promise<Buffer | undefine
     req.on('error', reject);
   });
 
+/** Elements in the arrays of a result chunk's data (and of its `spdx` part, for SBOM chunks). */
+function itemCount(data: Record<string, unknown>): number {
+  let n = 0;
+  for (const part of [data, data.spdx])
+    if (typeof part === 'object' && part !== null)
+      for (const v of Object.values(part)) if (Array.isArray(v)) n += v.length;
+  return n;
+}
+
 /**
- * A one-line summary: for a CloudEvent its type/subject and the top-level keys of its data; for a
- * Kubescape report chunk its number and whether it is the last.
+ * A one-line summary: for a CloudEvent its subject and the top-level keys of its data, or, for a
+ * result chunk of the cloudevents format (data.chunk/data.chunks), its subject, `chunk=<n+1>/<N>`
+ * and the number of items it carries; for a Kubescape report chunk its number and whether it is
+ * the last.
  */
 export function summarize(
   body: Buffer,
@@ -79,8 +90,13 @@ export function summarize(
     }
     const type = typeof o.type === 'string' ? o.type : undefined;
     const data = typeof o.data === 'object' && o.data !== null ? (o.data as Record<string, unknown>) : o;
+    const subject = typeof o.subject === 'string' ? ` subject=${o.subject.slice(0, 200)}` : '';
+    if (typeof data.chunk === 'number' && typeof data.chunks === 'number')
+      return {
+        type,
+        summary: `${subject.trim()}${subject ? ' ' : ''}chunk=${data.chunk + 1}/${data.chunks} items=${itemCount(data)}`,
+      };
     const keys = Object.keys(data).slice(0, 8);
-    const subject = typeof o.subject === 'string' ? ` subject=${o.subject}` : '';
     return { type, summary: `${subject.trim()}${subject ? ' ' : ''}keys=[${keys.join(',')}]` };
   } catch {
     return { type: undefined, summary: `invalid JSON: ${text.slice(0, 60)}` };
