@@ -302,7 +302,7 @@ export function createVulnFunction(deps: VulnDeps = {}): FunctionDefinition {
     const { result, matched, db: used } = await match(packages);
     const payload = grypeDocument({ image, digest, packages, result, matched, db: used, ...(distroOf(packages) ? { distro: distroOf(packages)! } : {}) });
     const vm = imageManifest({ image, digest, namespace: ns, sbomKey, createdAt, name, matchConfig }, payload, used);
-    await storage('writing the vulnerability manifest', () => results.upsert(PLURALS.VulnerabilityManifest, vm as never));
+    await storage('writing the vulnerability manifest', () => results.upsert(PLURALS.VulnerabilityManifest, vm));
     const counts = severityCounts(payload);
     return { name, counts, ref: { namespace: ns, name, counts, createdAt } };
   }
@@ -327,7 +327,7 @@ export function createVulnFunction(deps: VulnDeps = {}): FunctionDefinition {
         log.warn({ workload: w, err: e.message }, 'workload container cannot be named; summary skipped');
         return;
       }
-      await storage('writing a vulnerability summary', () => results.upsert(PLURALS.VulnerabilityManifestSummary, obj as never));
+      await storage('writing a vulnerability summary', () => results.upsert(PLURALS.VulnerabilityManifestSummary, obj));
       refs.push(ref(KINDS.VulnerabilityManifestSummary, obj.metadata.namespace!, obj.metadata.name));
     });
     return refs.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
@@ -542,10 +542,10 @@ export function createVulnFunction(deps: VulnDeps = {}): FunctionDefinition {
       await storage('writing the filtered SBOM', () => results.upsert(PLURALS.SBOMSPDXv2p3Filtered, obj));
     }
     const vm = relevantManifest(identity, w, cluster, payload, used, extra);
-    await storage('writing the relevant manifest', () => results.upsert(PLURALS.VulnerabilityManifest, vm as never));
+    await storage('writing the relevant manifest', () => results.upsert(PLURALS.VulnerabilityManifest, vm));
     const rel: ManifestRef = { namespace: ns, name, counts: severityCounts(payload), createdAt };
     const summary = summaryObject(w, cluster, image, digest, all.ref, rel);
-    await storage('writing the vulnerability summary', () => results.upsert(PLURALS.VulnerabilityManifestSummary, summary as never));
+    await storage('writing the vulnerability summary', () => results.upsert(PLURALS.VulnerabilityManifestSummary, summary));
     ctx.log.info({ container: `${c.namespace}/${c.pod}/${c.container}`, digest, filesInUse: data.files.length, packages: packagesFromSpdx(sbom.spec.spdx).length, relevantPackages: filtered.kept.length, unownedFiles: filtered.unowned, relevant: rel.counts, all: all.counts }, 'relevancy applied');
     return undefined;
   }
