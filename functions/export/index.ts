@@ -4,7 +4,9 @@
  * hand-back to the broker's DeliverySpec and dead-letter sink).
  *
  * Formats (KSCAPE_PROVIDER_FORMAT):
- * - `cloudevents`: the event as one structured-mode CloudEvent; webhook-id = event id.
+ * - `cloudevents`: the event as one structured-mode CloudEvent (webhook-id = event id), then the
+ *   result objects it names (and, with `sboms`, the image SBOM) as export-only CloudEvents chunked
+ *   under a byte budget (cloudevents.ts; webhook-id = `<event id>.<n>` / `<event id>.sbom.<n>`).
  * - `kubescape`: Kubescape's reports (kubescape.ts), built from the result objects the event names,
  *   read from storage-api, and the raw objects read from the cluster; one POST per chunk with
  *   `X-API-KEY` and `customerGUID`; webhook-id = `<event id>.<chunk number>`.
