@@ -9,9 +9,8 @@
  * - `listen` uses one dedicated connection per Database on `pg` (see listener.ts) and PGlite's
  *   native LISTEN otherwise.
  */
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { logger } from '../log/index.js';
@@ -171,7 +170,15 @@ export function pgListenerOf(db: Database): PgListener | undefined {
 }
 
 async function openPglite(dataDir: string | undefined, loadDataDir: Blob | undefined): Promise<Database> {
-  const pgl = await PGlite.create({ ...(dataDir ? { dataDir } : {}), ...(loadDataDir ? { loadDataDir } : {}) });
+  // Imported here: a function on PostgreSQL (every in-cluster start) never loads the WASM engine.
+  const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('drizzle-orm/pglite'),
+  ]);
+  const pgl = await PGlite.create({
+    ...(dataDir ? { dataDir } : {}),
+    ...(loadDataDir ? { loadDataDir } : {}),
+  });
   let closed = false;
   const drizzle = drizzlePglite({ client: pgl }) as unknown as DrizzleDb;
   const guard = (): void => {
