@@ -18,6 +18,7 @@ import { CommanderError } from 'commander';
 import { UsageError } from '../../cli/errors.js';
 import { ManifestError, parseManifests } from '../../storage-api/registry/manifests.js';
 import type { KubeObject } from './engine/types.js';
+import { JsonReportSpool, type ChunkSink } from './json-stream.js';
 import {
   catalogEntry,
   DEFAULT_CONTROL_INPUTS,
@@ -30,6 +31,7 @@ import {
   type ControlInputs,
   type PostureExceptionPolicy,
   type ReportPath,
+  type ReportResult,
   type ScanReport,
   type Severity,
 } from './index.js';
@@ -176,9 +178,12 @@ interface Failure {
   file?: string;
 }
 
-function failures(report: ScanReport, fileOf: (resourceID: string) => string | undefined): Failure[] {
+function failures(
+  results: readonly ReportResult[],
+  fileOf: (resourceID: string) => string | undefined,
+): Failure[] {
   const out: Failure[] = [];
-  for (const r of report.results) {
+  for (const r of results) {
     for (const c of r.controls) {
       if (c.status.status !== 'failed') continue;
       const paths = c.rules.filter((x) => x.status === 'failed').flatMap((x) => x.paths.map(pathText));
@@ -373,6 +378,22 @@ async function readOptional<T>(
   }
 }
 
+/** Write to --output (a file stream, with backpressure) or to stdout. */
+async function writeOutput(
+  output: string | undefined,
+  io: CliIO,
+  produce: (out: ChunkSink) => unknown,
+): Promise<void> {
+  if (!output) {
+    await produce(io.stdout);
+    return;
+  }
+  const ws = createWriteStream(output);
+  const failed = new Promise<never>((_, reject) => ws.on('error', reject));
+  await Promise.race([Promise.resolve(produce(ws)), failed]);
+  await Promise.race([new Promise<void>((resolve) => ws.end(() => resolve())), failed]);
+}
+
 /** Run a scan; returns the exit code. Usage problems throw ScanUsageError (exit 2). */
 export async function runScan(paths: readonly string[], opts: ScanCliOptions, io: CliIO): Promise<number> {
   const format = (opts.format ?? 'pretty') as Format;
@@ -412,30 +433,42 @@ export async function runScan(paths: readonly string[], opts: ScanCliOptions, io
   if (loaded.objects.length >= 1000)
     io.stderr.write(`kscape: scanning ${loaded.objects.length} objects from ${loaded.files} files\n`);
 
-  const report = scanResources(loaded.objects, { frameworks, controls, exceptions, inputs });
-  const fileById = new Map<string, string>();
-  for (const [o, file] of loaded.sources) {
-    const id = `${o.apiVersion.includes('/') ? o.apiVersion.slice(0, o.apiVersion.lastIndexOf('/')) : ''}/${o.apiVersion.slice(o.apiVersion.lastIndexOf('/') + 1)}/${o.metadata.namespace ?? ''}/${o.kind}/${o.metadata.name}`;
-    if (!fileById.has(id)) fileById.set(id, file);
-  }
-  const fails = failures(report, (id) => fileById.get(id));
-
-  const color = format === 'pretty' && !opts.output && io.isTTY && !io.env.NO_COLOR;
-  const text =
-    format === 'json'
-      ? `${JSON.stringify(report, null, 2)}\n`
-      : format === 'sarif'
+  const options = { frameworks, controls, exceptions, inputs };
+  let fails: Failure[];
+  if (format === 'json') {
+    // Streamed: the results are spooled as they complete instead of held (see json-stream.ts);
+    // only what --severity-threshold needs is kept.
+    fails = [];
+    const spool = new JsonReportSpool();
+    try {
+      const report = scanResources(loaded.objects, {
+        ...options,
+        onResult: (r, position) => {
+          spool.add(r, position);
+          if (threshold) for (const f of failures([r], () => undefined)) fails.push({ ...f, paths: [] });
+        },
+      });
+      await writeOutput(opts.output, io, (out) => spool.writeTo(report, out));
+    } finally {
+      spool.close();
+    }
+  } else {
+    const report = scanResources(loaded.objects, options);
+    const fileById = new Map<string, string>();
+    for (const [o, file] of loaded.sources) {
+      const id = `${o.apiVersion.includes('/') ? o.apiVersion.slice(0, o.apiVersion.lastIndexOf('/')) : ''}/${o.apiVersion.slice(o.apiVersion.lastIndexOf('/') + 1)}/${o.metadata.namespace ?? ''}/${o.kind}/${o.metadata.name}`;
+      if (!fileById.has(id)) fileById.set(id, file);
+    }
+    fails = failures(report.results, (id) => fileById.get(id));
+    const color = format === 'pretty' && !opts.output && io.isTTY && !io.env.NO_COLOR;
+    const text =
+      format === 'sarif'
         ? toSarif(report, fails)
         : format === 'junit'
           ? toJunit(fails)
           : toPretty(report, fails, color);
-  if (opts.output) {
-    await new Promise<void>((resolve, reject) => {
-      const ws = createWriteStream(opts.output as string);
-      ws.on('error', reject);
-      ws.end(text, () => resolve());
-    });
-  } else io.stdout.write(text);
+    await writeOutput(opts.output, io, (out) => out.write(text));
+  }
 
   let code = loaded.errors.length > 0 ? 1 : 0;
   if (threshold) {

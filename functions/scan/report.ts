@@ -163,9 +163,10 @@ export interface ScanOptions {
    * Stream results instead of holding them: each resource's result is handed over once complete
    * and `report.results` stays empty, so memory does not grow with the cluster. Results come in
    * evaluation order, except ServiceAccounts, whose object result is merged with their RBAC
-   * subject result and handed over at the end.
+   * subject result and handed over at the end. `position` is the index the result has in the
+   * held report's `results` (dense from 0), so a consumer can write the held report's exact order.
    */
-  onResult?: (result: ReportResult) => void;
+  onResult?: (result: ReportResult, position: number) => void;
 }
 
 export class ScanSelectionError extends Error {
@@ -389,6 +390,9 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
 
   const pathPool = new PathPool(options.onResult === undefined);
   const results: ReportResult[] = [];
+  /** Held-report index of each entry of `results` (streamed results take positions as they go). */
+  const positions: number[] = [];
+  let nextPosition = 0;
   const resultById = new Map<string, ReportResult>();
   const resourcesSeverityCounters = emptySeverity();
   const resourceStatus = new Map<string, Status>();
@@ -522,7 +526,7 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
       resourceStatus.set(resource.id, worse(resourceStatus.get(resource.id) ?? 'passed', overall));
     if (controls) {
       if (sink && resource.matchKind !== 'ServiceAccount' && resource.subject?.kind !== 'ServiceAccount') {
-        sink({ resourceID: resource.id, controls });
+        sink({ resourceID: resource.id, controls }, nextPosition++);
         return;
       }
       // A subject vector and a real ServiceAccount share an ID: merge their controls into one result.
@@ -531,6 +535,7 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
       else {
         const result = { resourceID: resource.id, controls };
         results.push(result);
+        positions.push(nextPosition++);
         resultById.set(resource.id, result);
       }
     }
@@ -545,7 +550,7 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
     evaluateResource(resource);
   }
   if (sink) {
-    for (const r of results) sink(r);
+    for (let i = 0; i < results.length; i++) sink(results[i] as ReportResult, positions[i] as number);
     results.length = 0;
   }
 

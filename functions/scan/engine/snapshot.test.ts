@@ -39,13 +39,18 @@ function check(name: string, actual: string): void {
   expect(actual).toBe(expected);
 }
 
-/** Held report, and the streamed one reassembled in emission order (results must be the same set). */
+/** Held report, and the streamed one reassembled by the positions onResult reports. */
 function both(objects: readonly unknown[]): { held: string; streamed: string } {
   const held = scanResources(objects, { now });
   const emitted: ReportResult[] = [];
-  const streamedReport = scanResources(objects, { now, onResult: (r) => void emitted.push(r) });
-  const order = new Map(held.results.map((r, i) => [r.resourceID, i]));
-  emitted.sort((x, y) => (order.get(x.resourceID) ?? -1) - (order.get(y.resourceID) ?? -1));
+  const streamedReport = scanResources(objects, {
+    now,
+    onResult: (r, position) => {
+      expect(emitted[position]).toBeUndefined();
+      emitted[position] = r;
+    },
+  });
+  expect(Object.keys(emitted)).toHaveLength(emitted.length); // dense
   return {
     held: JSON.stringify(held),
     streamed: JSON.stringify({ ...streamedReport, results: emitted }),
