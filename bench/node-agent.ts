@@ -9,19 +9,25 @@
  *  - unbundled: the same harness from the compiled modules (what bundling saves).
  *  - agent: the real `kscape node-agent` (CLI fast path, bundle, health server) long-running on the
  *    synthetic node with 1 s scans until 3 relevancy scans and a host collection ran; VmRSS/VmHWM.
- *    No cluster here, so containers are not mapped to pods and no reports are sent.
+ *    No cluster here, so containers are not mapped to pods: only its host report is sent.
+ *  Events go to a local sink in this process (the harness posts every report there too).
  *  - baseline: a bare `node` process measured the same way in the same run.
  *
- * Each with default V8 flags and with the DaemonSet's NODE_OPTIONS (read from its manifest).
+ * Each with V8's defaults (KSCAPE_NODE_AGENT_V8_FLAGS=off for the agent) and as deployed: the
+ * DaemonSet's NODE_OPTIONS (read from its manifest) plus the V8 flags the agent sets itself
+ * (passed on the command line to the harness and to bare node).
  * Ratios against bare node are what compare across runs; absolute MiB are this machine's Node.
  * Writes bench/results/node-agent.json.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { NODE_AGENT_V8_FLAGS } from '../cli/commands/node-agent.js';
 import { buildSyntheticNode } from '../node-agent/bench/synthetic.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -51,14 +57,19 @@ interface Mem {
   [k: string]: unknown;
 }
 
-function runJson(args: string[], nodeOptions: string): Mem {
-  const r = spawnSync(process.execPath, args, {
+/** Asynchronous: the harness posts to the sink this process serves. */
+async function runJson(args: string[], nodeOptions: string, nodeFlags: string[]): Promise<Mem> {
+  const child = spawn(process.execPath, [...nodeFlags, ...args], {
     env: { ...process.env, NODE_OPTIONS: nodeOptions },
-    encoding: 'utf8',
-    maxBuffer: 16 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Mem;
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d.slice(0, 4096)));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`${args.join(' ')} exited ${code}: ${err}`);
+  return JSON.parse(out.trim().split('\n').pop()!) as Mem;
 }
 
 const BARE =
@@ -71,7 +82,13 @@ function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 }
 
 /** The real agent, long-running, until 3 relevancy scans and one host collection are done. */
-async function runAgent(node: { root: string; proc: string }, nodeOptions: string) {
+async function runAgent(
+  node: { root: string; proc: string },
+  nodeOptions: string,
+  v8Flags: boolean,
+  sinkUrl: string,
+) {
+  // The agent sets its V8 flags itself (cli/commands/node-agent.ts): not passed here.
   const child = spawn(process.execPath, [join(dist, 'cli', 'main.js'), 'node-agent'], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -83,6 +100,8 @@ async function runAgent(node: { root: string; proc: string }, nodeOptions: strin
       HEALTH_PORT: '0',
       HEALTH_HOST: '127.0.0.1',
       RELEVANCY_SCAN_INTERVAL: '1s',
+      K_SINK: sinkUrl,
+      ...(v8Flags ? {} : { KSCAPE_NODE_AGENT_V8_FLAGS: 'off' }),
       LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -127,22 +146,39 @@ async function runAgent(node: { root: string; proc: string }, nodeOptions: strin
 const bundle = join(dist, 'bundle', 'node-agent', 'rss.js');
 if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build`);
 
+/** The broker stand-in: accepts every event (202) and counts them. */
+let received = 0;
+const sink = http.createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    received++;
+    res.writeHead(202).end();
+  });
+});
+await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/`;
+
 const dir = mkdtempSync(join(os.tmpdir(), 'kscape-node-agent-bench-'));
 try {
   const node = await buildSyntheticNode(dir, CONTAINERS, PER_CONTAINER);
-  const harnessArgs = [node.root, node.proc, node.identities, String(SCANS)];
-  const bounded = daemonSetNodeOptions();
+  const harnessArgs = [node.root, node.proc, node.identities, String(SCANS), sinkUrl];
+  const ds = { nodeOptions: daemonSetNodeOptions(), nodeFlags: [...NODE_AGENT_V8_FLAGS] };
   const runs: Record<string, unknown> = {};
-  for (const [flags, nodeOptions] of [
-    ['default', ''],
-    ['daemonset', bounded],
+  for (const [flags, nodeOptions, nodeFlags] of [
+    ['default', '', []],
+    ['daemonset', ds.nodeOptions, ds.nodeFlags],
   ] as const) {
-    const bare = runJson(['-e', BARE], nodeOptions);
-    const harness = runJson([bundle, ...harnessArgs], nodeOptions);
-    const unbundled = runJson([join(dist, 'node-agent', 'bench', 'rss.js'), ...harnessArgs], nodeOptions);
-    const agent = await runAgent(node, nodeOptions);
+    const bare = await runJson(['-e', BARE], nodeOptions, [...nodeFlags]);
+    const harness = await runJson([bundle, ...harnessArgs], nodeOptions, [...nodeFlags]);
+    const unbundled = await runJson(
+      [join(dist, 'node-agent', 'bench', 'rss.js'), ...harnessArgs],
+      nodeOptions,
+      [...nodeFlags],
+    );
+    const agent = await runAgent(node, nodeOptions, nodeFlags.length > 0, sinkUrl);
     runs[flags] = {
       nodeOptions,
+      nodeFlags,
       bare,
       harness,
       unbundled: { rssAfterImportsMiB: unbundled.rssAfterImportsMiB, peakRssMiB: unbundled.peakRssMiB },
@@ -151,12 +187,14 @@ try {
         harnessAfterImportsVsBare: +(harness.rssAfterImportsMiB / bare.rssAfterImportsMiB).toFixed(2),
         harnessPeakVsBare: +(harness.peakRssMiB / bare.peakRssMiB).toFixed(2),
         agentPeakVsBare: +(agent.peakRssMiB / bare.peakRssMiB).toFixed(2),
-        unbundledAfterImportsVsBundled: +(unbundled.rssAfterImportsMiB / harness.rssAfterImportsMiB).toFixed(2),
+        unbundledAfterImportsVsBundled: +(unbundled.rssAfterImportsMiB / harness.rssAfterImportsMiB).toFixed(
+          2,
+        ),
       },
       targetMet: harness.peakRssMiB <= TARGET_MIB && agent.peakRssMiB <= TARGET_MIB,
     };
     process.stdout.write(
-      `node-agent (${flags}${nodeOptions ? `: ${nodeOptions}` : ''}): bare node ${bare.rssAfterImportsMiB} MiB; ` +
+      `node-agent (${flags}${nodeOptions ? `: ${[...nodeFlags, nodeOptions].join(' ')}` : ''}): bare node ${bare.rssAfterImportsMiB} MiB; ` +
         `harness after imports ${harness.rssAfterImportsMiB} MiB (unbundled ${unbundled.rssAfterImportsMiB}), ` +
         `peak ${harness.peakRssMiB} MiB (${(harness.peakRssMiB / bare.peakRssMiB).toFixed(2)}× bare); ` +
         `agent peak ${agent.peakRssMiB} MiB after ${agent.scans} scans (target ≤ ${TARGET_MIB} MiB)\n`,
@@ -166,6 +204,7 @@ try {
     date: new Date().toISOString(),
     node: process.version,
     machine: { loadavg: os.loadavg().map((l) => +l.toFixed(2)), cpus: os.cpus().length },
+    eventsReceivedBySink: received,
     syntheticNode: { containers: CONTAINERS, processesPerContainer: PER_CONTAINER, scans: SCANS },
     runs,
     summary: Object.fromEntries(
@@ -192,4 +231,5 @@ try {
   writeFileSync(join(repo, 'bench', 'results', 'node-agent.json'), `${JSON.stringify(result, null, 2)}\n`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
+  sink.close();
 }

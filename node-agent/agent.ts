@@ -20,7 +20,7 @@ import path from 'node:path';
 import http from 'node:http';
 import type { Env } from '../lib/config/env.js';
 import { logger, type Logger } from '../lib/log/index.js';
-import { SinkClient } from '../functions/runtime/emit.js';
+import { HttpSink } from './sink.js';
 import { loadNodeAgentConfig, type NodeAgentConfig } from './config.js';
 import { collectHostFacts, factsHash } from './host/collect.js';
 import type { HostFacts } from './host/facts.js';
@@ -197,7 +197,7 @@ async function runOnce(
   }
   // Not printing: deliver what one collection saw. Relevancy reports are not `complete` (one scan
   // is not a learning period).
-  const sink = new SinkClient({ url: cfg.K_SINK, timeoutMs: cfg.KSCAPE_EMIT_TIMEOUT });
+  const sink = new HttpSink({ url: cfg.K_SINK, timeoutMs: cfg.KSCAPE_EMIT_TIMEOUT });
   if (!sink.configured) {
     log.warn('K_SINK is not set: nothing sent (use --print to see the collection)');
     return snapshot;
@@ -265,7 +265,7 @@ async function runLoop(
     metrics.declare(M.failed[0], M.failed[1], { type });
   }
   metrics.set(M.tracked[0], M.tracked[1], 0);
-  const sink = new SinkClient({ url: cfg.K_SINK, timeoutMs: cfg.KSCAPE_EMIT_TIMEOUT });
+  const sink = new HttpSink({ url: cfg.K_SINK, timeoutMs: cfg.KSCAPE_EMIT_TIMEOUT });
   if (!sink.configured) log.warn('K_SINK is not set: reports are collected but not sent');
 
   const state = {
@@ -282,14 +282,16 @@ async function runLoop(
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     const json = 'application/json; charset=utf-8';
-    if (req.method !== 'GET' && req.method !== 'HEAD') return answer(405, json, '{"error":"method not allowed"}');
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return answer(405, json, '{"error":"method not allowed"}');
     if (route === '/livez') return answer(200, json, '{"alive":true}');
     // Ready after the first collection of each enabled collector: before that we have nothing to offer.
     if (route === '/readyz')
       return state.hostReady && state.relevancyReady
         ? answer(200, json, '{"ready":true}')
         : answer(503, json, '{"ready":false}');
-    if (route === '/metrics') return answer(200, 'text/plain; version=0.0.4; charset=utf-8', metrics.render());
+    if (route === '/metrics')
+      return answer(200, 'text/plain; version=0.0.4; charset=utf-8', metrics.render());
     return answer(404, json, '{"error":"not found"}');
   });
   // Probes and scrapes are tiny GETs: anything slow or large is not one of them.

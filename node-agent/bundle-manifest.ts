@@ -18,7 +18,9 @@ export function bundledNodeAgent(
   if (env.KSCAPE_NODE_AGENT_BUNDLE?.trim() === 'off') return undefined;
   let manifest: Partial<BundleManifest>;
   try {
-    manifest = JSON.parse(readFileSync(new URL(NODE_AGENT_MANIFEST, distRoot), 'utf8')) as Partial<BundleManifest>;
+    manifest = JSON.parse(
+      readFileSync(new URL(NODE_AGENT_MANIFEST, distRoot), 'utf8'),
+    ) as Partial<BundleManifest>;
   } catch {
     return undefined;
   }

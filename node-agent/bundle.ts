@@ -32,10 +32,13 @@ const BANNER = [
   'const __kscapePath = (rel) => __kscapeFileURLToPath(new URL(rel, import.meta.url));',
 ].join('\n');
 
-export async function bundleNodeAgent(distRoot: string): Promise<{ manifest: BundleManifest; bytes: number }> {
+export async function bundleNodeAgent(
+  distRoot: string,
+): Promise<{ manifest: BundleManifest; bytes: number }> {
   const root = resolve(distRoot);
   const source = buildInfoStamp(pathToFileURL(`${root}/`));
-  if (!source) throw new Error(`${join(root, '.tsbuildinfo')} is missing: run tsc -p tsconfig.build.json first`);
+  if (!source)
+    throw new Error(`${join(root, '.tsbuildinfo')} is missing: run tsc -p tsconfig.build.json first`);
   const outdir = join(root, BUNDLE_DIR, NODE_AGENT_ENTRY);
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });

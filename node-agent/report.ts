@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { EventData, EVENT_TYPES } from '../lib/events/catalog.js';
 import type { CatalogEvent } from '../lib/events/build.js';
-import type { SinkClient } from '../functions/runtime/emit.js';
+import type { EventSink } from './sink.js';
 import { PermanentError } from '../functions/runtime/errors.js';
 import type { HostFacts } from './host/facts.js';
 import type { RelevancyReport } from './relevancy/tracker.js';
@@ -109,7 +109,7 @@ export type SendOutcome = 'sent' | 'retry' | 'dropped';
  * so they are dropped and counted.
  */
 export async function send(
-  sink: SinkClient,
+  sink: EventSink,
   ev: CatalogEvent,
   signal?: AbortSignal,
 ): Promise<{ outcome: SendOutcome; error?: unknown }> {

@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The fixture trees are not compiled: from dist/node-agent/__fixtures__ (bench) use the sources'. */
-const TREES = existsSync(path.join(HERE, 'worker')) ? HERE : path.join(HERE, '..', '..', '..', 'node-agent', '__fixtures__');
+const TREES = existsSync(path.join(HERE, 'worker'))
+  ? HERE
+  : path.join(HERE, '..', '..', '..', 'node-agent', '__fixtures__');
 
 type Entry = { path: string; mode: number; uid?: number; gid?: number };
 

@@ -3,21 +3,24 @@
  * into the learning tracker with a report built per container and scan, then one host collection,
  * and prints one JSON line with the RSS after imports and the peak RSS (getrusage maxrss).
  *
- *   node rss.js <hostRoot> <procRoot> <identities.json> [scans=5]
+ *   node rss.js <hostRoot> <procRoot> <identities.json> [scans=5] [sinkUrl]
+ *
+ * With a sink URL every event is posted there as the agent would (node:http client included).
  *
  * Meant to run compiled, in its own process (rss.test.ts does both), so the numbers are the agent's
  * alone and not a TypeScript loader's or a test runner's.
  */
 import fs from 'node:fs/promises';
 import { pino } from 'pino';
-import { collectHostFacts } from '../host/collect.js';
+import { collectHostFacts, factsHash } from '../host/collect.js';
 import { ProcFs } from '../procfs.js';
 import { scanProcfs } from '../relevancy/collector.js';
 import { StaticPodLookup, type ContainerIdentity } from '../relevancy/pods.js';
 import { RelevancyTracker } from '../relevancy/tracker.js';
-import { relevancyEvent } from '../report.js';
+import { hostEvent, relevancyEvent, send } from '../report.js';
+import { HttpSink } from '../sink.js';
 
-const [hostRoot, procRoot, identitiesFile, scansArg] = process.argv.slice(2);
+const [hostRoot, procRoot, identitiesFile, scansArg, sinkUrl] = process.argv.slice(2);
 const log = pino({ level: 'silent' });
 const mib = (b: number) => Math.round((b / 1024 / 1024) * 10) / 10;
 
@@ -37,6 +40,8 @@ async function main(): Promise<void> {
     maxFiles: 20_000,
     startGraceMs: 0,
   });
+  const sink = new HttpSink({ url: sinkUrl, timeoutMs: 10_000 });
+  let sent = 0;
   let files = 0;
   let reports = 0;
   let processes = 0;
@@ -58,7 +63,9 @@ async function main(): Promise<void> {
       const ev = relevancyEvent('bench-node', r);
       if (ev) {
         reports++;
-        JSON.stringify(ev.data);
+        if (sink.configured) {
+          if ((await send(sink, ev)).outcome === 'sent') sent++;
+        } else JSON.stringify(ev.data);
       }
       files = Math.max(files, r.files.length);
       tracker.ack(r.containerId, true, r.files.length);
@@ -68,12 +75,18 @@ async function main(): Promise<void> {
   const t1 = performance.now();
   const facts = await collectHostFacts({ nodeName: 'bench-node', hostRoot, procRoot, log });
   const hostMs = performance.now() - t1;
+  if (
+    sink.configured &&
+    (await send(sink, hostEvent('bench-node', facts, factsHash(facts), new Date()))).outcome === 'sent'
+  )
+    sent++;
   console.log(
     JSON.stringify({
       containers,
       containerProcesses: processes,
       scans,
       reports,
+      sent,
       filesPerContainer: files,
       hostSections: Object.keys(facts).length,
       relevancyMsPerScan: Math.round(relevancyMs / scans),

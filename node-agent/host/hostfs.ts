@@ -233,10 +233,13 @@ export async function readBounded(
     if (!st.isFile() && !opts.allowNonRegular) return { error: 'not a regular file' };
     const chunks: Buffer[] = [];
     let total = 0;
-    // procfs files report size 0 and must be read in pieces until EOF.
-    const chunkSize = Math.min(64 * 1024, maxBytes + 1);
+    // procfs files report size 0 and must be read in pieces until EOF. Most are tiny (cgroup,
+    // comm, cmdline): start small and grow, since a scan reads thousands of them and every
+    // oversized buffer is memory the process holds until the next GC (README, Memory).
+    let chunkSize = st.size > 0 ? Math.min(st.size + 1, 64 * 1024) : 4096;
     for (;;) {
       const buf = Buffer.allocUnsafe(Math.min(chunkSize, maxBytes + 1 - total));
+      chunkSize = Math.min(chunkSize * 4, 64 * 1024);
       if (buf.length === 0) break;
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { ProcFs } from '../procfs.js';
-import { mapsPath, relevantPath, scanProcfs } from './collector.js';
+import { forEachMappedFile, mapsPath, relevantPath, scanProcfs } from './collector.js';
 
 const CID_A = 'a'.repeat(64);
 const CID_B = 'b'.repeat(64);
@@ -80,6 +80,37 @@ describe('maps and link filtering', () => {
     expect(mapsPath('garbage')).toBeUndefined();
     expect(mapsPath('7f0000000000-7f0000001000 r--p 00000000 fd:01 9 /tmp/a\\012b')).toBe('/tmp/a\nb');
   });
+  it('walks a whole maps text like the line parser, once per run of segments', () => {
+    const text = [
+      '7f00-7f01 r--p 00000000 fd:01 42 /usr/lib/libc.so.6',
+      '7f01-7f02 r-xp 00001000 fd:01 42 /usr/lib/libc.so.6',
+      '7f02-7f03 rw-p 00000000 00:00 0 ',
+      '7f03-7f04 r--p 00000000 fd:01 43 /usr/lib/libm.so.6',
+      '7f04-7f05 r--p 00000000 fd:01 42 /usr/lib/libc.so.6',
+      '7f05-7f06 rw-p 00000000 00:00 0                          [heap]',
+      '7f06-7f07 r--p 00000000 fd:01 44 /opt/a b/c.so (deleted)',
+    ].join('\n');
+    const seen: string[] = [];
+    forEachMappedFile(text, (p) => seen.push(p));
+    expect(seen).toEqual(['/usr/lib/libc.so.6', '/usr/lib/libm.so.6', '/usr/lib/libc.so.6', '/opt/a b/c.so']);
+  });
+
+  it('finds in this process’s real maps what a field-by-field regex finds', async () => {
+    const text = await fs.readFile('/proc/self/maps', 'utf8');
+    const oracle = new Set<string>();
+    for (const line of text.split('\n')) {
+      const m = /^[0-9a-f]+-[0-9a-f]+\s+\S+\s+[0-9a-f]+\s+\S+\s+(\d+)\s*(.*)$/.exec(line);
+      if (m && m[1] !== '0' && m[2]) {
+        const p = relevantPath(m[2].replace(/\\012/g, '\n'));
+        if (p) oracle.add(p);
+      }
+    }
+    const seen = new Set<string>();
+    forEachMappedFile(text, (p) => seen.add(p));
+    expect(oracle.size).toBeGreaterThan(0);
+    expect([...seen].sort()).toEqual([...oracle].sort());
+  });
+
   it('keeps absolute file links only', () => {
     expect(relevantPath('socket:[123]')).toBeUndefined();
     expect(relevantPath('pipe:[9]')).toBeUndefined();

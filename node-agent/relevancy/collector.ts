@@ -56,13 +56,9 @@ export interface ScanResult {
 
 /** The path column of one /proc/<pid>/maps line, or undefined for anonymous and pseudo mappings. */
 export function mapsPath(line: string): string | undefined {
-  // address perms offset dev inode [path]; the path may contain spaces, so take the rest of the line.
-  const m = /^[0-9a-f]+-[0-9a-f]+\s+\S+\s+[0-9a-f]+\s+\S+\s+(\d+)\s*(.*)$/.exec(line);
-  if (!m) return undefined;
-  // inode 0: not backed by a file ([heap], [stack], [vdso], anonymous).
-  if (m[1] === '0' || !m[2]) return undefined;
-  // The kernel escapes '\n' in paths as \012 (seq_file_path(..., "\n")).
-  return relevantPath(m[2].replace(/\\012/g, '\n'));
+  let out: string | undefined;
+  forEachMappedFile(line, (p) => (out ??= p));
+  return out;
 }
 
 /** Keep absolute paths to real files; strip " (deleted)". */
@@ -123,20 +119,28 @@ async function scanProcess(
   present.add(identity.containerId);
   if (opts.want && !opts.want(identity.containerId)) return;
 
-  const files = new Set<string>();
+  // Files go straight into the container's set (interned): no per-process set to merge.
+  let c = containers.get(identity.containerId);
+  const add = (p: string) => {
+    if (!c) {
+      c = { identity, pids: [], files: new Set() };
+      containers.set(identity.containerId, c);
+    }
+    c.files.add(intern(p));
+  };
   let readable = 0;
 
   const exe = proc.readlink(`${pid}/exe`);
   if (typeof exe === 'string') {
     readable++;
     const p = relevantPath(exe);
-    if (p) files.add(p);
+    if (p) add(p);
   } else log.debug({ pid, error: exe.error }, 'exe unreadable');
 
   const maps = await proc.readText(`${pid}/maps`, opts.maxMapsBytes);
   if (typeof maps === 'string') {
     readable++;
-    forEachMappedFile(maps, (p) => files.add(p));
+    forEachMappedFile(maps, add);
   } else log.debug({ pid, error: maps.error }, 'maps unreadable');
 
   const fds = proc.fds(pid, opts.maxFdsPerProcess);
@@ -146,7 +150,7 @@ async function scanProcess(
       const link = proc.readlink(`${pid}/fd/${fd}`);
       if (typeof link !== 'string') continue; // closed between readdir and readlink
       const p = relevantPath(link);
-      if (p) files.add(p);
+      if (p) add(p);
     }
   } else log.debug({ pid, error: fds.error }, 'fd table unreadable');
 
@@ -159,13 +163,12 @@ async function scanProcess(
     );
     return;
   }
-  let c = containers.get(identity.containerId);
+  c ??= containers.get(identity.containerId);
   if (!c) {
     c = { identity, pids: [], files: new Set() };
     containers.set(identity.containerId, c);
   }
   c.pids.push(pid);
-  for (const f of files) c.files.add(intern(f));
 }
 
 /**
@@ -174,16 +177,42 @@ async function scanProcess(
  */
 export function forEachMappedFile(maps: string, add: (path: string) => void): void {
   let prev = '';
-  for (let start = 0; start < maps.length; ) {
+  for (let start = 0; start < maps.length;) {
     let end = maps.indexOf('\n', start);
     if (end === -1) end = maps.length;
-    const line = maps.slice(start, end);
+    const lineStart = start;
     start = end + 1;
-    const p = mapsPath(line);
-    if (p === undefined || p === prev) continue;
-    prev = p;
-    add(p);
+    // address perms offset dev inode [path], separated by runs of spaces: find the inode and the
+    // path column by index, so lines without a file (most of them) allocate nothing.
+    let pos = lineStart;
+    for (let field = 0; field < 4 && pos !== -1; field++) pos = nextField(maps, pos, end);
+    if (pos === -1) continue;
+    const inodeEnd = fieldEnd(maps, pos, end);
+    if (inodeEnd === pos || (inodeEnd - pos === 1 && maps.charCodeAt(pos) === 48) /* '0' */) continue;
+    let pathStart = inodeEnd;
+    while (pathStart < end && maps.charCodeAt(pathStart) === 32) pathStart++;
+    if (pathStart >= end || maps.charCodeAt(pathStart) !== 47 /* '/' */) continue;
+    // Consecutive segments of one file: compare in place instead of slicing the path again.
+    if (end - pathStart === prev.length && maps.startsWith(prev, pathStart)) continue;
+    const raw = maps.slice(pathStart, end);
+    prev = raw;
+    // The kernel escapes '\n' in paths as \012 (seq_file_path(..., "\n")).
+    const p = relevantPath(raw.includes('\\012') ? raw.replace(/\\012/g, '\n') : raw);
+    if (p) add(p);
   }
+}
+
+/** End of the field starting at `pos` (first space or line end). */
+function fieldEnd(s: string, pos: number, end: number): number {
+  while (pos < end && s.charCodeAt(pos) !== 32) pos++;
+  return pos;
+}
+
+/** Start of the field after the one at `pos`, or -1 at the end of the line. */
+function nextField(s: string, pos: number, end: number): number {
+  pos = fieldEnd(s, pos, end);
+  while (pos < end && s.charCodeAt(pos) === 32) pos++;
+  return pos < end ? pos : -1;
 }
 
 /**
