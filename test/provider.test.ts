@@ -2,7 +2,8 @@
  * The provider interface end to end, as a user runs it: `kscape provider-sink` and `kscape dev`
  * (compiled CLI, child processes) with KSCAPE_PROVIDER_URL/SECRET pointing at the sink.
  *
- * - a completed scan (the start-up posture scan) arrives at the sink, verified;
+ * - a completed scan (the start-up posture scan) arrives at the sink, verified, followed by its
+ *   result objects (WorkloadConfigurationScanSummaries) as verified result chunks;
  * - with the sink stopped, a posture scan's export fails; the export function retries within its
  *   (short, configured) budget, hands the event back to the broker, whose DeliverySpec (the real
  *   one from knative/base) retries it; after the sink restarts the event arrives — and across both
@@ -215,6 +216,28 @@ describe('provider interface end to end, cloudevents format (kscape dev + kscape
     );
     expect(inv.summary).toBe('keys=[clusterName,collectedAt,nodes,namespaces,workloads,images]');
   }, 150_000);
+
+  it("the posture scan's result objects follow its completed event as verified, numbered result chunks", async () => {
+    const scan = h.lines().find((l) => l.type === 'io.kubescape.configscan.completed' && l.verified)!;
+    const chunkOf = (l: SinkLine) => /^subject=(\S+) chunk=(\d+)\/(\d+) items=(\d+)$/.exec(l.summary);
+    const chunks = await waitFor(
+      'every posture result chunk of the start-up scan',
+      () => {
+        const got = h
+          .lines()
+          .filter((l) => l.type === 'io.kubescape.export.posture.results' && l.id.startsWith(`${scan.id}.`));
+        const last = got.map(chunkOf).find((m) => m && m[2] === m[3]);
+        return last && got.length === Number(last[3]) ? got : undefined;
+      },
+      60_000,
+    );
+    const parsed = chunks.map((l) => chunkOf(l)!);
+    expect(chunks.map((l) => l.id).sort()).toEqual(chunks.map((_, n) => `${scan.id}.${n}`).sort());
+    expect(chunks.every((l) => l.verified && !l.duplicate)).toBe(true);
+    expect(new Set(parsed.map((m) => m[1])).size).toBe(1);
+    // The dev cluster's start-up scan has results: the chunks carry their summaries.
+    expect(parsed.reduce((n, m) => n + Number(m[4]), 0)).toBeGreaterThan(0);
+  }, 90_000);
 
   it('with the sink stopped for a while and restarted, the event arrives after retries, once per webhook-id', async () => {
     const before = new Set(h.lines().map((l) => l.id));
