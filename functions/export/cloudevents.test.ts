@@ -252,6 +252,18 @@ describe('chunkedExport', () => {
     expect(parsed.slice(1).every((p) => p.data.doc === undefined)).toBe(true);
   });
 
+  it('a results chunk budget under 1 KiB is a configuration error', () => {
+    expect(() =>
+      createExportFunction({
+        env: {
+          KSCAPE_PROVIDER_URL: 'http://x',
+          KSCAPE_PROVIDER_SECRET: SECRET,
+          KSCAPE_EXPORT_RESULTS_CHUNK: '512',
+        },
+      }),
+    ).toThrow(/KSCAPE_EXPORT_RESULTS_CHUNK/);
+  });
+
   it('refuses a budget that cannot hold a chunk envelope', () => {
     expect(() =>
       chunkedExport({

@@ -65,6 +65,9 @@ export function exportKinds(cfg: ExportConfig): Set<ExportKind> {
   );
 }
 
+/** Smallest KSCAPE_EXPORT_RESULTS_CHUNK: room for a chunk's envelope and some items. */
+const MIN_RESULTS_CHUNK = 1024;
+
 /** Reads of result and cluster objects in flight at once (kubescape format). */
 const READ_CONCURRENCY = 8;
 
@@ -138,6 +141,15 @@ export function validateExportConfig(cfg: ExportConfig): void {
         { variable: 'KSCAPE_PROVIDER_URL', value: u, allowed: 'http(s) URLs, comma-separated' },
       ]);
   }
+  if (cfg.KSCAPE_EXPORT_RESULTS_CHUNK < MIN_RESULTS_CHUNK)
+    throw new ConfigError([
+      {
+        variable: 'KSCAPE_EXPORT_RESULTS_CHUNK',
+        value: String(cfg.KSCAPE_EXPORT_RESULTS_CHUNK),
+        allowed: `at least ${MIN_RESULTS_CHUNK} bytes`,
+        reason: 'a chunk must hold its envelope and at least small items',
+      },
+    ]);
   for (const k of cfg.KSCAPE_EXPORT_KINDS) {
     if (!(EXPORT_KINDS as readonly string[]).includes(EXPORT_KIND_ALIASES[k] ?? k))
       throw new ConfigError([
