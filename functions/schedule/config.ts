@@ -47,7 +47,12 @@ export const scheduleConfigSpec = {
     default: 86_400_000,
     minMs: 0,
   }),
-  KSCAPE_TICK_BATCH: int({ doc: 'Most debounced items one tick flushes (the rest wait for the next tick).', default: 1000, min: 1, max: 100_000 }),
+  KSCAPE_TICK_BATCH: int({
+    doc: 'Most debounced items one tick flushes (the rest wait for the next tick).',
+    default: 1000,
+    min: 1,
+    max: 100_000,
+  }),
   KSCAPE_NAMESPACE: str({
     doc: "The operator's namespace, where results of cluster-scoped resources and RBAC triplets live.",
     default: 'kubescape',

@@ -72,7 +72,11 @@ function podImagesTiming(pod: PodLike, opts: ChangeOptions): 'now' | { after: Da
   return { after: new Date(started + opts.nakedPodGuardMs) };
 }
 
-export function decideChange(kind: 'add' | 'update' | 'delete', obj: KubernetesObject, opts: ChangeOptions): ChangeDecision {
+export function decideChange(
+  kind: 'add' | 'update' | 'delete',
+  obj: KubernetesObject,
+  opts: ChangeOptions,
+): ChangeDecision {
   if (!POSTURE_KINDS.has(obj.kind)) return { action: 'ignore', reason: `kind ${obj.kind} is not scanned` };
   const ref = refOf(obj);
   const ns = obj.kind === 'Namespace' ? ref.name : ref.namespace;
@@ -80,12 +84,15 @@ export function decideChange(kind: 'add' | 'update' | 'delete', obj: KubernetesO
     return { action: 'ignore', reason: `namespace ${ns} is not scanned` };
   }
   if (kind === 'delete') {
-    if (obj.kind === 'Namespace') return { action: 'ignore', reason: 'namespace deletion removes its results' };
+    if (obj.kind === 'Namespace')
+      return { action: 'ignore', reason: 'namespace deletion removes its results' };
     return { action: 'delete-results', ref };
   }
   const podImages = obj.kind === 'Pod' ? podImagesTiming(obj as PodLike, opts) : undefined;
   if (ORPHANABLE.has(obj.kind) && hasController(obj)) {
-    return podImages ? { action: 'images-only', podImages } : { action: 'ignore', reason: `${obj.kind} is scanned through its controller` };
+    return podImages
+      ? { action: 'images-only', podImages }
+      : { action: 'ignore', reason: `${obj.kind} is scanned through its controller` };
   }
   return podImages ? { action: 'rescan', ref, podImages } : { action: 'rescan', ref };
 }

@@ -3,19 +3,18 @@
  * cluster (pods, workloads) and the result store; a vulnerability ping fans out and collects.
  */
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { pino } from 'pino';
 import { ANNOTATIONS, API_VERSION, GROUP, LABELS, PLURALS, VERSION } from '../../lib/api/index.js';
 import { exampleSbom, exampleVulnerabilityManifestSummary } from '../../lib/api/examples.js';
 import { forEachDriver, withTestDatabase } from '../../lib/db/testing.js';
 import { EVENT_TYPES, type CatalogEvent } from '../../lib/events/index.js';
 import { kubeJson } from '../scan/cluster/http.js';
 import { startSandbox, type Sandbox } from '../scan/cluster/testing.js';
-import type { FunctionContext, IncomingEvent } from '../runtime/types.js';
 import { loadScheduleConfig } from './config.js';
 import { kubeResultCollector } from './gc-kube.js';
 import type { PodLike } from './images.js';
 import { createScheduleFunction } from './index.js';
 import { ScheduleStore } from './store/index.js';
+import { pingEvent, recordingContext } from './testing.js';
 
 const PAYMENTS = 'sha256:b226796370094390ac172df8cd5d06d54247c5f91b7a4faf909213ac19ab6900';
 const GONE = `sha256:${'0'.repeat(64)}`;
@@ -76,22 +75,8 @@ forEachDriver('schedule garbage collection against the sandbox cluster', (driver
   const pods = async function* (): AsyncGenerator<PodLike> {
     yield* ((await kubeJson(sb.http, 'GET', '/api/v1/pods')) as { items: PodLike[] }).items;
   };
-  const ping = (id: string): IncomingEvent =>
-    ({
-      id,
-      source: '/apis/v1/namespaces/kubescape/pingsources/kscape-vulnerability',
-      type: EVENT_TYPES.ping,
-      data: { job: 'vulnerability' },
-      extensions: {},
-    }) as IncomingEvent;
-  const ctx = (emitted: CatalogEvent[]): FunctionContext => ({
-    log: pino({ level: 'silent' }),
-    signal: new AbortController().signal,
-    source: '/kscape/schedule',
-    emit: async (e) => {
-      emitted.push(e);
-    },
-  });
+  const ping = (id: string) => pingEvent('vulnerability', id);
+  const ctx = recordingContext;
 
   it('a vulnerability cycle deletes the results of gone containers and of images past the grace period, and nothing else', async () => {
     await create(PLURALS.VulnerabilityManifestSummary, summary('payments-api', 'api'));

@@ -3,7 +3,12 @@ import { digestOf, fanOutVulnerabilityScans, workloadOf, type PodLike } from './
 
 const hex = (c: string): string => c.repeat(64);
 const NOW = new Date('2026-11-26T12:00:00Z');
-const opts = { now: NOW, includeNamespaces: [], excludeNamespaces: ['kube-system'], nakedPodGuardMs: 3_600_000 };
+const opts = {
+  now: NOW,
+  includeNamespaces: [],
+  excludeNamespaces: ['kube-system'],
+  nakedPodGuardMs: 3_600_000,
+};
 
 function pod(i: number, image: string, digestChar: string, extra: Partial<PodLike> = {}): PodLike {
   return {
@@ -11,13 +16,17 @@ function pod(i: number, image: string, digestChar: string, extra: Partial<PodLik
       name: `web-${i}-abc12`,
       namespace: i % 2 ? 'prod' : 'default',
       labels: { 'pod-template-hash': '7d9f8' },
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `web${i % 5}-7d9f8`, controller: true }],
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `web${i % 5}-7d9f8`, controller: true },
+      ],
     },
     spec: { containers: [{ name: 'app', image }], imagePullSecrets: [{ name: 'regcred' }] },
     status: {
       phase: 'Running',
       startTime: '2026-11-26T11:59:00Z',
-      containerStatuses: [{ name: 'app', image, imageID: `docker-pullable://${image.split(':')[0]}@sha256:${hex(digestChar)}` }],
+      containerStatuses: [
+        { name: 'app', image, imageID: `docker-pullable://${image.split(':')[0]}@sha256:${hex(digestChar)}` },
+      ],
     },
     ...extra,
   };
@@ -33,7 +42,11 @@ describe('vulnerability fan-out', () => {
     const pods = Array.from({ length: 50 }, (_, i) => pod(i, images[i % 3]![0], images[i % 3]![1]));
     const { requests } = fanOutVulnerabilityScans(pods, opts);
     expect(requests).toHaveLength(3);
-    expect(requests.map((r) => r.digest)).toEqual([`sha256:${hex('a')}`, `sha256:${hex('b')}`, `sha256:${hex('c')}`]);
+    expect(requests.map((r) => r.digest)).toEqual([
+      `sha256:${hex('a')}`,
+      `sha256:${hex('b')}`,
+      `sha256:${hex('c')}`,
+    ]);
     const nginx = requests[0]!;
     expect(nginx.image).toBe('nginx:1.27');
     // Workloads are deduplicated per (namespace, kind, name, container): pods of one Deployment count once.
@@ -97,8 +110,17 @@ describe('helpers', () => {
   it('names the workload as Kubescape does', () => {
     expect(workloadOf(pod(1, 'a', 'a'))).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web1' });
     expect(
-      workloadOf({ metadata: { name: 'j-1', ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'j', controller: true }] } }),
+      workloadOf({
+        metadata: {
+          name: 'j-1',
+          ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'j', controller: true }],
+        },
+      }),
     ).toEqual({ apiVersion: 'batch/v1', kind: 'Job', name: 'j' });
-    expect(workloadOf({ metadata: { name: 'solo' } })).toEqual({ apiVersion: 'v1', kind: 'Pod', name: 'solo' });
+    expect(workloadOf({ metadata: { name: 'solo' } })).toEqual({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      name: 'solo',
+    });
   });
 });

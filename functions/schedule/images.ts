@@ -66,7 +66,11 @@ export function workloadOf(pod: PodLike): { apiVersion: string; kind: string; na
   return { apiVersion: owner.apiVersion ?? 'v1', kind: owner.kind, name: owner.name };
 }
 
-export function namespaceSelected(ns: string, include: readonly string[], exclude: readonly string[]): boolean {
+export function namespaceSelected(
+  ns: string,
+  include: readonly string[],
+  exclude: readonly string[],
+): boolean {
   if (include.length > 0) return include.includes(ns);
   return !exclude.includes(ns);
 }
@@ -74,7 +78,12 @@ export function namespaceSelected(ns: string, include: readonly string[], exclud
 export function fanOutVulnerabilityScans(pods: Iterable<PodLike>, opts: FanOutOptions): FanOutResult {
   const byDigest = new Map<
     string,
-    { image: string; imageID: string; workloads: Map<string, WorkloadContainer>; secrets: Map<string, { namespace: string; name: string }> }
+    {
+      image: string;
+      imageID: string;
+      workloads: Map<string, WorkloadContainer>;
+      secrets: Map<string, { namespace: string; name: string }>;
+    }
   >();
   const skipped: FanOutResult['skipped'] = [];
 
@@ -97,7 +106,11 @@ export function fanOutVulnerabilityScans(pods: Iterable<PodLike>, opts: FanOutOp
         continue;
       }
     }
-    const groups: [WorkloadContainer['containerType'], { name: string; image?: string }[] | undefined, ContainerStatusLike[] | undefined][] = [
+    const groups: [
+      WorkloadContainer['containerType'],
+      { name: string; image?: string }[] | undefined,
+      ContainerStatusLike[] | undefined,
+    ][] = [
       ['containers', pod.spec?.containers, pod.status?.containerStatuses],
       ['initContainers', pod.spec?.initContainers, pod.status?.initContainerStatuses],
       ['ephemeralContainers', pod.spec?.ephemeralContainers, pod.status?.ephemeralContainerStatuses],
@@ -109,7 +122,8 @@ export function fanOutVulnerabilityScans(pods: Iterable<PodLike>, opts: FanOutOp
           skipped.push({ pod: podName, reason: `container ${status.name} has no image digest yet` });
           continue;
         }
-        const image = specs?.find((c) => c.name === status.name)?.image ?? status.image ?? status.imageID ?? digest;
+        const image =
+          specs?.find((c) => c.name === status.name)?.image ?? status.image ?? status.imageID ?? digest;
         let entry = byDigest.get(digest);
         if (!entry) {
           entry = { image, imageID: status.imageID ?? digest, workloads: new Map(), secrets: new Map() };
@@ -131,7 +145,9 @@ export function fanOutVulnerabilityScans(pods: Iterable<PodLike>, opts: FanOutOp
       digest,
       imageID: e.imageID,
       workloads: [...e.workloads.values()].sort((a, b) => key(a).localeCompare(key(b))),
-      pullSecrets: [...e.secrets.values()].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`)),
+      pullSecrets: [...e.secrets.values()].sort((a, b) =>
+        `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`),
+      ),
       reason: 'scheduled',
     }));
   return { requests, skipped };

@@ -17,7 +17,14 @@ import { createHash } from 'node:crypto';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { ANNOTATIONS } from '../../lib/api/index.js';
 import { openDatabase, type Database } from '../../lib/db/index.js';
-import { buildEvent, EVENT_TYPES, FUNCTION_ROUTES, type CatalogEvent, type KubernetesObject, type ObjectRef } from '../../lib/events/index.js';
+import {
+  buildEvent,
+  EVENT_TYPES,
+  FUNCTION_ROUTES,
+  type CatalogEvent,
+  type KubernetesObject,
+  type ObjectRef,
+} from '../../lib/events/index.js';
 import { loadKubeConfig, paged } from '../../lib/kube/client.js';
 import { PermanentError, TransientError } from '../runtime/errors.js';
 import type { FunctionContext, FunctionDefinition, IncomingEvent } from '../runtime/types.js';
@@ -62,7 +69,10 @@ function clusterPods(): () => AsyncIterable<PodLike> {
     const client = api;
     return paged<PodLike>(async (cont) => {
       try {
-        return (await client.listPodForAllNamespaces({ limit: 500, ...(cont ? { _continue: cont } : {}) })) as {
+        return (await client.listPodForAllNamespaces({
+          limit: 500,
+          ...(cont ? { _continue: cont } : {}),
+        })) as {
           items: PodLike[];
           metadata?: { _continue?: string };
         };
@@ -81,7 +91,9 @@ function clusterPod(): (namespace: string, name: string) => Promise<PodLike | un
       return (await api.readNamespacedPod({ namespace, name })) as PodLike;
     } catch (e) {
       if ((e as { code?: number }).code === 404) return undefined;
-      throw new TransientError(`reading pod ${namespace}/${name} failed: ${e instanceof Error ? e.message : String(e)}`);
+      throw new TransientError(
+        `reading pod ${namespace}/${name} failed: ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
   };
 }
@@ -104,7 +116,9 @@ export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinit
       return ScheduleStore.open(ownDb);
     })().catch((e: unknown) => {
       storePromise = undefined;
-      throw new TransientError(`schedule database unavailable: ${e instanceof Error ? e.message : String(e)}`);
+      throw new TransientError(
+        `schedule database unavailable: ${e instanceof Error ? e.message : String(e)}`,
+      );
     }));
   const fanOutOptions = () => ({
     now: now(),
@@ -114,7 +128,12 @@ export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinit
   });
 
   /** Emit vulnscan requests for the pods' digests not requested recently; mark them after emitting. */
-  async function requestImages(pods: PodLike[], cause: IncomingEvent, ctx: FunctionContext, ignoreGuard: boolean): Promise<number> {
+  async function requestImages(
+    pods: PodLike[],
+    cause: IncomingEvent,
+    ctx: FunctionContext,
+    ignoreGuard: boolean,
+  ): Promise<number> {
     const opts = fanOutOptions();
     const { requests } = fanOutVulnerabilityScans(pods, ignoreGuard ? { ...opts, nakedPodGuardMs: 0 } : opts);
     const st = await store();
@@ -123,12 +142,16 @@ export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinit
     const fresh = requests.filter((r) => r.digest && !recent.has(r.digest));
     for (const r of fresh) {
       await ctx.emit(
-        buildEvent(EVENT_TYPES.vulnScanRequested, { ...r, reason: 'image-changed' }, {
-          source: ctx.source,
-          id: derivedId([cause.source, cause.id, r.digest ?? r.image]),
-          subject: r.digest,
-          causedBy: { traceparent: ctx.traceparent, tracestate: ctx.tracestate },
-        }),
+        buildEvent(
+          EVENT_TYPES.vulnScanRequested,
+          { ...r, reason: 'image-changed' },
+          {
+            source: ctx.source,
+            id: derivedId([cause.source, cause.id, r.digest ?? r.image]),
+            subject: r.digest,
+            causedBy: { traceparent: ctx.traceparent, tracestate: ctx.tracestate },
+          },
+        ),
       );
     }
     await st.markRequested(
@@ -139,7 +162,12 @@ export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinit
   }
 
   async function onChange(event: IncomingEvent, ctx: FunctionContext): Promise<undefined> {
-    const change = event.type === EVENT_TYPES.resourceDelete ? 'delete' : event.type === EVENT_TYPES.resourceAdd ? 'add' : 'update';
+    const change =
+      event.type === EVENT_TYPES.resourceDelete
+        ? 'delete'
+        : event.type === EVENT_TYPES.resourceAdd
+          ? 'add'
+          : 'update';
     const obj = event.data as KubernetesObject;
     const decision = decideChange(change, obj, {
       includeNamespaces: config.KSCAPE_INCLUDE_NAMESPACES,
@@ -158,7 +186,13 @@ export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinit
         ctx.log.info({ ref: decision.ref }, 'resource deleted: its results were deleted');
         return undefined;
       case 'rescan':
-        await st.touch('configscan', decision.ref, t, config.KSCAPE_DEBOUNCE_WINDOW, config.KSCAPE_DEBOUNCE_MAX_WAIT);
+        await st.touch(
+          'configscan',
+          decision.ref,
+          t,
+          config.KSCAPE_DEBOUNCE_WINDOW,
+          config.KSCAPE_DEBOUNCE_MAX_WAIT,
+        );
         break;
       case 'images-only':
         break;
@@ -167,7 +201,17 @@ export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinit
     if (timing === 'now') await requestImages([obj as PodLike], event, ctx, false);
     else if (timing) {
       const pod = obj.metadata as { name: string; namespace?: string };
-      await st.scheduleAt('podimages', { apiVersion: 'v1', kind: 'Pod', name: pod.name, ...(pod.namespace ? { namespace: pod.namespace } : {}) }, timing.after, t);
+      await st.scheduleAt(
+        'podimages',
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          name: pod.name,
+          ...(pod.namespace ? { namespace: pod.namespace } : {}),
+        },
+        timing.after,
+        t,
+      );
     }
     return undefined;
   }
@@ -183,7 +227,12 @@ export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinit
       await ctx.emit(
         buildEvent(
           EVENT_TYPES.configScanRequested,
-          { scanId: id, scope: { objects: chunk }, frameworks: [...config.KSCAPE_FRAMEWORKS], reason: 'changed' },
+          {
+            scanId: id,
+            scope: { objects: chunk },
+            frameworks: [...config.KSCAPE_FRAMEWORKS],
+            reason: 'changed',
+          },
           { source: ctx.source, id, causedBy: { traceparent: ctx.traceparent, tracestate: ctx.tracestate } },
         ),
       );
@@ -215,7 +264,11 @@ export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinit
    * run for KSCAPE_IMAGE_GC_GRACE. Failures are logged and left to the next cycle: the scan
    * requests of this cycle are already out and must not be redelivered because of GC.
    */
-  async function collectGarbage(snapshot: StoredResult[] | undefined, pods: PodLike[], ctx: FunctionContext): Promise<void> {
+  async function collectGarbage(
+    snapshot: StoredResult[] | undefined,
+    pods: PodLike[],
+    ctx: FunctionContext,
+  ): Promise<void> {
     const t = now();
     const workloads: WorkloadLike[] = [];
     try {
@@ -229,26 +282,48 @@ export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinit
     await st.markSeen([...live.digests], t);
     if (!snapshot) return;
     const lastSeen = await st.lastSeen(
-      snapshot.map((r) => digestOf(r.annotations[ANNOTATIONS.imageId])).filter((d): d is string => d !== undefined),
+      snapshot
+        .map((r) => digestOf(r.annotations[ANNOTATIONS.imageId]))
+        .filter((d): d is string => d !== undefined),
     );
-    const plan = planVulnerabilityGc(snapshot, live, { now: t, graceMs: config.KSCAPE_IMAGE_GC_GRACE, lastSeen });
+    const plan = planVulnerabilityGc(snapshot, live, {
+      now: t,
+      graceMs: config.KSCAPE_IMAGE_GC_GRACE,
+      lastSeen,
+    });
     const tally = { deleted: 0, gone: 0, changed: 0, failed: 0 };
     for (const { result, reason } of plan.delete) {
       try {
         const outcome = await resultCollector().delete(result);
         tally[outcome]++;
-        if (outcome === 'deleted') ctx.log.debug({ plural: result.plural, namespace: result.namespace, name: result.name, reason }, 'result collected');
+        if (outcome === 'deleted')
+          ctx.log.debug(
+            { plural: result.plural, namespace: result.namespace, name: result.name, reason },
+            'result collected',
+          );
       } catch (e) {
         tally.failed++;
-        ctx.log.warn({ err: e, plural: result.plural, namespace: result.namespace, name: result.name }, 'result could not be collected (next cycle retries)');
+        ctx.log.warn(
+          { err: e, plural: result.plural, namespace: result.namespace, name: result.name },
+          'result could not be collected (next cycle retries)',
+        );
       }
     }
     await st.forgetSeen(plan.collectedDigests);
     if (plan.unattributed.length) {
-      ctx.log.debug({ results: plan.unattributed.map((r) => `${r.plural}/${r.namespace}/${r.name}`) }, 'results without a workload or image key are kept');
+      ctx.log.debug(
+        { results: plan.unattributed.map((r) => `${r.plural}/${r.namespace}/${r.name}`) },
+        'results without a workload or image key are kept',
+      );
     }
     ctx.log.info(
-      { stored: snapshot.length, ...tally, inGrace: plan.inGrace, unattributed: plan.unattributed.length, runningImages: live.digests.size },
+      {
+        stored: snapshot.length,
+        ...tally,
+        inGrace: plan.inGrace,
+        unattributed: plan.unattributed.length,
+        runningImages: live.digests.size,
+      },
       'vulnerability results garbage-collected',
     );
   }
@@ -260,7 +335,13 @@ export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinit
       case 'posture':
         try {
           const inv = await inventory(now());
-          await ctx.emit(buildEvent(EVENT_TYPES.clusterInventoried, inv, { source: ctx.source, id: derivedId([event.source, event.id, 'inventory']), causedBy: trace }));
+          await ctx.emit(
+            buildEvent(EVENT_TYPES.clusterInventoried, inv, {
+              source: ctx.source,
+              id: derivedId([event.source, event.id, 'inventory']),
+              causedBy: trace,
+            }),
+          );
         } catch (e) {
           if (ctx.signal.aborted) throw e;
           ctx.log.warn({ err: e }, 'cluster inventory not sent this cycle');
@@ -278,11 +359,15 @@ export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinit
           { source: ctx.source, id: derivedId([event.source, event.id, 'posture']), causedBy: trace },
         );
       case 'vulndb':
-        return buildEvent(EVENT_TYPES.vulnDbUpdateRequested, {}, {
-          source: ctx.source,
-          id: derivedId([event.source, event.id, 'vulndb']),
-          causedBy: trace,
-        });
+        return buildEvent(
+          EVENT_TYPES.vulnDbUpdateRequested,
+          {},
+          {
+            source: ctx.source,
+            id: derivedId([event.source, event.id, 'vulndb']),
+            causedBy: trace,
+          },
+        );
       case 'vulnerability': {
         // Results are listed before the cluster is read: whatever a result belongs to that is
         // running now is then certainly in the pod and workload lists (see gc.ts).
@@ -295,7 +380,10 @@ export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinit
           excludeNamespaces: config.KSCAPE_EXCLUDE_NAMESPACES,
           nakedPodGuardMs: config.KSCAPE_NAKED_POD_GUARD,
         });
-        ctx.log.info({ pods: pods.length, images: requests.length, skipped: skipped.length }, 'vulnerability fan-out');
+        ctx.log.info(
+          { pods: pods.length, images: requests.length, skipped: skipped.length },
+          'vulnerability fan-out',
+        );
         if (skipped.length) ctx.log.debug({ skipped }, 'pods left out of the vulnerability fan-out');
         for (const r of requests) {
           await ctx.emit(
@@ -308,7 +396,9 @@ export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinit
           );
         }
         // Pods starting right after this cycle need not request these images again.
-        await (await store()).markRequested(
+        await (
+          await store()
+        ).markRequested(
           requests.map((r) => r.digest).filter((d): d is string => d !== undefined),
           now(),
         );
@@ -325,7 +415,11 @@ export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinit
     consumes: FUNCTION_ROUTES.schedule.consumes,
     async handle(event, ctx) {
       if (event.type === EVENT_TYPES.ping) return onPing(event, ctx);
-      if (event.type === EVENT_TYPES.resourceAdd || event.type === EVENT_TYPES.resourceUpdate || event.type === EVENT_TYPES.resourceDelete) {
+      if (
+        event.type === EVENT_TYPES.resourceAdd ||
+        event.type === EVENT_TYPES.resourceUpdate ||
+        event.type === EVENT_TYPES.resourceDelete
+      ) {
         return onChange(event, ctx);
       }
       throw new PermanentError(`schedule does not handle ${event.type}`);

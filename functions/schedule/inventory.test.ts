@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import { CATALOG, EVENT_TYPES, type CatalogEvent } from '../../lib/events/index.js';
-import type { FunctionContext, IncomingEvent } from '../runtime/types.js';
 import { loadScheduleConfig } from './config.js';
 import { createScheduleFunction } from './index.js';
 import { buildInventory, MAX_INVENTORY_ITEMS } from './inventory.js';
+import { pingEvent, recordingContext } from './testing.js';
 
 const D = (c: string) => `sha256:${c.repeat(64)}`;
 
@@ -94,20 +93,8 @@ describe('cluster inventory', () => {
 });
 
 describe('posture ping → inventory', () => {
-  const ping = (id: string): IncomingEvent =>
-    ({
-      id,
-      source: '/apis/v1/namespaces/kubescape/pingsources/kscape-posture-daily',
-      type: EVENT_TYPES.ping,
-      data: { job: 'posture' },
-      extensions: {},
-    }) as IncomingEvent;
-  const ctx = (emitted: CatalogEvent[]): FunctionContext => ({
-    log: pino({ level: 'silent' }),
-    signal: new AbortController().signal,
-    source: '/kscape/schedule',
-    emit: async (e) => void emitted.push(e),
-  });
+  const ping = (id: string) => pingEvent('posture', id, 'kscape-posture-daily');
+  const ctx = recordingContext;
   const config = loadScheduleConfig({});
   const inv = buildInventory(
     { nodes: [], namespaces: [{ metadata: { name: 'default' } }], workloads: [], pods: [] },

@@ -57,7 +57,8 @@ export function resultSelections(ref: ObjectRef, resultsNamespace: string): Resu
     ...(group ? { [LABELS.workloadApiGroup]: group } : {}),
   });
   if (wl) {
-    for (const plural of WORKLOAD_RESULT_PLURALS) out.push({ plural, namespace: ref.namespace ?? resultsNamespace, labelSelector: wl });
+    for (const plural of WORKLOAD_RESULT_PLURALS)
+      out.push({ plural, namespace: ref.namespace ?? resultsNamespace, labelSelector: wl });
   }
   const rbac = RBAC_LABELS[ref.kind];
   if (rbac) {
@@ -88,7 +89,9 @@ export function kubeResultDeleter(resultsNamespace: string): ResultDeleter {
         } catch (e) {
           const code = (e as { code?: number }).code;
           if (code === 404) continue;
-          throw new TransientError(`deleting ${s.plural} of ${ref.kind} ${ref.namespace ?? ''}/${ref.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+          throw new TransientError(
+            `deleting ${s.plural} of ${ref.kind} ${ref.namespace ?? ''}/${ref.name} failed: ${e instanceof Error ? e.message : String(e)}`,
+          );
         }
       }
     },

@@ -1,38 +1,28 @@
 import { beforeAll, beforeEach, expect, it } from 'vitest';
-import { pino } from 'pino';
 import { EVENT_TYPES, FUNCTION_ROUTES, type CatalogEvent } from '../../lib/events/index.js';
-import type { FunctionContext, IncomingEvent } from '../runtime/types.js';
+import type { IncomingEvent } from '../runtime/types.js';
 import { forEachDriver, withTestDatabase } from '../../lib/db/testing.js';
 import { loadScheduleConfig } from './config.js';
 import type { PodLike } from './images.js';
 import { createScheduleFunction } from './index.js';
 import { ScheduleStore } from './store/index.js';
+import { pingEvent, recordingContext } from './testing.js';
 
-function ctx(emitted: CatalogEvent[]): FunctionContext {
-  return {
-    log: pino({ level: 'silent' }),
-    signal: new AbortController().signal,
-    source: '/kscape/schedule',
-    traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
-    emit: async (e) => {
-      emitted.push(e);
-    },
-  };
-}
-
-const ping = (job: string, id = 'ping-1'): IncomingEvent =>
-  ({
-    id,
-    source: '/apis/v1/namespaces/kubescape/pingsources/kscape-posture',
-    type: EVENT_TYPES.ping,
-    data: { job },
-    extensions: {},
-  }) as IncomingEvent;
+const ctx = (emitted: CatalogEvent[]) =>
+  recordingContext(emitted, { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+const ping = (job: string, id = 'ping-1'): IncomingEvent => pingEvent(job, id, 'kscape-posture');
 
 const runningPod = (name: string, digestChar: string): PodLike => ({
-  metadata: { name, namespace: 'default', ownerReferences: [{ kind: 'StatefulSet', name: 'db', apiVersion: 'apps/v1', controller: true }] },
+  metadata: {
+    name,
+    namespace: 'default',
+    ownerReferences: [{ kind: 'StatefulSet', name: 'db', apiVersion: 'apps/v1', controller: true }],
+  },
   spec: { containers: [{ name: 'c', image: `img-${digestChar}:1` }] },
-  status: { phase: 'Running', containerStatuses: [{ name: 'c', imageID: `img@sha256:${digestChar.repeat(64)}` }] },
+  status: {
+    phase: 'Running',
+    containerStatuses: [{ name: 'c', imageID: `img@sha256:${digestChar.repeat(64)}` }],
+  },
 });
 
 forEachDriver('schedule function', (driver) => {
@@ -56,7 +46,10 @@ forEachDriver('schedule function', (driver) => {
     const a = await fn.handle(ping('posture'), ctx([]));
     const b = await fn.handle(ping('posture'), ctx([]));
     expect(a?.type).toBe(EVENT_TYPES.configScanRequested);
-    expect(a?.data).toMatchObject({ frameworks: ['nsa', 'mitre'], scope: { excludeNamespaces: expect.arrayContaining(['kube-system']) } });
+    expect(a?.data).toMatchObject({
+      frameworks: ['nsa', 'mitre'],
+      scope: { excludeNamespaces: expect.arrayContaining(['kube-system']) },
+    });
     expect(a?.id).toBe(b?.id);
     expect(a?.traceparent).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
     const c = await fn.handle(ping('posture', 'ping-2'), ctx([]));
@@ -76,7 +69,10 @@ forEachDriver('schedule function', (driver) => {
     });
     const emitted: CatalogEvent[] = [];
     expect(await fn.handle(ping('vulnerability'), ctx(emitted))).toBeUndefined();
-    expect(emitted.map((e) => e.type)).toEqual([EVENT_TYPES.vulnScanRequested, EVENT_TYPES.vulnScanRequested]);
+    expect(emitted.map((e) => e.type)).toEqual([
+      EVENT_TYPES.vulnScanRequested,
+      EVENT_TYPES.vulnScanRequested,
+    ]);
     const again: CatalogEvent[] = [];
     await fn.handle(ping('vulnerability'), ctx(again));
     expect(again.map((e) => e.id)).toEqual(emitted.map((e) => e.id));
@@ -86,7 +82,6 @@ forEachDriver('schedule function', (driver) => {
     const r = await createScheduleFunction({ config, store }).handle(ping('vulndb'), ctx([]));
     expect(r?.type).toBe(EVENT_TYPES.vulnDbUpdateRequested);
   });
-
 });
 
 const change = (type: 'add' | 'update' | 'delete', obj: Record<string, unknown>, id: string): IncomingEvent =>
@@ -108,7 +103,11 @@ const deployment = (generation: number) => ({
 });
 
 forEachDriver('continuous scanning', (driver) => {
-  const config = loadScheduleConfig({ KSCAPE_FRAMEWORKS: 'nsa', KSCAPE_DEBOUNCE_WINDOW: '30s', KSCAPE_DEBOUNCE_MAX_WAIT: '5m' });
+  const config = loadScheduleConfig({
+    KSCAPE_FRAMEWORKS: 'nsa',
+    KSCAPE_DEBOUNCE_WINDOW: '30s',
+    KSCAPE_DEBOUNCE_MAX_WAIT: '5m',
+  });
   const tdb = withTestDatabase(driver);
   let store: ScheduleStore;
   let clock: Date;
@@ -176,7 +175,9 @@ forEachDriver('continuous scanning', (driver) => {
     const fn = make();
     await fn.handle(change('add', deployment(1), 'a'), ctx([]));
     await fn.handle(change('delete', deployment(1), 'd'), ctx([]));
-    expect(deleted).toEqual([{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'default', name: 'web', uid: 'u-web' }]);
+    expect(deleted).toEqual([
+      { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'default', name: 'web', uid: 'u-web' },
+    ]);
     later(60_000);
     const emitted: CatalogEvent[] = [];
     await fn.handle(tick('t'), ctx(emitted));
@@ -186,10 +187,22 @@ forEachDriver('continuous scanning', (driver) => {
   it('requests a vulnerability scan for a new image digest once, not per pod', async () => {
     const fn = make();
     const emitted: CatalogEvent[] = [];
-    await fn.handle(change('add', { apiVersion: 'v1', kind: 'Pod', ...runningPod('db-0', 'a') }, 'p0'), ctx(emitted));
-    await fn.handle(change('add', { apiVersion: 'v1', kind: 'Pod', ...runningPod('db-1', 'a') }, 'p1'), ctx(emitted));
-    await fn.handle(change('update', { apiVersion: 'v1', kind: 'Pod', ...runningPod('db-1', 'b') }, 'p2'), ctx(emitted));
-    expect(emitted.map((e) => (e.data as { digest: string }).digest)).toEqual([`sha256:${'a'.repeat(64)}`, `sha256:${'b'.repeat(64)}`]);
+    await fn.handle(
+      change('add', { apiVersion: 'v1', kind: 'Pod', ...runningPod('db-0', 'a') }, 'p0'),
+      ctx(emitted),
+    );
+    await fn.handle(
+      change('add', { apiVersion: 'v1', kind: 'Pod', ...runningPod('db-1', 'a') }, 'p1'),
+      ctx(emitted),
+    );
+    await fn.handle(
+      change('update', { apiVersion: 'v1', kind: 'Pod', ...runningPod('db-1', 'b') }, 'p2'),
+      ctx(emitted),
+    );
+    expect(emitted.map((e) => (e.data as { digest: string }).digest)).toEqual([
+      `sha256:${'a'.repeat(64)}`,
+      `sha256:${'b'.repeat(64)}`,
+    ]);
     // Owned pods are scanned through their StatefulSet: no posture scan of the pods themselves.
     later(60_000);
     const flushed: CatalogEvent[] = [];
@@ -212,13 +225,26 @@ forEachDriver('continuous scanning', (driver) => {
     expect(emitted.map((e) => e.type)).toEqual([EVENT_TYPES.configScanRequested]);
     later(3_600_000);
     await fn.handle(tick('t2'), ctx(emitted));
-    expect(emitted.map((e) => e.type)).toEqual([EVENT_TYPES.configScanRequested, EVENT_TYPES.vulnScanRequested]);
+    expect(emitted.map((e) => e.type)).toEqual([
+      EVENT_TYPES.configScanRequested,
+      EVENT_TYPES.vulnScanRequested,
+    ]);
   });
 
   it('ignores excluded namespaces and kinds it does not scan', async () => {
     const fn = make();
-    await fn.handle(change('add', { ...deployment(1), metadata: { name: 'x', namespace: 'kube-system' } }, 'k'), ctx([]));
-    await fn.handle(change('add', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default' } }, 'c'), ctx([]));
+    await fn.handle(
+      change('add', { ...deployment(1), metadata: { name: 'x', namespace: 'kube-system' } }, 'k'),
+      ctx([]),
+    );
+    await fn.handle(
+      change(
+        'add',
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default' } },
+        'c',
+      ),
+      ctx([]),
+    );
     expect(await store.pendingCount()).toBe(0);
   });
 });
