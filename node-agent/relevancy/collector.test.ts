@@ -12,6 +12,18 @@ const CID_A = 'a'.repeat(64);
 const CID_B = 'b'.repeat(64);
 const UID = '11111111-2222-3333-4444-555555555555';
 const log = pino({ level: 'silent' });
+
+/** A debug-level logger whose lines are kept, to check what a skip says. */
+function capturingLog(): { log: typeof log; lines: { msg: string; pid?: number; malformed?: number }[] } {
+  const lines: { msg: string; pid?: number }[] = [];
+  return {
+    log: pino(
+      { level: 'debug' },
+      { write: (s: string) => void lines.push(JSON.parse(s) as { msg: string }) },
+    ),
+    lines,
+  };
+}
 const opts = { maxFdsPerProcess: 4096, maxMapsBytes: 4 * 1024 * 1024 };
 
 let tmp: string;
@@ -174,12 +186,24 @@ describe('scanProcfs with real processes and a synthetic cgroup mapping', () => 
     await fs.mkdir(path.join(proc, '999991/cgroup'), { recursive: true });
     // Listed but vanished entirely.
     await fs.mkdir(path.join(proc, '999992'));
+    // Malformed cgroup lines next to a valid one: skipped and counted, the process still read.
+    await fs.writeFile(path.join(proc, String(live.pid), 'cgroup'), `garbage\n::\n0::/docker/${CID_A}\n`);
 
-    const r = await scanProcfs(new ProcFs(proc), opts, log);
+    const cap = capturingLog();
+    const r = await scanProcfs(new ProcFs(proc), opts, cap.log);
     expect([...r.containers.keys()]).toEqual([CID_A]);
     expect(r.containers.get(CID_A)!.files.has(held)).toBe(true);
     // dying (exited), 999990 (nothing readable), 999991 and 999992 (no cgroup).
     expect(r.stats.skipped).toBe(4);
+    expect(r.stats.malformedCgroupLines).toBe(2);
+    // Each skip is a debug line naming the process, never an error.
+    const skipped = cap.lines.filter((l) => l.msg.startsWith('skipping process'));
+    expect(skipped.map((l) => l.pid).sort()).toEqual([dying.pid, 999990, 999991, 999992].sort());
+    expect(cap.lines.find((l) => l.msg === 'skipped malformed cgroup lines')).toMatchObject({
+      pid: live.pid,
+      malformed: 2,
+    });
+    expect(cap.lines.every((l) => (l as { level?: number }).level === 20)).toBe(true);
   });
 
   it('does not read containers that are no longer wanted', async () => {

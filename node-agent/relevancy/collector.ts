@@ -89,7 +89,8 @@ export async function scanProcfs(proc: ProcFs, opts: ScanOptions, log: Logger): 
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 8) }, worker));
+  // 4 in flight: as fast as 8 on the benchmark node, with ~2 MiB less peak RSS (README, Memory).
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
   return { containers, present, stats };
 }
 
