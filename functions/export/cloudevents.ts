@@ -7,8 +7,9 @@
  *   `data = {chunk: n, chunks: N, ...header, <sections>}`; chunk 0 also carries `first`;
  * - sections are arrays split across chunks in order; their concatenation over chunks 0..N-1 is the
  *   original array (optionally nested under one `container` key of `data`);
- * - items are serialized once and bodies are assembled from those strings one chunk at a time
- *   (`bodies()` is lazy), so a large SBOM never becomes one giant string;
+ * - planning serializes each item only to learn its size (kept as a number); `bodies()` is lazy
+ *   and serializes the items of one chunk at a time, so a large SBOM never exists as one giant
+ *   string nor as a second in-memory copy (items must not change between planning and sending);
  * - an item that cannot fit the budget even alone is left out and counted in `data.omitted` of
  *   every chunk (a provider can tell the export is incomplete); it never makes a body too large;
  * - ids, order and content depend only on the event and the stored objects, so a redelivery
@@ -61,10 +62,12 @@ const q = (v: unknown): string => JSON.stringify(v);
 const inner = (o: Record<string, unknown> | undefined): string => (o ? JSON.stringify(o).slice(1, -1) : '');
 
 export function chunkedExport(input: ChunkedExportInput): ChunkedExport {
-  const sections = input.sections.map((s) => ({
-    key: s.key,
-    items: s.items.map((i) => JSON.stringify(i) ?? 'null'),
-  }));
+  const json = (i: unknown): string => JSON.stringify(i) ?? 'null';
+  const sections = input.sections.map((s) => {
+    const lens = new Float64Array(s.items.length);
+    for (let i = 0; i < s.items.length; i++) lens[i] = Buffer.byteLength(json(s.items[i]));
+    return { key: s.key, items: s.items, lens };
+  });
   const total = sections.reduce((n, s) => n + s.items.length, 0);
   const digits = String(total + 1).length;
 
@@ -98,18 +101,18 @@ export function chunkedExport(input: ChunkedExportInput): ChunkedExport {
   // Plan: per chunk, the [from, to) range of every section.
   type Range = [number, number][];
   const plan: Range[] = [];
-  const keep = sections.map((s) => s.items.map(() => true));
+  const keep = sections.map((s) => new Uint8Array(s.items.length).fill(1));
   let omitted = 0;
   let cur: Range = sections.map(() => [0, 0]);
   let started = sections.map(() => false);
   let size = base0;
   let count = 0;
   for (let si = 0; si < sections.length; si++) {
-    const items = sections[si]!.items;
-    for (let i = 0; i < items.length; i++) {
-      const len = Buffer.byteLength(items[i]!) + 1;
+    const lens = sections[si]!.lens;
+    for (let i = 0; i < lens.length; i++) {
+      const len = lens[i]! + 1;
       if (len + Math.max(base0, baseN) > input.maxBytes) {
-        keep[si]![i] = false;
+        keep[si]![i] = 0;
         omitted++;
         continue;
       }
@@ -141,7 +144,7 @@ export function chunkedExport(input: ChunkedExportInput): ChunkedExport {
         const parts = sections.map((s, si) => {
           const [from, to] = plan[n]![si]!;
           const picked: string[] = [];
-          for (let i = from; i < to; i++) if (keep[si]![i]) picked.push(s.items[i]!);
+          for (let i = from; i < to; i++) if (keep[si]![i]) picked.push(json(s.items[i]));
           return `${q(s.key)}:[${picked.join(',')}]`;
         });
         yield { id: `${input.eventId}.${n}`, body: `${start}${parts.join(',')}${end}`, chunk: n };
