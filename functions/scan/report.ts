@@ -227,6 +227,8 @@ export function resolveSelection(opts: Pick<ScanOptions, 'frameworks' | 'control
  * Deployment): intern them so a report holds each distinct entry once. Entries are frozen, and
  * the pool lives for one scan.
  */
+const NO_PATHS: readonly string[] = Object.freeze([]);
+
 class PathPool {
   /**
    * @param pooled intern entries (a held report); a streamed report hands results over one at a
@@ -267,9 +269,10 @@ class PathPool {
   toPaths(r: RuleResult): ReportPath[] {
     // failedPaths is deprecated and duplicates review/delete paths in current rules: only emit
     // the ones that are not already reported in their modern form.
+    // review()/remove() share one array for both: no filtering (nor allocation) then.
     const failed =
-      r.failedPaths.length === 0
-        ? r.failedPaths
+      r.failedPaths.length === 0 || r.failedPaths === r.reviewPaths || r.failedPaths === r.deletePaths
+        ? NO_PATHS
         : r.failedPaths.filter((p) => !r.reviewPaths.includes(p) && !r.deletePaths.includes(p));
     // Exact size (see the rules array in scanResources).
     const out = new Array<ReportPath>(

@@ -7,7 +7,7 @@
 import type { ControlInputs } from '../engine/inputs.js';
 import { stringMap } from '../engine/objects.js';
 import type { Finding, RuleDefinition } from '../engine/types.js';
-import { containersOf } from '../engine/workload.js';
+import { containersOf, POD_CONTAINERS } from '../engine/workload.js';
 import { objectRule, remove, workloadRule } from './_lib.js';
 
 const INPUTS = ['sensitiveKeyNames', 'sensitiveValues', 'sensitiveKeyNamesAllowed', 'sensitiveValuesAllowed'];
@@ -69,7 +69,7 @@ export const credentialsInEnvRule: RuleDefinition = workloadRule(
   (wl, ctx) => {
     const m = matchers(ctx.inputs);
     const out: Finding[] = [];
-    for (const c of containersOf(wl, ['containers', 'initContainers'])) {
+    for (const c of containersOf(wl, POD_CONTAINERS)) {
       const env = Array.isArray(c.container.env) ? c.container.env : [];
       env.forEach((e, j) => {
         if (typeof e?.name !== 'string' || typeof e.value !== 'string') return;

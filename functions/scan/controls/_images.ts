@@ -1,6 +1,6 @@
 /** Image rules over every container image of a workload. */
 import type { Finding, RuleDefinition } from '../engine/types.js';
-import { containersOf, type ContainerRef, type WorkloadView } from '../engine/workload.js';
+import { containersOf, type ContainerRef, type WorkloadView, POD_CONTAINERS } from '../engine/workload.js';
 import type { EvalContext } from '../engine/types.js';
 import { parseImage, review, workloadRule, type ImageRef } from './_lib.js';
 
@@ -14,7 +14,7 @@ export function imageRule(
     name,
     (wl, ctx) => {
       const out: Finding[] = [];
-      for (const c of containersOf(wl, ['containers', 'initContainers'])) {
+      for (const c of containersOf(wl, POD_CONTAINERS)) {
         const raw = c.container.image;
         if (typeof raw !== 'string' || raw === '') continue;
         if (bad(parseImage(raw), raw, ctx, c, wl)) out.push(review(`${c.path}.image`));

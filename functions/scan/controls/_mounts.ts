@@ -1,7 +1,7 @@
 /** Workloads mounting Secrets / PVCs / ConfigMaps that exist in the input (C-0255, C-0257, C-0258). */
 import { objectId } from '../engine/objects.js';
 import type { Finding, RuleDefinition } from '../engine/types.js';
-import { containersOf, volumesOf, type Volume } from '../engine/workload.js';
+import { containersOf, volumesOf, type Volume, POD_CONTAINERS } from '../engine/workload.js';
 import { review, workloadRule } from './_lib.js';
 
 export function mountedObjectRule(
@@ -20,7 +20,7 @@ export function mountedObjectRule(
     }
     if (targets.size === 0) return [];
     const out: Finding[] = [];
-    for (const c of containersOf(wl, ['containers', 'initContainers'])) {
+    for (const c of containersOf(wl, POD_CONTAINERS)) {
       const mounts = Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : [];
       mounts.forEach((m, k) => {
         const id = typeof m?.name === 'string' ? targets.get(m.name) : undefined;

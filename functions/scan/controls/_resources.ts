@@ -6,7 +6,7 @@
 import { memoryBytes, cpuMillis } from '../engine/quantity.js';
 import type { ControlInputs } from '../engine/inputs.js';
 import type { Finding, RuleDefinition } from '../engine/types.js';
-import { containersOf } from '../engine/workload.js';
+import { containersOf, MAIN_CONTAINERS } from '../engine/workload.js';
 import { fix, review, workloadRule } from './_lib.js';
 
 type Field = 'requests' | 'limits';
@@ -16,7 +16,7 @@ type Resource = 'cpu' | 'memory';
 export function missingResourceRule(name: string, wanted: readonly [Field, Resource][]): RuleDefinition {
   return workloadRule(name, (wl) => {
     const out: Finding[] = [];
-    for (const c of containersOf(wl, ['containers'])) {
+    for (const c of containersOf(wl, MAIN_CONTAINERS)) {
       for (const [field, res] of wanted) {
         const v = c.container.resources?.[field]?.[res];
         if (v === undefined || v === null || v === '')
@@ -55,7 +55,7 @@ export function rangedResourceRule(name: string, res: Resource): RuleDefinition 
     name,
     (wl, ctx) => {
       const out: Finding[] = [];
-      for (const c of containersOf(wl, ['containers'])) {
+      for (const c of containersOf(wl, MAIN_CONTAINERS)) {
         for (const field of ['requests', 'limits'] as const) {
           const raw = c.container.resources?.[field]?.[res];
           const path = `${c.path}.resources.${field}.${res}`;

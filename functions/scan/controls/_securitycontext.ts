@@ -4,13 +4,21 @@
  */
 import { strings } from '../engine/objects.js';
 import type { Finding, RuleDefinition } from '../engine/types.js';
-import { containersOf, workloadView, type ContainerRef, type WorkloadView } from '../engine/workload.js';
+import {
+  containersOf,
+  workloadView,
+  type ContainerRef,
+  type WorkloadView,
+  MAIN_CONTAINERS,
+  ALL_CONTAINERS,
+  POD_CONTAINERS,
+} from '../engine/workload.js';
 import { fix, remove, review, workloadRule } from './_lib.js';
 
 /** rule-privilege-escalation (C-0057): privileged: true, or SYS_ADMIN in capabilities.add. */
 export const privilegedContainerRule: RuleDefinition = workloadRule('rule-privilege-escalation', (wl) => {
   const out: Finding[] = [];
-  for (const c of containersOf(wl, ['containers'])) {
+  for (const c of containersOf(wl, MAIN_CONTAINERS)) {
     const sc = c.container.securityContext;
     const adds = strings(sc?.capabilities?.add);
     const paths = adds.flatMap((cap, k) =>
@@ -27,7 +35,7 @@ export const immutableFilesystemRule: RuleDefinition = workloadRule(
   'immutable-container-filesystem',
   (wl) => {
     const out: Finding[] = [];
-    for (const c of containersOf(wl, ['containers', 'initContainers'])) {
+    for (const c of containersOf(wl, POD_CONTAINERS)) {
       const v = c.container.securityContext?.readOnlyRootFilesystem;
       const path = `${c.path}.securityContext.readOnlyRootFilesystem`;
       if (v === true) continue;
@@ -64,7 +72,7 @@ function effective(
  */
 export const nonRootRule: RuleDefinition = workloadRule('non-root-containers', (wl) => {
   const out: Finding[] = [];
-  for (const c of containersOf(wl, ['containers', 'initContainers', 'ephemeralContainers'])) {
+  for (const c of containersOf(wl, ALL_CONTAINERS)) {
     const canFix = c.type !== 'ephemeralContainers';
     const nonRoot = effective(wl, c, 'runAsNonRoot');
     const user = effective(wl, c, 'runAsUser');
@@ -100,7 +108,7 @@ export const allowPrivilegeEscalationRule: RuleDefinition = workloadRule(
       return [];
     }
     const out: Finding[] = [];
-    for (const c of containersOf(wl, ['containers', 'initContainers'])) {
+    for (const c of containersOf(wl, POD_CONTAINERS)) {
       const sc = c.container.securityContext;
       const path = `${c.path}.securityContext.allowPrivilegeEscalation`;
       if (sc?.allowPrivilegeEscalation === false) continue;
@@ -124,7 +132,7 @@ export const allowPrivilegeEscalationRule: RuleDefinition = workloadRule(
 /** drop-capability-netraw: NET_RAW (or ALL) must be dropped and not re-added. */
 export const dropNetRawRule: RuleDefinition = workloadRule('drop-capability-netraw', (wl) => {
   const out: Finding[] = [];
-  for (const c of containersOf(wl, ['containers'])) {
+  for (const c of containersOf(wl, MAIN_CONTAINERS)) {
     const caps = c.container.securityContext?.capabilities;
     const drop = strings(caps?.drop);
     const add = strings(caps?.add);
@@ -145,7 +153,7 @@ export const dropNetRawRule: RuleDefinition = workloadRule('drop-capability-netr
 export const seLinuxRule: RuleDefinition = workloadRule('set-seLinuxOptions', (wl) => {
   if (wl.spec.securityContext?.seLinuxOptions !== undefined) return [];
   const out: Finding[] = [];
-  for (const c of containersOf(wl, ['containers'])) {
+  for (const c of containersOf(wl, MAIN_CONTAINERS)) {
     if (c.container.securityContext?.seLinuxOptions !== undefined) continue;
     out.push({
       fixPaths: [
@@ -161,7 +169,7 @@ export const seLinuxRule: RuleDefinition = workloadRule('set-seLinuxOptions', (w
 export const seccompProfileRule: RuleDefinition = workloadRule('set-seccomp-profile', (wl) => {
   if (wl.spec.securityContext?.seccompProfile !== undefined) return [];
   const out: Finding[] = [];
-  for (const c of containersOf(wl, ['containers'])) {
+  for (const c of containersOf(wl, MAIN_CONTAINERS)) {
     if (c.container.securityContext?.seccompProfile !== undefined) continue;
     out.push(fix(`${c.path}.securityContext.seccompProfile`, 'YOUR_VALUE'));
   }
@@ -176,7 +184,7 @@ export const seccompProfileRule: RuleDefinition = workloadRule('set-seccomp-prof
 export const procMountRule: RuleDefinition = {
   ...workloadRule('set-procmount-default', (wl) => {
     const out: Finding[] = [];
-    for (const c of containersOf(wl, ['containers'])) {
+    for (const c of containersOf(wl, MAIN_CONTAINERS)) {
       const pm = c.container.securityContext?.procMount;
       if (pm !== undefined && pm !== 'Default') out.push(review(`${c.path}.securityContext.procMount`));
     }
@@ -243,7 +251,7 @@ function windowsRule(name: string, field: 'gmsaCredentialSpecName' | 'runAsUserN
     ...workloadRule(name, (wl) => {
       if (wl.spec.securityContext?.windowsOptions?.[field] !== undefined) return [];
       const out: Finding[] = [];
-      for (const c of containersOf(wl, ['containers'])) {
+      for (const c of containersOf(wl, MAIN_CONTAINERS)) {
         if (c.container.securityContext?.windowsOptions?.[field] !== undefined) continue;
         out.push(fix(`${c.path}.securityContext.windowsOptions.${field}`, 'YOUR_VALUE'));
       }
@@ -269,7 +277,7 @@ export const hostProcessRule: RuleDefinition = workloadRule('set-hostprocess-tru
   if (wl.spec.securityContext?.windowsOptions?.hostProcess === true) {
     paths.push(`${wl.prefix}securityContext.windowsOptions.hostProcess`);
   }
-  for (const c of containersOf(wl, ['containers'])) {
+  for (const c of containersOf(wl, MAIN_CONTAINERS)) {
     if (c.container.securityContext?.windowsOptions?.hostProcess === true) {
       paths.push(`${c.path}.securityContext.windowsOptions.hostProcess`);
     }

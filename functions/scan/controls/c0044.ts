@@ -1,6 +1,6 @@
 import { defineControl } from '../engine/control.js';
 import type { Finding } from '../engine/types.js';
-import { containersOf } from '../engine/workload.js';
+import { containersOf, MAIN_CONTAINERS } from '../engine/workload.js';
 import { remove, workloadRule } from './_lib.js';
 
 /** Container hostPort: any container port declaring hostPort (deletePath on the hostPort). */
@@ -10,7 +10,7 @@ export default defineControl({
   rules: [
     workloadRule('container-hostPort', (wl) => {
       const out: Finding[] = [];
-      for (const c of containersOf(wl, ['containers'])) {
+      for (const c of containersOf(wl, MAIN_CONTAINERS)) {
         const ports = Array.isArray(c.container.ports) ? c.container.ports : [];
         const paths = ports.flatMap((p, j) =>
           p?.hostPort !== undefined && p?.hostPort !== null ? [`${c.path}.ports[${j}].hostPort`] : [],

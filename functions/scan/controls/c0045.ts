@@ -1,6 +1,6 @@
 import { defineControl } from '../engine/control.js';
 import type { Finding } from '../engine/types.js';
-import { containersOf, volumesOf } from '../engine/workload.js';
+import { containersOf, volumesOf, POD_CONTAINERS } from '../engine/workload.js';
 import { fix, review, workloadRule } from './_lib.js';
 
 /**
@@ -19,7 +19,7 @@ export default defineControl({
       );
       if (hostVolumes.size === 0) return [];
       const out: Finding[] = [];
-      for (const c of containersOf(wl, ['containers', 'initContainers'])) {
+      for (const c of containersOf(wl, POD_CONTAINERS)) {
         const mounts = Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : [];
         mounts.forEach((m, k) => {
           if (!m || !hostVolumes?.has(m.name)) return;

@@ -1,6 +1,6 @@
 import { defineControl } from '../engine/control.js';
 import type { Finding } from '../engine/types.js';
-import { containersOf, volumesOf } from '../engine/workload.js';
+import { containersOf, volumesOf, POD_CONTAINERS } from '../engine/workload.js';
 import { remove, workloadRule } from './_lib.js';
 
 /**
@@ -13,7 +13,7 @@ export default defineControl({
   rules: [
     workloadRule('alert-any-hostpath', (wl) => {
       const out: Finding[] = [];
-      const containers = containersOf(wl, ['containers', 'initContainers']);
+      const containers = containersOf(wl, POD_CONTAINERS);
       for (const v of volumesOf(wl)) {
         if (typeof v.volume.hostPath?.path !== 'string') continue;
         const paths = [`${v.path}.hostPath.path`];

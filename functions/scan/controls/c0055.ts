@@ -1,6 +1,6 @@
 import { defineControl } from '../engine/control.js';
 import type { Finding } from '../engine/types.js';
-import { containersOf } from '../engine/workload.js';
+import { containersOf, POD_CONTAINERS } from '../engine/workload.js';
 import { fix, workloadRule } from './_lib.js';
 
 /**
@@ -14,7 +14,7 @@ export default defineControl({
     workloadRule('linux-hardening', (wl) => {
       if (wl.spec.securityContext?.seccompProfile !== undefined) return [];
       const out: Finding[] = [];
-      for (const c of containersOf(wl, ['containers', 'initContainers'])) {
+      for (const c of containersOf(wl, POD_CONTAINERS)) {
         if (c.container.securityContext?.seccompProfile !== undefined) continue;
         out.push(fix(`${c.path}.securityContext.seccompProfile.type`, 'RuntimeDefault'));
       }

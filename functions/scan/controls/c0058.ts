@@ -1,7 +1,7 @@
 import { defineControl } from '../engine/control.js';
 import { get, objectId, str } from '../engine/objects.js';
 import type { Finding, KubeObject } from '../engine/types.js';
-import { containersOf } from '../engine/workload.js';
+import { containersOf, POD_CONTAINERS } from '../engine/workload.js';
 import { review, versionOf, workloadRule } from './_lib.js';
 
 /** Kubelet versions affected by CVE-2021-25741 (fixed in 1.19.15, 1.20.11, 1.21.5, 1.22.2). */
@@ -32,7 +32,7 @@ export default defineControl({
         const nodes = vulnerableNodes(ctx.index.ofKind('Node'));
         if (nodes.length === 0) return [];
         const out: Finding[] = [];
-        for (const c of containersOf(wl, ['containers', 'initContainers'])) {
+        for (const c of containersOf(wl, POD_CONTAINERS)) {
           const mounts = Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : [];
           mounts.forEach((m, k) => {
             if (m?.subPath !== undefined) out.push(review(`${c.path}.volumeMounts[${k}].subPath`));

@@ -1,6 +1,6 @@
 import { defineControl } from '../engine/control.js';
 import type { Finding } from '../engine/types.js';
-import { containersOf } from '../engine/workload.js';
+import { containersOf, MAIN_CONTAINERS } from '../engine/workload.js';
 import { review, workloadRule } from './_lib.js';
 
 /** Sudo in container entrypoint: a command[] element containing `sudo`. */
@@ -10,7 +10,7 @@ export default defineControl({
   rules: [
     workloadRule('sudo-in-container-entrypoint', (wl) => {
       const out: Finding[] = [];
-      for (const c of containersOf(wl, ['containers'])) {
+      for (const c of containersOf(wl, MAIN_CONTAINERS)) {
         const cmd = Array.isArray(c.container.command) ? c.container.command : [];
         cmd.forEach((arg, k) => {
           if (typeof arg === 'string' && arg.includes('sudo')) out.push(review(`${c.path}.command[${k}]`));

@@ -1,6 +1,6 @@
 import { defineControl } from '../engine/control.js';
 import type { Finding } from '../engine/types.js';
-import { containersOf } from '../engine/workload.js';
+import { containersOf, MAIN_CONTAINERS } from '../engine/workload.js';
 import { parseImage, review, workloadRule } from './_lib.js';
 
 /**
@@ -16,7 +16,7 @@ export default defineControl({
       (wl, ctx) => {
         const floating = new Set(['latest', ...(ctx.inputs.floatingImageTags ?? [])]);
         const out: Finding[] = [];
-        for (const c of containersOf(wl, ['containers'])) {
+        for (const c of containersOf(wl, MAIN_CONTAINERS)) {
           const policy = c.container.imagePullPolicy;
           if (policy !== 'Never' && policy !== 'IfNotPresent') continue;
           if (typeof c.container.image !== 'string') continue;

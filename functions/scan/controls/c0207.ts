@@ -1,6 +1,6 @@
 import { defineControl } from '../engine/control.js';
 import type { Finding } from '../engine/types.js';
-import { containersOf } from '../engine/workload.js';
+import { containersOf, MAIN_CONTAINERS } from '../engine/workload.js';
 import { review, workloadRule } from './_lib.js';
 
 /** Prefer secrets as files: env valueFrom.secretKeyRef or envFrom[].secretRef. */
@@ -10,7 +10,7 @@ export default defineControl({
   rules: [
     workloadRule('rule-secrets-in-env-var', (wl) => {
       const out: Finding[] = [];
-      for (const c of containersOf(wl, ['containers'])) {
+      for (const c of containersOf(wl, MAIN_CONTAINERS)) {
         const env = Array.isArray(c.container.env) ? c.container.env : [];
         env.forEach((e, j) => {
           if (e?.valueFrom?.secretKeyRef) out.push(review(`${c.path}.env[${j}].name`));

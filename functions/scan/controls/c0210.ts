@@ -1,6 +1,6 @@
 import { defineControl } from '../engine/control.js';
 import type { Finding } from '../engine/types.js';
-import { containersOf } from '../engine/workload.js';
+import { containersOf, MAIN_CONTAINERS } from '../engine/workload.js';
 import { fix, review, workloadRule } from './_lib.js';
 
 /**
@@ -14,7 +14,7 @@ export default defineControl({
     workloadRule('set-seccomp-profile-RuntimeDefault', (wl) => {
       const out: Finding[] = [];
       const podType = wl.spec.securityContext?.seccompProfile?.type;
-      for (const c of containersOf(wl, ['containers'])) {
+      for (const c of containersOf(wl, MAIN_CONTAINERS)) {
         const t = c.container.securityContext?.seccompProfile?.type;
         if (t !== undefined) {
           if (t !== 'RuntimeDefault') out.push(review(`${c.path}.securityContext.seccompProfile.type`));

@@ -1,8 +1,9 @@
 import { defineControl } from '../engine/control.js';
-import { arr, get, objectId, rec, str, stringMap, mapSelectorMatches } from '../engine/objects.js';
+import { arr, get, objectId, rec, str } from '../engine/objects.js';
 import type { ClusterIndex } from '../engine/cluster-index.js';
 import type { KubeObject } from '../engine/types.js';
 import { workloadRule } from './_lib.js';
+import { servicesSelecting } from './_exposure.js';
 
 /** Service names an Ingress routes to (default backend and every rule path backend). */
 function ingressBackends(ing: KubeObject): Set<string> {
@@ -19,37 +20,34 @@ function ingressBackends(ing: KubeObject): Set<string> {
   return out;
 }
 
-interface Exposure {
-  selector: Record<string, string>;
-  /** The Service and, for ClusterIP services, the Ingresses routing to it. */
-  ids: string[];
-}
-
-/** Services of a namespace that expose pods outside the cluster, computed once per namespace. */
-function exposingServices(index: ClusterIndex, ns: string): Exposure[] {
-  return index.memo(`C-0256/exposing/${ns}`, () => {
-    const ingressTargets = new Map<string, KubeObject[]>();
-    for (const ing of index.inNamespace('Ingress', ns)) {
-      for (const name of ingressBackends(ing)) {
-        const list = ingressTargets.get(name) ?? [];
-        list.push(ing);
-        ingressTargets.set(name, list);
-      }
+/**
+ * Per namespace: Service → IDs it exposes the pods with (the Service and, for ClusterIP services,
+ * the Ingresses routing to it); NodePort/LoadBalancer services and Ingress backends only.
+ */
+function exposingServices(index: ClusterIndex, ns: string): Map<KubeObject, string[]> {
+  const all = index.memo('C-0256/exposing', () => new Map<string, Map<KubeObject, string[]>>());
+  let out = all.get(ns);
+  if (out) return out;
+  const ingressTargets = new Map<string, KubeObject[]>();
+  for (const ing of index.inNamespace('Ingress', ns)) {
+    for (const name of ingressBackends(ing)) {
+      const list = ingressTargets.get(name) ?? [];
+      list.push(ing);
+      ingressTargets.set(name, list);
     }
-    const out: Exposure[] = [];
-    for (const svc of index.inNamespace('Service', ns)) {
-      const selector = stringMap(get(svc, 'spec', 'selector'));
-      if (Object.keys(selector).length === 0) continue;
-      const type = get(svc, 'spec', 'type');
-      if (type === 'NodePort' || type === 'LoadBalancer') {
-        out.push({ selector, ids: [objectId(svc)] });
-        continue;
-      }
-      const ings = ingressTargets.get(svc.metadata.name);
-      if (ings) out.push({ selector, ids: [objectId(svc), ...ings.map(objectId)] });
+  }
+  out = new Map();
+  for (const svc of index.inNamespace('Service', ns)) {
+    const type = get(svc, 'spec', 'type');
+    if (type === 'NodePort' || type === 'LoadBalancer') {
+      out.set(svc, [objectId(svc)]);
+      continue;
     }
-    return out;
-  });
+    const ings = ingressTargets.get(svc.metadata.name);
+    if (ings) out.set(svc, [objectId(svc), ...ings.map(objectId)]);
+  }
+  all.set(ns, out);
+  return out;
 }
 
 /**
@@ -62,9 +60,13 @@ export default defineControl({
   rules: [
     workloadRule('exposure-to-internet', (wl, ctx) => {
       const ns = wl.object.metadata.namespace ?? 'default';
+      const exposing = exposingServices(ctx.index, ns);
       const related: string[] = [];
-      for (const { selector, ids } of exposingServices(ctx.index, ns)) {
-        if (mapSelectorMatches(selector, wl.podLabels)) related.push(...ids);
+      if (exposing.size === 0) return [];
+      // Services with an empty selector select nothing: servicesSelecting leaves them out.
+      for (const svc of servicesSelecting(ctx.index, ns, wl.podLabels)) {
+        const ids = exposing.get(svc);
+        if (ids) related.push(...ids);
       }
       return related.length > 0 ? [{ relatedResourcesIDs: related }] : [];
     }),

@@ -1,7 +1,7 @@
 import { defineControl } from '../engine/control.js';
-import { get, mapSelectorMatches, stringMap } from '../engine/objects.js';
+import { get, stringMap } from '../engine/objects.js';
 import { objectRule, review } from './_lib.js';
-import { podLabelsIn } from './_dangling.js';
+import { anyPodSelected } from './_dangling.js';
 
 /** Service with no workload: a selector-based Service selecting no pod template in its namespace. */
 export default defineControl({
@@ -13,7 +13,7 @@ export default defineControl({
       const selector = stringMap(get(svc, 'spec', 'selector'));
       if (Object.keys(selector).length === 0) return [];
       const ns = svc.metadata.namespace ?? 'default';
-      return podLabelsIn(ctx.index, ns).some((l) => mapSelectorMatches(selector, l))
+      return anyPodSelected(ctx.index, ns, selector)
         ? []
         : [review('spec.selector')];
     }),

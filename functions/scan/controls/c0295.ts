@@ -1,6 +1,6 @@
 import { defineControl } from '../engine/control.js';
 import type { Finding } from '../engine/types.js';
-import { containersOf } from '../engine/workload.js';
+import { containersOf, POD_CONTAINERS } from '../engine/workload.js';
 import { review, WL, workloadRule } from './_lib.js';
 
 /** Duplicate environment variable: a later env entry repeating an earlier name in the same container. */
@@ -12,7 +12,7 @@ export default defineControl({
       'duplicate-env-var',
       (wl) => {
         const out: Finding[] = [];
-        for (const c of containersOf(wl, ['containers', 'initContainers'])) {
+        for (const c of containersOf(wl, POD_CONTAINERS)) {
           const seen = new Set<string>();
           const env = Array.isArray(c.container.env) ? c.container.env : [];
           env.forEach((e, j) => {

@@ -20,6 +20,7 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 const NO_OBJECTS: readonly KubeObject[] = Object.freeze([]);
+const NO_PAIRS: readonly BoundRole[] = Object.freeze([]);
 
 export class ClusterIndex {
   /** Every object given to the index, in input order. */
@@ -40,7 +41,7 @@ export class ClusterIndex {
   private readonly byKindNsName = new Map<string, Map<string, Map<string, KubeObject>>>();
   private readonly namespaceNames = new Set<string>();
   private subjectsCache: SubjectVector[] | undefined;
-  private bindingsBySaCache: Map<string, BoundRole[]> | undefined;
+  private bindingsBySaCache: Map<string, Map<string, BoundRole[]>> | undefined;
 
   constructor(objects: readonly KubeObject[]) {
     this.objects = objects;
@@ -102,7 +103,8 @@ export class ClusterIndex {
 
   /** Per-scan memo for derived indexes that controls compute lazily (key must be unique per meaning). */
   memo<T>(key: string, compute: () => T): T {
-    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const hit = this.memos.get(key);
+    if (hit !== undefined || this.memos.has(key)) return hit as T;
     const v = compute();
     this.memos.set(key, v);
     return v;
@@ -185,8 +187,9 @@ export class ClusterIndex {
 
   /** (binding, role) pairs granted to a ServiceAccount. */
   bindingsOfServiceAccount(namespace: string | undefined, name: string): readonly BoundRole[] {
+    // namespace → name → pairs: looked up per workload by several controls, no key string per call.
     if (!this.bindingsBySaCache) {
-      const map = new Map<string, BoundRole[]>();
+      const map = new Map<string, Map<string, BoundRole[]>>();
       for (const v of this.subjects()) {
         if (v.kind !== 'ServiceAccount') continue;
         const pairs: BoundRole[] = [];
@@ -196,11 +199,13 @@ export class ClusterIndex {
             role: v.relatedObjects[i + 1] as KubeObject,
           });
         }
-        map.set(nsKey(v.namespace, v.name), pairs);
+        let inNs = map.get(v.namespace ?? '');
+        if (!inNs) map.set(v.namespace ?? '', (inNs = new Map()));
+        inNs.set(v.name, pairs);
       }
       this.bindingsBySaCache = map;
     }
-    return this.bindingsBySaCache.get(nsKey(namespace, name)) ?? [];
+    return this.bindingsBySaCache.get(namespace ?? '')?.get(name) ?? NO_PAIRS;
   }
 
   /** Every resource to evaluate: scanned objects, then RBAC subject vectors. */

@@ -154,9 +154,19 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
   }
   const perInputs = new WeakMap<object, PerInputs>();
 
+  // A scan uses one inputs object for every resource: remember the last one (no WeakMap lookup
+  // per resource × control).
+  let lastInputs: object | undefined;
+  let lastPrepared: PerInputs | undefined;
+
   function prepared(ctx: EvalContext): PerInputs {
+    if (ctx.inputs === lastInputs && lastPrepared) return lastPrepared;
     let p = perInputs.get(ctx.inputs);
-    if (p) return p;
+    if (p) {
+      lastInputs = ctx.inputs;
+      lastPrepared = p;
+      return p;
+    }
     const configurations = spec.rules.map((rule) => {
       if (!rule.inputs || rule.inputs.length === 0) return undefined;
       const out: Record<string, readonly string[]> = {};
@@ -189,6 +199,8 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
       allPassed: new Map(),
     };
     perInputs.set(ctx.inputs, p);
+    lastInputs = ctx.inputs;
+    lastPrepared = p;
     return p;
   }
 

@@ -157,6 +157,11 @@ export function workloadView(obj: KubeObject): WorkloadView | undefined {
 
 const ALL_TYPES: readonly ContainerType[] = ['containers', 'initContainers', 'ephemeralContainers'];
 
+// Shared type selections: an array literal per call was an allocation per rule per workload.
+export const MAIN_CONTAINERS: readonly ContainerType[] = Object.freeze(['containers']);
+export const POD_CONTAINERS: readonly ContainerType[] = Object.freeze(['containers', 'initContainers']);
+export const ALL_CONTAINERS: readonly ContainerType[] = ALL_TYPES;
+
 // Every control walks the same container lists: build them once per workload and type selection
 // (indexed by a bitmask of the selected lists: no string keys on the hot path).
 const TYPE_BIT: Record<ContainerType, number> = { containers: 1, initContainers: 2, ephemeralContainers: 4 };
@@ -169,7 +174,7 @@ const volumeCache = new WeakMap<WorkloadView, VolumeRef[]>();
  */
 export function containersOf(
   wl: WorkloadView,
-  types: readonly ContainerType[] = ['containers', 'initContainers'],
+  types: readonly ContainerType[] = POD_CONTAINERS,
 ): readonly ContainerRef[] {
   let byTypes = containerCache.get(wl);
   if (!byTypes) {
