@@ -333,30 +333,27 @@ export class Resources {
       }
       case 'table': {
         const t = table!;
-        await this.sendTable(
-          r,
-          t,
-          listMeta,
-          result.items.map((so) => {
-            const src = rowSource(def, so);
-            const full = so.body !== undefined ? toKube(def, so) : undefined;
-            return t.row(full ? { ...src, object: full } : src, incl, out.version, () => full ?? toKube(def, so));
-          }),
-        );
+        // Rows rendered as they are written: no array of 10,000 row objects first.
+        await this.sendTable(r, t, listMeta, result.items.length, (i) => {
+          const so = result.items[i]!;
+          const src = rowSource(def, so);
+          const full = so.body !== undefined ? toKube(def, so) : undefined;
+          return t.row(full ? { ...src, object: full } : src, incl, out.version, () => full ?? toKube(def, so));
+        });
         return;
       }
     }
   }
 
-  async sendTable(r: ResourceRequest, t: TableRenderer, meta: Record<string, unknown>, rows: Record<string, unknown>[]): Promise<void> {
+  async sendTable(r: ResourceRequest, t: TableRenderer, meta: Record<string, unknown>, count: number, row: (i: number) => Record<string, unknown>): Promise<void> {
     const v = r.out.kind === 'table' ? r.out.version : 'v1';
     const { res } = r;
     if (res.headersSent) return;
     res.writeHead(200, { 'Content-Type': `application/json;as=Table;v=${v};g=meta.k8s.io` });
     const w = new BufferedWriter(res);
     await w.add(`{"kind":"Table","apiVersion":"meta.k8s.io/${v}","metadata":${JSON.stringify(meta)},"columnDefinitions":${JSON.stringify(t.columns)},"rows":[`);
-    for (let i = 0; i < rows.length; i++) {
-      const p = w.add((i > 0 ? ',' : '') + JSON.stringify(rows[i]));
+    for (let i = 0; i < count; i++) {
+      const p = w.add((i > 0 ? ',' : '') + JSON.stringify(row(i)));
       if (p) {
         await p;
         if (res.destroyed) return;
