@@ -2,7 +2,7 @@
 import { objectId } from '../engine/objects.js';
 import type { Finding, RuleDefinition } from '../engine/types.js';
 import { containersOf, volumesOf, type Volume, POD_CONTAINERS } from '../engine/workload.js';
-import { review, workloadRule } from './_lib.js';
+import { workloadRule } from './_lib.js';
 
 export function mountedObjectRule(
   name: string,
@@ -24,7 +24,9 @@ export function mountedObjectRule(
       const mounts = Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : [];
       mounts.forEach((m, k) => {
         const id = typeof m?.name === 'string' ? targets.get(m.name) : undefined;
-        if (id) out.push({ ...review(`${c.path}.volumeMounts[${k}]`), relatedResourcesIDs: [id] });
+        if (!id) return;
+        const paths = [`${c.path}.volumeMounts[${k}]`];
+        out.push({ failedPaths: paths, reviewPaths: paths, relatedResourcesIDs: [id] });
       });
     }
     return out;

@@ -51,9 +51,25 @@ function bound(
 export function rangedResourceRule(name: string, res: Resource): RuleDefinition {
   const parse = res === 'cpu' ? cpuMillis : memoryBytes;
   const inputs = [`${res}_request_max`, `${res}_request_min`, `${res}_limit_max`, `${res}_limit_min`];
+  // The four bounds of the scan's inputs, resolved once per inputs object (not per container).
+  let boundsOf: ControlInputs | undefined;
+  let bounds: Record<'request' | 'limit', { min?: number; max?: number }> | undefined;
+  const boundsFor = (inputs: ControlInputs) => {
+    if (inputs !== boundsOf || !bounds) {
+      const pair = (kind: 'request' | 'limit') => {
+        const min = bound(inputs, `${res}_${kind}_min`, parse);
+        const max = bound(inputs, `${res}_${kind}_max`, parse);
+        return { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
+      };
+      bounds = { request: pair('request'), limit: pair('limit') };
+      boundsOf = inputs;
+    }
+    return bounds;
+  };
   return workloadRule(
     name,
     (wl, ctx) => {
+      const b = boundsFor(ctx.inputs);
       const out: Finding[] = [];
       for (const c of containersOf(wl, MAIN_CONTAINERS)) {
         for (const field of ['requests', 'limits'] as const) {
@@ -63,10 +79,8 @@ export function rangedResourceRule(name: string, res: Resource): RuleDefinition 
             out.push(fix(path, 'YOUR_VALUE'));
             continue;
           }
-          const kind = field === 'requests' ? 'request' : 'limit';
           const value = parse(raw);
-          const min = bound(ctx.inputs, `${res}_${kind}_min`, parse);
-          const max = bound(ctx.inputs, `${res}_${kind}_max`, parse);
+          const { min, max } = b[field === 'requests' ? 'request' : 'limit'];
           if (
             value === undefined ||
             (min !== undefined && value < min) ||

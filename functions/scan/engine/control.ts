@@ -250,8 +250,18 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
     return cached;
   }
 
+  // Consecutive resources mostly share a kind: skip the Map lookup when it repeats.
+  let lastKind: string | undefined;
+  let lastApplicable: number[] | undefined;
+
   function evaluate(resource: ScanResource, ctx: EvalContext): RuleResult[] {
-    const applicable = rulesByKind.get(resource.matchKind);
+    let applicable: number[] | undefined;
+    if (resource.matchKind === lastKind) applicable = lastApplicable;
+    else {
+      applicable = rulesByKind.get(resource.matchKind);
+      lastKind = resource.matchKind;
+      lastApplicable = applicable;
+    }
     if (!applicable) return [];
     const p = prepared(ctx);
     if (applicable.length === 1) {
