@@ -136,7 +136,7 @@ export function isComponentPod(obj: KubeObject, component: Component): boolean {
   return cmd !== undefined && basename(cmd) === BINARY[component];
 }
 
-function podCommand(obj: KubeObject): string[] {
+function podCommand(obj: KubeObject): readonly string[] {
   return strings(get(arr(get(obj, 'spec', 'containers'))[0], 'command'));
 }
 

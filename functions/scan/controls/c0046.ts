@@ -1,8 +1,17 @@
 import { defineControl } from '../engine/control.js';
 import { strings } from '../engine/objects.js';
+import type { ControlInputs } from '../engine/inputs.js';
 import type { Finding } from '../engine/types.js';
 import { containersOf, MAIN_CONTAINERS } from '../engine/workload.js';
 import { remove, workloadRule } from './_lib.js';
+
+// One set per inputs object (a scan's inputs are fixed), not one per workload.
+const sets = new WeakMap<ControlInputs, ReadonlySet<string>>();
+function insecureSet(inputs: ControlInputs): ReadonlySet<string> {
+  let set = sets.get(inputs);
+  if (!set) sets.set(inputs, (set = new Set(inputs.insecureCapabilities ?? [])));
+  return set;
+}
 
 /** Insecure capabilities: capabilities.add entries listed in the insecureCapabilities input. */
 export default defineControl({
@@ -13,7 +22,7 @@ export default defineControl({
     workloadRule(
       'insecure-capabilities',
       (wl, ctx) => {
-        const insecure = new Set(ctx.inputs.insecureCapabilities ?? []);
+        const insecure = insecureSet(ctx.inputs);
         const out: Finding[] = [];
         for (const c of containersOf(wl, MAIN_CONTAINERS)) {
           const paths = strings(c.container.securityContext?.capabilities?.add).flatMap((cap, k) =>

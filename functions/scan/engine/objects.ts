@@ -26,11 +26,15 @@ export function str(value: unknown): string | undefined {
 }
 
 /** Strings of a list, ignoring non-string entries (RBAC verbs, resources, capabilities...). */
-export function strings(value: unknown): string[] {
+export function strings(value: unknown): readonly string[] {
+  // Mostly called on absent fields (capabilities.add of every container...): no array then.
+  if (!Array.isArray(value) || value.length === 0) return NO_STRING_LIST;
   const out: string[] = [];
-  for (const v of arr(value)) if (typeof v === 'string') out.push(v);
+  for (const v of value) if (typeof v === 'string') out.push(v);
   return out;
 }
+
+const NO_STRING_LIST: readonly string[] = Object.freeze([]);
 
 const NO_STRINGS: Readonly<Record<string, string>> = Object.freeze({});
 // Selectors and labels are read per pair (every Service against every pod of its namespace...):
