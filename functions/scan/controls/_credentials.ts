@@ -53,6 +53,27 @@ function matchers(inputs: ControlInputs): Matchers {
   return m;
 }
 
+// Env vars repeat across workloads (PORT=8080 on every container): decide each (name, value)
+// once per matchers object (bounded).
+const decided = new WeakMap<Matchers, Map<string, Map<string, boolean>>>();
+const DECIDED_LIMIT = 10_000;
+
+function sensitiveEnv(m: Matchers, key: string, value: string): boolean {
+  let byKey = decided.get(m);
+  if (!byKey) decided.set(m, (byKey = new Map()));
+  let byValue = byKey.get(key);
+  if (!byValue) {
+    if (byKey.size >= DECIDED_LIMIT) return sensitive(m, key, value);
+    byKey.set(key, (byValue = new Map()));
+  }
+  let hit = byValue.get(value);
+  if (hit === undefined) {
+    hit = sensitive(m, key, value);
+    if (byValue.size < DECIDED_LIMIT) byValue.set(value, hit);
+  }
+  return hit;
+}
+
 function sensitive(m: Matchers, key: string, value: string): boolean {
   if (value === '') return false;
   if (m.allowedValues.some((r) => r.test(value))) return false;
@@ -73,7 +94,7 @@ export const credentialsInEnvRule: RuleDefinition = workloadRule(
       const env = Array.isArray(c.container.env) ? c.container.env : [];
       env.forEach((e, j) => {
         if (typeof e?.name !== 'string' || typeof e.value !== 'string') return;
-        if (sensitive(m, e.name, e.value)) out.push(remove(`${c.path}.env[${j}].name`));
+        if (sensitiveEnv(m, e.name, e.value)) out.push(remove(`${c.path}.env[${j}].name`));
       });
     }
     return out;

@@ -231,8 +231,22 @@ export interface ImageRef {
   normalized: string;
 }
 
+// A cluster repeats a few images thousands of times, and several controls parse each container's
+// image: memoize (bounded; results are frozen and shared).
+const imageMemo = new Map<string, ImageRef>();
+const IMAGE_MEMO_LIMIT = 10_000;
+
 /** Parse an image reference as the Docker distribution reference grammar does (docker.io/library defaults). */
 export function parseImage(image: string): ImageRef {
+  let ref = imageMemo.get(image);
+  if (!ref) {
+    ref = Object.freeze(parseImageUncached(image));
+    if (imageMemo.size < IMAGE_MEMO_LIMIT) imageMemo.set(image, ref);
+  }
+  return ref;
+}
+
+function parseImageUncached(image: string): ImageRef {
   let rest = image.trim();
   let digest: string | undefined;
   const at = rest.indexOf('@');
