@@ -120,9 +120,38 @@ function resultOf(
   return r;
 }
 
+/**
+ * Rules used by several controls (C-0211 bundles the security-context rules of C-0013, C-0016,
+ * C-0017, C-0057...; C-0012 and C-0259 share the env-var rule): the scan evaluates every control
+ * on one resource before the next, so the findings of a shared rule are kept for the resource at
+ * hand and the other controls reuse them (findings are immutable).
+ */
+const ruleUses = new Map<RuleDefinition, number>();
+interface LastFindings {
+  resource: ScanResource | undefined;
+  findings: readonly Finding[];
+}
+
+function sharedFindings(rule: RuleDefinition, resource: ScanResource, ctx: EvalContext): readonly Finding[] {
+  // Kept in the scan's index (not in module state): nothing outlives the scan.
+  const perRule = ctx.index.memo('engine:last-findings', () => new Map<RuleDefinition, LastFindings>());
+  let last = perRule.get(rule);
+  if (!last) perRule.set(rule, (last = { resource: undefined, findings: NONE }));
+  if (last.resource === resource) return last.findings;
+  // Cleared first: a throwing rule must not leave the previous resource's findings behind.
+  last.resource = undefined;
+  const findings = rule.evaluate(resource, ctx);
+  last.resource = resource;
+  last.findings = findings;
+  return findings;
+}
+
 export function defineControl(spec: ControlSpec): ControlDefinition {
   const entry = catalogEntry(spec.id);
   if (!entry) throw new Error(`control ${spec.id} is not in the workload control catalog`);
+  for (const r of new Set(spec.rules)) ruleUses.set(r, (ruleUses.get(r) ?? 0) + 1);
+  // Which rules are shared is only known once every control is defined: resolved on first use.
+  let sharedFlags: boolean[] | undefined;
   const kinds = [...new Set(spec.rules.flatMap((r) => r.kinds))];
   const kindSet = new Set(kinds);
   /** Rule indexes per match kind, so evaluation does not scan every rule's kind list. */
@@ -219,7 +248,8 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
       // opa-utils controlMissingAllConfigurations: a control that needs configuration and has
       // none at all is reported skipped/configuration instead of failing everything.
       if (p.missingConfig) return p.skippedConfig[i];
-      const findings = rule.evaluate(resource, ctx);
+      sharedFlags ??= spec.rules.map((r) => (ruleUses.get(r) ?? 0) > 1);
+      const findings = sharedFlags[i] ? sharedFindings(rule, resource, ctx) : rule.evaluate(resource, ctx);
       if (findings.length === 0) return p.passed[i];
       if (actionRequired === 'requires review') {
         return resultOf(rule.name, 'skipped', 'requires review', findings, configurations);
