@@ -6,7 +6,8 @@
  *   npm run build && node dist/bench/scan.js [--workloads 10000] [--runs 3]
  *
  * Phases:
- *   1. generate the cluster deterministically (seeded PRNG), serialize to JSON and YAML; parse a
+ *   1. generate the cluster deterministically (functions/scan/engine/synthetic-cluster.ts, seeded
+ *      PRNG; the report snapshot test scans the same generator at 600 workloads), serialize to JSON and YAML; parse a
  *      10% YAML sample (the yaml library is ~10× slower than JSON.parse; full-size time is that
  *      sample × 10, labelled as extrapolated);
  *   2. in a fresh child process (so peak RSS belongs to the scan, not to the generator): alternate

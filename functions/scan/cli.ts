@@ -3,7 +3,7 @@
  * posture engine, locally, without a cluster.
  *
  * Output formats: `pretty` (table, coloured on a TTY unless NO_COLOR), `json` (the engine's report:
- * summaryDetails + results[]), `sarif` (2.1.0) and `junit` (XML), the last two with one
+ * summaryDetails + results[], streamed through a temp file so it is never held whole), `sarif` (2.1.0) and `junit` (XML), the last two with one
  * result/testcase per failed control × resource.
  *
  * Exit codes: 0 done; 1 a failed control at or above `--severity-threshold`, or an input file could
