@@ -18,6 +18,7 @@ import { signHeaders } from '../../lib/webhooks/index.js';
 import { PermanentError, RateLimitedError, TransientError } from '../runtime/errors.js';
 import type { FunctionContext } from '../runtime/types.js';
 import { TokenBucket } from './ratelimit.js';
+import { abortableSleep } from '../../lib/async/sleep.js';
 
 export interface OutgoingMessage {
   url: string;
@@ -43,19 +44,7 @@ export interface DelivererOptions {
   random?: () => number;
 }
 
-const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+const defaultSleep = (ms: number, signal: AbortSignal): Promise<void> => abortableSleep(ms, signal);
 
 /** Retry-After in ms (delta seconds or HTTP date), undefined when absent or unparsable. */
 export function retryAfterMs(value: string | null, now: number): number | undefined {

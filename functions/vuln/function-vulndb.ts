@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { concatSources, readOsvZip } from './osv/sources.js';
 import type { ImportMode, VulnDbStore } from './osv/store/index.js';
 import { allZipUrl, DownloadError, downloadFile, type UpdateResult, type VulnDbConfig } from './osv/update.js';
+import { abortableSleep } from '../../lib/async/sleep.js';
 
 export interface UpdateOptions {
   sources?: readonly string[];
@@ -21,20 +22,6 @@ export interface UpdateOptions {
   log?: { warn(obj: object, msg: string): void };
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 async function download(url: string, dest: string, cfg: VulnDbConfig, opts: UpdateOptions): Promise<number> {
   const base = opts.fetch ?? fetch;
@@ -48,7 +35,7 @@ async function download(url: string, dest: string, cfg: VulnDbConfig, opts: Upda
       if (!err.retryable || attempt >= cfg.KSCAPE_VULNDB_RETRIES) throw err;
       const wait = (opts.backoffMs ?? 1000) * 2 ** attempt;
       opts.log?.warn({ url, attempt, wait, err: err.message }, 'download failed, retrying');
-      await sleep(wait, opts.signal);
+      await abortableSleep(wait, opts.signal);
     }
   }
 }

@@ -52,6 +52,7 @@ import {
 import { describeTriggerFilter, matchTriggerFilter } from './filters.js';
 import { createAgents, NetworkError, parseRetryAfterMs, postMessage, type HttpResult } from './http.js';
 import { resolveDestination, type DestinationResolver } from './resolve.js';
+import { abortableSleep } from '../async/sleep.js';
 
 export const DEFAULT_TTL = 255;
 export const TTL_EXTENSION = 'knativebrokerttl';
@@ -395,19 +396,7 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
     return { status: 'accepted', id, triggers: matched.map((t) => t.key) };
   };
 
-  const sleep = (ms: number): Promise<void> =>
-    new Promise<void>((resolve, reject) => {
-      if (closeController.signal.aborted) return reject(new Error('broker closed'));
-      const timer = setTimeout(() => {
-        closeController.signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(new Error('broker closed'));
-      };
-      closeController.signal.addEventListener('abort', onAbort, { once: true });
-    });
+  const sleep = (ms: number): Promise<void> => abortableSleep(ms, closeController.signal, () => new Error('broker closed'));
 
   type Attempt =
     | { ok: true; result: HttpResult }

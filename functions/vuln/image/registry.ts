@@ -31,6 +31,7 @@ import {
 } from './manifest.js';
 import { apiHost, type RegistryReference } from './reference.js';
 import type { ImageSource, ResolvedImage } from './source.js';
+import { abortableSleep } from '../../../lib/async/sleep.js';
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
@@ -75,20 +76,7 @@ function retryAfterMs(h: string | null): number | undefined {
   return Number.isNaN(t) ? undefined : Math.max(0, t - Date.now());
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new AbortedError('aborted'));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(new AbortedError('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> => abortableSleep(ms, signal, () => new AbortedError('aborted'));
 
 async function readCapped(res: Response, max: number, what: string): Promise<Buffer> {
   const len = Number(res.headers.get('content-length') ?? NaN);
