@@ -15,7 +15,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BUNDLE_DIR, buildInfoStamp, type BundleManifest } from '../functions/runtime/bundle-manifest.js';
-import { locationsPlugin } from '../functions/runtime/bundle.js';
+import { bundleBuildOptions, locationsPlugin } from '../functions/runtime/bundle.js';
 import { NODE_AGENT_ENTRY, NODE_AGENT_MANIFEST } from './bundle-manifest.js';
 
 /**
@@ -23,14 +23,6 @@ import { NODE_AGENT_ENTRY, NODE_AGENT_MANIFEST } from './bundle-manifest.js';
  * would triple the build time for nothing the DaemonSet runs.
  */
 const EXTERNAL = ['@kubernetes/client-node'];
-
-/** As functions/runtime/bundle.ts: `require` for bundled CommonJS and the location helper. */
-const BANNER = [
-  "import { createRequire as __kscapeCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __kscapeFileURLToPath } from 'node:url';",
-  'const require = __kscapeCreateRequire(import.meta.url);',
-  'const __kscapePath = (rel) => __kscapeFileURLToPath(new URL(rel, import.meta.url));',
-].join('\n');
 
 export async function bundleNodeAgent(
   distRoot: string,
@@ -43,24 +35,12 @@ export async function bundleNodeAgent(
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
   const r = await build({
+    ...bundleBuildOptions(outdir, EXTERNAL),
+    metafile: true,
     entryPoints: {
       [NODE_AGENT_ENTRY]: join(root, 'cli', 'commands', 'node-agent.js'),
       rss: join(root, 'node-agent', 'bench', 'rss.js'),
     },
-    outdir,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    chunkNames: 'chunk-[hash]',
-    external: EXTERNAL,
-    banner: { js: BANNER },
-    minifyWhitespace: true,
-    minifySyntax: true,
-    legalComments: 'none',
-    metafile: true,
-    logLevel: 'error',
     plugins: [locationsPlugin(outdir)],
   });
   const manifest: BundleManifest = {

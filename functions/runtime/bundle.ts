@@ -12,7 +12,7 @@
  * module has in dist/ or node_modules/, so migrations and data files are found where tsc's output
  * and the Dockerfile put them. bundle-manifest.ts decides at start-up whether a bundle is current.
  */
-import { build, type Metafile, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -35,6 +35,30 @@ const BANNER = [
   'const require = __kscapeCreateRequire(import.meta.url);',
   'const __kscapePath = (rel) => __kscapeFileURLToPath(new URL(rel, import.meta.url));',
 ].join('\n');
+
+/**
+ * The esbuild settings every kscape bundle shares (functions here, the node agent in
+ * node-agent/bundle.ts): ESM for Node 20 with shared chunks, the banner above, whitespace and syntax
+ * minification only, so identifiers stay readable in stack traces (keepNames would cost ~10 ms of
+ * start-up in __name calls; nothing relies on Function.name).
+ */
+export function bundleBuildOptions(outdir: string, external: readonly string[]): BuildOptions {
+  return {
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    chunkNames: 'chunk-[hash]',
+    external: [...external],
+    banner: { js: BANNER },
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
+    logLevel: 'error',
+  };
+}
 
 const posix = (p: string): string => p.split(sep).join('/');
 const ESM_SYNTAX = /^\s*(import|export)\s/m;
@@ -130,23 +154,9 @@ export async function bundleFunctions(distRoot: string, opts: BundleOptions = {}
       const outdir = join(bundleRoot, name);
       await mkdir(outdir, { recursive: true });
       const r = await build({
-        entryPoints: { function: entry },
-        outdir,
-        bundle: true,
-        splitting: true,
-        format: 'esm',
-        platform: 'node',
-        target: 'node20',
-        chunkNames: 'chunk-[hash]',
-        external: EXTERNAL,
-        banner: { js: BANNER },
-        // Whitespace and syntax only: identifiers stay readable in stack traces. (keepNames would
-        // cost ~10 ms of start-up in __name calls; nothing relies on Function.name.)
-        minifyWhitespace: true,
-        minifySyntax: true,
-        legalComments: 'none',
+        ...bundleBuildOptions(outdir, EXTERNAL),
         metafile: true,
-        logLevel: 'error',
+        entryPoints: { function: entry },
         plugins: [onlyFunctionPlugin(root, name, HOSTED_FUNCTIONS), locationsPlugin(outdir)],
       });
       functions[name] = `${name}/function.js`;
