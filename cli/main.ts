@@ -122,7 +122,7 @@ export function buildProgram(): Command {
     .command('vuln')
     .description('vulnerabilities of an image (or of an SPDX SBOM file) matched against the local OSV database (kscape db)')
     .argument('<image|sbom.json>', 'image reference, or an SPDX 2.3 JSON file written by kscape sbom --format spdx')
-    .option('--format <format>', 'table or json (the VulnerabilityManifest payload)', 'table')
+    .option('--format <format>', 'table, json (the VulnerabilityManifest payload) or sarif (SARIF 2.1.0 for code-scanning dashboards)', 'table')
     .option('--severity-threshold <severity>', 'exit 1 when a finding has this severity or above: negligible, low, medium, high, critical')
     .option('--fail-on <severity>', 'alias of --severity-threshold')
     .option('--platform <os/arch>', 'platform picked from a multi-platform image', 'linux/amd64')

@@ -25,7 +25,8 @@ describe('scan e2e: sandbox cluster → scan function → kubectl', () => {
   });
 
   const kubectl = async (...args: string[]) =>
-    (await run('kubectl', ['--kubeconfig', sb.kubeconfigPath, ...args])).stdout;
+    // -o json of every result is several MB now that all controls are evaluated (default cap: 1 MiB).
+    (await run('kubectl', ['--kubeconfig', sb.kubeconfigPath, ...args], { maxBuffer: 256 * 2 ** 20 })).stdout;
 
   it('full-cluster request: results visible with kubectl; redelivery → identical state', async () => {
     const fn = createScanFunction({ http: sb.http, config: loadScanFunctionConfig({}) });

@@ -123,6 +123,19 @@ forEachDriver('kscape sbom / vuln / db (built CLI)', (driver) => {
     const doc = JSON.parse(r.stdout) as { matches: { vulnerability: { id: string }; relatedVulnerabilities: { id: string }[] }[] };
     expect(doc.matches.map((m) => m.vulnerability.id)).toEqual(['CVE-2024-0001', 'CVE-2023-5678']);
     expect(doc.matches[1]!.relatedVulnerabilities.map((x) => x.id)).toEqual(['DEBIAN-CVE-2023-5678', 'DSA-5532-1']);
+    r = await run(['vuln', ref, '--format', 'sarif']);
+    expect(r.code, r.stderr).toBe(0);
+    const sarif = JSON.parse(r.stdout) as {
+      version: string;
+      runs: { tool: { driver: { rules: { id: string; properties: Record<string, unknown> }[] } }; results: { ruleId: string; level: string }[] }[];
+    };
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0]!.tool.driver.rules.map((x) => x.id)).toEqual(['CVE-2024-0001', 'CVE-2023-5678']);
+    expect(sarif.runs[0]!.tool.driver.rules[1]!.properties['security-severity']).toBe('9.8');
+    expect(sarif.runs[0]!.results.map((x) => [x.ruleId, x.level])).toEqual([
+      ['CVE-2024-0001', 'error'],
+      ['CVE-2023-5678', 'error'],
+    ]);
     r = await run(['vuln', ref, '--severity-threshold', 'critical']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/1 finding\(s\) at or above critical/);

@@ -36,7 +36,7 @@ function readSbomFile(path: string): SpdxJson {
 
 export async function vulnCommand(target: string, opts: VulnOptions, io: ImageCliIO = defaultImageIO()): Promise<number> {
   const format = opts.format ?? 'table';
-  if (format !== 'table' && format !== 'json') throw new UsageError(`--format must be table or json, got ${format}`);
+  if (format !== 'table' && format !== 'json' && format !== 'sarif') throw new UsageError(`--format must be table, json or sarif, got ${format}`);
   const thresholdName = (opts.severityThreshold ?? opts.failOn)?.toLowerCase();
   if (thresholdName !== undefined && !(thresholdName in RANK)) throw new UsageError(`--severity-threshold must be one of negligible, low, medium, high, critical, got ${thresholdName}`);
 
@@ -73,6 +73,7 @@ export async function vulnCommand(target: string, opts: VulnOptions, io: ImageCl
     const matches = payload.matches ?? [];
     let text: string;
     if (format === 'json') text = `${JSON.stringify(payload, null, 2)}\n`;
+    else if (format === 'sarif') text = `${JSON.stringify((await import('../../functions/vuln/sarif.js')).toSarif(payload, image), null, 2)}\n`;
     else {
       const rows = matches.map((m) => [m.artifact.name, m.artifact.version ?? '', m.artifact.type ?? '', m.vulnerability.id, m.vulnerability.severity ?? 'Unknown', m.vulnerability.fix?.state ?? '', (m.vulnerability.fix?.versions ?? []).join(', ')]);
       const summary = `${matches.length} vulnerabilities in ${packages.length} packages (critical ${counts.critical}, high ${counts.high}, medium ${counts.medium}, low ${counts.low}, negligible ${counts.negligible}, unknown ${counts.unknown}); DB ${status.contentHash.slice(0, 12)} built ${status.builtAt}`;
