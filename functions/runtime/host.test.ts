@@ -4,14 +4,25 @@ import { PermanentError, RateLimitedError, TransientError } from './errors.js';
 import { createFunctionApp, functionHost } from './host.js';
 import { serveFunction, type ServedFunction } from './serve.js';
 import type { FunctionContext, FunctionDefinition, IncomingEvent } from './types.js';
-import { binaryHeaders, captureLogs, rawRequest, startSink, TRACE_ID, TRACEPARENT, type LogLine } from './__fixtures__/helpers.js';
+import {
+  binaryHeaders,
+  captureLogs,
+  rawRequest,
+  startSink,
+  TRACE_ID,
+  TRACEPARENT,
+  type LogLine,
+} from './__fixtures__/helpers.js';
 
 const REQ = EVENT_TYPES.configScanRequested;
 const DONE = EVENT_TYPES.configScanCompleted;
 
 type Handler = (e: IncomingEvent, ctx: FunctionContext) => Promise<CatalogEvent | undefined>;
 
-function def(handle: Handler, extra: Partial<FunctionDefinition> = {}): FunctionDefinition & { calls: IncomingEvent[] } {
+function def(
+  handle: Handler,
+  extra: Partial<FunctionDefinition> = {},
+): FunctionDefinition & { calls: IncomingEvent[] } {
   const calls: IncomingEvent[] = [];
   return {
     name: 'scan',
@@ -27,7 +38,11 @@ function def(handle: Handler, extra: Partial<FunctionDefinition> = {}): Function
 
 const noop: Handler = async () => undefined;
 const completed = (ctx: FunctionContext): CatalogEvent =>
-  buildEvent(DONE, { scanId: 's1', frameworks: [], counts: { resources: 1, passed: 1, failed: 0, skipped: 0, excluded: 0 } }, { source: ctx.source });
+  buildEvent(
+    DONE,
+    { scanId: 's1', frameworks: [], counts: { resources: 1, passed: 1, failed: 0, skipped: 0, excluded: 0 } },
+    { source: ctx.source },
+  );
 
 let served: ServedFunction | undefined;
 let logs: LogLine[];
@@ -40,11 +55,24 @@ afterEach(async () => {
 });
 
 async function serve(d: FunctionDefinition, config: Record<string, unknown> = {}): Promise<string> {
-  served = await serveFunction(d, { port: 0, host: '127.0.0.1', env: {}, config: { KSCAPE_SHUTDOWN_TIMEOUT: 2000, ...config } });
+  served = await serveFunction(d, {
+    port: 0,
+    host: '127.0.0.1',
+    env: {},
+    config: { KSCAPE_SHUTDOWN_TIMEOUT: 2000, ...config },
+  });
   return served.url;
 }
 
-async function problemOf(res: Response): Promise<{ type: string; title: string; status: number; detail?: string; errors?: { path: string; message: string }[] }> {
+async function problemOf(
+  res: Response,
+): Promise<{
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  errors?: { path: string; message: string }[];
+}> {
   expect(res.headers.get('content-type')).toBe('application/problem+json');
   return (await res.json()) as never;
 }
@@ -55,7 +83,11 @@ describe('decoding', () => {
     const url = await serve(d);
     const res = await fetch(url, {
       method: 'POST',
-      headers: binaryHeaders(REQ, { 'ce-subject': 'caf%C3%A9', 'ce-partitionkey': 'k1', traceparent: 'ignored-http-header' }),
+      headers: binaryHeaders(REQ, {
+        'ce-subject': 'caf%C3%A9',
+        'ce-partitionkey': 'k1',
+        traceparent: 'ignored-http-header',
+      }),
       body: JSON.stringify({ frameworks: ['NSA'] }),
     });
     expect(res.status).toBe(202);
@@ -73,18 +105,41 @@ describe('decoding', () => {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/cloudevents+json; charset=utf-8' },
-      body: JSON.stringify({ specversion: '1.0', id: 'x1', source: '/s', type: REQ, time: '2026-01-01T00:00:00Z', traceparent: TRACEPARENT, data: { controls: ['C-0017'] } }),
+      body: JSON.stringify({
+        specversion: '1.0',
+        id: 'x1',
+        source: '/s',
+        type: REQ,
+        time: '2026-01-01T00:00:00Z',
+        traceparent: TRACEPARENT,
+        data: { controls: ['C-0017'] },
+      }),
     });
     expect(res.status).toBe(202);
-    expect(d.calls[0]).toMatchObject({ id: 'x1', source: '/s', time: '2026-01-01T00:00:00Z', data: { controls: ['C-0017'], scope: {} } });
+    expect(d.calls[0]).toMatchObject({
+      id: 'x1',
+      source: '/s',
+      time: '2026-01-01T00:00:00Z',
+      data: { controls: ['C-0017'], scope: {} },
+    });
     expect(d.calls[0]!.extensions.traceparent).toBe(TRACEPARENT);
   });
 
   it('handles every event of a batch and answers 202', async () => {
     const d = def(noop);
     const url = await serve(d);
-    const events = [1, 2, 3].map((i) => ({ specversion: '1.0', id: `b${i}`, source: '/s', type: REQ, data: {} }));
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/cloudevents-batch+json' }, body: JSON.stringify(events) });
+    const events = [1, 2, 3].map((i) => ({
+      specversion: '1.0',
+      id: `b${i}`,
+      source: '/s',
+      type: REQ,
+      data: {},
+    }));
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents-batch+json' },
+      body: JSON.stringify(events),
+    });
     expect(res.status).toBe(202);
     expect(d.calls.map((c) => c.id)).toEqual(['b1', 'b2', 'b3']);
   });
@@ -96,7 +151,11 @@ describe('decoding', () => {
       { specversion: '1.0', id: 'ok', source: '/s', type: REQ, data: {} },
       { specversion: '1.0', id: 'bad', source: '/s', type: REQ, data: { controls: ['nope'] } },
     ];
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/cloudevents-batch+json' }, body: JSON.stringify(events) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents-batch+json' },
+      body: JSON.stringify(events),
+    });
     expect(res.status).toBe(400);
     const p = await problemOf(res);
     expect(p.errors?.[0]?.path).toBe('[1].data.controls.0');
@@ -109,10 +168,18 @@ describe('decoding', () => {
     const cases: { headers: Record<string, string>; body: string; expect: RegExp }[] = [
       { headers: { 'content-type': 'application/json' }, body: '{}', expect: /not a CloudEvent/ },
       { headers: binaryHeaders(REQ, { 'ce-id': '' }), body: '{}', expect: /invalid CloudEvent attributes/ },
-      { headers: binaryHeaders(REQ, { 'ce-specversion': '0.3' }), body: '{}', expect: /invalid CloudEvent attributes/ },
+      {
+        headers: binaryHeaders(REQ, { 'ce-specversion': '0.3' }),
+        body: '{}',
+        expect: /invalid CloudEvent attributes/,
+      },
       { headers: binaryHeaders(REQ), body: '{not json', expect: /not valid JSON/ },
       { headers: { 'content-type': 'application/cloudevents+json' }, body: '[1]', expect: /JSON object/ },
-      { headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify({ specversion: '1.0', id: 'a', type: REQ }), expect: /invalid CloudEvent/ },
+      {
+        headers: { 'content-type': 'application/cloudevents+json' },
+        body: JSON.stringify({ specversion: '1.0', id: 'a', type: REQ }),
+        expect: /invalid CloudEvent/,
+      },
     ];
     for (const c of cases) {
       const res = await fetch(url, { method: 'POST', headers: c.headers, body: c.body });
@@ -128,7 +195,11 @@ describe('decoding', () => {
     const d = def(noop);
     const url = await serve(d);
     for (const type of ['com.example.unknown', EVENT_TYPES.ping]) {
-      const res = await fetch(url, { method: 'POST', headers: binaryHeaders(type), body: JSON.stringify({ job: 'tick' }) });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: binaryHeaders(type),
+        body: JSON.stringify({ job: 'tick' }),
+      });
       expect(res.status).toBe(400);
       expect((await problemOf(res)).type).toBe('urn:kscape:problem:unsupported-type');
     }
@@ -138,7 +209,11 @@ describe('decoding', () => {
   it('rejects schema-invalid data with 400 and an errors list', async () => {
     const d = def(noop);
     const url = await serve(d);
-    const res = await fetch(url, { method: 'POST', headers: binaryHeaders(REQ), body: JSON.stringify({ controls: ['C-17'], frameworks: 'NSA' }) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: binaryHeaders(REQ),
+      body: JSON.stringify({ controls: ['C-17'], frameworks: 'NSA' }),
+    });
     expect(res.status).toBe(400);
     const p = await problemOf(res);
     expect(p.type).toBe('urn:kscape:problem:invalid-data');
@@ -149,7 +224,11 @@ describe('decoding', () => {
   it('rejects non-JSON data for catalog types', async () => {
     const d = def(noop);
     const url = await serve(d);
-    const res = await fetch(url, { method: 'POST', headers: binaryHeaders(REQ, { 'content-type': 'text/plain' }), body: 'hello' });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: binaryHeaders(REQ, { 'content-type': 'text/plain' }),
+      body: 'hello',
+    });
     expect(res.status).toBe(400);
     expect(d.calls).toHaveLength(0);
   });
@@ -163,7 +242,12 @@ describe('body limits', () => {
       .map(([k, v]) => `${k}: ${v}\r\n`)
       .join('');
     // Announce 10 MB but send nothing: a server that waited for the body would never answer.
-    const r = await rawRequest(served!.port, `POST / HTTP/1.1\r\nhost: x\r\n${head}content-length: 10000000\r\n\r\n`, [], false);
+    const r = await rawRequest(
+      served!.port,
+      `POST / HTTP/1.1\r\nhost: x\r\n${head}content-length: 10000000\r\n\r\n`,
+      [],
+      false,
+    );
     expect(r.status).toBe(413);
     expect(r.raw).toMatch(/connection: close/i);
     expect(r.raw).toMatch(/payload-too-large/);
@@ -178,7 +262,12 @@ describe('body limits', () => {
       .join('');
     const chunk = Buffer.alloc(16 * 1024, 0x20);
     const chunks = Array.from({ length: 4096 }, () => chunk); // 64 MiB offered
-    const r = await rawRequest(served!.port, `POST / HTTP/1.1\r\nhost: x\r\n${head}transfer-encoding: chunked\r\n\r\n`, chunks, true);
+    const r = await rawRequest(
+      served!.port,
+      `POST / HTTP/1.1\r\nhost: x\r\n${head}transfer-encoding: chunked\r\n\r\n`,
+      chunks,
+      true,
+    );
     expect(r.status).toBe(413);
     // The client was cut off long before it could send everything.
     expect(r.bytesSent).toBeLessThan(chunks.length * chunk.length);
@@ -194,9 +283,18 @@ describe('body limits', () => {
         c.close();
       },
     });
-    const res = await app.fetch(new Request('http://x/', { method: 'POST', headers: binaryHeaders(REQ), body, duplex: 'half' } as RequestInit));
+    const res = await app.fetch(
+      new Request('http://x/', {
+        method: 'POST',
+        headers: binaryHeaders(REQ),
+        body,
+        duplex: 'half',
+      } as RequestInit),
+    );
     expect(res.status).toBe(413);
-    const ok = await app.fetch(new Request('http://x/', { method: 'POST', headers: binaryHeaders(REQ), body: '{}' }));
+    const ok = await app.fetch(
+      new Request('http://x/', { method: 'POST', headers: binaryHeaders(REQ), body: '{}' }),
+    );
     expect(ok.status).toBe(202);
     expect(d.calls).toHaveLength(1);
   });
@@ -206,10 +304,22 @@ describe('replies and tracing', () => {
   it('answers 200 with the reply in binary mode, continuing the trace', async () => {
     const d = def(async (e, ctx) => {
       expect(ctx.traceparent).toBe(TRACEPARENT);
-      return buildEvent(DONE, { scanId: 's1', frameworks: [], counts: { resources: 1, passed: 1, failed: 0, skipped: 0, excluded: 0 } }, { source: ctx.source, causedBy: e.extensions });
+      return buildEvent(
+        DONE,
+        {
+          scanId: 's1',
+          frameworks: [],
+          counts: { resources: 1, passed: 1, failed: 0, skipped: 0, excluded: 0 },
+        },
+        { source: ctx.source, causedBy: e.extensions },
+      );
     });
     const url = await serve(d);
-    const res = await fetch(url, { method: 'POST', headers: binaryHeaders(REQ, { 'ce-traceparent': TRACEPARENT }), body: '{}' });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: binaryHeaders(REQ, { 'ce-traceparent': TRACEPARENT }),
+      body: '{}',
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('ce-type')).toBe(DONE);
     expect(res.headers.get('ce-source')).toBe('/kscape/scan');
@@ -222,7 +332,11 @@ describe('replies and tracing', () => {
 
   it('puts the trace context on a reply even when the handler did not', async () => {
     const url = await serve(def(async (_e, ctx) => completed(ctx)));
-    const res = await fetch(url, { method: 'POST', headers: binaryHeaders(REQ, { 'ce-traceparent': TRACEPARENT }), body: '{}' });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: binaryHeaders(REQ, { 'ce-traceparent': TRACEPARENT }),
+      body: '{}',
+    });
     expect(res.headers.get('ce-traceparent')?.split('-')[1]).toBe(TRACE_ID);
   });
 
@@ -237,10 +351,21 @@ describe('replies and tracing', () => {
     await fetch(`${url}/health/readiness`);
     await fetch(`${url}/health/liveness`);
     const before = logs.length;
-    await fetch(url, { method: 'POST', headers: binaryHeaders(REQ, { 'ce-traceparent': TRACEPARENT, 'ce-id': 'log-1' }), body: '{}' });
+    await fetch(url, {
+      method: 'POST',
+      headers: binaryHeaders(REQ, { 'ce-traceparent': TRACEPARENT, 'ce-id': 'log-1' }),
+      body: '{}',
+    });
     const lines = logs.slice(before).filter((l) => l.msg === 'event handled');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ eventId: 'log-1', eventType: REQ, source: '/test/producer', traceId: TRACE_ID, status: 202, function: 'scan' });
+    expect(lines[0]).toMatchObject({
+      eventId: 'log-1',
+      eventType: REQ,
+      source: '/test/producer',
+      traceId: TRACE_ID,
+      status: 202,
+      function: 'scan',
+    });
     expect(logs.slice(0, before).some((l) => String(l.msg).includes('health'))).toBe(false);
     expect(logs.filter((l) => /readiness|liveness/.test(JSON.stringify(l)))).toEqual([]);
   });
@@ -337,6 +462,16 @@ describe('routes', () => {
     expect(((await r.json()) as { detail: string }).detail).toBe('shutting down');
     expect((await app.fetch(new Request('http://x/health/liveness'))).status).toBe(200);
   });
+
+  it('details returned by def.ready() are the readiness body', async () => {
+    const app = createFunctionApp(
+      def(noop, { ready: async () => ({ vulnerabilityDb: { ageSeconds: 42 } }) }),
+      { env: {} },
+    );
+    const r = await app.fetch(new Request('http://x/health/readiness'));
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ status: 'ok', vulnerabilityDb: { ageSeconds: 42 } });
+  });
 });
 
 describe('emit', () => {
@@ -345,13 +480,21 @@ describe('emit', () => {
     try {
       const url = await serve(
         def(async (_e, ctx) => {
-          await ctx.emit(buildEvent(EVENT_TYPES.vulnScanRequested, { image: 'nginx:1.27' }, { source: ctx.source }));
-          await ctx.emit(buildEvent(EVENT_TYPES.vulnScanRequested, { image: 'redis:7' }, { source: ctx.source }));
+          await ctx.emit(
+            buildEvent(EVENT_TYPES.vulnScanRequested, { image: 'nginx:1.27' }, { source: ctx.source }),
+          );
+          await ctx.emit(
+            buildEvent(EVENT_TYPES.vulnScanRequested, { image: 'redis:7' }, { source: ctx.source }),
+          );
           return undefined;
         }),
         { K_SINK: sink.url, K_CE_OVERRIDES: { cluster: 'dev' } },
       );
-      const res = await fetch(url, { method: 'POST', headers: binaryHeaders(REQ, { 'ce-traceparent': TRACEPARENT }), body: '{}' });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: binaryHeaders(REQ, { 'ce-traceparent': TRACEPARENT }),
+        body: '{}',
+      });
       expect(res.status).toBe(202);
       expect(sink.received).toHaveLength(2);
       const first = sink.received[0]!;
@@ -370,7 +513,9 @@ describe('emit', () => {
     try {
       const url = await serve(
         def(async (_e, ctx) => {
-          await ctx.emit(buildEvent(EVENT_TYPES.vulnScanRequested, { image: 'nginx' }, { source: ctx.source }));
+          await ctx.emit(
+            buildEvent(EVENT_TYPES.vulnScanRequested, { image: 'nginx' }, { source: ctx.source }),
+          );
           return undefined;
         }),
         { K_SINK: sink.url },
@@ -416,8 +561,18 @@ describe('emit', () => {
         def(async (_e, ctx) => completed(ctx)),
         { K_SINK: sink.url },
       );
-      const events = [1, 2].map((i) => ({ specversion: '1.0', id: `b${i}`, source: '/s', type: REQ, data: {} }));
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/cloudevents-batch+json' }, body: JSON.stringify(events) });
+      const events = [1, 2].map((i) => ({
+        specversion: '1.0',
+        id: `b${i}`,
+        source: '/s',
+        type: REQ,
+        data: {},
+      }));
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cloudevents-batch+json' },
+        body: JSON.stringify(events),
+      });
       expect(res.status).toBe(202);
       expect(sink.received.map((r) => r.headers['ce-type'])).toEqual([DONE, DONE]);
     } finally {

@@ -466,9 +466,10 @@ export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions 
   const readiness = async (): Promise<Response> => {
     if (draining) return problemResponse(problem('not-ready', 503, 'shutting down'), { connection: 'close' });
     try {
-      if (def.ready) await def.ready();
+      const details = def.ready ? await def.ready() : undefined;
       if (lastReady === false) log.info('ready again');
       lastReady = true;
+      if (details) return Response.json({ status: 'ok', ...details });
       return new Response('ok', { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' } });
     } catch (e) {
       // Log transitions only: probes run every few seconds.

@@ -43,8 +43,11 @@ export interface FunctionDefinition {
   consumes: readonly EventType[];
   /** Handle one event; return a reply event (published back to the broker) or nothing. */
   handle(event: IncomingEvent, ctx: FunctionContext): Promise<CatalogEvent | undefined>;
-  /** Readiness beyond "the server listens" (e.g. database reachable). Throw or return a reason when not ready. */
-  ready?(): Promise<void>;
+  /**
+   * Readiness beyond "the server listens" (e.g. database reachable): throw when not ready. Details
+   * it returns (e.g. the vulnerability DB's version and age) are the readiness answer's JSON body.
+   */
+  ready?(): Promise<void | Record<string, unknown>>;
   /** Release resources on shutdown, after in-flight requests drained. */
   close?(): Promise<void>;
 }

@@ -573,6 +573,8 @@ export function createVulnFunction(deps: VulnDeps = {}): FunctionDefinition {
         if (s.generation === null) log.warn(info, 'vulnerability database is empty; scans will be retried until it is loaded');
         else log.info(info, 'vulnerability database');
       }
+      // Ready even when empty: an unready revision would never receive the update that fills it.
+      return { vulnerabilityDb: { generation: s.generation, version: s.contentHash, builtAt: s.builtAt, ageSeconds: s.ageSeconds, advisories: s.advisories } };
     },
     async close() {
       await db.close();
