@@ -1,8 +1,16 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DatabaseTimeoutError, DatabaseUnavailableError, migrate, openDatabase, pgListenerOf } from './index.js';
+import {
+  DatabaseTimeoutError,
+  DatabaseUnavailableError,
+  migrate,
+  migrationsFolderNextTo,
+  openDatabase,
+  pgListenerOf,
+} from './index.js';
 import { forEachDriver, withTestDatabase } from './testing.js';
 
 /** A drizzle-kit shaped migrations folder (journal + SQL with statement breakpoints). */
@@ -14,7 +22,13 @@ function migrationsFolder(files: { tag: string; sql: string }[]): string {
     JSON.stringify({
       version: '7',
       dialect: 'postgresql',
-      entries: files.map((f, idx) => ({ idx, version: '7', when: 1_700_000_000_000 + idx, tag: f.tag, breakpoints: true })),
+      entries: files.map((f, idx) => ({
+        idx,
+        version: '7',
+        when: 1_700_000_000_000 + idx,
+        tag: f.tag,
+        breakpoints: true,
+      })),
     }),
   );
   for (const f of files) writeFileSync(join(dir, `${f.tag}.sql`), f.sql);
@@ -67,21 +81,35 @@ forEachDriver('lib/db Database', (driver) => {
 
   it('migrate applies each migration once, records it in the owner table, and rolls back a failing one', async () => {
     const folder = migrationsFolder([
-      { tag: '0000_a', sql: 'CREATE TABLE mig_a (id int);\n--> statement-breakpoint\nINSERT INTO mig_a VALUES (1);' },
+      {
+        tag: '0000_a',
+        sql: 'CREATE TABLE mig_a (id int);\n--> statement-breakpoint\nINSERT INTO mig_a VALUES (1);',
+      },
       { tag: '0001_b', sql: 'CREATE TABLE mig_b (id int);' },
     ]);
-    expect((await migrate(tdb.db, { folder, table: 'test_migrations' })).applied).toEqual(['0000_a', '0001_b']);
+    expect((await migrate(tdb.db, { folder, table: 'test_migrations' })).applied).toEqual([
+      '0000_a',
+      '0001_b',
+    ]);
     expect((await migrate(tdb.db, { folder, table: 'test_migrations' })).applied).toEqual([]);
     // Another owner's table is independent.
     const other = migrationsFolder([{ tag: '0000_x', sql: 'CREATE TABLE mig_x (id int);' }]);
     expect((await migrate(tdb.db, { folder: other, table: 'other_migrations' })).applied).toEqual(['0000_x']);
     const bad = migrationsFolder([
-      { tag: '0000_a', sql: 'CREATE TABLE mig_a (id int);\n--> statement-breakpoint\nINSERT INTO mig_a VALUES (1);' },
+      {
+        tag: '0000_a',
+        sql: 'CREATE TABLE mig_a (id int);\n--> statement-breakpoint\nINSERT INTO mig_a VALUES (1);',
+      },
       { tag: '0001_b', sql: 'CREATE TABLE mig_b (id int);' },
-      { tag: '0002_c', sql: 'CREATE TABLE mig_c (id int);\n--> statement-breakpoint\nSELECT no_such_function();' },
+      {
+        tag: '0002_c',
+        sql: 'CREATE TABLE mig_c (id int);\n--> statement-breakpoint\nSELECT no_such_function();',
+      },
     ]);
     await expect(migrate(tdb.db, { folder: bad, table: 'test_migrations' })).rejects.toThrow();
-    const { rows } = await tdb.db.query<{ n: string }>(`SELECT count(*)::text AS n FROM pg_tables WHERE tablename = 'mig_c'`);
+    const { rows } = await tdb.db.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM pg_tables WHERE tablename = 'mig_c'`,
+    );
     expect(rows[0]!.n).toBe('0');
     const { rows: rec } = await tdb.db.query<{ tag: string }>('SELECT tag FROM test_migrations ORDER BY id');
     expect(rec.map((r) => r.tag)).toEqual(['0000_a', '0001_b']);
@@ -135,11 +163,25 @@ forEachDriver('lib/db Database', (driver) => {
   }
 });
 
+describe('migrationsFolderNextTo', () => {
+  it('finds migrations beside the module, else at the same path in the sources when running from dist/', () => {
+    const root = mkdtempSync(join(tmpdir(), 'kscape-migrations-'));
+    const moduleUrl = pathToFileURL(join(root, 'dist', 'functions', 'x', 'store.js'));
+    expect(() => migrationsFolderNextTo(moduleUrl)).toThrow(/migrations not found next to/);
+    mkdirSync(join(root, 'functions', 'x', 'migrations'), { recursive: true });
+    expect(migrationsFolderNextTo(moduleUrl)).toBe(join(root, 'functions', 'x', 'migrations'));
+    // The container image copies the folder next to the compiled module: that one wins.
+    mkdirSync(join(root, 'dist', 'functions', 'x', 'migrations'), { recursive: true });
+    expect(migrationsFolderNextTo(moduleUrl)).toBe(join(root, 'dist', 'functions', 'x', 'migrations'));
+  });
+});
+
 describe('lib/db connection errors', () => {
   it('an unreachable server is a DatabaseUnavailableError at open', async () => {
-    const err = await openDatabase({ url: 'postgres://postgres@127.0.0.1:1/none', config: { KSCAPE_DB_CONNECT_TIMEOUT: 1000 } }).catch(
-      (e: unknown) => e,
-    );
+    const err = await openDatabase({
+      url: 'postgres://postgres@127.0.0.1:1/none',
+      config: { KSCAPE_DB_CONNECT_TIMEOUT: 1000 },
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DatabaseUnavailableError);
   });
 });

@@ -12,9 +12,27 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { logger } from '../log/index.js';
 import type { Database } from './database.js';
+
+/**
+ * The committed `migrations/` folder beside a store module (`import.meta.url`): next to the source
+ * file under vitest, or, when running from dist/ (tsc copies no SQL), the same path in the
+ * sources. The container image copies each folder next to its compiled module (Dockerfile).
+ */
+export function migrationsFolderNextTo(moduleUrl: string | URL): string {
+  const here = fileURLToPath(new URL('./migrations', moduleUrl));
+  if (existsSync(here)) return here;
+  const marker = `${sep}dist${sep}`;
+  const at = here.lastIndexOf(marker);
+  const fromSources = at < 0 ? here : here.slice(0, at) + sep + here.slice(at + marker.length);
+  if (existsSync(fromSources)) return fromSources;
+  throw new Error(
+    `migrations not found next to ${fileURLToPath(moduleUrl)} (looked in ${here} and ${fromSources})`,
+  );
+}
 
 export interface MigrateOptions {
   /** Folder produced by `drizzle-kit generate` (contains meta/_journal.json). */
@@ -87,11 +105,16 @@ export async function migrate(db: Database, opts: MigrateOptions): Promise<Migra
       if (prev) {
         // Editing a migration that already ran somewhere is a bug: the edit never reaches that
         // database. Say so loudly rather than silently diverge.
-        if (prev.hash !== f.hash) log.warn({ tag: f.tag }, 'applied migration was modified after it ran; not re-applied');
+        if (prev.hash !== f.hash)
+          log.warn({ tag: f.tag }, 'applied migration was modified after it ran; not re-applied');
         continue;
       }
       for (const stmt of f.statements) await tx.query(stmt);
-      await tx.query(`INSERT INTO ${opts.table} (tag, hash, created_at) VALUES ($1, $2, $3)`, [f.tag, f.hash, f.createdAt]);
+      await tx.query(`INSERT INTO ${opts.table} (tag, hash, created_at) VALUES ($1, $2, $3)`, [
+        f.tag,
+        f.hash,
+        f.createdAt,
+      ]);
       out.push(f.tag);
     }
     return out;

@@ -9,9 +9,7 @@
  *   page's RV from the objects table plus the event log;
  * - watches are served by one poller per Store (watch.ts).
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { isUnavailable, migrate, type Database } from '../../lib/db/index.js';
+import { isUnavailable, migrate, migrationsFolderNextTo, type Database } from '../../lib/db/index.js';
 import { logger, type Logger } from '../../lib/log/index.js';
 import { loadStoreConfig, type StoreConfig } from './config.js';
 import { fieldSql, labelSql, Params } from './filter.js';
@@ -56,11 +54,7 @@ export interface PostgresStoreOptions {
 
 /** Where the committed migrations are, from source (tsx/vitest) or from dist/. */
 export function storeMigrationsFolder(): string {
-  const here = fileURLToPath(new URL('./migrations', import.meta.url));
-  if (existsSync(here)) return here;
-  const fromDist = here.replace(/([/\\])dist([/\\])storage-api([/\\])/, '$1storage-api$3');
-  if (existsSync(fromDist)) return fromDist;
-  throw new Error(`storage migrations not found at ${here}`);
+  return migrationsFolderNextTo(import.meta.url);
 }
 
 export const STORE_MIGRATIONS_TABLE = 'storage_migrations';

@@ -1,15 +1,9 @@
 /**
  * Replay protection and the command audit log, in PostgreSQL (or PGlite) through plain SQL.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { migrate, type Database } from '../../../lib/db/index.js';
+import { migrate, migrationsFolderNextTo, type Database } from '../../../lib/db/index.js';
 
-function migrationsFolder(): string {
-  const here = fileURLToPath(new URL('./migrations', import.meta.url));
-  if (existsSync(here)) return here;
-  return here.replace(/([/\\])dist([/\\])functions([/\\])/, '$1functions$3');
-}
+const migrationsFolder = (): string => migrationsFolderNextTo(import.meta.url);
 
 export type CommandStatus = 'accepted' | 'rejected' | 'failed';
 

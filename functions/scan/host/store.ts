@@ -4,17 +4,10 @@
  * posture scan reads it so that a cluster scan evaluates the host controls of every node that has
  * reported. Plain SQL on lib/db (PostgreSQL or PGlite).
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { migrate, type Database } from '../../../lib/db/index.js';
+import { migrate, migrationsFolderNextTo, type Database } from '../../../lib/db/index.js';
 import { parseHostFacts, type HostFacts } from './facts.js';
 
-function migrationsFolder(): string {
-  const here = fileURLToPath(new URL('./migrations', import.meta.url));
-  if (existsSync(here)) return here;
-  // Running from dist/: tsc does not copy SQL files, the sources next to the repo root have them.
-  return here.replace(/([/\\])dist([/\\])functions([/\\])/, '$1functions$3');
-}
+const migrationsFolder = (): string => migrationsFolderNextTo(import.meta.url);
 
 export interface StoredHostFacts {
   nodeName: string;

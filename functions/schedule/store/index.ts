@@ -3,9 +3,7 @@
  * that both drivers run. Claims use `FOR UPDATE SKIP LOCKED`, so two replicas handling ticks at the
  * same time split the due work instead of doing it twice.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { migrate, type Database } from '../../../lib/db/index.js';
+import { migrate, migrationsFolderNextTo, type Database } from '../../../lib/db/index.js';
 import type { ObjectRef } from '../../../lib/events/index.js';
 
 export type PendingJob = 'configscan' | 'podimages';
@@ -19,12 +17,7 @@ export interface PendingItem {
   updates: number;
 }
 
-/** The committed migrations, next to this file in the sources, or beside dist/ when compiled. */
-function migrationsFolder(): string {
-  const here = fileURLToPath(new URL('./migrations', import.meta.url));
-  if (existsSync(here)) return here;
-  return here.replace(/([/\\])dist([/\\])functions([/\\])/, '$1functions$3');
-}
+const migrationsFolder = (): string => migrationsFolderNextTo(import.meta.url);
 
 export function pendingKey(job: PendingJob, ref: ObjectRef): string {
   return `${job}:${ref.apiVersion}/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;

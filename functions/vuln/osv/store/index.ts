@@ -7,9 +7,7 @@
  * the same COPY text from a Blob.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { migrate, type Database, type Queryable } from '../../../../lib/db/index.js';
+import { migrate, migrationsFolderNextTo, type Database, type Queryable } from '../../../../lib/db/index.js';
 import { logger } from '../../../../lib/log/index.js';
 import type { Severity } from '../cvss.js';
 import { normalizePackageName, toRows, type AdvisoryRow, type AffectedRow } from '../normalize.js';
@@ -27,9 +25,7 @@ const log = logger('vuln.vulndb');
 
 /** Committed migrations next to this file, or beside dist/ when compiled. */
 export function vulndbMigrationsFolder(): string {
-  const here = fileURLToPath(new URL('./migrations', import.meta.url));
-  if (existsSync(here)) return here;
-  return here.replace(/([/\\])dist([/\\])functions([/\\])/, '$1functions$3');
+  return migrationsFolderNextTo(import.meta.url);
 }
 
 export type ImportMode = 'full' | 'incremental';
