@@ -4,7 +4,7 @@ import { ANNOTATIONS, GROUP, LABELS, VERSION } from '../../lib/api/index.js';
 import { EVENT_TYPES, FUNCTION_ROUTES } from '../../lib/events/index.js';
 import { PermanentError, TransientError } from '../runtime/errors.js';
 import type { FunctionContext, IncomingEvent } from '../runtime/types.js';
-import { kubeJson, type KubeHttp } from './cluster/http.js';
+import { kubeJson, type KubeHttp } from '../../lib/kube/http.js';
 import { startSandbox, type Sandbox } from './cluster/testing.js';
 import { loadScanFunctionConfig } from './function-config.js';
 import { createScanFunction } from './function.js';

@@ -33,7 +33,7 @@ import {
 import { loadKubeConfig } from '../../lib/kube/client.js';
 import { PermanentError, TransientError } from '../runtime/errors.js';
 import type { FunctionContext, FunctionDefinition, IncomingEvent } from '../runtime/types.js';
-import { kubeHttp, type KubeHttp } from './cluster/http.js';
+import { kubeHttp, type KubeHttp } from '../../lib/kube/http.js';
 import { kindInfo, kindsForControls, RBAC_KINDS } from './cluster/kinds.js';
 import { ClusterReader, mapLimit, type ClusterSnapshot, type NamespaceFilter } from './cluster/reader.js';
 import { affects, resolveScope, scopeNamespaces } from './cluster/scope.js';

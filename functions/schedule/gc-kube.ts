@@ -6,7 +6,7 @@
  */
 import { GROUP, VERSION } from '../../lib/api/index.js';
 import { loadKubeConfig } from '../../lib/kube/client.js';
-import { kubeHttp, KubeStatusError, type KubeHttp } from '../scan/cluster/http.js';
+import { kubeHttp, KubeStatusError, type KubeHttp } from '../../lib/kube/http.js';
 import { TransientError } from '../runtime/errors.js';
 import { GC_PLURALS, type StoredResult, type WorkloadLike } from './gc.js';
 

@@ -7,7 +7,7 @@ import { ANNOTATIONS, API_VERSION, GROUP, LABELS, PLURALS, VERSION } from '../..
 import { exampleSbom, exampleVulnerabilityManifestSummary } from '../../lib/api/examples.js';
 import { forEachDriver, withTestDatabase } from '../../lib/db/testing.js';
 import { EVENT_TYPES, type CatalogEvent } from '../../lib/events/index.js';
-import { kubeJson } from '../scan/cluster/http.js';
+import { kubeJson } from '../../lib/kube/http.js';
 import { startSandbox, type Sandbox } from '../scan/cluster/testing.js';
 import { loadScheduleConfig } from './config.js';
 import { kubeResultCollector } from './gc-kube.js';

@@ -6,7 +6,7 @@
 import { ANNOTATIONS, GROUP, PLURALS, STATUS, VERSION, type StatusValue } from '../../lib/api/constants.js';
 import { imageSlug } from '../../lib/api/names.js';
 import type { SBOMSPDXv2p3 } from '../../lib/api/schemas.js';
-import { KubeStatusError, type KubeHttp } from '../scan/cluster/http.js';
+import { KubeStatusError, type KubeHttp } from '../../lib/kube/http.js';
 import { ResultWriter, type WriteOutcome } from '../scan/results/writer.js';
 import type { CachedSbom, SbomCache } from './cache.js';
 import { sbomCacheKey } from './cache.js';

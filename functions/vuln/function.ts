@@ -31,7 +31,7 @@ import { buildEvent, EVENT_TYPES, FUNCTION_ROUTES, type CatalogEvent, type Event
 import { loadKubeConfig } from '../../lib/kube/client.js';
 import { PermanentError, RateLimitedError, TransientError } from '../runtime/errors.js';
 import type { FunctionContext, FunctionDefinition, IncomingEvent } from '../runtime/types.js';
-import { KubeStatusError, kubeHttp, type KubeHttp } from '../scan/cluster/http.js';
+import { KubeStatusError, kubeHttp, type KubeHttp } from '../../lib/kube/http.js';
 import { mapLimit } from '../scan/cluster/reader.js';
 import { sbomCacheKey } from './cache.js';
 import { loadVulnFunctionConfig, type VulnFunctionConfig } from './function-config.js';

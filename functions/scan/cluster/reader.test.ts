@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import type { KubeHttp } from './http.js';
+import type { KubeHttp } from '../../../lib/kube/http.js';
 import { kindInfo, kindsForControls, KIND_CATALOG } from './kinds.js';
 import { ClusterReader, type NamespaceFilter } from './reader.js';
 import { startSandbox, type Sandbox } from './testing.js';

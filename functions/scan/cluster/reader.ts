@@ -7,7 +7,7 @@
  */
 import type { Logger } from '../../../lib/log/index.js';
 import type { KubeObject } from '../engine/types.js';
-import { KubeStatusError, kubeJson, type KubeHttp } from './http.js';
+import { KubeStatusError, kubeJson, type KubeHttp } from '../../../lib/kube/http.js';
 import type { KindInfo } from './kinds.js';
 
 export interface NamespaceFilter {

@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { writeKubeconfig } from '../../../cli/dev/kubeconfig.js';
 import { loadKubeConfig } from '../../../lib/kube/client.js';
 import { startStorageServer, type StorageServer } from '../../../storage-api/server.js';
-import { kubeHttp, type KubeHttp } from './http.js';
+import { kubeHttp, type KubeHttp } from '../../../lib/kube/http.js';
 
 export interface Sandbox {
   server: StorageServer;

@@ -18,7 +18,7 @@ import { collectHostFacts, factsHash } from '../../../node-agent/host/collect.js
 import { hostEvent as nodeAgentEvent } from '../../../node-agent/report.js';
 import { PermanentError } from '../../runtime/errors.js';
 import type { FunctionContext, IncomingEvent } from '../../runtime/types.js';
-import { kubeJson } from '../cluster/http.js';
+import { kubeJson } from '../../../lib/kube/http.js';
 import { startSandbox, type Sandbox } from '../cluster/testing.js';
 import { loadScanFunctionConfig } from '../function-config.js';
 import { createScanFunction } from '../function.js';

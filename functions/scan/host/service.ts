@@ -17,7 +17,7 @@ import { openDatabase, type Database } from '../../../lib/db/index.js';
 import type { EventData, EVENT_TYPES } from '../../../lib/events/index.js';
 import { PermanentError, TransientError } from '../../runtime/errors.js';
 import type { FunctionContext, IncomingEvent } from '../../runtime/types.js';
-import { KubeStatusError, kubeJson, type KubeHttp } from '../cluster/http.js';
+import { KubeStatusError, kubeJson, type KubeHttp } from '../../../lib/kube/http.js';
 import type { KubeObject } from '../engine/types.js';
 import { isKubeObject } from '../engine/objects.js';
 import {

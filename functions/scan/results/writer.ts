@@ -8,7 +8,7 @@
  * (no write, resourceVersion unchanged): redelivering a request changes nothing.
  */
 import { ANNOTATIONS, GROUP, LABELS, MANAGED_BY_USER, PLURALS, VERSION } from '../../../lib/api/index.js';
-import { KubeStatusError, kubeJson, type KubeHttp } from '../cluster/http.js';
+import { KubeStatusError, kubeJson, type KubeHttp } from '../../../lib/kube/http.js';
 import type { ResultEntry } from './build.js';
 
 export const SCAN_PLURAL = PLURALS.WorkloadConfigurationScan;

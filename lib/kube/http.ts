@@ -1,5 +1,6 @@
 /**
- * A minimal JSON client for the Kubernetes API on top of client-node's KubeConfig: client-node
+ * A minimal JSON client for the Kubernetes API on top of client-node's KubeConfig (used by the scan,
+ * vuln and schedule functions): client-node
  * resolves the cluster, TLS material and credentials (tokens, exec plugins, client certificates)
  * through `applyToHTTPSOptions`; requests go through node's http/https with a keep-alive agent.
  *
@@ -45,8 +46,10 @@ export class KubeStatusError extends Error {
   }
 }
 
-export function kubeHttp(kc: KubeConfig, opts: { timeoutMs?: number } = {}): KubeHttp {
+export function kubeHttp(kc: KubeConfig, opts: { timeoutMs?: number; userAgent?: string } = {}): KubeHttp {
   const timeoutMs = opts.timeoutMs ?? 60_000;
+  // Shown in the API server's audit log: which component made the call.
+  const userAgent = opts.userAgent ?? `kscape/${process.env.K_SERVICE ?? 'cli'}`;
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 32 });
   let httpsAgent: https.Agent | undefined;
   return {
@@ -59,7 +62,7 @@ export function kubeHttp(kc: KubeConfig, opts: { timeoutMs?: number } = {}): Kub
         method,
         headers: {
           accept: o.accept ?? 'application/json',
-          'user-agent': 'kscape-scan',
+          'user-agent': userAgent,
           ...(payload
             ? {
                 'content-type': o.contentType ?? 'application/json',
