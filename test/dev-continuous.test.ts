@@ -8,28 +8,16 @@
  * triggers a vulnerability scan whose results kubectl shows too. The vulnerability DB comes from a
  * local OSV mirror (KSCAPE_VULNDB_BASE_URL), loaded through the vulndb ping as in a cluster.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
-import { FIXTURE_OSV, writeFixtureImage, writeOsvZip } from '../functions/vuln/function-testing.js';
-import { missingTools, skopeoCopy, startRegistry, type Registry } from './fixtures/images/debian.js';
-import { buildOnce, CLI, ROOT } from './support/build.js';
-
-const run = promisify(execFile);
-
-interface DevJson {
-  api: { url: string; kubeconfig: string };
-  broker: { ingress: string };
-  logFile: string;
-}
+import { FIXTURE_OSV } from '../functions/vuln/function-testing.js';
+import { missingTools, startRegistry, type Registry } from './fixtures/images/debian.js';
+import { pushFixtureImage, startDevProcess, startOsvMirror, type DevProcess } from './support/dev.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const missing = missingTools(['docker-registry', 'skopeo']);
+const missing = missingTools(['docker-registry', 'skopeo', 'kubectl']);
 if (missing) throw new Error(`test/dev-continuous needs ${missing} (installed by .ci/run)`);
 
 const deployment = (image: string) => `apiVersion: apps/v1
@@ -77,35 +65,23 @@ status:
 `;
 
 describe('kscape dev: continuous scanning from cluster changes', () => {
-  let state: string;
-  let child: ChildProcess;
-  let stderr = '';
-  let dev: DevJson;
-  let ticks = 0;
+  let dev: DevProcess;
   let registry: Registry;
+  let mirror: { url: string; close(): void };
   let image: string;
   let digest: string;
-  let mirror: Server;
-
-  const kubectl = async (...args: string[]) =>
-    (await run('kubectl', ['--kubeconfig', dev.api.kubeconfig, ...args])).stdout;
+  let ticks = 0;
 
   /** A PingSource event (the minute `tick`, the `vulndb` refresh), posted now instead of waiting for its schedule. */
-  const ping = async (job: string) => {
-    const r = await fetch(dev.broker.ingress, {
-      method: 'POST',
-      headers: {
-        'ce-specversion': '1.0',
-        'ce-id': `test-${job}-${++ticks}`,
-        'ce-source': `/apis/v1/namespaces/kubescape/pingsources/kscape-${job}`,
-        'ce-type': 'dev.knative.sources.ping',
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ job }),
-    });
-    expect(r.status).toBe(202);
-  };
-  const tick = () => ping('tick');
+  const ping = async (job: string) =>
+    expect(
+      await dev.post(
+        'dev.knative.sources.ping',
+        { job },
+        `test-${job}-${++ticks}`,
+        `/apis/v1/namespaces/kubescape/pingsources/kscape-${job}`,
+      ),
+    ).toBe(202);
 
   /** Poll `check`, ticking between attempts, until it holds. */
   async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
@@ -114,9 +90,9 @@ describe('kscape dev: continuous scanning from cluster changes', () => {
       if (await check()) return;
       if (Date.now() > end)
         throw new Error(
-          `timed out waiting for ${what}; log tail:\n${readFileSync(dev.logFile, 'utf8').slice(-4000)}\n${stderr}`,
+          `timed out waiting for ${what}; log tail:\n${dev.log().slice(-4000)}\n${dev.stderr()}`,
         );
-      await tick();
+      await ping('tick');
       await sleep(500);
     }
   }
@@ -124,67 +100,27 @@ describe('kscape dev: continuous scanning from cluster changes', () => {
   const resultNames = async (
     kinds = 'workloadconfigurationscans,workloadconfigurationscansummaries',
   ): Promise<string[]> =>
-    (await kubectl('get', kinds, '-n', 'default', '-o', 'name'))
+    (await dev.kubectl('get', kinds, '-n', 'default', '-o', 'name'))
       .split('\n')
       .filter(
         (l) => l.endsWith('/deployment-continuous-demo') || l.endsWith('/deployment-continuous-demo-app'),
       );
 
   beforeAll(async () => {
-    buildOnce();
-    state = mkdtempSync(join(tmpdir(), 'kscape-dev-cont-'));
     registry = await startRegistry();
-    const fixture = await writeFixtureImage();
-    image = `${registry.host}/kscape/continuous-demo:1`;
-    await skopeoCopy(`oci:${fixture.dir}:latest`, `docker://${image}`);
-    fixture.close();
-    // The digest the registry serves (skopeo may have compressed the layers on the way).
-    const head = await fetch(`http://${registry.host}/v2/kscape/continuous-demo/manifests/1`, {
-      method: 'HEAD',
-      headers: {
-        accept:
-          'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
-      },
-    });
-    digest = head.headers.get('docker-content-digest') ?? '';
-    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    ({ image, digest } = await pushFixtureImage(registry, 'kscape/continuous-demo', '1'));
     // An air-gapped OSV mirror: <base>/Debian/all.zip with the fixture advisories.
-    const zip = join(state, 'all.zip');
-    writeOsvZip(zip, FIXTURE_OSV);
-    mirror = createServer((req, res) => {
-      if (req.url === '/Debian/all.zip')
-        res.writeHead(200, { 'content-type': 'application/zip' }).end(readFileSync(zip));
-      else res.writeHead(404).end();
-    });
-    await new Promise<void>((r) => mirror.listen(0, '127.0.0.1', r));
-    const port = (mirror.address() as { port: number }).port;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      KSCAPE_VULNDB_BASE_URL: `http://127.0.0.1:${port}`,
+    mirror = await startOsvMirror({ Debian: FIXTURE_OSV });
+    dev = await startDevProcess(['--no-schedules', '--no-startup-scans'], {
+      KSCAPE_VULNDB_BASE_URL: mirror.url,
       KSCAPE_VULNDB_ECOSYSTEMS: 'Debian',
-      LOG_LEVEL: 'info',
       KSCAPE_DEBOUNCE_WINDOW: '0s',
       KSCAPE_VULN_INSECURE_REGISTRIES: registry.host,
-    };
-    delete env.DATABASE_URL;
-    child = spawn(
-      process.execPath,
-      [CLI, 'dev', '--state-dir', state, '--no-schedules', '--no-startup-scans'],
-      { cwd: ROOT, env, stdio: 'pipe' },
-    );
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const end = Date.now() + 90_000;
-    while (!existsSync(join(state, 'dev.json'))) {
-      if (child.exitCode !== null) throw new Error(`kscape dev exited with ${child.exitCode}: ${stderr}`);
-      if (Date.now() > end) throw new Error(`kscape dev did not start: ${stderr}`);
-      await sleep(200);
-    }
-    dev = JSON.parse(readFileSync(join(state, 'dev.json'), 'utf8')) as DevJson;
+    });
   }, 180_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
-    if (state) rmSync(state, { recursive: true, force: true });
+    await dev?.stop();
     await registry?.stop();
     mirror?.close();
   });
@@ -192,20 +128,13 @@ describe('kscape dev: continuous scanning from cluster changes', () => {
   it('applying a Deployment scans it (scoped) and its image, kubectl shows the results; deleting it removes them', async () => {
     expect(await resultNames()).toEqual([]);
     await ping('vulndb');
-    const end = Date.now() + 60_000;
-    while (!readFileSync(dev.logFile, 'utf8').includes('"msg":"vulnerability DB updated"')) {
-      if (Date.now() > end)
-        throw new Error(
-          `the vulnerability DB was not loaded: ${readFileSync(dev.logFile, 'utf8').slice(-3000)}`,
-        );
-      await sleep(200);
-    }
-    const file = join(state, 'deployment.yaml');
+    await dev.waitForLog('"msg":"vulnerability DB updated"');
+    const file = join(dev.state, 'deployment.yaml');
     writeFileSync(file, deployment(image));
-    await kubectl('apply', '-f', file);
-    const podFile = join(state, 'pod.yaml');
+    await dev.kubectl('apply', '-f', file);
+    const podFile = join(dev.state, 'pod.yaml');
     writeFileSync(podFile, pod(image, digest));
-    await kubectl('apply', '-f', podFile);
+    await dev.kubectl('apply', '-f', podFile);
 
     await eventually('the Deployment results', async () => (await resultNames()).length === 2);
     expect((await resultNames()).sort()).toEqual([
@@ -214,7 +143,7 @@ describe('kscape dev: continuous scanning from cluster changes', () => {
     ]);
     // Its privileged container fails C-0057.
     const scan = JSON.parse(
-      await kubectl(
+      await dev.kubectl(
         'get',
         'workloadconfigurationscan',
         '-n',
@@ -227,7 +156,7 @@ describe('kscape dev: continuous scanning from cluster changes', () => {
       spec: { controls: Record<string, { status: { status: string } }> };
     };
     expect(scan.spec.controls['C-0057']?.status.status).toBe('failed');
-    const log = readFileSync(dev.logFile, 'utf8');
+    const log = dev.log();
     expect(log).toContain('dev.knative.apiserver.resource.add');
     // Only scoped requests (the changed objects; the emulated ApiServerSource, like the real one,
     // also reports every existing object once at start), never a cluster scan.
@@ -244,7 +173,7 @@ describe('kscape dev: continuous scanning from cluster changes', () => {
     ]);
     // The fixture advisories give exactly one critical (openssl) and one high (glibc) finding.
     const vms = JSON.parse(
-      await kubectl(
+      await dev.kubectl(
         'get',
         'vulnerabilitymanifestsummary',
         '-n',
@@ -256,15 +185,15 @@ describe('kscape dev: continuous scanning from cluster changes', () => {
     ) as { spec: { severities: Record<string, { all: number }> } };
     expect(vms.spec.severities.critical?.all).toBe(1);
     expect(vms.spec.severities.high?.all).toBe(1);
-    const manifests = JSON.parse(await kubectl('get', 'vulnerabilitymanifests', '-A', '-o', 'json')) as {
+    const manifests = JSON.parse(await dev.kubectl('get', 'vulnerabilitymanifests', '-A', '-o', 'json')) as {
       items: { metadata: { annotations?: Record<string, string> } }[];
     };
     expect(
       manifests.items.some((m) => m.metadata.annotations?.['kubescape.io/image-id']?.endsWith(digest)),
     ).toBe(true);
 
-    await kubectl('delete', 'pod', '-n', 'default', 'continuous-demo-6b7c9d-x2k9p');
-    await kubectl('delete', 'deployment', '-n', 'default', 'continuous-demo');
+    await dev.kubectl('delete', 'pod', '-n', 'default', 'continuous-demo-6b7c9d-x2k9p');
+    await dev.kubectl('delete', 'deployment', '-n', 'default', 'continuous-demo');
     await eventually('the results to be deleted', async () => (await resultNames()).length === 0);
     await eventually(
       'the vulnerability summary to be deleted',
