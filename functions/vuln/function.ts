@@ -385,7 +385,8 @@ export function createVulnFunction(deps: VulnDeps = {}): FunctionDefinition {
       if (!f) throw e instanceof KubeStatusError ? new TransientError(`storage failure while caching the SBOM: ${e.message}`) : e;
       const digest = data.digest;
       if (digest) await storage('recording the image status', () => cache.writeMarker(digest, f.status, f.reason, { key: key(digest) }));
-      ctx.log.warn({ image, digest, status: f.status, reason: f.reason }, 'image could not be scanned');
+      // Info: the error thrown below is logged by the function host at warn with the same reason.
+      ctx.log.info({ image, digest, status: f.status, reason: f.reason }, 'image could not be scanned');
       if (f.answer === 'permanent') throw new PermanentError(`${image}: ${f.reason}`);
       if (f.answer === 'rate-limited') throw new RateLimitedError(`${image}: ${f.reason}`, f.retryAfterSeconds ?? 60);
       throw new TransientError(`${image}: ${f.reason}`);

@@ -132,26 +132,38 @@ describe('local broker with the fixture manifests', () => {
       attempts: 3,
       retried: 2,
     });
-    // one log line per attempt, with what an operator needs to follow the event
+    // one log line per attempt, with what an operator needs to follow the event; a failure that
+    // will be retried is routine (info), only giving up is a warning
     const perAttempt = lines
       .filter((l) => l.eventId === ev.id && l.trigger === 'kscape/kscape-scan-configscan-requested')
       .map((l) => ({ level: l.level, attempt: l.attempt, status: l.status, eventType: l.eventType }));
     expect(perAttempt).toEqual([
-      { level: 'warn', attempt: 1, status: 500, eventType: EVENT_TYPES.configScanRequested },
-      { level: 'warn', attempt: 2, status: 500, eventType: EVENT_TYPES.configScanRequested },
+      { level: 'info', attempt: 1, status: 500, eventType: EVENT_TYPES.configScanRequested },
+      { level: 'info', attempt: 2, status: 500, eventType: EVENT_TYPES.configScanRequested },
       { level: 'info', attempt: 3, status: 200, eventType: EVENT_TYPES.configScanRequested },
     ]);
   });
 
   it('dead-letters after exhausting retries, with knativeerrordest/code/data', async () => {
     subs.scan.respond = () => ({ status: 503, body: 'database unavailable' });
-    await start();
+    const { logger, lines } = captureLogger();
+    await start({ logger });
     const ev = configScanRequested({
       traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
     });
     broker.publish(ev);
     await broker.whenIdle();
     expect(subs.scan.received).toHaveLength(3); // retry: 2 → 3 attempts
+    // Retries are info; giving up is the warning an operator must see.
+    expect(
+      lines
+        .filter((l) => l.eventId === ev.id && l.attempt !== undefined && l.status === 503)
+        .map((l) => [l.level, l.msg]),
+    ).toEqual([
+      ['info', 'delivery failed, will retry'],
+      ['info', 'delivery failed, will retry'],
+      ['warn', 'delivery failed'],
+    ]);
     expect(subs.deadletter.received).toHaveLength(1);
     const dl = subs.deadletter.received[0]!;
     expect(dl.headers['ce-id']).toBe(ev.id);

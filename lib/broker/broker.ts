@@ -504,10 +504,10 @@ export async function startLocalBroker(opts: LocalBrokerOptions): Promise<LocalB
         return;
       }
       const willRetry = last.retryable && attempt <= d.retry;
-      log.warn(
-        { ...ctx, attempt, status: last.status, reason: last.reason, retry: willRetry },
-        willRetry ? 'delivery failed, will retry' : 'delivery failed',
-      );
+      // A retry is routine (the subscriber already logged its failure); giving up is not.
+      const fields = { ...ctx, attempt, status: last.status, reason: last.reason, retry: willRetry };
+      if (willRetry) log.info(fields, 'delivery failed, will retry');
+      else log.warn(fields, 'delivery failed');
       if (!last.retryable) break;
     }
     await deadLetter(t, out, last!, ctx);
