@@ -53,6 +53,10 @@ export const vulnFunctionConfigSpec = {
     doc: 'Store the relevancy-filtered SBOM (SBOMSPDXv2p3Filtered) next to the relevant-only manifest.',
     default: true,
   }),
+  KSCAPE_VULNDB_LOAD_WHEN_EMPTY: bool({
+    doc: 'When a scan finds the vulnerability DB empty (a fresh install), start loading it from KSCAPE_VULNDB_BASE_URL at once instead of waiting for the scheduled refresh; the scan is retried meanwhile.',
+    default: true,
+  }),
   KSCAPE_VULN_IGNORE_RULES: optionalStr({
     doc: 'JSON list of ignore rules [{vulnerability?, package?: {name?, type?}, fixState?}]; matched findings go to ignoredMatches.',
   }),

@@ -105,7 +105,7 @@ forEachDriver('vuln function', (driver) => {
     createVulnFunction({ http: sb.http, store, config: loadVulnFunctionConfig(env) });
 
   it('an empty vulnerability DB: the SBOM is stored, the scan answers 503 (retried) instead of reporting no vulnerabilities', async () => {
-    const fn = make();
+    const fn = make({ KSCAPE_VULNDB_LOAD_WHEN_EMPTY: 'false' });
     // Ready while empty (an unready revision would never get the update that fills it), and says so.
     expect(await fn.ready?.()).toMatchObject({ vulnerabilityDb: { generation: null } });
     const ev = scanEvent(
@@ -385,6 +385,54 @@ forEachDriver('vuln function', (driver) => {
       expect(marker.spec.spdx).toBeUndefined();
     } finally {
       big.close();
+    }
+  });
+
+  it('a scan that finds the DB empty starts loading it from the mirror; the retried scan then matches', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kscape-mirror-'));
+    writeOsvZip(join(dir, 'Debian.zip'), FIXTURE_OSV);
+    let downloads = 0;
+    const server: Server = createServer((req, res) => {
+      if (req.url !== '/Debian/all.zip') return void res.writeHead(404).end();
+      downloads++;
+      res.writeHead(200, { 'content-type': 'application/zip' }).end(readFileSync(join(dir, 'Debian.zip')));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const fresh = await createTestDatabase(driver);
+    try {
+      const freshStore = await VulnDbStore.open(fresh.db);
+      const fn = createVulnFunction({
+        http: sb.http,
+        store: freshStore,
+        config: loadVulnFunctionConfig({
+          KSCAPE_VULNDB_BASE_URL: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+          KSCAPE_VULNDB_ECOSYSTEMS: 'Debian',
+        }),
+      });
+      const ev = scanEvent(
+        { image: `oci:${image.dir}:latest`, digest: image.digest, workloads, pullSecrets: [] },
+        'auto-load',
+      );
+      await expect(fn.handle(ev, testContext())).rejects.toThrow(
+        /empty and is being loaded from http:\/\/127\.0\.0\.1/,
+      );
+      // A second scan while loading joins the same load (no second download).
+      await expect(
+        fn.handle({ ...ev, id: 'auto-load-2' } as IncomingEvent, testContext()),
+      ).rejects.toBeInstanceOf(TransientError);
+      const end = Date.now() + 60_000;
+      while ((await freshStore.status()).generation === null) {
+        if (Date.now() > end) throw new Error('the empty DB was never loaded');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(downloads).toBe(1);
+      const reply = await fn.handle(ev, testContext());
+      expect(reply?.data).toMatchObject({ status: 'ready', severities: { critical: 1, high: 1 } });
+      await fn.close?.();
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+      await fresh.drop();
     }
   });
 

@@ -153,6 +153,12 @@ const COMPLETED_STATUS: Partial<Record<StatusValue, CompletedStatus>> = {
 
 const ref = (kind: string, namespace: string, name: string): ObjectRef => ({ apiVersion: API_VERSION, kind, namespace, name });
 
+/** No vulnerability DB has been loaded yet: the scan is retried (503) instead of reporting nothing. */
+export class EmptyVulnDbError extends TransientError {}
+
+/** Automatic loads of an empty DB start at most this often per process (each one downloads every ecosystem). */
+const LOAD_WHEN_EMPTY_INTERVAL_MS = 5 * 60_000;
+
 /** The function's handle on the vulnerability DB, with a short-lived status cache for readiness. */
 class VulnDb {
   private storePromise: Promise<VulnDbStore> | undefined;
@@ -187,7 +193,7 @@ class VulnDb {
   async version(): Promise<DbVersion> {
     const s = await this.status();
     if (s.generation === null || !s.contentHash)
-      throw new TransientError('the vulnerability database is empty: load it with `kscape db update` / `kscape db import` or an io.kubescape.vulndb.update.requested event');
+      throw new EmptyVulnDbError('the vulnerability database is empty: load it with `kscape db update` / `kscape db import` or an io.kubescape.vulndb.update.requested event');
     return { version: s.contentHash, builtAt: s.builtAt };
   }
 
@@ -439,6 +445,26 @@ export function createVulnFunction(deps: VulnDeps = {}): FunctionDefinition {
     );
   }
 
+  /**
+   * A fresh install has no DB until the first scheduled refresh (hours away), and every scan until
+   * then would end in the dead-letter sink: like kubevuln at start, load it as soon as a scan needs
+   * it. In the background (the scan answers 503 and the broker retries it), once per interval, and
+   * joined with any update already running. True when a load is running or was just started.
+   */
+  let lastAutoLoad = 0;
+  function loadWhenEmpty(ctx: FunctionContext): boolean {
+    if (!config.KSCAPE_VULNDB_LOAD_WHEN_EMPTY) return false;
+    const now = Date.now();
+    if (now - lastAutoLoad < LOAD_WHEN_EMPTY_INTERVAL_MS) return true;
+    lastAutoLoad = now;
+    ctx.log.info({ sources: config.KSCAPE_VULNDB_ECOSYSTEMS, base: config.KSCAPE_VULNDB_BASE_URL }, 'vulnerability database is empty: loading it now');
+    db.update(config, undefined).then(
+      (r) => log.info({ generation: r.generation, version: r.contentHash, imported: r.imported, ms: r.durationMs }, 'vulnerability DB updated'),
+      (e: unknown) => log.warn({ err: e }, 'loading the empty vulnerability database failed; a later scan retries it'),
+    );
+    return true;
+  }
+
   async function onDbUpdate(event: IncomingEvent, ctx: FunctionContext): Promise<undefined> {
     const data = event.data as EventData<typeof EVENT_TYPES.vulnDbUpdateRequested>;
     ctx.log.info({ sources: data.sources ?? config.KSCAPE_VULNDB_ECOSYSTEMS, base: config.KSCAPE_VULNDB_BASE_URL }, 'vulnerability DB update started');
@@ -555,9 +581,16 @@ export function createVulnFunction(deps: VulnDeps = {}): FunctionDefinition {
     name: 'vuln',
     consumes: FUNCTION_ROUTES.vuln.consumes,
     async handle(event, ctx) {
-      if (event.type === EVENT_TYPES.vulnScanRequested) return onVulnScan(event, ctx);
+      try {
+        if (event.type === EVENT_TYPES.vulnScanRequested) return await onVulnScan(event, ctx);
+        if (event.type === EVENT_TYPES.relevancyReported) return await onRelevancy(event, ctx);
+      } catch (e) {
+        if (e instanceof EmptyVulnDbError && loadWhenEmpty(ctx)) {
+          throw new EmptyVulnDbError(`the vulnerability database is empty and is being loaded from ${config.KSCAPE_VULNDB_BASE_URL}; the scan will be retried`);
+        }
+        throw e;
+      }
       if (event.type === EVENT_TYPES.vulnDbUpdateRequested) return onDbUpdate(event, ctx);
-      if (event.type === EVENT_TYPES.relevancyReported) return onRelevancy(event, ctx);
       throw new PermanentError(`vuln does not handle ${event.type}`);
     },
     /**
