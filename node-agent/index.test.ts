@@ -136,6 +136,36 @@ describe('runNodeAgent once + print', () => {
 });
 
 describe('runNodeAgent long-running', () => {
+  /** The agent on the fixture worker with its health server on loopback; resolves once it listens. */
+  async function startAgent(env: Record<string, string>) {
+    const ac = new AbortController();
+    let port = 0;
+    let ready: () => void = () => undefined;
+    const listening = new Promise<void>((r) => (ready = r));
+    const run = runNodeAgent({
+      signal: ac.signal,
+      handleSignals: false,
+      podLookup: new StaticPodLookup([identity]),
+      onListening: (p) => {
+        port = p;
+        ready();
+      },
+      env: {
+        NODE_NAME: 'worker-1',
+        HOST_ROOT: host.root,
+        HOST_PROC: host.proc,
+        HEALTH_PORT: '0',
+        HEALTH_HOST: '127.0.0.1',
+        HOST_CHECK_INTERVAL: '1s',
+        RELEVANCY_SCAN_INTERVAL: '100ms',
+        RELEVANCY_INITIAL_DELAY: '0',
+        ...env,
+      },
+    });
+    await listening;
+    return { ac, port, run };
+  }
+
   it('serves health and metrics, sends host and relevancy reports to K_SINK, completes learning, stops on abort', async () => {
     const received: { type: string; data: Record<string, unknown>; id: string }[] = [];
     const sink = http.createServer((req, res) => {
@@ -153,33 +183,15 @@ describe('runNodeAgent long-running', () => {
     await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
     const sinkPort = (sink.address() as { port: number }).port;
 
-    const ac = new AbortController();
-    let port = 0;
-    let resolveListening: () => void = () => undefined;
-    const listening = new Promise<void>((resolve) => (resolveListening = resolve));
-    const runPromise = runNodeAgent({
-      signal: ac.signal,
-      handleSignals: false,
-      podLookup: new StaticPodLookup([identity]),
-      onListening: (p) => {
-        port = p;
-        resolveListening();
-      },
-      env: {
-        NODE_NAME: 'worker-1',
-        HOST_ROOT: host.root,
-        HOST_PROC: host.proc,
-        HEALTH_PORT: '0',
-        HEALTH_HOST: '127.0.0.1',
-        K_SINK: `http://127.0.0.1:${sinkPort}/`,
-        HOST_CHECK_INTERVAL: '1s',
-        RELEVANCY_SCAN_INTERVAL: '100ms',
-        RELEVANCY_INITIAL_DELAY: '0',
-        RELEVANCY_UPDATE_PERIOD: '100ms',
-        RELEVANCY_MAX_LEARNING_PERIOD: '400ms',
-      },
+    const {
+      ac,
+      port,
+      run: runPromise,
+    } = await startAgent({
+      K_SINK: `http://127.0.0.1:${sinkPort}/`,
+      RELEVANCY_UPDATE_PERIOD: '100ms',
+      RELEVANCY_MAX_LEARNING_PERIOD: '400ms',
     });
-    await listening;
     const base = `http://127.0.0.1:${port}`;
     expect((await fetch(`${base}/livez`)).status).toBe(200);
 
@@ -236,31 +248,8 @@ describe('runNodeAgent long-running', () => {
   });
 
   it('keeps running and counts failures when K_SINK is down', async () => {
-    const ac = new AbortController();
-    let port = 0;
-    let ready: () => void = () => undefined;
-    const listening = new Promise<void>((r) => (ready = r));
-    const run = runNodeAgent({
-      signal: ac.signal,
-      handleSignals: false,
-      podLookup: new StaticPodLookup([identity]),
-      onListening: (p) => {
-        port = p;
-        ready();
-      },
-      env: {
-        NODE_NAME: 'worker-1',
-        HOST_ROOT: host.root,
-        HOST_PROC: host.proc,
-        HEALTH_PORT: '0',
-        HEALTH_HOST: '127.0.0.1',
-        K_SINK: 'http://127.0.0.1:9/', // discard port: never a sink (fetch refuses it outright)
-        HOST_CHECK_INTERVAL: '1s',
-        RELEVANCY_SCAN_INTERVAL: '100ms',
-        RELEVANCY_INITIAL_DELAY: '0',
-      },
-    });
-    await listening;
+    // discard port: never a sink (fetch refuses it outright)
+    const { ac, port, run } = await startAgent({ K_SINK: 'http://127.0.0.1:9/' });
     let metrics = '';
     while (
       !/kscape_node_agent_report_failures_total\{type="relevancy"\} [1-9]/.test(metrics) ||
