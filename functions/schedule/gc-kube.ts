@@ -5,7 +5,7 @@
  * after it was listed (its workload came back) is never deleted by a stale plan.
  */
 import { GROUP, VERSION } from '../../lib/api/index.js';
-import { loadKubeConfig } from '../../lib/kube/client.js';
+import { loadKubeConfig, paged } from '../../lib/kube/client.js';
 import { kubeHttp, KubeStatusError, type KubeHttp } from '../../lib/kube/http.js';
 import { TransientError } from '../runtime/errors.js';
 import { GC_PLURALS, type StoredResult, type WorkloadLike } from './gc.js';
@@ -37,22 +37,20 @@ interface ListPage<T> {
   metadata?: { continue?: string };
 }
 
-async function* pages<T>(http: KubeHttp, path: string, accept?: string, optional = false): AsyncGenerator<T> {
-  let cont: string | undefined;
-  do {
+function pages<T>(http: KubeHttp, path: string, accept?: string, optional = false): AsyncGenerator<T> {
+  return paged<T>(async (cont) => {
     const q = new URLSearchParams({ limit: String(PAGE), ...(cont ? { continue: cont } : {}) });
     const r = await http.request('GET', `${path}?${q}`, accept ? { accept } : {});
     // A cluster without a kind (no batch/v1 in a minimal sandbox) has none of it to keep alive.
-    if (optional && r.status === 404) return;
+    if (optional && r.status === 404) return { items: [] };
     if (r.status < 200 || r.status >= 300) {
       throw new TransientError(
         `garbage collection: listing ${path} failed: ${new KubeStatusError('GET', path, r.status, r.body).message}`,
       );
     }
     const page = r.body as ListPage<T>;
-    yield* page.items ?? [];
-    cont = page.metadata?.continue || undefined;
-  } while (cont);
+    return { items: page.items ?? [], metadata: { _continue: page.metadata?.continue } };
+  });
 }
 
 interface MetadataItem {
