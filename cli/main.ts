@@ -38,8 +38,11 @@ export function buildProgram(): Command {
         'a local broker routing events as the Triggers in knative/ do, and a sandbox cluster seeded from examples/cluster/',
     )
     .option('--state-dir <dir>', 'where dev state goes (kubeconfig, dev.json, database)', '.kscape')
-    .option('--manifests <dir>', 'Knative manifests whose Triggers and PingSources the local broker follows', 'knative/base')
-    .option('--seed <dir>', 'manifests seeding the sandbox cluster', 'examples/cluster')
+    .option(
+      '--manifests <dir>',
+      'Knative manifests whose Triggers and PingSources the local broker follows (default: knative/base, here or in the package)',
+    )
+    .option('--seed <dir>', 'manifests seeding the sandbox cluster (default: examples/cluster, here or in the package)')
     .option('--api-port <port>', 'storage-api port (0 = any free port)', '0')
     .option('--broker-port <port>', 'broker ingress port (0 = any free port)', '0')
     .option('--persist', 'keep the embedded database in <state-dir>/pgdata across runs (default: in memory)', false)

@@ -10,9 +10,10 @@
  * Logs go to `<state-dir>/dev.log` (JSON lines, LOG_LEVEL, default info); warnings and errors are
  * also shown on stderr, so the terminal stays readable and nothing is lost.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { destination, multistream, type Level } from 'pino';
 import { createLogger, setRootLogger, type Logger } from '../../lib/log/index.js';
 import { UsageError } from '../errors.js';
@@ -39,8 +40,8 @@ export function parseDevOptions(raw: Record<string, unknown>): DevOptions {
   };
   return {
     stateDir: resolve(String(raw.stateDir ?? '.kscape')),
-    manifests: resolve(String(raw.manifests ?? 'knative/base')),
-    seed: resolve(String(raw.seed ?? 'examples/cluster')),
+    manifests: inputDir('manifests', raw.manifests, 'knative/base'),
+    seed: inputDir('seed', raw.seed, 'examples/cluster'),
     apiPort: port('api-port', raw.apiPort),
     brokerPort: port('broker-port', raw.brokerPort),
     persist: raw.persist === true,
@@ -48,6 +49,33 @@ export function parseDevOptions(raw: Record<string, unknown>): DevOptions {
     schedules: raw.schedules !== false,
     clusterEvents: raw.clusterEvents !== false,
   };
+}
+
+/** The package root (the folder holding package.json): dist/cli/commands/ or cli/commands/ below it. */
+function packageRoot(): string {
+  for (const rel of ['../../../', '../../']) {
+    const dir = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'knative'))) return dir;
+  }
+  return process.cwd();
+}
+
+/**
+ * A directory option. Given explicitly it is taken relative to the working directory; left at its
+ * default it is looked up in the working directory first and then in the package, so `kscape dev` also
+ * works outside a checkout (an installed package ships knative/ and examples/).
+ */
+export function inputDir(option: string, given: unknown, fallback: string, cwd = process.cwd()): string {
+  const explicit = typeof given === 'string' && given !== '';
+  const candidates = explicit ? [resolve(cwd, given)] : [resolve(cwd, fallback), join(packageRoot(), fallback)];
+  for (const dir of candidates) {
+    if (existsSync(dir) && statSync(dir).isDirectory()) return dir;
+  }
+  throw new UsageError(
+    explicit
+      ? `--${option} ${String(given)}: no such directory`
+      : `--${option}: ${fallback} was found neither in ${cwd} nor in the package; pass --${option} <dir>`,
+  );
 }
 
 /** A free loopback port, for the broker whose URL the functions need before it starts. */
