@@ -167,23 +167,38 @@ type Schema = Record<string, unknown>;
  * `properties`, allows no `additionalProperties` and does not set `x-kubernetes-preserve-unknown-fields`.
  */
 export function unknownFields(schema: Schema | undefined, value: unknown, path = ''): string[] {
-  if (!schema || value === null || typeof value !== 'object') return [];
-  if (schema['x-kubernetes-preserve-unknown-fields'] === true && !schema.properties) return [];
   const out: string[] = [];
+  collectUnknown(schema, value, path, out);
+  return out;
+}
+
+// Called on every write: one accumulator, and paths are built only for objects descended into or
+// fields reported (not for every scalar leaf).
+function collectUnknown(schema: Schema | undefined, value: unknown, path: string, out: string[]): void {
+  if (!schema || value === null || typeof value !== 'object') return;
+  if (schema['x-kubernetes-preserve-unknown-fields'] === true && !schema.properties) return;
   if (Array.isArray(value)) {
     const items = schema.items as Schema | undefined;
-    value.forEach((v, i) => out.push(...unknownFields(items, v, `${path}[${i}]`)));
-    return out;
+    if (!items) return;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (v !== null && typeof v === 'object') collectUnknown(items, v, `${path}[${i}]`, out);
+    }
+    return;
   }
   const props = schema.properties as Record<string, Schema> | undefined;
   const addl = schema.additionalProperties;
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    const p = path ? `${path}.${k}` : k;
-    if (props && k in props) out.push(...unknownFields(props[k], v, p));
-    else if (addl && typeof addl === 'object') out.push(...unknownFields(addl as Schema, v, p));
-    else if (props && addl !== true && schema['x-kubernetes-preserve-unknown-fields'] !== true) out.push(p);
+  const addlSchema = addl && typeof addl === 'object' ? (addl as Schema) : undefined;
+  const reportUnknown = props !== undefined && addl !== true && schema['x-kubernetes-preserve-unknown-fields'] !== true;
+  const obj = value as Record<string, unknown>;
+  for (const k of Object.keys(obj)) {
+    const v = obj[k];
+    const known = props !== undefined && Object.prototype.hasOwnProperty.call(props, k);
+    const sub = known ? props[k] : addlSchema;
+    if (sub) {
+      if (v !== null && typeof v === 'object') collectUnknown(sub, v, path ? `${path}.${k}` : k, out);
+    } else if (!known && reportUnknown) out.push(path ? `${path}.${k}` : k);
   }
-  return out;
 }
 
 export class Validator {

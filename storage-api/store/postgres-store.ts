@@ -534,6 +534,22 @@ export class PostgresStore implements Store {
   private async execBatch(batch: PendingWrite[]): Promise<WriteResult[]> {
     this.stats.batches++;
     this.stats.batchedWrites += batch.length;
+    const params: unknown[] = [
+      batch.map((w) => w.op),
+      batch.map((w) => w.resource),
+      batch.map((w) => w.namespace),
+      batch.map((w) => w.name),
+      batch.map((w) => w.uid),
+      batch.map((w) => w.expectedRv),
+      batch.map((w) => w.expectedUid),
+    ];
+    // The JSON texts go as one parameter each, not inside an array literal: the driver would
+    // escape every quote of every body (and the server unescape it) to build `{"{\"spec\"..."}`.
+    const each = (pick: (w: PendingWrite) => string | null): string =>
+      `ARRAY[${batch.map((w) => `$${params.push(pick(w))}`).join(',')}]::text[]`;
+    const sql = `SELECT r_idx, r_status, r_rv::text AS r_rv, r_uid, r_metadata, r_body, r_summary
+         FROM storage_write($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], ${each((w) => w.metadata)}, ${each((w) => w.labels)},
+                            ${each((w) => w.body)}, $6::bigint[], $7::text[], ${each((w) => w.summary)})`;
     const { rows } = await this.db.query<{
       r_idx: number;
       r_status: WriteResult['status'];
@@ -542,23 +558,7 @@ export class PostgresStore implements Store {
       r_metadata: Record<string, unknown> | null;
       r_body: string | null;
       r_summary: Record<string, unknown> | null;
-    }>(
-      `SELECT r_idx, r_status, r_rv::text AS r_rv, r_uid, r_metadata, r_body, r_summary
-         FROM storage_write($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::text[])`,
-      [
-        batch.map((w) => w.op),
-        batch.map((w) => w.resource),
-        batch.map((w) => w.namespace),
-        batch.map((w) => w.name),
-        batch.map((w) => w.uid),
-        batch.map((w) => w.metadata),
-        batch.map((w) => w.labels),
-        batch.map((w) => w.body),
-        batch.map((w) => w.expectedRv),
-        batch.map((w) => w.expectedUid),
-        batch.map((w) => w.summary),
-      ],
-    );
+    }>(sql, params);
     const out: WriteResult[] = [];
     for (const r of rows)
       out[Number(r.r_idx)] = { status: r.r_status, rv: r.r_rv, uid: r.r_uid, metadata: r.r_metadata, body: r.r_body, summary: r.r_summary };

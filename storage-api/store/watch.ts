@@ -108,7 +108,18 @@ export interface HubOptions {
 /** Dispatch may use at most ~1/(1+COALESCE_FACTOR) of the event loop before bursts grow instead. */
 const COALESCE_FACTOR = 3;
 
-const EVENT_COLS = `seq AS n, seq::text AS seq, resource, namespace, name, type, uid, metadata, summary, labels, prev_labels`;
+const eventCols = (a: string): string =>
+  `${a}.seq AS n, ${a}.seq::text AS seq, ${a}.resource, ${a}.namespace, ${a}.name, ${a}.type, ${a}.uid, ${a}.metadata, ${a}.summary, ${a}.labels, ${a}.prev_labels`;
+
+/**
+ * An event's body: the event of an object's current version stores none (the body is written once,
+ * into storage_objects; migration 0004), superseded versions and DELETED events carry theirs. In
+ * one statement's snapshot the two cannot disagree: superseding a version fills its event body in
+ * the same transaction.
+ */
+const EVENT_BODY = `coalesce(e.body, obj.body)`;
+const EVENT_BODY_JOIN = `LEFT JOIN storage_objects obj
+  ON e.body IS NULL AND obj.resource = e.resource AND obj.namespace = e.namespace AND obj.name = e.name AND obj.resource_version = e.seq`;
 
 export class WatchHub {
   private lastSeq = 0;
@@ -126,6 +137,8 @@ export class WatchHub {
   private timer: NodeJS.Timeout | undefined;
   private unlisten: (() => Promise<void>) | undefined;
   private closed = false;
+  /** Commits were skipped while nobody watched (see kick). */
+  private idleBehind = false;
   /** Bumped on each registration: lets a poll that skipped reading know a watcher appeared. */
   private registrations = 0;
   readonly pageSize: number;
@@ -164,6 +177,12 @@ export class WatchHub {
    */
   kick(commit = true): void {
     if (this.closed) return;
+    if (commit && this.watchers.size === 0) {
+      // Nobody to deliver to: the fallback timer moves the position forward (one query per
+      // interval instead of one per commit); the next registration catches up at once.
+      this.idleBehind = true;
+      return;
+    }
     if (commit) this.kickedAt ??= performance.now();
     if (this.polling) {
       this.again = true;
@@ -214,7 +233,7 @@ export class WatchHub {
         `SELECT c.value::text AS compacted, e.*
            FROM storage_state c
            LEFT JOIN LATERAL (
-             SELECT ${EVENT_COLS} FROM storage_events ev WHERE ev.seq > $1 ORDER BY ev.seq LIMIT $2
+             SELECT ${eventCols('ev')} FROM storage_events ev WHERE ev.seq > $1 ORDER BY ev.seq LIMIT $2
            ) e ON true
           WHERE c.key = 'compacted_rv'
           ORDER BY e.n`,
@@ -277,7 +296,7 @@ export class WatchHub {
       if (need.length === 0) return;
       this.stats.bodyFetches++;
       const { rows } = await this.db.query<{ seq: string; body: string | null }>(
-        `SELECT seq::text AS seq, body FROM storage_events WHERE seq = ANY($1::bigint[])`,
+        `SELECT e.seq::text AS seq, ${EVENT_BODY} AS body FROM storage_events e ${EVENT_BODY_JOIN} WHERE e.seq = ANY($1::bigint[])`,
         [need],
       );
       const bySeq = new Map(rows.map((r) => [r.seq, r.body]));
@@ -305,6 +324,10 @@ export class WatchHub {
     if (!set) this.byResource.set(opts.resource, (set = new Set()));
     set.add(w);
     void w.start();
+    if (this.idleBehind) {
+      this.idleBehind = false;
+      this.kick();
+    }
     return w;
   }
 
@@ -327,16 +350,17 @@ export class WatchHub {
     let nsClause = '';
     if (opts.namespace !== undefined) {
       params.push(opts.namespace);
-      nsClause = ` AND ev.namespace = $4`;
+      nsClause = ` AND e.namespace = $4`;
     }
     const { rows } = await this.db.query<EventRow & { compacted: string; cur: string }>(
       `SELECT c.compacted, c.cur, e.*
          FROM (SELECT (SELECT value::text FROM storage_state WHERE key = 'compacted_rv') AS compacted,
                       (SELECT value::text FROM storage_state WHERE key = 'rv') AS cur) c
          LEFT JOIN LATERAL (
-           SELECT ${EVENT_COLS}${opts.withBody ? ', body' : ''} FROM storage_events ev
-            WHERE ev.seq > $1 AND ev.resource = $3${nsClause}
-            ORDER BY ev.seq LIMIT $2
+           SELECT ${eventCols('e')}${opts.withBody ? `, ${EVENT_BODY} AS body` : ''}
+             FROM storage_events e ${opts.withBody ? EVENT_BODY_JOIN : ''}
+            WHERE e.seq > $1 AND e.resource = $3${nsClause}
+            ORDER BY e.seq LIMIT $2
          ) e ON true
         ORDER BY e.n`,
       params,
