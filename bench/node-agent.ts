@@ -14,7 +14,7 @@
  *  - baseline: a bare `node` process measured the same way in the same run.
  *
  * Each with V8's defaults (KSCAPE_NODE_AGENT_V8_FLAGS=off for the agent) and as deployed: the
- * DaemonSet's NODE_OPTIONS (read from its manifest) plus the V8 flags the agent sets itself
+ * node flags of the DaemonSet's command (read from its manifest) plus the V8 flags the agent sets itself
  * (passed on the command line to the harness and to bare node).
  * Ratios against bare node are what compare across runs; absolute MiB are this machine's Node.
  * Writes bench/results/node-agent.json.
@@ -38,17 +38,21 @@ const PER_CONTAINER = 5;
 const SCANS = 5;
 const TARGET_MIB = 64;
 
-/** NODE_OPTIONS of the node-agent container in the DaemonSet manifest. */
+/**
+ * The node flags of the node-agent container in the DaemonSet manifest: its `command` runs the
+ * image's capability-bearing node with them before the CLI (that node ignores NODE_OPTIONS). Here
+ * they are passed as NODE_OPTIONS to this machine's plain node, to the same effect.
+ */
 function daemonSetNodeOptions(): string {
   const file = join(repo, 'knative', 'base', 'kscape', 'node-agent', 'daemonset.yaml');
   for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
-    const ds = doc.toJS() as {
-      spec?: { template?: { spec?: { containers?: { env?: { name: string; value?: string }[] }[] } } };
-    };
-    for (const c of ds.spec?.template?.spec?.containers ?? [])
-      for (const e of c.env ?? []) if (e.name === 'NODE_OPTIONS' && e.value) return e.value;
+    const ds = doc.toJS() as { spec?: { template?: { spec?: { containers?: { command?: string[] }[] } } } };
+    for (const c of ds.spec?.template?.spec?.containers ?? []) {
+      const flags = (c.command ?? []).slice(1).filter((a) => a.startsWith('--'));
+      if (flags.length) return flags.join(' ');
+    }
   }
-  throw new Error(`${file} sets no NODE_OPTIONS`);
+  throw new Error(`${file} sets no node flags in the container command`);
 }
 
 interface Mem {

@@ -22,6 +22,7 @@ import type { Env } from '../lib/config/env.js';
 import { logger, type Logger } from '../lib/log/index.js';
 import { HttpSink } from './sink.js';
 import { loadNodeAgentConfig, type NodeAgentConfig } from './config.js';
+import { AGENT_CAPABILITIES, checkCapabilities, type MissingCapability } from './capabilities.js';
 import { collectHostFacts, factsHash } from './host/collect.js';
 import type { HostFacts } from './host/facts.js';
 import { Metrics } from './metrics.js';
@@ -94,13 +95,21 @@ const M = {
     'kscape_node_agent_malformed_cgroup_lines_total',
     'Malformed /proc/<pid>/cgroup lines skipped.',
   ],
+  capMissing: [
+    'kscape_node_agent_capability_missing',
+    '1 if the agent runs without this Linux capability (what it then skips is logged at start).',
+  ],
 } as const;
 
 export async function runNodeAgent(options: NodeAgentOptions = {}): Promise<NodeAgentSnapshot | undefined> {
   const cfg = loadNodeAgentConfig(options.env ?? process.env);
   const log = logger('node-agent', { node: cfg.NODE_NAME });
   const lookup = options.podLookup ?? defaultPodLookup(cfg, options.env ?? process.env, log);
-  return options.once ? runOnce(cfg, options, lookup, log) : runLoop(cfg, options, lookup, log);
+  // Before any collection, so the warning precedes the debug lines of the entries it explains.
+  const missing = await checkCapabilities(log);
+  return options.once
+    ? runOnce(cfg, options, lookup, log)
+    : runLoop(cfg, options, lookup, log, missing ?? []);
 }
 
 function defaultPodLookup(cfg: NodeAgentConfig, env: Env, log: Logger): PodLookup | undefined {
@@ -244,6 +253,7 @@ async function runLoop(
   options: NodeAgentOptions,
   lookup: PodLookup | undefined,
   log: Logger,
+  missingCapabilities: readonly MissingCapability[],
 ): Promise<undefined> {
   const stop = new AbortController();
   const signals = options.handleSignals ?? true;
@@ -265,6 +275,10 @@ async function runLoop(
     metrics.declare(M.failed[0], M.failed[1], { type });
   }
   metrics.set(M.tracked[0], M.tracked[1], 0);
+  for (const { name } of AGENT_CAPABILITIES) {
+    const missing = missingCapabilities.some((m) => m.capability === name);
+    metrics.set(M.capMissing[0], M.capMissing[1], missing ? 1 : 0, { capability: name });
+  }
   const sink = new HttpSink({ url: cfg.K_SINK, timeoutMs: cfg.KSCAPE_EMIT_TIMEOUT });
   if (!sink.configured) log.warn('K_SINK is not set: reports are collected but not sent');
 

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFixtureHost, writeProcfs, type FixtureHost } from './__fixtures__/hosts.js';
+import { AGENT_CAPABILITIES } from './capabilities.js';
 import { loadNodeAgentConfig } from './config.js';
 import { HostFactsSchema } from './host/facts.js';
 import { parseOsRelease } from './host/collect.js';
@@ -212,6 +213,16 @@ describe('runNodeAgent long-running', () => {
     expect(metrics).toMatch(/^kscape_node_agent_reports_sent_total\{type="relevancy"\} [1-9]/m);
     expect(metrics).toMatch(/^# TYPE kscape_node_agent_last_collection_duration_seconds gauge$/m);
     expect(metrics).toMatch(/^kscape_node_agent_containers_tracked \d+$/m);
+    // The gauge says which capability this (test) process lacks, per its real CapEff.
+    const capEff = BigInt(
+      `0x${/^CapEff:\s*(\w+)$/m.exec(await fs.readFile('/proc/self/status', 'utf8'))![1]}`,
+    );
+    for (const { name, bit } of AGENT_CAPABILITIES) {
+      const missing = (capEff & (1n << BigInt(bit))) === 0n ? 1 : 0;
+      expect(metrics).toMatch(
+        new RegExp(`^kscape_node_agent_capability_missing\\{capability="${name}"\\} ${missing}$`, 'm'),
+      );
+    }
 
     const hostEv = received.find((e) => e.type === 'io.kubescape.host.reported')!;
     expect(CATALOG['io.kubescape.host.reported'].safeParse(hostEv.data).success).toBe(true);

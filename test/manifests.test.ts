@@ -543,7 +543,11 @@ describe.each(BUILDS)('build $dir', ({ dir, externalSecrets }) => {
         const image = String(c.image);
         expect(image, `${w.metadata.name}: image left unresolved`).not.toBe('kscape');
         if (!image.startsWith(`${IMAGE}:`)) continue;
-        expect(c.command, `${w.metadata.name}: must not override the ENTRYPOINT`).toBeUndefined();
+        // The node agent runs the same CLI through the image's capability-bearing node (checked in
+        // 'node-agent' below); everything else runs the ENTRYPOINT as is.
+        if (w.kind === 'DaemonSet' && w.metadata.name === 'kscape-node-agent')
+          expect((c.command as string[] | undefined)?.at(-1), w.metadata.name).toBe('/app/dist/cli/main.js');
+        else expect(c.command, `${w.metadata.name}: must not override the ENTRYPOINT`).toBeUndefined();
         const args = (c.args as string[] | undefined) ?? [];
         const [cmd, sub, ...rest] = args;
         expect(COMPONENT_COMMANDS, `${w.metadata.name}: kscape ${args.join(' ')}`).toContain(cmd);
@@ -934,17 +938,14 @@ describe('knative/base', () => {
   describe('node-agent', () => {
     const ds = (): KubeObject => must(findObject(base(), 'DaemonSet', 'kscape-node-agent'), 'DaemonSet');
 
-    it('sees host processes read-only: hostPID, / at /host and /proc at /host/proc, SYS_PTRACE and DAC_READ_SEARCH only', () => {
+    it('sees host processes read-only: / at /host and /proc at /host/proc, no hostPID or host network', () => {
       const spec = podSpecOf(ds())!;
-      expect(spec.hostPID).toBe(true);
+      // /host/proc shows the node's PID namespace without sharing it (daemonset.yaml says why).
+      expect(spec.hostPID).toBeUndefined();
       expect(spec.hostNetwork).toBeUndefined();
+      expect(spec.hostIPC).toBeUndefined();
       const c = containersOf(spec)[0]!;
       expect(c.args).toEqual(['node-agent']);
-      expect(get(c, 'securityContext', 'capabilities')).toEqual({
-        drop: ['ALL'],
-        add: ['SYS_PTRACE', 'DAC_READ_SEARCH'],
-      });
-      expect(get(c, 'securityContext', 'privileged')).toBeUndefined();
       const mounts = new Map(((c.volumeMounts as Rec[]) ?? []).map((m) => [m.mountPath, m]));
       const vols = new Map(((spec.volumes as Rec[]) ?? []).map((v) => [v.name, v]));
       for (const [path, host] of [
@@ -955,9 +956,60 @@ describe('knative/base', () => {
         expect(m.readOnly, path).toBe(true);
         expect(get(vols.get(m.name as string), 'hostPath', 'path'), path).toBe(host);
       }
+      for (const m of mounts.values())
+        if (get(vols.get(m.name as string), 'hostPath')) expect(m.readOnly, String(m.mountPath)).toBe(true);
       for (const v of vols.values())
         if (get(v, 'hostPath')) expect(['/', '/proc']).toContain(get(v, 'hostPath', 'path'));
       expect(podTemplateMetaOf(ds())?.annotations).toHaveProperty([SECURITY_EXCEPTION_ANNOTATION]);
+    });
+
+    it('runs as uid 65532, non-root, read-only root filesystem, no privilege escalation, ALL dropped but SYS_PTRACE and DAC_READ_SEARCH', () => {
+      const spec = podSpecOf(ds())!;
+      const c = containersOf(spec)[0]!;
+      const sc = get(c, 'securityContext') as Rec;
+      expect(sc).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: 65532,
+        runAsGroup: 65532,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(sc.privileged).toBeUndefined();
+      expect(get(spec, 'securityContext', 'runAsNonRoot')).toBe(true);
+      expect(get(spec, 'securityContext', 'runAsUser')).toBe(65532);
+      expect(get(c, 'securityContext', 'capabilities')).toEqual({
+        drop: ['ALL'],
+        add: ['SYS_PTRACE', 'DAC_READ_SEARCH'],
+      });
+      // The image's USER is the same uid (files are root-owned and only readable to it).
+      const user = /^USER (\d+)(?::(\d+))?$/m.exec(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'));
+      expect(Number(user?.[1])).toBe(65532);
+    });
+
+    it('runs the capability-bearing node of the image, with exactly the added capabilities, heap bounds as flags', () => {
+      const c = containersOf(podSpecOf(ds())!)[0]!;
+      const command = c.command as string[];
+      const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
+      // The stage sets the file capabilities on a path the final stage copies to command[0].
+      const setcap = /setcap (\S+)=ep (\S+)/.exec(dockerfile);
+      expect(setcap, 'setcap in the Dockerfile').not.toBeNull();
+      const copy = new RegExp(`^COPY --from=(\\S+) ${setcap![2]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} (\\S+)$`, 'm').exec(dockerfile);
+      expect(copy, `COPY of ${setcap![2]}`).not.toBeNull();
+      expect(dockerfile).toMatch(new RegExp(`^FROM \\S+ AS ${copy![1]}$`, 'm'));
+      expect(command[0]).toBe(copy![2]);
+      // File capabilities = the capabilities added in the manifest (and the bounding set has them:
+      // drop ALL leaves only the added ones, and a file capability outside it fails the exec).
+      const fileCaps = setcap![1]!.split(',').map((x) => x.replace(/^cap_/, '').toUpperCase()).sort();
+      expect(fileCaps).toEqual([...(get(c, 'securityContext', 'capabilities', 'add') as string[])].sort());
+      // The same CLI the ENTRYPOINT runs; V8 flags before it.
+      const entry = JSON.parse(/^ENTRYPOINT (.+)$/m.exec(dockerfile)![1]!) as string[];
+      expect(command[command.length - 1]).toBe(entry[1]);
+      const flags = command.slice(1, -1);
+      expect(flags).toContain('--max-old-space-size=64');
+      for (const f of flags) expect(f).toMatch(/^--[a-z-]+(=\S+)?$/);
+      // Secure-execution mode (file capabilities): node ignores NODE_OPTIONS, so none is set.
+      expect(((c.env as Rec[]) ?? []).map((e) => e.name)).not.toContain('NODE_OPTIONS');
     });
 
     it('answers health on 7888, runs on control-plane nodes too', () => {
