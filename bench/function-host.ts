@@ -59,14 +59,24 @@ function requestBytes(port: number): Buffer {
 async function runServer(kind: string): Promise<void> {
   let port: number;
   let stop: () => Promise<void>;
-  if (kind === 'host') {
+  if (kind === 'host' || kind === 'host-hono') {
     const [{ serveFunction }, { noopFunction }] = await Promise.all([
       import('../functions/runtime/serve.js'),
       import('./fixtures/function-host/noop-function.js'),
     ]);
-    const served = await serveFunction(noopFunction, { port: 0, host: '127.0.0.1' });
+    const served = await serveFunction(noopFunction, { port: 0, host: '127.0.0.1', fastPath: kind !== 'host-hono' });
     port = served.port;
     stop = served.close;
+  } else if (kind === 'node') {
+    // The floor: node:http itself, answering like the others without reading the body.
+    const { createServer } = await import('node:http');
+    const server = createServer((_req, res) => {
+      res.writeHead(202, { 'Content-Length': 0 });
+      res.end('');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    port = (server.address() as { port: number }).port;
+    stop = () => new Promise<void>((r) => server.close(() => r()));
   } else {
     const [{ Hono }, { serve }] = await Promise.all([import('hono'), import('@hono/node-server')]);
     const app = new Hono();
@@ -236,6 +246,10 @@ function runCountClient(port: number, connections: number, total: number): Promi
 // Orchestration.
 
 const args = process.argv.slice(2);
+function flag(name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
 function opt(name: string, def: number): number {
   const i = args.indexOf(`--${name}`);
   const v = i >= 0 ? Number(args[i + 1]) : def;
@@ -309,12 +323,18 @@ async function throughput(): Promise<Record<string, unknown>> {
   const rounds = opt('rounds', 5);
   const connections = opt('connections', 50);
   const warm = 1500;
-  const variants: { name: string; kind: string; env: NodeJS.ProcessEnv }[] = [
+  const all: { name: string; kind: string; env: NodeJS.ProcessEnv }[] = [
     { name: 'bare hono (ignores body)', kind: 'bare', env: { ...process.env } },
     { name: 'bare hono (reads body)', kind: 'bare-read', env: { ...process.env } },
+    { name: 'bare node:http (ignores body)', kind: 'node', env: { ...process.env } },
     { name: 'function host, LOG_LEVEL=info', kind: 'host', env: { ...process.env, LOG_LEVEL: 'info', OTEL_SDK_DISABLED: 'true' } },
     { name: 'function host, LOG_LEVEL=warn', kind: 'host', env: { ...process.env, LOG_LEVEL: 'warn', OTEL_SDK_DISABLED: 'true' } },
+    { name: 'function host without fast path, info', kind: 'host-hono', env: { ...process.env, LOG_LEVEL: 'info', OTEL_SDK_DISABLED: 'true' } },
   ];
+  // --only name,name (substrings of the variant names) shortens a run while iterating; the headline
+  // ratios need the bare hono baseline and both host variants.
+  const only = flag('only')?.split(',');
+  const variants = only ? all.filter((v) => v.name === all[0]!.name || only.some((o) => v.name.includes(o))) : all;
   const results: Record<string, ClientResult[]> = {};
   for (let r = 0; r < rounds; r++) {
     for (const v of variants) {
@@ -361,6 +381,11 @@ async function throughput(): Promise<Record<string, unknown>> {
     cpuRatio: {
       hostInfoVsBare: round(cpu['bare hono (ignores body)']! / cpu['function host, LOG_LEVEL=info']!),
       hostWarnVsBare: round(cpu['bare hono (ignores body)']! / cpu['function host, LOG_LEVEL=warn']!),
+      /** Extra baselines: the host through hono only (no fast path) and node:http itself. */
+      hostWithoutFastPathInfoVsBare: round(cpu['bare hono (ignores body)']! / cpu['function host without fast path, info']!),
+      hostInfoVsBareRead: round(cpu['bare hono (reads body)']! / cpu['function host, LOG_LEVEL=info']!),
+      bareVsNodeHttp: round(cpu['bare node:http (ignores body)']! / cpu['bare hono (ignores body)']!),
+      hostInfoVsNodeHttp: round(cpu['bare node:http (ignores body)']! / cpu['function host, LOG_LEVEL=info']!),
     },
     bestRatio: {
       hostInfoVsBare: round(bestRps['function host, LOG_LEVEL=info']! / bestRps['bare hono (ignores body)']!),
@@ -546,6 +571,8 @@ async function main(): Promise<void> {
       ['bare hono (ignores body)', 'bare', 'info'],
       ['function host, LOG_LEVEL=info', 'host', 'info'],
       ['function host, LOG_LEVEL=warn', 'host', 'warn'],
+      ['function host without fast path, info', 'host-hono', 'info'],
+      ['bare node:http (ignores body)', 'node', 'info'],
     ] as const) {
       perReq[name] = await instructionsPerRequest(kind, { ...process.env, LOG_LEVEL: level, OTEL_SDK_DISABLED: 'true' }, lo, hi);
       process.stdout.write(`  ${name.padEnd(32)} ${perReq[name]} instructions/request\n`);
@@ -557,8 +584,14 @@ async function main(): Promise<void> {
       ratio: {
         hostInfoVsBare: round(bare / perReq['function host, LOG_LEVEL=info']!),
         hostWarnVsBare: round(bare / perReq['function host, LOG_LEVEL=warn']!),
+        hostWithoutFastPathInfoVsBare: round(bare / perReq['function host without fast path, info']!),
+        bareVsNodeHttp: round(perReq['bare node:http (ignores body)']! / bare),
       },
     };
+  }
+  if (args.includes('--skip-cold-start')) {
+    process.stdout.write(`\n${JSON.stringify({ cpuRatio: tp.cpuRatio, ratio: tp.ratio, medianServerCpuUsPerReq: tp.medianServerCpuUsPerReq }, null, 2)}\nload average ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
+    return;
   }
   process.stdout.write('\n(b) cold start\n');
   const cs = await coldStart();
@@ -583,6 +616,7 @@ async function main(): Promise<void> {
     '',
     `ratio host/bare: ${ratio.hostInfoVsBare} (LOG_LEVEL=info), ${ratio.hostWarnVsBare} (LOG_LEVEL=warn)  [target ≥ 0.70]`,
     `ratio host/bare from CPU per request: ${cpuRatio.hostInfoVsBare} (info), ${cpuRatio.hostWarnVsBare} (warn)`,
+    `extra baselines (CPU): host without fast path ${cpuRatio.hostWithoutFastPathInfoVsBare} of bare hono; host ${cpuRatio.hostInfoVsBareRead} of a hono endpoint that reads the body; bare hono ${cpuRatio.bareVsNodeHttp} of bare node:http, host ${cpuRatio.hostInfoVsNodeHttp}`,
     `best round vs best round: req/s ${bestRatio.hostInfoVsBare} (info), ${bestRatio.hostWarnVsBare} (warn); CPU ${bestRatio.cpuHostInfoVsBare} (info), ${bestRatio.cpuHostWarnVsBare} (warn)`,
     `ratio host/bare-read: ${ratio.hostInfoVsBareRead} (info), ${ratio.hostWarnVsBareRead} (warn)`,
     ...(instructions

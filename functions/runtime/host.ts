@@ -12,7 +12,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Hono, type Context as HonoContext } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
-import { logger, type Logger } from '../../lib/log/index.js';
+import { lineWriter, logger, type Logger } from '../../lib/log/index.js';
 import { parseEventData, type CatalogEvent, type EventType } from '../../lib/events/index.js';
 import { beginEventTrace, recordRejected, type EventOutcome, type EventTrace } from '../../lib/telemetry/index.js';
 import type { Env } from '../../lib/config/env.js';
@@ -21,7 +21,7 @@ import { PermanentError, RateLimitedError, TransientError } from './errors.js';
 import type { FunctionContext, FunctionDefinition, IncomingEvent } from './types.js';
 import { decodeMessage, encodeBinary, EventDecodeError, type DecodedEvent, type HeaderBag, type OutgoingEvent } from './cloudevents.js';
 import { declaredLength, readNodeBody, readWebBody, type BodyResult } from './body.js';
-import { problem, problemResponse, type Problem, type ProblemIssue } from './problem.js';
+import { problem, problemAnswer, problemResponse, toResponse, type HostAnswer, type Problem, type ProblemIssue } from './problem.js';
 import { SinkClient } from './emit.js';
 
 /** An event as a type-agnostic function sees it: `data` is not validated against any schema. */
@@ -92,6 +92,11 @@ export interface FunctionHost {
   abortAll(): void;
   /** Call the function's close(), once. */
   closeFunction(): Promise<void>;
+  /**
+   * Answer `POST /` from a Node request (`incoming`) or a Fetch request (`web`): decoding,
+   * validation, handler, logs, metrics. Never throws. The node:http fast path calls it directly.
+   */
+  answerPost(headers: HeaderBag, incoming: IncomingMessage | undefined, web?: Request): Promise<HostAnswer>;
 }
 
 const hosts = new WeakMap<object, FunctionHost>();
@@ -173,6 +178,7 @@ export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions 
         c.expire = undefined;
       }
     },
+    answerPost: (headers, incoming, web) => answerPost(headers, incoming, web),
     closeFunction() {
       return (closed ??= (async () => {
         try {
@@ -370,33 +376,50 @@ export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions 
     };
   };
 
+  // The one info line per handled event is written through a prepared line (lib/log/line.ts): the
+  // same JSON pino writes, without its generic per-key pipeline, which was the host's largest
+  // per-event cost after HTTP itself (bench/function-host.ts).
+  const handledLine = lineWriter(log, 'info');
   const logOutcome = (ev: DecodedEvent, h: Handled, ms: number, status: number): void => {
-    const fields = { eventId: ev.id, eventType: ev.type, source: ev.source, traceId: h.trace.traceId, status, ms: Math.round(ms * 10) / 10 };
-    if (h.ok) log.info(fields, 'event handled');
-    else if (h.status === 500) log.error({ ...fields, err: h.error }, 'event handler failed');
+    const rounded = Math.round(ms * 10) / 10;
+    if (h.ok) {
+      if (!log.isLevelEnabled('info')) return;
+      const traceId = h.trace.traceId;
+      if (handledLine) {
+        const tid = traceId === undefined ? '' : `,"traceId":${JSON.stringify(traceId)}`;
+        handledLine(
+          `,"eventId":${JSON.stringify(ev.id)},"eventType":${JSON.stringify(ev.type)},"source":${JSON.stringify(ev.source)}${tid},"status":${status},"ms":${rounded}`,
+          'event handled',
+        );
+      } else {
+        log.info({ eventId: ev.id, eventType: ev.type, source: ev.source, traceId, status, ms: rounded }, 'event handled');
+      }
+      return;
+    }
+    const fields = { eventId: ev.id, eventType: ev.type, source: ev.source, traceId: h.trace.traceId, status, ms: rounded };
+    if (h.status === 500) log.error({ ...fields, err: h.error }, 'event handler failed');
     else log.warn({ ...fields, err: h.error }, h.status === 400 ? 'event rejected by handler' : 'event handling failed, will be retried');
   };
 
   // ---- HTTP --------------------------------------------------------------------------------
-  const app = new Hono<Bindings>();
-
-  const respond = (res: Response): Response => {
-    if (draining) res.headers.set('connection', 'close');
-    return res;
+  /** While draining every answer carries `Connection: close`, so keep-alive clients go elsewhere. */
+  const answer = (a: HostAnswer): HostAnswer => {
+    if (draining) a.headers.connection = 'close';
+    return a;
   };
+  const reject = (p: Problem, headers: Record<string, string> = {}): HostAnswer => answer(problemAnswer(p, headers));
 
-  const reject = (p: Problem, headers: Record<string, string> = {}): Response =>
-    respond(problemResponse(p, draining ? { ...headers, connection: 'close' } : headers));
-
-  app.post('/', async (c) => {
+  /**
+   * `POST /`: everything from body limits to the answer. Shared by the hono route and the node:http
+   * fast path (listener.ts), which differ only in how the answer reaches the socket. Never throws.
+   */
+  const answerPost = async (headers: HeaderBag, incoming: IncomingMessage | undefined, web: Request | undefined): Promise<HostAnswer> => {
     enter();
     const t0 = performance.now();
     try {
-      const incoming: IncomingMessage | undefined = c.env?.incoming;
-      const headers: HeaderBag = incoming ? incoming.headers : Object.fromEntries(c.req.raw.headers);
       const cl = declaredLength(headers['content-length'] as string | undefined);
       if (cl !== undefined && cl > limit) return tooLarge(cl);
-      const body: BodyResult = incoming ? await readNodeBody(incoming, limit) : await readWebBody(c.req.raw, limit);
+      const body: BodyResult = incoming ? await readNodeBody(incoming, limit) : web ? await readWebBody(web, limit) : { ok: true, body: Buffer.alloc(0) };
       if (!body.ok) {
         if (body.reason === 'too-large') return tooLarge(undefined);
         return reject(problem('invalid-event', 400, 'the request body was not received completely'));
@@ -419,9 +442,9 @@ export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions 
         const status = h.ok ? (h.reply ? 200 : 202) : h.status;
         logOutcome(msg.event, h, performance.now() - t0, status);
         if (!h.ok) return reject(h.problem, h.headers);
-        if (!h.reply) return respond(accepted());
+        if (!h.reply) return answer({ status: 202, headers: {}, body: '' });
         const out = encodeBinary(h.reply, traceAttrs(h.reply, msg.event, h.trace));
-        return respond(new Response(out.body, { status: 200, headers: out.headers }));
+        return answer({ status: 200, headers: out.headers, body: out.body });
       }
 
       // Batch: validate everything first so an invalid member means no handler ran at all.
@@ -444,22 +467,36 @@ export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions 
         // Stop at the first failure: the broker redelivers the whole batch and handlers are idempotent.
         if (!h.ok) return reject(h.problem, h.headers);
       }
-      return respond(accepted());
+      return answer({ status: 202, headers: {}, body: '' });
+    } catch (err) {
+      return unexpected(err);
     } finally {
       leave();
     }
+  };
+
+  const unexpected = (err: unknown): HostAnswer => {
+    log.error({ err }, 'unexpected error in the function host');
+    return problemAnswer(problem('internal', 500, 'the function host failed unexpectedly; details are in its logs'));
+  };
+
+  const app = new Hono<Bindings>();
+  app.post('/', async (c) => {
+    const incoming: IncomingMessage | undefined = c.env?.incoming;
+    const headers: HeaderBag = incoming ? incoming.headers : Object.fromEntries(c.req.raw.headers);
+    return toResponse(await answerPost(headers, incoming, incoming ? undefined : c.req.raw));
   });
 
-  const rejectInvalid = (ev: DecodedEvent, p: Problem): Response => {
+  const rejectInvalid = (ev: DecodedEvent, p: Problem): HostAnswer => {
     recordRejected(consumes.has(ev.type) ? ev.type : undefined);
     log.warn({ eventId: ev.id, eventType: ev.type, source: ev.source, issues: p.errors?.slice(0, 10) }, `event rejected: ${p.title}`);
     return reject(p);
   };
 
-  const tooLarge = (declared: number | undefined): Response => {
+  const tooLarge = (declared: number | undefined): HostAnswer => {
     log.warn({ limit, contentLength: declared }, 'request rejected: body larger than KSCAPE_MAX_BODY_BYTES');
     // Close the connection: the rest of the body is never read, so the stream cannot be reused.
-    return problemResponse(problem('payload-too-large', 413, `the body exceeds ${limit} bytes`), { connection: 'close' });
+    return problemAnswer(problem('payload-too-large', 413, `the body exceeds ${limit} bytes`), { connection: 'close' });
   };
 
   let lastReady: boolean | undefined;
@@ -494,14 +531,6 @@ export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions 
 
   hosts.set(app, host);
   return app;
-}
-
-/**
- * An empty-string body (not null) keeps @hono/node-server on its cached fast path; a null body makes
- * it build a full undici Response per request.
- */
-function accepted(): Response {
-  return new Response('', { status: 202, headers: {} });
 }
 
 function eventBindings(ev: DecodedEvent, trace: EventTrace): Record<string, string | undefined> {

@@ -58,11 +58,33 @@ export function problem(kind: ProblemKind, status: number, detail?: string, erro
   };
 }
 
+/**
+ * A transport-neutral HTTP answer: the hono routes turn it into a Response (`toResponse`), the
+ * node:http fast path for binary-mode events (`listener.ts`) writes it to the socket directly, so
+ * both paths answer byte for byte alike.
+ */
+export interface HostAnswer {
+  status: number;
+  /** Lowercase names; owned by the receiver (it may add Content-Length). */
+  headers: Record<string, string>;
+  body: string | Buffer;
+}
+
+export function problemAnswer(p: Problem, headers: Record<string, string> = {}): HostAnswer {
+  return { status: p.status, headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers }, body: JSON.stringify(p) };
+}
+
+/**
+ * A string or Buffer body keeps @hono/node-server on its cached fast path (status, body and header
+ * object written as they are, plus Content-Length); a null body would make it build a full undici
+ * Response per request.
+ */
+export function toResponse(a: HostAnswer): Response {
+  return new Response(a.body, { status: a.status, headers: a.headers });
+}
+
 export function problemResponse(p: Problem, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(p), {
-    status: p.status,
-    headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers },
-  });
+  return toResponse(problemAnswer(p, headers));
 }
 
 function truncate(s: string, max: number): string {

@@ -4,12 +4,12 @@
  * function and exiting.
  */
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { createAdaptorServer } from '@hono/node-server';
+import { createServer, type Server } from 'node:http';
 import { ConfigError } from '../../lib/config/env.js';
 import { logger } from '../../lib/log/index.js';
 import { startTelemetry } from '../../lib/telemetry/index.js';
 import { createFunctionApp, functionHost, type FunctionAppOptions, type HostedFunction } from './host.js';
+import { functionRequestListener } from './listener.js';
 
 export interface ServeOptions extends FunctionAppOptions {
   /** Overrides PORT; 0 picks a free port (tests). */
@@ -21,6 +21,8 @@ export interface ServeOptions extends FunctionAppOptions {
    * Off by default so tests and embedding hosts keep control of the process.
    */
   handleSignals?: boolean | { signals?: NodeJS.Signals[]; exit?: boolean };
+  /** Answer binary-mode events on the node:http fast path (default true; listener.ts). */
+  fastPath?: boolean;
 }
 
 export interface ServedFunction {
@@ -35,7 +37,7 @@ export async function serveFunction(def: HostedFunction, opts: ServeOptions = {}
   const app = createFunctionApp(def, opts);
   const host = functionHost(app);
   const { config, log } = host;
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  const server = createServer(functionRequestListener(app, { fastPath: opts.fastPath !== false }));
   // Knative's queue-proxy keeps connections open; let it, but do not let idle sockets pin shutdown.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

@@ -44,3 +44,20 @@ describe('log redaction', () => {
     expect(lines[0]!.err).toEqual({ type: 'TypeError', message: 'boom' });
   });
 });
+
+describe('log time', () => {
+  it('is the ISO time of the line, milliseconds included, across seconds', async () => {
+    const { lines, stream } = capture();
+    const log = createLogger(stream);
+    for (let i = 0; i < 40; i++) {
+      const before = Date.now();
+      log.warn('tick');
+      const after = Date.now();
+      const t = lines[lines.length - 1]!.time as string;
+      expect(new Date(t).toISOString()).toBe(t);
+      expect(Date.parse(t)).toBeGreaterThanOrEqual(before);
+      expect(Date.parse(t)).toBeLessThanOrEqual(after);
+      await new Promise((r) => setTimeout(r, 37));
+    }
+  });
+});

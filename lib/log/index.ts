@@ -16,6 +16,7 @@ import {
 
 export type { Logger } from 'pino';
 export { serializeError } from './serialize.js';
+export { lineWriter, type LineWriter } from './line.js';
 import { serializeError } from './serialize.js';
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -70,12 +71,24 @@ export function redact(obj: Record<string, unknown>): Record<string, unknown> {
 
 let isoMs = -1;
 let isoField = '';
-/** pino's isoTime, formatted once per millisecond: busy hosts write many lines within one. */
+let isoSecond = -1;
+let isoPrefix = '';
+/**
+ * pino's isoTime, reused within a millisecond and with the date and time formatted once per second
+ * (only the milliseconds are appended per new millisecond): a busy host writes a line per event.
+ */
 function isoTime(): string {
   const now = Date.now();
   if (now !== isoMs) {
     isoMs = now;
-    isoField = `,"time":"${new Date(now).toISOString()}"`;
+    const ms = now % 1000;
+    const second = now - ms;
+    if (second !== isoSecond) {
+      isoSecond = second;
+      // "2026-11-27T05:10:00." from "2026-11-27T05:10:00.000Z"
+      isoPrefix = `,"time":"${new Date(second).toISOString().slice(0, -4)}`;
+    }
+    isoField = `${isoPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z"`;
   }
   return isoField;
 }
