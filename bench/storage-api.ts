@@ -34,6 +34,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { runInNewContext } from 'node:vm';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -135,8 +136,8 @@ function httpGet(url: string, accept: string): Promise<{ status: number; bytes: 
 
 type ClientCmd =
   | { cmd: 'create'; url: string; clients: number; ops: number; prefix: string; body: string }
-  | { cmd: 'watch-open'; listUrl: string; watchers: number; rv: string }
-  | { cmd: 'watch-collect'; expected: number }
+  | { cmd: 'watch-open'; listUrl: string; watchers: number; rv: string; threads: number }
+  | { cmd: 'watch-collect'; writes: number; commits: number[] }
   | { cmd: 'write'; postUrl: string; rate: number; seconds: number; spec: string };
 
 /** One clock for all processes of the bench: t0 is stamped by the writer, read by the watchers. */
@@ -174,46 +175,75 @@ async function clientCreate(c: Extract<ClientCmd, { cmd: 'create' }>): Promise<{
   return { opsPerSec: c.ops / s, errors };
 }
 
+interface Percentiles {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
 interface WatchOutcome {
-  latencies: number[];
+  /** POST start in the writer → line received, ms, over every delivery. */
+  post: Percentiles;
+  /** Commit known to the server → line received, ms, over every delivery. */
+  commit: Percentiles;
   delivered: number;
   bytes: number;
   errors: string[];
-  /** CPU of the watcher process from the first write until every event arrived (or the deadline). */
+  /** CPU of the watcher process (all its threads) from the first write until every event arrived (or the deadline). */
   clientCpuSeconds: number;
   seconds: number;
 }
 
-/** The watcher process: N watch streams, scanned at the byte level. */
+/** What one watcher thread hands back: typed arrays, transferred (not copied) to the process's main thread. */
+interface ThreadOutcome {
+  post: Float64Array;
+  commit: Float64Array;
+  delivered: number;
+  bytes: number;
+  errors: string[];
+}
+
+/**
+ * N watch streams of one watcher thread, scanned at the byte level. Each event carries one
+ * `bench/t0` annotation "<POST start>|<object index>"; the receipt time and index of every
+ * delivery are kept so that, once the server has reported its commit times, the latency from
+ * commit to receipt can be computed on the same clock.
+ */
 class Watchers {
-  latencies: number[] = [];
+  post: number[] = [];
+  idx: number[] = [];
+  recv: number[] = [];
   delivered = 0;
   bytes = 0;
   errors: string[] = [];
   private reqs: http.ClientRequest[] = [];
-  private cpu0 = process.cpuUsage();
-  private t0 = performance.now();
 
-  async open(c: Extract<ClientCmd, { cmd: 'watch-open' }>): Promise<void> {
+  async open(listUrl: string, rv: string, from: number, to: number): Promise<void> {
     const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
     const MARK_BUF = Buffer.from('"bench/t0":"');
     const ERROR_BUF = Buffer.from('{"type":"ERROR"');
     // Kube clients: informers (JSON), metadata informers (PartialObjectMetadata), kubectl get -w (Table).
     const formats = ['application/json', 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1', 'application/json;as=Table;v=v1;g=meta.k8s.io'];
-    const opened = Array.from({ length: c.watchers }, (_, i) =>
+    const opened = Array.from({ length: to - from }, (_, k) =>
       new Promise<void>((resolve, reject) => {
+        const i = from + k;
         const accept = formats[i % 10 < 7 ? 0 : i % 10 < 9 ? 1 : 2]!;
         const sel = i % 10 === 5 ? '&labelSelector=' + encodeURIComponent('bench in (yes),kubescape.io/context') : '';
-        const req = http.get(`${c.listUrl}?watch=1&resourceVersion=${c.rv}&allowWatchBookmarks=true${sel}`, { agent, headers: { accept } }, (res) => {
+        const req = http.get(`${listUrl}?watch=1&resourceVersion=${rv}&allowWatchBookmarks=true${sel}`, { agent, headers: { accept } }, (res) => {
           if (res.statusCode !== 200) {
             reject(new Error(`watch ${i}: HTTP ${res.statusCode}`));
             return;
           }
           // Byte-level scan (no string decoding, no JSON.parse): the client must not be the
-          // bottleneck of the measurement. Each event carries exactly one t0 annotation.
+          // bottleneck of the measurement.
           let tail: Buffer | undefined;
           const record = (t: number, buf: Buffer, start: number, end: number): void => {
-            this.latencies.push(t - Number(buf.toString('latin1', start, end)));
+            const v = buf.toString('latin1', start, end);
+            const bar = v.indexOf('|');
+            this.post.push(t - Number(v.slice(0, bar)));
+            this.idx.push(Number(v.slice(bar + 1)));
+            this.recv.push(t);
             this.delivered++;
           };
           res.on('data', (chunk: Buffer) => {
@@ -262,18 +292,95 @@ class Watchers {
       }),
     );
     await Promise.all(opened);
+  }
+
+  async collect(expected: number, commits: number[], deadline: number): Promise<ThreadOutcome> {
+    while (this.delivered < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const r of this.reqs) r.destroy();
+    const commit = new Float64Array(this.recv.length);
+    for (let k = 0; k < this.recv.length; k++) commit[k] = this.recv[k]! - (commits[this.idx[k]!] ?? NaN);
+    return { post: Float64Array.from(this.post), commit, delivered: this.delivered, bytes: this.bytes, errors: this.errors.slice(0, 5) };
+  }
+}
+
+/** A watcher thread: opens its slice of the streams, then reports what it received. */
+function watcherThreadMain(): void {
+  const port = parentPort!;
+  const w = new Watchers();
+  port.on('message', (m: { cmd: 'open'; listUrl: string; rv: string; from: number; to: number } | { cmd: 'collect'; expected: number; commits: number[]; deadline: number }) => {
+    const run: Promise<unknown> = m.cmd === 'open' ? w.open(m.listUrl, m.rv, m.from, m.to) : w.collect(m.expected, m.commits, m.deadline);
+    run.then(
+      (r) => {
+        const o = r as ThreadOutcome | undefined;
+        port.postMessage({ ok: true, result: r }, o ? [o.post.buffer as ArrayBuffer, o.commit.buffer as ArrayBuffer] : []);
+      },
+      (e: unknown) => port.postMessage({ ok: false, error: String(e instanceof Error ? e.stack : e) }),
+    );
+  });
+}
+
+/**
+ * The watch streams of the watcher process, spread over worker threads: on the 2-vCPU machines
+ * these benches run on, one thread parsing 1,000 streams at 200,000 deliveries/s is itself a
+ * bottleneck, and real informers are separate processes anyway. Every stream is still a real
+ * HTTP/1.1 connection to the server.
+ */
+class WatcherThreads {
+  private readonly threads: Worker[] = [];
+  private cpu0 = process.cpuUsage();
+  private t0 = performance.now();
+  private counts: number[] = [];
+
+  private call<T>(w: Worker, msg: unknown): Promise<T> {
+    return new Promise((resolve, reject) => {
+      w.once('message', (m: { ok: boolean; result?: T; error?: string }) => (m.ok ? resolve(m.result!) : reject(new Error(m.error))));
+      w.postMessage(msg);
+    });
+  }
+
+  async open(c: Extract<ClientCmd, { cmd: 'watch-open' }>): Promise<void> {
+    const n = Math.max(1, c.threads);
+    for (let k = 0; k < n; k++) {
+      const from = Math.floor((k * c.watchers) / n);
+      const to = Math.floor(((k + 1) * c.watchers) / n);
+      const w = new Worker(fileURLToPath(import.meta.url), { workerData: { role: 'watchers' } });
+      this.threads.push(w);
+      this.counts.push(to - from);
+      await this.call(w, { cmd: 'open', listUrl: c.listUrl, rv: c.rv, from, to });
+    }
     await new Promise((r) => setTimeout(r, 1000));
     this.cpu0 = process.cpuUsage();
     this.t0 = performance.now();
   }
 
-  async collect(expected: number): Promise<WatchOutcome> {
-    const deadline = performance.now() + 60_000;
-    while (this.delivered < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  async collect(c: Extract<ClientCmd, { cmd: 'watch-collect' }>): Promise<WatchOutcome> {
+    const deadline = Date.now() + 60_000;
+    const outs = await Promise.all(
+      this.threads.map((w, k) => this.call<ThreadOutcome>(w, { cmd: 'collect', expected: this.counts[k]! * c.writes, commits: c.commits, deadline })),
+    );
     const clientCpuSeconds = cpuMs(process.cpuUsage(this.cpu0)) / 1000;
     const seconds = (performance.now() - this.t0) / 1000;
-    for (const r of this.reqs) r.destroy();
-    return { latencies: this.latencies, delivered: this.delivered, bytes: this.bytes, errors: this.errors.slice(0, 5), clientCpuSeconds, seconds };
+    await Promise.all(this.threads.map((w) => w.terminate()));
+    const pcts = (f: (o: ThreadOutcome) => Float64Array): Percentiles => {
+      const all = new Float64Array(outs.reduce((a, o) => a + f(o).length, 0));
+      let at = 0;
+      for (const o of outs) {
+        all.set(f(o), at);
+        at += f(o).length;
+      }
+      all.sort();
+      const q = (p: number): number => r2(all.length ? all[Math.min(all.length - 1, Math.floor((p / 100) * all.length))]! : NaN);
+      return { p50: q(50), p90: q(90), p99: q(99), max: r2(all[all.length - 1] ?? NaN) };
+    };
+    return {
+      post: pcts((o) => o.post),
+      commit: pcts((o) => o.commit),
+      delivered: outs.reduce((a, o) => a + o.delivered, 0),
+      bytes: outs.reduce((a, o) => a + o.bytes, 0),
+      errors: outs.flatMap((o) => o.errors).slice(0, 5),
+      clientCpuSeconds,
+      seconds,
+    };
   }
 }
 
@@ -297,7 +404,7 @@ async function clientWrite(c: Extract<ClientCmd, { cmd: 'write' }>): Promise<{ w
           metadata: {
             name: `w-${i}`,
             labels: { bench: 'yes', 'kubescape.io/context': 'filtered', 'kubescape.io/workload-kind': 'Deployment' },
-            annotations: { 'bench/t0': String(now()), 'kubescape.io/image-id': `docker.io/library/nginx@sha256:${String(i).padStart(64, '0')}` },
+            annotations: { 'bench/t0': `${now()}|${i}`, 'kubescape.io/image-id': `docker.io/library/nginx@sha256:${String(i).padStart(64, '0')}` },
           },
           spec,
         });
@@ -324,7 +431,7 @@ async function clientWrite(c: Extract<ClientCmd, { cmd: 'write' }>): Promise<{ w
 }
 
 function childMain(): void {
-  let watchers: Watchers | undefined;
+  let watchers: WatcherThreads | undefined;
   process.on('message', (m: ClientCmd) => {
     const run: Promise<unknown> =
       m.cmd === 'create'
@@ -332,8 +439,8 @@ function childMain(): void {
         : m.cmd === 'write'
           ? clientWrite(m)
           : m.cmd === 'watch-open'
-            ? (watchers = new Watchers()).open(m)
-            : watchers!.collect(m.expected);
+            ? (watchers = new WatcherThreads()).open(m)
+            : watchers!.collect(m);
     run.then(
       (r) => process.send!({ ok: true, result: r }),
       (e: unknown) => process.send!({ ok: false, error: String(e instanceof Error ? e.stack : e) }),
@@ -359,7 +466,6 @@ class Client {
 
 // ------------------------------------------------------------------------------------------------
 
-const pctl = (sorted: number[], p: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
 const r2 = (x: number): number => Math.round(x * 100) / 100;
 const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
 
@@ -478,8 +584,21 @@ async function benchWatch(server: Server, watcherProc: Client, writerProc: Clien
     severities: Object.fromEntries(['critical', 'high', 'medium', 'low', 'negligible', 'unknown'].map((l, i) => [l, { all: i * 3, relevant: i }])),
     vulnerabilitiesRef: { all: { name: 'vm-all', namespace: 'ns', kind: 'vulnerabilitymanifest' }, relevant: { name: 'vm-rel', namespace: 'ns', kind: 'vulnerabilitymanifest' } },
   };
+  const THREADS = Number(process.env.BENCH_WATCH_THREADS ?? 2);
   const rv = await server.store.currentResourceVersion();
-  await watcherProc.run({ cmd: 'watch-open', listUrl: `${base}/vulnerabilitymanifestsummaries`, watchers: WATCHERS, rv });
+  await watcherProc.run({ cmd: 'watch-open', listUrl: `${base}/vulnerabilitymanifestsummaries`, watchers: WATCHERS, rv, threads: THREADS });
+  // Commit times on the bench's clock: the moment the store's write resolves is when this
+  // process learns of the commit (the store's group commit resolves every write of a batch, and
+  // kicks the watch poller, right after COMMIT returns).
+  const commits: number[] = [];
+  const store = server.store;
+  const create = store.create.bind(store);
+  store.create = async (input, opts) => {
+    const so = await create(input, opts);
+    const m = /^w-(\d+)$/.exec(input.name);
+    if (m) commits[Number(m[1])] = now();
+    return so;
+  };
   // Optional so the same bench can measure an engine without the metric (before/after runs).
   const stats = (server.engine as Partial<typeof server.engine>).watchStats;
   stats?.reset();
@@ -492,10 +611,10 @@ async function benchWatch(server: Server, watcherProc: Client, writerProc: Clien
     seconds: SECONDS,
     spec: JSON.stringify(spec),
   });
-  const out = await watcherProc.run<WatchOutcome>({ cmd: 'watch-collect', expected: w.writes * WATCHERS });
+  const out = await watcherProc.run<WatchOutcome>({ cmd: 'watch-collect', writes: w.writes, commits });
   const wall = (performance.now() - t0) / 1000;
   const serverCpu = cpuMs(process.cpuUsage(c0)) / 1000;
-  const lat = out.latencies.sort((a, b) => a - b);
+  store.create = create;
   const srv = stats?.snapshot() ?? { p50Ms: NaN, p99Ms: NaN, maxMs: NaN, writes: 0, events: 0 };
   return {
     watchers: WATCHERS,
@@ -506,10 +625,17 @@ async function benchWatch(server: Server, watcherProc: Client, writerProc: Clien
     deliveries: out.delivered,
     expectedDeliveries: w.writes * WATCHERS,
     receivedMiB: r2(out.bytes / MB),
-    clientP50Ms: r2(pctl(lat, 50)),
-    clientP90Ms: r2(pctl(lat, 90)),
-    clientP99Ms: r2(pctl(lat, 99)),
-    clientMaxMs: r2(lat[lat.length - 1] ?? NaN),
+    watcherThreads: THREADS,
+    // Delivery latency: commit (known to the server) → line received by the watcher.
+    commitP50Ms: out.commit.p50,
+    commitP90Ms: out.commit.p90,
+    commitP99Ms: out.commit.p99,
+    commitMaxMs: out.commit.max,
+    // Same, from the start of the writer's POST (adds the create request itself).
+    clientP50Ms: out.post.p50,
+    clientP90Ms: out.post.p90,
+    clientP99Ms: out.post.p99,
+    clientMaxMs: out.post.max,
     serverFanoutP50Ms: srv.p50Ms,
     serverFanoutP99Ms: srv.p99Ms,
     serverFanoutMaxMs: srv.maxMs,
@@ -523,7 +649,7 @@ async function benchWatch(server: Server, watcherProc: Client, writerProc: Clien
     clientCpuUsPerDelivery: r2((out.clientCpuSeconds * 1e6) / Math.max(1, out.delivered)),
     wallSeconds: r2(wall),
     watchErrors: out.errors,
-    target: 'clientP99Ms < 100',
+    target: 'commitP99Ms < 100',
   };
 }
 
@@ -745,7 +871,8 @@ async function benchReads(server: Server, raw: pg.Client, out: Record<string, un
   }
 }
 
-if (process.env.BENCH_STORAGE_ROLE === 'client') childMain();
+if (!isMainThread && (workerData as { role?: string } | null)?.role === 'watchers') watcherThreadMain();
+else if (process.env.BENCH_STORAGE_ROLE === 'client') childMain();
 else
   main().catch((e: unknown) => {
     console.error(e);

@@ -523,6 +523,10 @@ export class PostgresStore implements Store {
       for (const w of batch) w.reject(err);
       return;
     }
+    batch.forEach((w, i) => {
+      const r = results[i];
+      if (r?.status === 'ok' && r.rv !== null && w.body !== null && w.op !== 'delete') this.hub.noteCommitted(Number(r.rv), w.body);
+    });
     this.hub.kick();
     batch.forEach((w, i) => {
       const r = results[i];

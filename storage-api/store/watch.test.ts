@@ -72,6 +72,27 @@ forEachDriver('PostgresStore watch', (driver) => {
     expect(rows.map((r) => r.has)).toEqual([true, true, false, true, true]);
   });
 
+  it("a replica's own commits reach its body watchers without a body query; another replica reads them", async () => {
+    const R = 'w/own-bodies';
+    const other = await replica();
+    const since = await s.currentResourceVersion();
+    const mine = s.watch({ resource: R, withBody: true, sinceResourceVersion: since });
+    const theirs = other.watch({ resource: R, withBody: true, sinceResourceVersion: since });
+    await new Promise((r) => setTimeout(r, 50));
+    const fetches = s.watchStats.bodyFetches;
+    const otherFetches = other.watchStats.bodyFetches;
+    const a = await s.create(obj('ns', 'a', { resource: R, body: '{"v":1}' }));
+    await Promise.all([s.create(obj('ns', 'b', { resource: R, body: '{"v":2}' })), s.update({ ...obj('ns', 'a', { resource: R, body: '{"v":3}' }), uid: a.uid })]);
+    const bodies = (evs: StoredEvent[]): string[] => evs.map((e) => `${e.object.name}:${e.object.body}`).sort();
+    const want = ['a:{"v":1}', 'a:{"v":3}', 'b:{"v":2}'];
+    expect(bodies(await take(mine, 3))).toEqual(want);
+    expect(bodies(await take(theirs, 3))).toEqual(want);
+    expect(s.watchStats.bodyFetches).toBe(fetches);
+    expect(other.watchStats.bodyFetches).toBeGreaterThan(otherFetches);
+    mine.close();
+    theirs.close();
+  });
+
   it('nextBatch hands over bursts in order, shares objects between watchers, and ends with undefined', async () => {
     const R = 'w/batch';
     const start = await s.create(obj('ns', 'x0', { resource: R }));
@@ -158,10 +179,11 @@ forEachDriver('PostgresStore watch', (driver) => {
     expect(solo.watchStats.bodyFetches).toBe(0);
     metaOnly.close();
     byName.close();
-    // Now a body watcher: bodies are fetched for it.
+    // Now a body watcher: bodies are fetched for it. (Written by another replica: this store's
+    // own commits hand their bodies to its poller, see the test below.)
     const full = solo.watch({ resource: R, withBody: true });
     await new Promise((r) => setTimeout(r, 100));
-    await solo.create(obj('a', 'n4', { resource: R, body: '{"b":4}' }));
+    await (await replica()).create(obj('a', 'n4', { resource: R, body: '{"b":4}' }));
     const [e4] = await take(full, 1);
     expect(e4!.object.body).toBe('{"b":4}');
     expect(solo.watchStats.bodyFetches).toBeGreaterThan(0);

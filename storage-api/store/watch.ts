@@ -107,6 +107,8 @@ export interface HubOptions {
 
 /** Dispatch may use at most ~1/(1+COALESCE_FACTOR) of the event loop before bursts grow instead. */
 const COALESCE_FACTOR = 3;
+/** Bound of the committed-bodies cache (entries normally live until the next poll). */
+const OWN_BODIES_MAX = 10_000;
 
 const eventCols = (a: string): string =>
   `${a}.seq AS n, ${a}.seq::text AS seq, ${a}.resource, ${a}.namespace, ${a}.name, ${a}.type, ${a}.uid, ${a}.metadata, ${a}.summary, ${a}.labels, ${a}.prev_labels`;
@@ -268,6 +270,7 @@ export class WatchHub {
         if (set) for (const w of set) w.offer(ev);
       }
       this.lastSeq = events[events.length - 1]!.seq;
+      if (this.ownBodies.size) this.dropOwnBodies(this.lastSeq);
       if (this.opts.coalesceMs) {
         // The consumers woken above write to their sockets in this same turn; one macrotask
         // later all of it is done, and its cost sets the pause before the next read.
@@ -281,12 +284,39 @@ export class WatchHub {
     }
   }
 
+  /**
+   * Bodies this process has just committed, by seq: the poll that dispatches them needs no body
+   * query (one round trip less between commit and delivery). Only kept while some watcher wants
+   * bodies, dropped once dispatched, and bounded.
+   */
+  private readonly ownBodies = new Map<number, string>();
+  private bodyWatchers = 0;
+
+  noteCommitted(seq: number, body: string): void {
+    if (this.bodyWatchers === 0 || seq <= this.lastSeq) return;
+    if (this.ownBodies.size >= OWN_BODIES_MAX) this.ownBodies.clear();
+    this.ownBodies.set(seq, body);
+  }
+
+  private dropOwnBodies(upTo: number): void {
+    // Insertion order is commit order: stop at the first one not yet dispatched.
+    for (const seq of this.ownBodies.keys()) {
+      if (seq > upTo) break;
+      this.ownBodies.delete(seq);
+    }
+  }
+
   /** Fetch bodies of the events some body-watcher will receive; loops if watchers join meanwhile. */
   private async loadBodies(events: LogEvent[]): Promise<void> {
     for (;;) {
       const need: string[] = [];
       for (const ev of events) {
         if (ev.body !== undefined) continue;
+        const own = this.ownBodies.get(ev.seq);
+        if (own !== undefined) {
+          ev.body = own;
+          continue;
+        }
         for (const w of this.byResource.get(ev.row.resource) ?? [])
           if (w.withBody && w.mayWant(ev)) {
             need.push(ev.row.seq);
@@ -323,6 +353,7 @@ export class WatchHub {
     let set = this.byResource.get(opts.resource);
     if (!set) this.byResource.set(opts.resource, (set = new Set()));
     set.add(w);
+    if (w.withBody) this.bodyWatchers++;
     void w.start();
     if (this.idleBehind) {
       this.idleBehind = false;
@@ -332,7 +363,7 @@ export class WatchHub {
   }
 
   remove(w: Watcher): void {
-    this.watchers.delete(w);
+    if (this.watchers.delete(w) && w.withBody && --this.bodyWatchers === 0) this.ownBodies.clear();
     const set = this.byResource.get(w.resource);
     if (set) {
       set.delete(w);
