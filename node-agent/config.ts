@@ -34,7 +34,7 @@ export const NODE_AGENT_CONFIG = {
     default: '/',
   }),
   HOST_PROC: optionalStr({
-    doc: "Where the host's procfs is mounted (needs hostPID for the host's processes). Defaults to `<HOST_ROOT>/proc`.",
+    doc: "Where the host's procfs is mounted (a mount of the host's /proc shows the host's processes; no hostPID needed). Defaults to `<HOST_ROOT>/proc`.",
   }),
   HEALTH_PORT: int({
     doc: 'Port of the health and metrics server (`/livez`, `/readyz`, `/metrics`); 0 picks a free port.',

@@ -8,7 +8,8 @@ import v8 from 'node:v8';
 
 /**
  * V8 flags for a small resident set, set before the agent's code loads: Node refuses them in
- * NODE_OPTIONS, and the DaemonSet runs the image's entrypoint unchanged. No optimising compilers
+ * NODE_OPTIONS, and `kscape node-agent` run by hand on a node should get them as the DaemonSet's
+ * does (its command adds only the heap bounds). No optimising compilers
  * (TurboFan: ~4 MiB of compiled code and compiler zones; Maglev, on by default from Node 22): a
  * scan every 30 s is not hot code. --optimize-for-size grows the heap less eagerly between
  * collections. Together ~7 MiB less peak RSS with 100 containers for ~2× the CPU time of a scan

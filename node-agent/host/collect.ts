@@ -35,7 +35,7 @@ export interface HostSensorOptions {
   log: Logger;
   maxFileBytes?: number;
   maxFilesPerDir?: number;
-  /** Whose /proc/<pid>/net to read for open ports; '1' is the host's network namespace under hostPID. */
+  /** Whose /proc/<pid>/net to read for open ports; '1' in the host's procfs is the host's network namespace. */
   netNamespacePid?: string;
 }
 

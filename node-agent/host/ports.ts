@@ -3,8 +3,9 @@
  * process that holds each socket (socket inode → the /proc/<pid>/fd/* link `socket:[inode]`).
  *
  * Why /proc/1/net and not /proc/net: /proc/net is a link to /proc/self/net, the *reader's* network
- * namespace. The agent pod is not on the host network, so with hostPID we read PID 1's view, which
- * is the node's namespace. If PID 1's entries are unreadable we fall back to `self` and say so.
+ * namespace. The agent pod is not on the host network, so we read the view of PID 1 of the host's
+ * procfs (mounted at HOST_PROC, which shows the host's PID namespace), the node's namespace. If
+ * PID 1's entries are unreadable we fall back to `self` and say so.
  */
 import type { Logger } from '../../lib/log/index.js';
 import { ProcFs, yieldToEventLoop } from '../procfs.js';
