@@ -1,6 +1,6 @@
 /**
  * The deployment's privilege model, for real: `kscape node-agent --once --print` (the built CLI,
- * bundled) run as uid 65532 by a copy of node carrying file capabilities — what the image and the
+ * dist/cli/main.js) run as uid 65532 by a copy of node carrying file capabilities — what the image and the
  * DaemonSet do (Dockerfile, knative/base/kscape/node-agent/daemonset.yaml) — against a root-owned
  * process that runs in a container cgroup, maps a known executable and holds a known file open
  * in a directory only root may enter.
@@ -26,7 +26,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOnce, CLI, ROOT } from '../test/support/build.js';
+import { buildOnce, CLI } from '../test/support/build.js';
 import type { NodeAgentSnapshot } from './agent.js';
 import { forEachMappedFile } from './relevancy/collector.js';
 
@@ -94,6 +94,10 @@ function run(cmd: string, args: string[]): Promise<Run> {
           NODE_NAME: 'e2e-node',
           HOST_ROOT: '/',
           HOST_PROC: procRoot,
+          // The compiled modules, not the esbuild bundle: cli.test.ts rebuilds the bundle (rm, then
+          // write) in a parallel worker. Privileges do not depend on how the code is packaged
+          // (bench/privileges.ts runs the bundle with them).
+          KSCAPE_NODE_AGENT_BUNDLE: 'off',
         },
         timeout: 120_000,
         maxBuffer: 64 * 1024 * 1024,
@@ -202,10 +206,6 @@ async function place(pid: number): Promise<void> {
 beforeAll(async () => {
   if (reason) return;
   buildOnce();
-  execFileSync(process.execPath, [path.join(ROOT, 'dist', 'node-agent', 'bundle.js')], {
-    cwd: ROOT,
-    stdio: 'pipe',
-  });
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'kscape-caps-e2e-'));
   await fs.chmod(tmp, 0o755);
   bin = path.join(tmp, 'bin');
