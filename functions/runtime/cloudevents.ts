@@ -86,38 +86,67 @@ export function decodeMessage(headers: HeaderBag, body: Buffer, maxBatch: number
   return { mode: 'binary', event: decodeBinary(headers, contentType, body) };
 }
 
+/** Lowercase letters and digits only (the spec's attribute names), without a regex per header. */
+function isAttributeName(name: string): boolean {
+  if (name.length === 0) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57))) return false;
+  }
+  return true;
+}
+
+/**
+ * Binary mode. Runs once per delivered event, so the context attributes live in an object of fixed
+ * shape filled by a switch (not a dictionary keyed by header name), names are checked without a
+ * regex, and the ce- prefix is tested on char codes before anything is sliced.
+ */
 function decodeBinary(headers: HeaderBag, contentType: string | undefined, body: Buffer): DecodedEvent {
-  const attrs: Record<string, string> = {};
+  const attrs: BinaryAttrs = { specversion: undefined, id: undefined, source: undefined, type: undefined, subject: undefined, time: undefined, dataschema: undefined };
   const extensions: Record<string, string> = {};
-  const issues: ProblemIssue[] = [];
+  let issues: ProblemIssue[] | undefined;
   for (const key in headers) {
     // Node lowercases header names; `ce-` is matched case-insensitively for other callers.
     if (key.length < 4 || (key.charCodeAt(0) | 32) !== 99 || (key.charCodeAt(1) | 32) !== 101 || key.charCodeAt(2) !== 45) continue;
-    const name = key.slice(3).toLowerCase();
     const raw = header(headers, key);
     if (raw === undefined) continue;
-    if (!NAME.test(name)) {
-      issues.push({ path: key, message: 'attribute names must be lowercase letters and digits' });
-      continue;
+    let name = key.slice(3);
+    if (!isAttributeName(name)) {
+      name = name.toLowerCase();
+      if (!isAttributeName(name)) {
+        (issues ??= []).push({ path: key, message: 'attribute names must be lowercase letters and digits' });
+        continue;
+      }
     }
     if (name === 'datacontenttype') continue; // the spec forbids it in binary mode; Content-Type is authoritative
     const value = decodeHeaderValue(raw);
     if (value === undefined) {
-      issues.push({ path: key, message: 'invalid percent-encoding' });
+      (issues ??= []).push({ path: key, message: 'invalid percent-encoding' });
       continue;
     }
     if (value.length > MAX_ATTR_LENGTH) {
-      issues.push({ path: key, message: `longer than ${MAX_ATTR_LENGTH} characters` });
+      (issues ??= []).push({ path: key, message: `longer than ${MAX_ATTR_LENGTH} characters` });
       continue;
     }
-    if (SPEC_ATTRS.has(name)) attrs[name] = value;
-    else extensions[name] = value;
+    switch (name) {
+      case 'specversion':
+      case 'id':
+      case 'source':
+      case 'type':
+      case 'subject':
+      case 'time':
+      case 'dataschema':
+        attrs[name] = value;
+        break;
+      default:
+        extensions[name] = value;
+    }
   }
   if (attrs.specversion === undefined && attrs.id === undefined && attrs.type === undefined) {
     throw new EventDecodeError('not a CloudEvent: binary mode needs ce-specversion, ce-id, ce-source and ce-type headers (or use a structured content type)');
   }
-  checkRequired(attrs, issues, (n) => `ce-${n}`);
-  if (issues.length) throw new EventDecodeError('invalid CloudEvent attributes', issues);
+  issues = checkRequired(attrs, issues, binaryLabel);
+  if (issues) throw new EventDecodeError('invalid CloudEvent attributes', issues);
   let data: unknown;
   if (body.length > 0) {
     data = isJsonMediaType(contentType) ? parseJson(body, 'data') : body;
@@ -131,13 +160,30 @@ function decodeBinary(headers: HeaderBag, contentType: string | undefined, body:
   return ev;
 }
 
-function checkRequired(attrs: Record<string, string>, issues: ProblemIssue[], label: (n: string) => string): void {
-  if (attrs.specversion === undefined) issues.push({ path: label('specversion'), message: 'required' });
-  else if (attrs.specversion !== '1.0') issues.push({ path: label('specversion'), message: `unsupported specversion ${JSON.stringify(attrs.specversion)}; only 1.0` });
-  for (const n of ['id', 'source', 'type'] as const) {
-    if (attrs[n] === undefined || attrs[n] === '') issues.push({ path: label(n), message: 'required, non-empty' });
-  }
-  if (attrs.time !== undefined && !RFC3339.test(attrs.time)) issues.push({ path: label('time'), message: 'must be an RFC 3339 timestamp' });
+interface BinaryAttrs {
+  specversion: string | undefined;
+  id: string | undefined;
+  source: string | undefined;
+  type: string | undefined;
+  subject: string | undefined;
+  time: string | undefined;
+  dataschema: string | undefined;
+}
+
+type RequiredAttrs = Readonly<{ specversion?: string | undefined; id?: string | undefined; source?: string | undefined; type?: string | undefined; time?: string | undefined }>;
+
+const binaryLabel = (n: string): string => `ce-${n}`;
+const structuredLabel = (n: string): string => n;
+
+/** Issues of the required attributes and time, appended to `issues`; undefined when there are none. */
+function checkRequired(attrs: RequiredAttrs, issues: ProblemIssue[] | undefined, label: (n: string) => string): ProblemIssue[] | undefined {
+  if (attrs.specversion === undefined) (issues ??= []).push({ path: label('specversion'), message: 'required' });
+  else if (attrs.specversion !== '1.0') (issues ??= []).push({ path: label('specversion'), message: `unsupported specversion ${JSON.stringify(attrs.specversion)}; only 1.0` });
+  if (attrs.id === undefined || attrs.id === '') (issues ??= []).push({ path: label('id'), message: 'required, non-empty' });
+  if (attrs.source === undefined || attrs.source === '') (issues ??= []).push({ path: label('source'), message: 'required, non-empty' });
+  if (attrs.type === undefined || attrs.type === '') (issues ??= []).push({ path: label('type'), message: 'required, non-empty' });
+  if (attrs.time !== undefined && !RFC3339.test(attrs.time)) (issues ??= []).push({ path: label('time'), message: 'must be an RFC 3339 timestamp' });
+  return issues;
 }
 
 function decodeStructuredObject(v: unknown): DecodedEvent {
@@ -165,7 +211,8 @@ function decodeStructuredObject(v: unknown): DecodedEvent {
       issues.push({ path: name, message: 'extension values must be strings, numbers or booleans' });
     }
   }
-  checkRequired(attrs, issues, (n) => n);
+  const required = checkRequired(attrs, undefined, structuredLabel);
+  if (required) issues.push(...required);
   if ('data' in obj && 'data_base64' in obj) issues.push({ path: 'data_base64', message: 'data and data_base64 are mutually exclusive' });
   let data: unknown = obj.data;
   if (obj.data_base64 !== undefined && obj.data_base64 !== null) {
