@@ -34,20 +34,6 @@ RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
-# ------------------------------------------------------------------ node agent's node
-# A copy of node with file capabilities, run only by the node agent (its DaemonSet's `command`):
-# the agent runs as uid 65532, and a non-root process gets capabilities across execve only from
-# the file it executes (Kubernetes sets no ambient capabilities). Exactly the two the agent uses,
-# permitted and effective at exec (=ep: node cannot raise them itself); why each is in the
-# DaemonSet. A separate copy, not node itself: a file whose capabilities are not all in the
-# bounding set fails to execute (EPERM), and every other component drops ALL.
-FROM ${NODE_IMAGE} AS node-agent-node
-RUN apt-get update \
- && apt-get install -y --no-install-recommends libcap2-bin \
- && cp /usr/local/bin/node /node-agent-node \
- && setcap cap_sys_ptrace,cap_dac_read_search=ep /node-agent-node \
- && getcap /node-agent-node | grep -q 'cap_dac_read_search,cap_sys_ptrace=ep'
-
 # -------------------------------------------------------------------------- runtime
 FROM ${NODE_IMAGE}
 # HOME=/tmp: nothing is written outside /tmp (an emptyDir in the manifests; the root filesystem is
@@ -70,9 +56,22 @@ COPY functions/scan/host/migrations ./dist/functions/scan/host/migrations
 COPY functions/vuln/osv/store/migrations ./dist/functions/vuln/osv/store/migrations
 COPY examples ./examples
 COPY knative ./knative
-# BuildKit (the syntax line above) copies extended attributes, security.capability included; were
-# they lost, the agent would say so at start (missing capability ..., node-agent/capabilities.ts).
-COPY --from=node-agent-node /node-agent-node /usr/local/bin/node-agent-node
+# The node agent's node: a copy of node with file capabilities, run only by the node agent (its
+# DaemonSet's `command`). The agent runs as uid 65532, and a non-root process gets capabilities
+# across execve only from the file it executes (Kubernetes sets no ambient capabilities). Exactly the
+# two the agent uses, permitted and effective at exec (=ep: node cannot raise them itself); why each
+# is in the DaemonSet. A separate copy, not node itself: a file whose capabilities are not all in the
+# bounding set fails to execute (EPERM), and every other component drops ALL.
+# Set in this stage rather than copied from another: whether a COPY between stages carries the
+# security.capability attribute depends on the builder, a RUN's layer always records it (as Debian's
+# own ping does). libcap2-bin is removed again in the same layer.
+RUN cp /usr/local/bin/node /usr/local/bin/node-agent-node \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends libcap2-bin \
+ && setcap cap_sys_ptrace,cap_dac_read_search=ep /usr/local/bin/node-agent-node \
+ && getcap /usr/local/bin/node-agent-node | grep -q 'cap_dac_read_search,cap_sys_ptrace=ep' \
+ && apt-get purge -y --auto-remove libcap2-bin \
+ && rm -rf /var/lib/apt/lists/*
 # Numeric non-root user (no passwd entry needed): Kubernetes can verify runAsNonRoot only for a
 # numeric USER. Files above stay root-owned and read-only to it.
 USER 65532:65532
