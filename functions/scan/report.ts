@@ -320,6 +320,23 @@ function bumpSeverity(c: SeverityCounters, s: Severity): void {
   else if (s === 'Low') c.lowSeverity++;
 }
 
+/** A report entry shared by every resource whose control evaluated to the same result list. */
+interface SharedControl {
+  status: Status;
+  subStatus: SubStatus;
+  entry: ReportResourceControl | undefined;
+}
+
+function freezeEntry(entry: ReportResourceControl): ReportResourceControl {
+  for (const r of entry.rules) {
+    Object.freeze(r.paths);
+    Object.freeze(r);
+  }
+  Object.freeze(entry.rules);
+  Object.freeze(entry.status);
+  return Object.freeze(entry);
+}
+
 /** A manual control (rule-manual): no resource kinds, actionRequired "manual review". */
 const isManual = (def: ControlDefinition): boolean =>
   def.actionRequired === 'manual review' && def.kinds.length === 0;
@@ -401,9 +418,11 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
   const resourceStatus = new Map<string, Status>();
   const profile = options.profile === true;
 
-  // Passed results are shared immutable objects (see defineControl): their report entries are too.
+  // Frozen result lists are shared by every resource they describe (defineControl interns passed,
+  // skipped and failed lists alike): so is the report entry built for one, with its status. A list
+  // with a failed rule is only shared while there are no exceptions, which depend on the resource.
   const passedRuleCache = new Map<RuleResult, ReportRule>();
-  const passedControlCache = new Map<readonly RuleResult[], ReportResourceControl>();
+  const sharedControls = new Map<readonly RuleResult[], SharedControl>();
 
   const evaluateResource = (resource: ScanResource) => {
     const list = byKind.get(resource.matchKind);
@@ -423,13 +442,20 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
       }
       if (rules.length === 0) continue;
 
-      const shared = passedControlCache.get(rules);
+      const shared = sharedControls.get(rules);
       if (shared) {
         const t = state.tally;
         t.allWeight += weight;
-        t.passed++;
-        overall = overall ?? 'passed';
-        if (includePassed) (controls ??= []).push(shared);
+        if (shared.status === 'failed') {
+          t.failed++;
+          t.failedWeight += weight;
+          bumpSeverity(resourcesSeverityCounters, def.severity);
+        } else if (shared.status === 'skipped') {
+          t.skipped++;
+          state.skippedSubStatus ??= shared.subStatus;
+        } else t.passed++;
+        overall = overall === undefined ? shared.status : worse(overall, shared.status);
+        if (shared.entry) (controls ??= []).push(shared.entry);
         continue;
       }
 
@@ -437,6 +463,7 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
       let subStatus: SubStatus = '';
       let info: string | undefined;
       let excepted = false;
+      let anyFailed = false;
       // Exact-size arrays (index writes, not push): a pushed-to empty array reserves ~17 slots,
       // which across ~200k failed entries of a 10k-workload report was a third of its memory.
       const reportRules: ReportRule[] = new Array<ReportRule>(rules.length);
@@ -446,6 +473,7 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
         let ruleSub = r.subStatus;
         let exception: PostureExceptionPolicy[] | undefined;
         const paths = ruleStatus === 'passed' ? [] : pathPool.toPaths(r);
+        if (ruleStatus === 'failed') anyFailed = true;
         if (ruleStatus === 'failed' && matcher.size > 0) {
           const allPaths = [
             ...r.failedPaths,
@@ -512,18 +540,19 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
       }
       overall = overall === undefined ? status : worse(overall, status);
 
+      const share = Object.isFrozen(rules) && !excepted && !(anyFailed && matcher.size > 0);
+      let entry: ReportResourceControl | undefined;
       if (status !== 'passed' || includePassed || excepted) {
-        const entry: ReportResourceControl = {
+        entry = {
           controlID: def.id,
           name: def.name,
           severity: def.severity,
           status: controlStatus(status, subStatus, info),
           rules: reportRules,
         };
-        if (status === 'passed' && !excepted && Object.isFrozen(rules))
-          passedControlCache.set(rules, Object.freeze(entry));
         (controls ??= []).push(entry);
       }
+      if (share) sharedControls.set(rules, { status, subStatus, entry: entry && freezeEntry(entry) });
     }
     if (overall !== undefined)
       resourceStatus.set(resource.id, worse(resourceStatus.get(resource.id) ?? 'passed', overall));

@@ -4,6 +4,7 @@
  * substring); a value matches a sensitiveValues regex (case-insensitive). The *Allowed inputs exempt
  * keys (substring) and values (regex).
  */
+import { at, indexed } from '../engine/paths.js';
 import type { ControlInputs } from '../engine/inputs.js';
 import { stringMap } from '../engine/objects.js';
 import type { Finding, RuleDefinition } from '../engine/types.js';
@@ -94,7 +95,7 @@ export const credentialsInEnvRule: RuleDefinition = workloadRule(
       const env = Array.isArray(c.container.env) ? c.container.env : [];
       env.forEach((e, j) => {
         if (typeof e?.name !== 'string' || typeof e.value !== 'string') return;
-        if (sensitiveEnv(m, e.name, e.value)) out.push(remove(`${c.path}.env[${j}].name`));
+        if (sensitiveEnv(m, e.name, e.value)) out.push(remove(at(indexed(at(c.path, '.env'), j), '.name')));
       });
     }
     return out;

@@ -1,4 +1,5 @@
 /** Pod-level host namespace rules shared by C-0038 (both) and C-0275/C-0276 (one each). */
+import { at } from '../engine/paths.js';
 import type { Finding, RuleDefinition } from '../engine/types.js';
 import { remove, workloadRule } from './_lib.js';
 
@@ -8,7 +9,7 @@ export function hostNamespaceRule(
 ): RuleDefinition {
   return workloadRule(name, (wl) => {
     const out: Finding[] = [];
-    for (const f of fields) if (wl.spec[f] === true) out.push(remove(`${wl.prefix}${f}`));
+    for (const f of fields) if (wl.spec[f] === true) out.push(remove(at(wl.prefix, f)));
     return out;
   });
 }

@@ -1,4 +1,5 @@
 /** Image rules over every container image of a workload. */
+import { at } from '../engine/paths.js';
 import type { Finding, RuleDefinition } from '../engine/types.js';
 import { containersOf, type ContainerRef, type WorkloadView, POD_CONTAINERS } from '../engine/workload.js';
 import type { EvalContext } from '../engine/types.js';
@@ -17,7 +18,7 @@ export function imageRule(
       for (const c of containersOf(wl, POD_CONTAINERS)) {
         const raw = c.container.image;
         if (typeof raw !== 'string' || raw === '') continue;
-        if (bad(parseImage(raw), raw, ctx, c, wl)) out.push(review(`${c.path}.image`));
+        if (bad(parseImage(raw), raw, ctx, c, wl)) out.push(review(at(c.path, '.image')));
       }
       return out;
     },

@@ -51,11 +51,18 @@ export function defineIntegrationControl(spec: {
       }),
     ]),
   );
+  const toSkipped = (r: RuleResult) => skipped.get(r.name) ?? r;
+  // The base control's shared (frozen) lists map to shared lists, which the report reuses entries for.
+  const sharedLists = new WeakMap<readonly RuleResult[], RuleResult[]>();
   return {
     ...base,
     evaluate(resource, ctx) {
       // The base control decides which rules consider the resource; each becomes skipped.
-      return base.evaluate(resource, ctx).map((r) => (skipped.get(r.name) as RuleResult) ?? r);
+      const rules = base.evaluate(resource, ctx);
+      if (!Object.isFrozen(rules)) return rules.map(toSkipped);
+      let list = sharedLists.get(rules);
+      if (!list) sharedLists.set(rules, (list = Object.freeze(rules.map(toSkipped)) as RuleResult[]));
+      return list;
     },
   };
 }

@@ -1,3 +1,4 @@
+import { at } from '../engine/paths.js';
 import type { RuleDefinition } from '../engine/types.js';
 import { labelsOf } from '../engine/objects.js';
 import { fix, workloadRule } from './_lib.js';
@@ -13,7 +14,7 @@ export function recommendedLabelsRule(name: string, key: string): RuleDefinition
       const wanted = ctx.inputs[key] ?? [];
       const own = labelsOf(wl.object);
       if (wanted.some((l) => l in own || l in wl.podLabels)) return [];
-      return [fix(`${wl.podMetaPrefix}labels[YOUR_LABEL]`, 'YOUR_VALUE')];
+      return [fix(at(wl.podMetaPrefix, 'labels[YOUR_LABEL]'), 'YOUR_VALUE')];
     },
     { inputs: [key] },
   );

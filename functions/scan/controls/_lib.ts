@@ -3,7 +3,9 @@
  * helpers in Kubescape's path syntax, and the small predicates several regolibrary rules share
  * (image parsing, network-policy selection, token automount, Pod Security Admission labels).
  */
+import { at } from '../engine/paths.js';
 import type { ClusterIndex } from '../engine/cluster-index.js';
+import { PairMemo, SequenceInterner } from '../engine/intern.js';
 import { arr, get, labelsOf, objectId, rec, selectorMatches, str, strings } from '../engine/objects.js';
 import type { EvalContext, Finding, KubeObject, RuleDefinition, ScanResource } from '../engine/types.js';
 import { WORKLOAD_KINDS, workloadView, type WorkloadView } from '../engine/workload.js';
@@ -13,19 +15,98 @@ export const SUBJECT: readonly string[] = ['Subject'];
 
 // ---- findings --------------------------------------------------------------------------------
 
+// Single-path findings are interned (frozen, shared): with interned path strings (engine/paths.ts)
+// the same finding recurs on thousands of workloads, and an interned finding lets the engine reuse
+// the rule result and report entry built for it (engine/control.ts, report.ts).
+const reviews = new PairMemo<Finding>(20_000);
+const removals = new PairMemo<Finding>(20_000);
+const fixes = new PairMemo<Finding>(20_000);
+const relatedReviews = new PairMemo<Finding>(20_000);
+
 /** A field to look at (Kubescape fills the deprecated failedPaths with the same value). */
 export function review(...paths: string[]): Finding {
+  if (paths.length === 1) {
+    const p = paths[0] as string;
+    return reviews.get(p, '', () =>
+      Object.freeze({ failedPaths: frozen(paths), reviewPaths: frozen(paths) }),
+    );
+  }
+  if (paths.length > 1) return merged(paths.map((p) => review(p)));
   return { failedPaths: paths, reviewPaths: paths };
 }
 
 /** A field whose removal fixes the problem. */
 export function remove(...paths: string[]): Finding {
+  if (paths.length === 1) {
+    const p = paths[0] as string;
+    return removals.get(p, '', () =>
+      Object.freeze({ failedPaths: frozen(paths), deletePaths: frozen(paths) }),
+    );
+  }
+  if (paths.length > 1) return merged(paths.map((p) => remove(p)));
   return { failedPaths: paths, deletePaths: paths };
 }
 
 /** A field to set (the problem is a missing or wrong value; failedPaths stay empty). */
 export function fix(path: string, value: string): Finding {
-  return { fixPaths: [{ path, value }] };
+  return fixes.get(path, value, () =>
+    Object.freeze({ fixPaths: Object.freeze([Object.freeze({ path, value })]) }),
+  );
+}
+
+/** A field to look at because of a related object (a mounted ConfigMap, say). */
+export function reviewRelated(path: string, relatedId: string): Finding {
+  return relatedReviews.get(path, relatedId, () => {
+    const paths = frozen([path]);
+    return Object.freeze({
+      failedPaths: paths,
+      reviewPaths: paths,
+      relatedResourcesIDs: frozen([relatedId]),
+    });
+  });
+}
+
+const mergedFindings = new SequenceInterner<Finding, Finding>(20_000);
+
+/**
+ * One finding with the paths of the parts, in order (`merged([fix(a, 'false'), fix(b, 'false')])`
+ * = one finding with both fix paths); interned by the parts' identities.
+ */
+export function merged(parts: readonly Finding[]): Finding {
+  return mergedFindings.intern(parts, () => {
+    const failedPaths = concatOf(parts, (f) => f.failedPaths);
+    // Keep review()/remove()'s shape (failedPaths and review/delete paths are one array): the
+    // report then skips de-duplicating the deprecated failedPaths.
+    const same = (pick: (f: Finding) => readonly string[] | undefined) =>
+      parts.every((f) => f.failedPaths === pick(f) || (!f.failedPaths && !pick(f)));
+    const reviewPaths = same((f) => f.reviewPaths) ? failedPaths : concatOf(parts, (f) => f.reviewPaths);
+    const deletePaths = same((f) => f.deletePaths) ? failedPaths : concatOf(parts, (f) => f.deletePaths);
+    const fixPaths = concatOf(parts, (f) => f.fixPaths);
+    const related = concatOf(parts, (f) => f.relatedResourcesIDs);
+    const out: Finding = {};
+    if (failedPaths) out.failedPaths = failedPaths;
+    if (reviewPaths) out.reviewPaths = reviewPaths;
+    if (deletePaths) out.deletePaths = deletePaths;
+    if (fixPaths) out.fixPaths = fixPaths;
+    if (related) out.relatedResourcesIDs = related;
+    return Object.freeze(out);
+  });
+}
+
+function concatOf<T>(
+  parts: readonly Finding[],
+  pick: (f: Finding) => readonly T[] | undefined,
+): readonly T[] | undefined {
+  let out: T[] | undefined;
+  for (const f of parts) {
+    const xs = pick(f);
+    if (xs) (out ??= []).push(...xs);
+  }
+  return out && Object.freeze(out);
+}
+
+function frozen<T>(xs: T[]): readonly T[] {
+  return Object.freeze(xs);
 }
 
 const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
@@ -183,7 +264,7 @@ export function serviceAccountNameOf(wl: WorkloadView): string {
  * Returns the finding for the workload, or undefined when the token is not mounted.
  */
 export function automountFinding(wl: WorkloadView, index: ClusterIndex): Finding | undefined {
-  const path = `${wl.prefix}automountServiceAccountToken`;
+  const path = at(wl.prefix, 'automountServiceAccountToken');
   const podValue = wl.spec.automountServiceAccountToken;
   if (podValue === false) return undefined;
   if (podValue === true) return review(path);

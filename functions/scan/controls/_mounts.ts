@@ -1,8 +1,9 @@
 /** Workloads mounting Secrets / PVCs / ConfigMaps that exist in the input (C-0255, C-0257, C-0258). */
+import { at, indexed } from '../engine/paths.js';
 import { objectId } from '../engine/objects.js';
 import type { Finding, RuleDefinition } from '../engine/types.js';
 import { containersOf, volumesOf, type Volume, POD_CONTAINERS } from '../engine/workload.js';
-import { workloadRule } from './_lib.js';
+import { reviewRelated, workloadRule } from './_lib.js';
 
 export function mountedObjectRule(
   name: string,
@@ -25,8 +26,7 @@ export function mountedObjectRule(
       mounts.forEach((m, k) => {
         const id = typeof m?.name === 'string' ? targets.get(m.name) : undefined;
         if (!id) return;
-        const paths = [`${c.path}.volumeMounts[${k}]`];
-        out.push({ failedPaths: paths, reviewPaths: paths, relatedResourcesIDs: [id] });
+        out.push(reviewRelated(indexed(at(c.path, '.volumeMounts'), k), id));
       });
     }
     return out;

@@ -3,6 +3,7 @@
  * reported as fixPaths with the placeholder `YOUR_VALUE`; values outside the configured range as
  * failed paths, as in regolibrary `resources-*-limit-and-request`.
  */
+import { at } from '../engine/paths.js';
 import { memoryBytes, cpuMillis } from '../engine/quantity.js';
 import type { ControlInputs } from '../engine/inputs.js';
 import type { Finding, RuleDefinition } from '../engine/types.js';
@@ -14,13 +15,15 @@ type Resource = 'cpu' | 'memory';
 
 /** Rule failing containers that lack `resources.<field>.<resource>` (containers only, as the Rego rules). */
 export function missingResourceRule(name: string, wanted: readonly [Field, Resource][]): RuleDefinition {
+  const suffixes = wanted.map(([field, res]) => `.resources.${field}.${res}`);
   return workloadRule(name, (wl) => {
     const out: Finding[] = [];
     for (const c of containersOf(wl, MAIN_CONTAINERS)) {
-      for (const [field, res] of wanted) {
+      for (let k = 0; k < wanted.length; k++) {
+        const [field, res] = wanted[k] as [Field, Resource];
         const v = c.container.resources?.[field]?.[res];
         if (v === undefined || v === null || v === '')
-          out.push(fix(`${c.path}.resources.${field}.${res}`, 'YOUR_VALUE'));
+          out.push(fix(at(c.path, suffixes[k] as string), 'YOUR_VALUE'));
       }
     }
     return out;
@@ -50,6 +53,8 @@ function bound(
 /** Rule requiring request and limit of one resource, each within the configured [min, max]. */
 export function rangedResourceRule(name: string, res: Resource): RuleDefinition {
   const parse = res === 'cpu' ? cpuMillis : memoryBytes;
+  const requestSuffix = `.resources.requests.${res}`;
+  const limitSuffix = `.resources.limits.${res}`;
   const inputs = [`${res}_request_max`, `${res}_request_min`, `${res}_limit_max`, `${res}_limit_min`];
   // The four bounds of the scan's inputs, resolved once per inputs object (not per container).
   let boundsOf: ControlInputs | undefined;
@@ -74,7 +79,7 @@ export function rangedResourceRule(name: string, res: Resource): RuleDefinition 
       for (const c of containersOf(wl, MAIN_CONTAINERS)) {
         for (const field of ['requests', 'limits'] as const) {
           const raw = c.container.resources?.[field]?.[res];
-          const path = `${c.path}.resources.${field}.${res}`;
+          const path = at(c.path, field === 'requests' ? requestSuffix : limitSuffix);
           if (raw === undefined || raw === null || raw === '') {
             out.push(fix(path, 'YOUR_VALUE'));
             continue;

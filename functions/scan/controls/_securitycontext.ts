@@ -2,6 +2,7 @@
  * Security-context rules. Several controls share them (C-0211 bundles the rules of C-0057, C-0017,
  * C-0013 and C-0016 with eleven more), so each rule is defined once here.
  */
+import { at, indexed } from '../engine/paths.js';
 import { strings } from '../engine/objects.js';
 import type { Finding, RuleDefinition } from '../engine/types.js';
 import {
@@ -13,7 +14,7 @@ import {
   ALL_CONTAINERS,
   POD_CONTAINERS,
 } from '../engine/workload.js';
-import { fix, remove, review, workloadRule } from './_lib.js';
+import { fix, merged, remove, review, workloadRule } from './_lib.js';
 
 /** rule-privilege-escalation (C-0057): privileged: true, or SYS_ADMIN in capabilities.add. */
 export const privilegedContainerRule: RuleDefinition = workloadRule('rule-privilege-escalation', (wl) => {
@@ -21,11 +22,13 @@ export const privilegedContainerRule: RuleDefinition = workloadRule('rule-privil
   for (const c of containersOf(wl, MAIN_CONTAINERS)) {
     const sc = c.container.securityContext;
     const adds = strings(sc?.capabilities?.add);
-    const paths = adds.flatMap((cap, k) =>
-      cap === 'SYS_ADMIN' ? [`${c.path}.securityContext.capabilities.add[${k}]`] : [],
-    );
-    if (sc?.privileged === true) paths.push(`${c.path}.securityContext.privileged`);
-    if (paths.length > 0) out.push(remove(...paths));
+    let paths: string[] | undefined;
+    for (let k = 0; k < adds.length; k++) {
+      if (adds[k] === 'SYS_ADMIN')
+        (paths ??= []).push(indexed(at(c.path, '.securityContext.capabilities.add'), k));
+    }
+    if (sc?.privileged === true) (paths ??= []).push(at(c.path, '.securityContext.privileged'));
+    if (paths) out.push(remove(...paths));
   }
   return out;
 });
@@ -37,7 +40,7 @@ export const immutableFilesystemRule: RuleDefinition = workloadRule(
     const out: Finding[] = [];
     for (const c of containersOf(wl, POD_CONTAINERS)) {
       const v = c.container.securityContext?.readOnlyRootFilesystem;
-      const path = `${c.path}.securityContext.readOnlyRootFilesystem`;
+      const path = at(c.path, '.securityContext.readOnlyRootFilesystem');
       if (v === true) continue;
       out.push(v === false ? review(path) : fix(path, 'true'));
     }
@@ -45,23 +48,19 @@ export const immutableFilesystemRule: RuleDefinition = workloadRule(
   },
 );
 
-interface Effective {
-  value: unknown;
-  /** Path of the field that decided the value ('' when neither container nor pod set it). */
-  path: string;
-  defined: boolean;
+type IdentityField = 'runAsNonRoot' | 'runAsUser' | 'runAsGroup';
+
+/** The effective value of a field: the container's, else the pod's (undefined when neither sets it). */
+function effective(wl: WorkloadView, c: ContainerRef, field: IdentityField): unknown {
+  const cv = c.container.securityContext?.[field];
+  return cv !== undefined ? cv : wl.spec.securityContext?.[field];
 }
 
-function effective(
-  wl: WorkloadView,
-  c: ContainerRef,
-  field: 'runAsNonRoot' | 'runAsUser' | 'runAsGroup',
-): Effective {
-  const cv = c.container.securityContext?.[field];
-  if (cv !== undefined) return { value: cv, path: `${c.path}.securityContext.${field}`, defined: true };
-  const pv = wl.spec.securityContext?.[field];
-  if (pv !== undefined) return { value: pv, path: `${wl.prefix}securityContext.${field}`, defined: true };
-  return { value: undefined, path: '', defined: false };
+/** Path of the field that decided the effective value (container over pod); call only when defined. */
+function decidingPath(wl: WorkloadView, c: ContainerRef, field: IdentityField): string {
+  return c.container.securityContext?.[field] !== undefined
+    ? at(at(c.path, '.securityContext.'), field)
+    : at(at(wl.prefix, 'securityContext.'), field);
 }
 
 /**
@@ -77,14 +76,15 @@ export const nonRootRule: RuleDefinition = workloadRule('non-root-containers', (
     const nonRoot = effective(wl, c, 'runAsNonRoot');
     const user = effective(wl, c, 'runAsUser');
     const group = effective(wl, c, 'runAsGroup');
-    if (nonRoot.value !== true && (user.value === 0 || !user.defined)) {
-      const decided = user.defined ? user : nonRoot;
-      if (decided.defined) out.push(review(decided.path));
-      else if (canFix) out.push(fix(`${c.path}.securityContext.runAsNonRoot`, 'true'));
+    if (nonRoot !== true && (user === 0 || user === undefined)) {
+      const decided: IdentityField | undefined =
+        user !== undefined ? 'runAsUser' : nonRoot !== undefined ? 'runAsNonRoot' : undefined;
+      if (decided) out.push(review(decidingPath(wl, c, decided)));
+      else if (canFix) out.push(fix(at(c.path, '.securityContext.runAsNonRoot'), 'true'));
       else out.push({});
-    } else if (group.value === 0 || !group.defined) {
-      if (group.defined) out.push(review(group.path));
-      else if (canFix) out.push(fix(`${c.path}.securityContext.runAsGroup`, '1000'));
+    } else if (group === 0 || group === undefined) {
+      if (group !== undefined) out.push(review(decidingPath(wl, c, 'runAsGroup')));
+      else if (canFix) out.push(fix(at(c.path, '.securityContext.runAsGroup'), '1000'));
       else out.push({});
     }
   }
@@ -110,19 +110,16 @@ export const allowPrivilegeEscalationRule: RuleDefinition = workloadRule(
     const out: Finding[] = [];
     for (const c of containersOf(wl, POD_CONTAINERS)) {
       const sc = c.container.securityContext;
-      const path = `${c.path}.securityContext.allowPrivilegeEscalation`;
+      const path = at(c.path, '.securityContext.allowPrivilegeEscalation');
       if (sc?.allowPrivilegeEscalation === false) continue;
       if (sc?.allowPrivilegeEscalation === true) {
         out.push(review(path));
       } else {
-        out.push({
-          fixPaths: [
-            { path, value: 'false' },
-            ...(sc?.privileged === undefined
-              ? [{ path: `${c.path}.securityContext.privileged`, value: 'false' }]
-              : []),
-          ],
-        });
+        out.push(
+          sc?.privileged === undefined
+            ? merged([fix(path, 'false'), fix(at(c.path, '.securityContext.privileged'), 'false')])
+            : fix(path, 'false'),
+        );
       }
     }
     return out;
@@ -138,10 +135,10 @@ export const dropNetRawRule: RuleDefinition = workloadRule('drop-capability-netr
     const add = strings(caps?.add);
     const dropsAll = drop.includes('ALL');
     if (!drop.includes('NET_RAW') && !dropsAll) {
-      out.push(fix(`${c.path}.securityContext.capabilities.drop[${drop.length}]`, 'NET_RAW'));
+      out.push(fix(indexed(at(c.path, '.securityContext.capabilities.drop'), drop.length), 'NET_RAW'));
     } else if (dropsAll) {
       const readded = add.flatMap((cap, k) =>
-        cap === 'NET_RAW' ? [`${c.path}.securityContext.capabilities.add[${k}]`] : [],
+        cap === 'NET_RAW' ? [indexed(at(c.path, '.securityContext.capabilities.add'), k)] : [],
       );
       if (readded.length > 0) out.push(remove(...readded));
     }
@@ -155,12 +152,12 @@ export const seLinuxRule: RuleDefinition = workloadRule('set-seLinuxOptions', (w
   const out: Finding[] = [];
   for (const c of containersOf(wl, MAIN_CONTAINERS)) {
     if (c.container.securityContext?.seLinuxOptions !== undefined) continue;
-    out.push({
-      fixPaths: [
-        { path: `${wl.prefix}securityContext.seLinuxOptions`, value: 'YOUR_VALUE' },
-        { path: `${c.path}.securityContext.seLinuxOptions`, value: 'YOUR_VALUE' },
-      ],
-    });
+    out.push(
+      merged([
+        fix(at(wl.prefix, 'securityContext.seLinuxOptions'), 'YOUR_VALUE'),
+        fix(at(c.path, '.securityContext.seLinuxOptions'), 'YOUR_VALUE'),
+      ]),
+    );
   }
   return out;
 });
@@ -171,7 +168,7 @@ export const seccompProfileRule: RuleDefinition = workloadRule('set-seccomp-prof
   const out: Finding[] = [];
   for (const c of containersOf(wl, MAIN_CONTAINERS)) {
     if (c.container.securityContext?.seccompProfile !== undefined) continue;
-    out.push(fix(`${c.path}.securityContext.seccompProfile`, 'YOUR_VALUE'));
+    out.push(fix(at(c.path, '.securityContext.seccompProfile'), 'YOUR_VALUE'));
   }
   return out;
 });
@@ -186,7 +183,7 @@ export const procMountRule: RuleDefinition = {
     const out: Finding[] = [];
     for (const c of containersOf(wl, MAIN_CONTAINERS)) {
       const pm = c.container.securityContext?.procMount;
-      if (pm !== undefined && pm !== 'Default') out.push(review(`${c.path}.securityContext.procMount`));
+      if (pm !== undefined && pm !== 'Default') out.push(review(at(c.path, '.securityContext.procMount')));
     }
     return out;
   }),
@@ -198,14 +195,14 @@ export const procMountRule: RuleDefinition = {
 export const fsGroupRule: RuleDefinition = workloadRule('set-fsgroup-value', (wl) => {
   const v = wl.spec.securityContext?.fsGroup;
   if (typeof v === 'number' && v >= 0) return [];
-  return [fix(`${wl.prefix}securityContext.fsGroup`, 'YOUR_VALUE')];
+  return [fix(at(wl.prefix, 'securityContext.fsGroup'), 'YOUR_VALUE')];
 });
 
 /** set-fsgroupchangepolicy-value: fsGroupChangePolicy is Always or OnRootMismatch. */
 export const fsGroupChangePolicyRule: RuleDefinition = workloadRule('set-fsgroupchangepolicy-value', (wl) => {
   const v = wl.spec.securityContext?.fsGroupChangePolicy;
   if (v === 'Always' || v === 'OnRootMismatch') return [];
-  return [fix(`${wl.prefix}securityContext.fsGroupChangePolicy`, 'Always')];
+  return [fix(at(wl.prefix, 'securityContext.fsGroupChangePolicy'), 'Always')];
 });
 
 /** Sysctls the Pod Security Standards (baseline) consider safe. */
@@ -227,7 +224,7 @@ export const sysctlsRule: RuleDefinition = workloadRule('set-sysctls-params', (w
   const list = wl.spec.securityContext?.sysctls;
   if (!Array.isArray(list) || list.length === 0) return [];
   const unsafe = list.some((s) => typeof s?.name !== 'string' || !SAFE_SYSCTLS.has(s.name));
-  return unsafe ? [fix(`${wl.prefix}securityContext.sysctls`, 'REMOVE_UNSAFE_SYSCTLS')] : [];
+  return unsafe ? [fix(at(wl.prefix, 'securityContext.sysctls'), 'REMOVE_UNSAFE_SYSCTLS')] : [];
 });
 
 /** set-supplementalgroups-values: supplementalGroups must not contain 0 (root group). */
@@ -235,7 +232,7 @@ export const supplementalGroupsRule: RuleDefinition = workloadRule('set-suppleme
   const groups = wl.spec.securityContext?.supplementalGroups;
   if (!Array.isArray(groups)) return [];
   const paths = groups.flatMap((g, k) =>
-    g === 0 ? [`${wl.prefix}securityContext.supplementalGroups[${k}]`] : [],
+    g === 0 ? [indexed(at(wl.prefix, 'securityContext.supplementalGroups'), k)] : [],
   );
   return paths.length > 0 ? [remove(...paths)] : [];
 });
@@ -253,7 +250,7 @@ function windowsRule(name: string, field: 'gmsaCredentialSpecName' | 'runAsUserN
       const out: Finding[] = [];
       for (const c of containersOf(wl, MAIN_CONTAINERS)) {
         if (c.container.securityContext?.windowsOptions?.[field] !== undefined) continue;
-        out.push(fix(`${c.path}.securityContext.windowsOptions.${field}`, 'YOUR_VALUE'));
+        out.push(fix(at(at(c.path, '.securityContext.windowsOptions.'), field), 'YOUR_VALUE'));
       }
       return out;
     }),
@@ -275,11 +272,11 @@ export const runAsUserNameRule: RuleDefinition = windowsRule('set-runasusername-
 export const hostProcessRule: RuleDefinition = workloadRule('set-hostprocess-true', (wl) => {
   const paths: string[] = [];
   if (wl.spec.securityContext?.windowsOptions?.hostProcess === true) {
-    paths.push(`${wl.prefix}securityContext.windowsOptions.hostProcess`);
+    paths.push(at(wl.prefix, 'securityContext.windowsOptions.hostProcess'));
   }
   for (const c of containersOf(wl, MAIN_CONTAINERS)) {
     if (c.container.securityContext?.windowsOptions?.hostProcess === true) {
-      paths.push(`${c.path}.securityContext.windowsOptions.hostProcess`);
+      paths.push(at(c.path, '.securityContext.windowsOptions.hostProcess'));
     }
   }
   return paths.length > 0 ? [remove(...paths)] : [];

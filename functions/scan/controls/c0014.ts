@@ -1,3 +1,4 @@
+import { at } from '../engine/paths.js';
 import { defineControl } from '../engine/control.js';
 import { arr, get, objectId, rec } from '../engine/objects.js';
 import type { Finding, KubeObject } from '../engine/types.js';
@@ -37,7 +38,7 @@ export default defineControl({
       if (wl.object.metadata.name.startsWith('kubernetes-dashboard')) return [];
       const field =
         get(wl.spec, 'serviceAccountName') !== undefined ? 'serviceAccountName' : 'serviceAccount';
-      return [review(`${wl.prefix}${field}`)];
+      return [review(at(wl.prefix, field))];
     }),
   ],
 });

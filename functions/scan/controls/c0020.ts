@@ -1,3 +1,4 @@
+import { at } from '../engine/paths.js';
 import { defineControl } from '../engine/control.js';
 import { get, str } from '../engine/objects.js';
 import type { Finding } from '../engine/types.js';
@@ -35,7 +36,7 @@ export default defineControl({
         const out: Finding[] = [];
         for (const v of volumesOf(wl)) {
           const p = str(get(v.volume, 'hostPath', 'path'));
-          if (p && isCredentialPath(p, provider)) out.push(review(`${v.path}.hostPath.path`));
+          if (p && isCredentialPath(p, provider)) out.push(review(at(v.path, '.hostPath.path')));
         }
         return out;
       }),

@@ -1,3 +1,4 @@
+import { at, indexed } from '../engine/paths.js';
 import { defineControl } from '../engine/control.js';
 import type { Finding } from '../engine/types.js';
 import { containersOf, MAIN_CONTAINERS } from '../engine/workload.js';
@@ -13,7 +14,9 @@ export default defineControl({
       for (const c of containersOf(wl, MAIN_CONTAINERS)) {
         const ports = Array.isArray(c.container.ports) ? c.container.ports : [];
         const paths = ports.flatMap((p, j) =>
-          p?.hostPort !== undefined && p?.hostPort !== null ? [`${c.path}.ports[${j}].hostPort`] : [],
+          p?.hostPort !== undefined && p?.hostPort !== null
+            ? [at(indexed(at(c.path, '.ports'), j), '.hostPort')]
+            : [],
         );
         if (paths.length > 0) out.push(remove(...paths));
       }

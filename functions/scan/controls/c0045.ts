@@ -1,3 +1,4 @@
+import { at, indexed } from '../engine/paths.js';
 import { defineControl } from '../engine/control.js';
 import type { Finding } from '../engine/types.js';
 import { containersOf, volumesOf, POD_CONTAINERS } from '../engine/workload.js';
@@ -12,18 +13,15 @@ export default defineControl({
   category: 'Storage',
   rules: [
     workloadRule('alert-rw-hostpath', (wl) => {
-      const hostVolumes = new Set(
-        volumesOf(wl)
-          .filter((v) => v.volume.hostPath)
-          .map((v) => v.volume.name),
-      );
-      if (hostVolumes.size === 0) return [];
+      let hostVolumes: Set<string | undefined> | undefined;
+      for (const v of volumesOf(wl)) if (v.volume.hostPath) (hostVolumes ??= new Set()).add(v.volume.name);
+      if (!hostVolumes) return [];
       const out: Finding[] = [];
       for (const c of containersOf(wl, POD_CONTAINERS)) {
         const mounts = Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : [];
         mounts.forEach((m, k) => {
           if (!m || !hostVolumes?.has(m.name)) return;
-          const path = `${c.path}.volumeMounts[${k}].readOnly`;
+          const path = at(indexed(at(c.path, '.volumeMounts'), k), '.readOnly');
           if (m.readOnly === true) return;
           out.push(m.readOnly === false ? review(path) : fix(path, 'true'));
         });

@@ -1,3 +1,4 @@
+import { at, indexed } from '../engine/paths.js';
 import { defineControl } from '../engine/control.js';
 import { strings } from '../engine/objects.js';
 import type { ControlInputs } from '../engine/inputs.js';
@@ -26,7 +27,7 @@ export default defineControl({
         const out: Finding[] = [];
         for (const c of containersOf(wl, MAIN_CONTAINERS)) {
           const paths = strings(c.container.securityContext?.capabilities?.add).flatMap((cap, k) =>
-            insecure.has(cap) ? [`${c.path}.securityContext.capabilities.add[${k}]`] : [],
+            insecure.has(cap) ? [indexed(at(c.path, '.securityContext.capabilities.add'), k)] : [],
           );
           if (paths.length > 0) out.push(remove(...paths));
         }

@@ -1,3 +1,4 @@
+import { at, indexed } from '../engine/paths.js';
 import { defineControl } from '../engine/control.js';
 import type { Finding } from '../engine/types.js';
 import { containersOf, volumesOf, POD_CONTAINERS } from '../engine/workload.js';
@@ -16,11 +17,11 @@ export default defineControl({
       const containers = containersOf(wl, POD_CONTAINERS);
       for (const v of volumesOf(wl)) {
         if (typeof v.volume.hostPath?.path !== 'string') continue;
-        const paths = [`${v.path}.hostPath.path`];
+        const paths = [at(v.path, '.hostPath.path')];
         for (const c of containers) {
           const mounts = Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : [];
           mounts.forEach((m, k) => {
-            if (m?.name === v.volume.name) paths.push(`${c.path}.volumeMounts[${k}]`);
+            if (m?.name === v.volume.name) paths.push(indexed(at(c.path, '.volumeMounts'), k));
           });
         }
         out.push(remove(...paths));

@@ -1,3 +1,4 @@
+import { at } from '../engine/paths.js';
 import { defineControl } from '../engine/control.js';
 import type { Finding } from '../engine/types.js';
 import { containersOf, POD_CONTAINERS } from '../engine/workload.js';
@@ -16,7 +17,7 @@ export default defineControl({
       const out: Finding[] = [];
       for (const c of containersOf(wl, POD_CONTAINERS)) {
         if (c.container.securityContext?.seccompProfile !== undefined) continue;
-        out.push(fix(`${c.path}.securityContext.seccompProfile.type`, 'RuntimeDefault'));
+        out.push(fix(at(c.path, '.securityContext.seccompProfile.type'), 'RuntimeDefault'));
       }
       return out;
     }),

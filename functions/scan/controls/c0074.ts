@@ -1,3 +1,4 @@
+import { at } from '../engine/paths.js';
 import { defineControl } from '../engine/control.js';
 import type { Finding } from '../engine/types.js';
 import { volumesOf } from '../engine/workload.js';
@@ -21,7 +22,7 @@ export default defineControl({
         const p = v.volume.hostPath?.path;
         if (typeof p !== 'string') continue;
         const normalized = p.length > 1 ? p.replace(/\/+$/, '') : p;
-        if (RUNTIME_SOCKETS.has(normalized)) out.push(remove(`${v.path}.hostPath.path`));
+        if (RUNTIME_SOCKETS.has(normalized)) out.push(remove(at(v.path, '.hostPath.path')));
       }
       return out;
     }),

@@ -1,3 +1,4 @@
+import { at } from '../engine/paths.js';
 import { defineControl } from '../engine/control.js';
 import type { Finding } from '../engine/types.js';
 import { containersOf, MAIN_CONTAINERS } from '../engine/workload.js';
@@ -23,7 +24,7 @@ export default defineControl({
           const img = parseImage(c.container.image);
           if (img.digest) continue;
           if (img.tag === undefined || floating.has(img.tag)) {
-            out.push(review(`${c.path}.image`, `${c.path}.imagePullPolicy`));
+            out.push(review(at(c.path, '.image'), at(c.path, '.imagePullPolicy')));
           }
         }
         return out;

@@ -1,3 +1,4 @@
+import { at, indexed } from '../engine/paths.js';
 import { defineControl } from '../engine/control.js';
 import type { Finding } from '../engine/types.js';
 import { containersOf, MAIN_CONTAINERS } from '../engine/workload.js';
@@ -13,11 +14,11 @@ export default defineControl({
       for (const c of containersOf(wl, MAIN_CONTAINERS)) {
         const env = Array.isArray(c.container.env) ? c.container.env : [];
         env.forEach((e, j) => {
-          if (e?.valueFrom?.secretKeyRef) out.push(review(`${c.path}.env[${j}].name`));
+          if (e?.valueFrom?.secretKeyRef) out.push(review(at(indexed(at(c.path, '.env'), j), '.name')));
         });
         const envFrom = Array.isArray(c.container.envFrom) ? c.container.envFrom : [];
         envFrom.forEach((e, j) => {
-          if (e?.secretRef) out.push(review(`${c.path}.envFrom[${j}].secretRef`));
+          if (e?.secretRef) out.push(review(at(indexed(at(c.path, '.envFrom'), j), '.secretRef')));
         });
       }
       return out;

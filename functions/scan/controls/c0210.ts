@@ -1,3 +1,4 @@
+import { at } from '../engine/paths.js';
 import { defineControl } from '../engine/control.js';
 import type { Finding } from '../engine/types.js';
 import { containersOf, MAIN_CONTAINERS } from '../engine/workload.js';
@@ -17,12 +18,12 @@ export default defineControl({
       for (const c of containersOf(wl, MAIN_CONTAINERS)) {
         const t = c.container.securityContext?.seccompProfile?.type;
         if (t !== undefined) {
-          if (t !== 'RuntimeDefault') out.push(review(`${c.path}.securityContext.seccompProfile.type`));
+          if (t !== 'RuntimeDefault') out.push(review(at(c.path, '.securityContext.seccompProfile.type')));
         } else if (podType !== undefined) {
           if (podType !== 'RuntimeDefault')
-            out.push(review(`${wl.prefix}securityContext.seccompProfile.type`));
+            out.push(review(at(wl.prefix, 'securityContext.seccompProfile.type')));
         } else {
-          out.push(fix(`${c.path}.securityContext.seccompProfile.type`, 'RuntimeDefault'));
+          out.push(fix(at(c.path, '.securityContext.seccompProfile.type'), 'RuntimeDefault'));
         }
       }
       return out;

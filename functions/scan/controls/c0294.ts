@@ -1,3 +1,4 @@
+import { at } from '../engine/paths.js';
 import { defineControl } from '../engine/control.js';
 import { review, WL, workloadRule } from './_lib.js';
 
@@ -11,7 +12,7 @@ export default defineControl({
       (wl) => {
         const old = wl.spec.serviceAccount;
         if (typeof old !== 'string' || old === '') return [];
-        return wl.spec.serviceAccountName === old ? [] : [review(`${wl.prefix}serviceAccount`)];
+        return wl.spec.serviceAccountName === old ? [] : [review(at(wl.prefix, 'serviceAccount'))];
       },
       { kinds: [...WL, 'ReplicationController'] },
     ),

@@ -1,3 +1,4 @@
+import { at } from '../engine/paths.js';
 import { defineControl } from '../engine/control.js';
 import type { Finding } from '../engine/types.js';
 import { startsWithAny } from './_images.js';
@@ -21,7 +22,7 @@ function imagePaths(o: Parameters<typeof sandboxContainers>[0], bad: (raw: strin
   const out: Finding[] = [];
   for (const c of sandboxContainers(o, ['containers', 'initContainers'])) {
     const raw = c.container.image;
-    if (typeof raw === 'string' && raw !== '' && bad(raw)) out.push(review(`${c.path}.image`));
+    if (typeof raw === 'string' && raw !== '' && bad(raw)) out.push(review(at(c.path, '.image')));
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import { at } from '../engine/paths.js';
 import { defineControl } from '../engine/control.js';
 import { review, WL, workloadRule } from './_lib.js';
 
@@ -12,7 +13,9 @@ export default defineControl({
         const name = wl.spec.serviceAccountName;
         if (typeof name !== 'string' || name === '' || name === 'default') return [];
         const ns = wl.object.metadata.namespace ?? 'default';
-        return ctx.index.find('ServiceAccount', ns, name) ? [] : [review(`${wl.prefix}serviceAccountName`)];
+        return ctx.index.find('ServiceAccount', ns, name)
+          ? []
+          : [review(at(wl.prefix, 'serviceAccountName'))];
       },
       { kinds: [...WL, 'ReplicationController'] },
     ),

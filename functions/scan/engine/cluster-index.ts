@@ -212,9 +212,10 @@ export class ClusterIndex {
   *resources(): Generator<ScanResource> {
     for (const o of this.scanned) {
       const workload = workloadView(o);
+      const kind = kindSlot(o.kind);
       yield workload
-        ? { id: objectId(o), matchKind: o.kind, object: o, workload }
-        : { id: objectId(o), matchKind: o.kind, object: o };
+        ? { id: objectId(o), matchKind: o.kind, kindSlot: kind, object: o, workload }
+        : { id: objectId(o), matchKind: o.kind, kindSlot: kind, object: o };
     }
     for (const s of this.subjects()) yield subjectResource(s);
   }
@@ -237,7 +238,19 @@ export function subjectResource(s: SubjectVector): ScanResource {
     apiGroup: s.apiGroup,
     relatedObjects: s.relatedObjects,
   };
-  return { id: subjectId(s), matchKind: 'Subject', object, subject: s };
+  return { id: subjectId(s), matchKind: 'Subject', kindSlot: kindSlot('Subject'), object, subject: s };
+}
+
+// Kinds seen by any scan, numbered from 0. Bounded: input kinds are user data; past the bound a
+// resource gets no slot and controls fall back to looking its kind up.
+const kindSlots = new Map<string, number>();
+const KIND_SLOT_LIMIT = 1024;
+
+/** The slot number of a match kind (see ScanResource.kindSlot), or undefined past the bound. */
+export function kindSlot(kind: string): number | undefined {
+  let slot = kindSlots.get(kind);
+  if (slot === undefined && kindSlots.size < KIND_SLOT_LIMIT) kindSlots.set(kind, (slot = kindSlots.size));
+  return slot;
 }
 
 export { isWorkloadKind };

@@ -5,6 +5,7 @@
  */
 import { catalogEntry } from '../controls/catalog.js';
 import { frameworksOfControl } from '../frameworks.js';
+import { SequenceInterner } from './intern.js';
 import type {
   ActionRequired,
   ControlDefinition,
@@ -54,6 +55,25 @@ export interface ControlSpec {
 }
 
 const NONE: readonly never[] = Object.freeze([]);
+/** No rule considers the resource (shared: callers treat result lists as read-only). */
+const NO_RESULTS = NONE as unknown as RuleResult[];
+/** Bound of each interning table (distinct finding combinations per rule, result lists per control). */
+const INTERN_LIMIT = 20_000;
+
+function allFrozen(findings: readonly Finding[]): boolean {
+  for (const f of findings) if (!Object.isFrozen(f)) return false;
+  return true;
+}
+
+/** Freeze a rule result and the lists it owns (it is shared by every resource with the same findings). */
+function freezeResult(r: RuleResult): RuleResult {
+  Object.freeze(r.failedPaths);
+  Object.freeze(r.reviewPaths);
+  Object.freeze(r.deletePaths);
+  Object.freeze(r.fixPaths);
+  Object.freeze(r.relatedResourcesIDs);
+  return Object.freeze(r);
+}
 
 function concat<T>(
   findings: readonly Finding[],
@@ -132,11 +152,22 @@ interface LastFindings {
   findings: readonly Finding[];
 }
 
-function sharedFindings(rule: RuleDefinition, resource: ScanResource, ctx: EvalContext): readonly Finding[] {
-  // Kept in the scan's index (not in module state): nothing outlives the scan.
-  const perRule = ctx.index.memo('engine:last-findings', () => new Map<RuleDefinition, LastFindings>());
-  let last = perRule.get(rule);
-  if (!last) perRule.set(rule, (last = { resource: undefined, findings: NONE }));
+function sharedFindings(
+  i: number,
+  rule: RuleDefinition,
+  resource: ScanResource,
+  ctx: EvalContext,
+  interned: { lastFindings: (LastFindings | undefined)[] },
+): readonly Finding[] {
+  let last = interned.lastFindings[i];
+  if (!last) {
+    // One slot per rule for the whole scan, kept in the scan's index (nothing outlives the scan);
+    // each control remembers it by rule index, so the lookup happens once per scan.
+    const perRule = ctx.index.memo('engine:last-findings', () => new Map<RuleDefinition, LastFindings>());
+    last = perRule.get(rule);
+    if (!last) perRule.set(rule, (last = { resource: undefined, findings: NONE }));
+    interned.lastFindings[i] = last;
+  }
   if (last.resource === resource) return last.findings;
   // Cleared first: a throwing rule must not leave the previous resource's findings behind.
   last.resource = undefined;
@@ -176,11 +207,31 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
     configurations: (Record<string, readonly string[]> | undefined)[];
     missingConfig: boolean;
     passed: RuleResult[];
+    /** `[passed[i]]`, shared: the most common result list of a one-rule control. */
+    passedList: RuleResult[][];
     skippedManual: RuleResult[];
     skippedConfig: RuleResult[];
-    /** All-passed rule lists keyed by the bitmask of the rules that applied. */
-    allPassed: Map<number, RuleResult[]>;
+    /** Interned results (see `internedResult`), reset when a new scan starts. */
+    interned: Interned;
   }
+  interface Interned {
+    scan: object | undefined;
+    /** Per rule: failed (or requires-review) results by the identities of their findings. */
+    failed: (SequenceInterner<Finding, RuleResult> | undefined)[];
+    /** One-element result lists by their result. */
+    single: Map<RuleResult, RuleResult[]>;
+    /** Result lists of several rules by the identities of their results. */
+    lists: SequenceInterner<RuleResult, RuleResult[]>;
+    /** Per rule shared with other controls: its findings on the resource at hand (`sharedFindings`). */
+    lastFindings: (LastFindings | undefined)[];
+  }
+  const freshInterned = (scan: object | undefined): Interned => ({
+    scan,
+    failed: [],
+    lastFindings: [],
+    single: new Map(),
+    lists: new SequenceInterner(INTERN_LIMIT),
+  });
   const perInputs = new WeakMap<object, PerInputs>();
 
   // A scan uses one inputs object for every resource: remember the last one (no WeakMap lookup
@@ -203,13 +254,15 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
       return Object.freeze(out);
     });
     const freeze = (r: RuleResult) => Object.freeze(r);
+    const passed = spec.rules.map((r, i) => freeze(resultOf(r.name, 'passed', '', NONE, configurations[i])));
     p = {
       configurations,
       missingConfig:
         actionRequired === 'configuration' &&
         inputs.length > 0 &&
         inputs.every((k) => (ctx.inputs[k] ?? NONE).length === 0),
-      passed: spec.rules.map((r, i) => freeze(resultOf(r.name, 'passed', '', NONE, configurations[i]))),
+      passed,
+      passedList: passed.map((r) => Object.freeze([r]) as RuleResult[]),
       skippedManual: spec.rules.map((r, i) =>
         freeze(resultOf(r.name, 'skipped', 'manual review', NONE, configurations[i])),
       ),
@@ -225,7 +278,7 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
           ),
         ),
       ),
-      allPassed: new Map(),
+      interned: freshInterned(undefined),
     };
     perInputs.set(ctx.inputs, p);
     lastInputs = ctx.inputs;
@@ -249,12 +302,19 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
       // none at all is reported skipped/configuration instead of failing everything.
       if (p.missingConfig) return p.skippedConfig[i];
       sharedFlags ??= spec.rules.map((r) => (ruleUses.get(r) ?? 0) > 1);
-      const findings = sharedFlags[i] ? sharedFindings(rule, resource, ctx) : rule.evaluate(resource, ctx);
+      const findings = sharedFlags[i]
+        ? sharedFindings(i, rule, resource, ctx, internedFor(p, ctx))
+        : rule.evaluate(resource, ctx);
       if (findings.length === 0) return p.passed[i];
-      if (actionRequired === 'requires review') {
-        return resultOf(rule.name, 'skipped', 'requires review', findings, configurations);
-      }
-      return resultOf(rule.name, 'failed', '', findings, configurations);
+      const status: Status = actionRequired === 'requires review' ? 'skipped' : 'failed';
+      const subStatus: SubStatus = actionRequired === 'requires review' ? 'requires review' : '';
+      if (!allFrozen(findings)) return resultOf(rule.name, status, subStatus, findings, configurations);
+      // Interned findings (controls/_lib.ts) ⇒ the result is a function of their identities.
+      const interned = internedFor(p, ctx);
+      const byFindings = (interned.failed[i] ??= new SequenceInterner(INTERN_LIMIT));
+      return byFindings.intern(findings, () =>
+        freezeResult(resultOf(rule.name, status, subStatus, findings, configurations)),
+      );
     } catch (err) {
       // A malformed object must not abort the whole scan: the rule is reported skipped with the
       // reason, which is what Kubescape does with a Rego evaluation error on one resource.
@@ -270,48 +330,48 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
     }
   }
 
-  function sharedPassed(p: PerInputs, mask: number, build: () => RuleResult[]): RuleResult[] {
-    // One frozen array per combination of applicable rules: lets the report reuse its entries.
-    let cached = p.allPassed.get(mask);
-    if (!cached) {
-      cached = Object.freeze(build()) as RuleResult[];
-      p.allPassed.set(mask, cached);
-    }
-    return cached;
+  function internedFor(p: PerInputs, ctx: EvalContext): Interned {
+    // Scoped to one scan (its index) so that nothing a scan interned outlives it.
+    if (p.interned.scan !== ctx.index) p.interned = freshInterned(ctx.index);
+    return p.interned;
   }
 
-  // Consecutive resources mostly share a kind: skip the Map lookup when it repeats.
-  let lastKind: string | undefined;
-  let lastApplicable: number[] | undefined;
+  // Rule indexes per kind slot (ScanResource.kindSlot): null = no rule for the kind.
+  const bySlot: (number[] | null)[] = [];
 
   function evaluate(resource: ScanResource, ctx: EvalContext): RuleResult[] {
-    let applicable: number[] | undefined;
-    if (resource.matchKind === lastKind) applicable = lastApplicable;
-    else {
-      applicable = rulesByKind.get(resource.matchKind);
-      lastKind = resource.matchKind;
-      lastApplicable = applicable;
+    const slot = resource.kindSlot;
+    let applicable = slot === undefined ? undefined : bySlot[slot];
+    if (applicable === undefined) {
+      applicable = rulesByKind.get(resource.matchKind) ?? null;
+      if (slot !== undefined) bySlot[slot] = applicable;
     }
-    if (!applicable) return [];
+    if (!applicable) return NO_RESULTS;
     const p = prepared(ctx);
     if (applicable.length === 1) {
       // Fast path (most controls have one rule): no intermediate array.
       const i = applicable[0] as number;
       const r = evalRule(i, resource, ctx, p);
-      if (!r) return [];
-      return r === p.passed[i] ? sharedPassed(p, 1 << i, () => [r]) : [r];
+      if (!r) return NO_RESULTS;
+      if (r === p.passed[i]) return p.passedList[i] as RuleResult[];
+      if (!Object.isFrozen(r)) return [r];
+      // Frozen results are shared (passed, skipped, interned failed): so are their lists, which
+      // lets the report reuse the entry it built for the list (report.ts).
+      const single = internedFor(p, ctx).single;
+      let list = single.get(r);
+      if (!list) single.set(r, (list = Object.freeze([r]) as RuleResult[]));
+      return list;
     }
     const out: RuleResult[] = [];
-    let mask = 0;
-    let allPassed = spec.rules.length <= 30;
+    let shared = true;
     for (const i of applicable) {
       const r = evalRule(i, resource, ctx, p);
       if (!r) continue;
       out.push(r);
-      if (r === p.passed[i]) mask |= 1 << i;
-      else allPassed = false;
+      if (!Object.isFrozen(r)) shared = false;
     }
-    return allPassed && out.length > 0 ? sharedPassed(p, mask, () => out) : out;
+    if (out.length === 0) return NO_RESULTS;
+    return shared ? internedFor(p, ctx).lists.intern(out, () => Object.freeze(out) as RuleResult[]) : out;
   }
 
   return {

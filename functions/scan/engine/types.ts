@@ -77,6 +77,11 @@ export interface ScanResource {
    * `subject-role-rolebinding` aggregator of opa-utils).
    */
   readonly matchKind: string;
+  /**
+   * Small integer standing for matchKind (`kindSlot()`), set by the scan: lets each control find
+   * the rules for the kind by array index instead of a string-keyed lookup per resource.
+   */
+  readonly kindSlot?: number;
   readonly object: KubeObject;
   /** Set for subject vectors. */
   readonly subject?: SubjectVector;

@@ -4,6 +4,7 @@
  * failed/fix paths, and the container lists.
  */
 import { arr, get, labelsOf, rec, stringMap, type JsonRecord } from './objects.js';
+import { at, indexed } from './paths.js';
 import type { KubeObject } from './types.js';
 
 /** Kinds whose rules are written against "WL". */
@@ -104,6 +105,17 @@ export interface WorkloadView {
   readonly podMetaPrefix: string;
   /** Labels of the pods this workload creates (the Pod's own labels for a Pod). */
   readonly podLabels: Record<string, string>;
+  /**
+   * Container and volume lists, built on first use by containersOf/volumesOf: every control walks
+   * them, and a field is cheaper than a WeakMap lookup per rule per workload.
+   */
+  readonly lists: WorkloadLists;
+}
+
+export interface WorkloadLists {
+  /** By bitmask of the selected container types. */
+  containers: (readonly ContainerRef[] | undefined)[];
+  volumes?: readonly VolumeRef[];
 }
 
 export interface ContainerRef {
@@ -120,12 +132,10 @@ export interface ContainerRef {
  * nothing derived from the objects outlives the scan.
  */
 export function workloadView(obj: KubeObject): WorkloadView | undefined {
-  let specPath: string[];
-  let metaPath: string[];
+  let layout: Layout;
   switch (obj.kind) {
     case 'Pod':
-      specPath = ['spec'];
-      metaPath = ['metadata'];
+      layout = POD_LAYOUT;
       break;
     case 'Deployment':
     case 'ReplicaSet':
@@ -133,27 +143,45 @@ export function workloadView(obj: KubeObject): WorkloadView | undefined {
     case 'StatefulSet':
     case 'Job':
     case 'ReplicationController': // not a "WL" kind, but the DevOps rules read its template
-      specPath = ['spec', 'template', 'spec'];
-      metaPath = ['spec', 'template', 'metadata'];
+      layout = TEMPLATE_LAYOUT;
       break;
     case 'CronJob':
-      specPath = ['spec', 'jobTemplate', 'spec', 'template', 'spec'];
-      metaPath = ['spec', 'jobTemplate', 'spec', 'template', 'metadata'];
+      layout = CRONJOB_LAYOUT;
       break;
     default:
       return undefined;
   }
-  const spec = rec(get(obj, ...specPath));
+  const spec = rec(get(obj, ...layout.specPath));
   if (!spec) return undefined;
-  const podLabels = obj.kind === 'Pod' ? labelsOf(obj) : stringMap(get(obj, ...metaPath, 'labels'));
+  const podLabels = obj.kind === 'Pod' ? labelsOf(obj) : stringMap(get(obj, ...layout.metaPath, 'labels'));
   return {
     object: obj,
     spec: spec as PodSpec,
-    prefix: `${specPath.join('.')}.`,
-    podMetaPrefix: `${metaPath.join('.')}.`,
+    prefix: layout.prefix,
+    podMetaPrefix: layout.podMetaPrefix,
     podLabels,
+    lists: { containers: [] },
   };
 }
+
+interface Layout {
+  specPath: readonly string[];
+  metaPath: readonly string[];
+  prefix: string;
+  podMetaPrefix: string;
+}
+
+// One prefix string per layout, shared by every workload: paths built on it are interned by
+// (base, suffix) identity (engine/paths.ts) rather than rebuilt per workload.
+function layout(specPath: string[], metaPath: string[]): Layout {
+  return { specPath, metaPath, prefix: `${specPath.join('.')}.`, podMetaPrefix: `${metaPath.join('.')}.` };
+}
+const POD_LAYOUT = layout(['spec'], ['metadata']);
+const TEMPLATE_LAYOUT = layout(['spec', 'template', 'spec'], ['spec', 'template', 'metadata']);
+const CRONJOB_LAYOUT = layout(
+  ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+  ['spec', 'jobTemplate', 'spec', 'template', 'metadata'],
+);
 
 const ALL_TYPES: readonly ContainerType[] = ['containers', 'initContainers', 'ephemeralContainers'];
 
@@ -165,8 +193,6 @@ export const ALL_CONTAINERS: readonly ContainerType[] = ALL_TYPES;
 // Every control walks the same container lists: build them once per workload and type selection
 // (indexed by a bitmask of the selected lists: no string keys on the hot path).
 const TYPE_BIT: Record<ContainerType, number> = { containers: 1, initContainers: 2, ephemeralContainers: 4 };
-const containerCache = new WeakMap<WorkloadView, (ContainerRef[] | undefined)[]>();
-const volumeCache = new WeakMap<WorkloadView, VolumeRef[]>();
 
 /**
  * Containers of the given lists, in Kubescape's order (containers, then init, then ephemeral).
@@ -176,13 +202,10 @@ export function containersOf(
   wl: WorkloadView,
   types: readonly ContainerType[] = POD_CONTAINERS,
 ): readonly ContainerRef[] {
-  let byTypes = containerCache.get(wl);
-  if (!byTypes) {
-    byTypes = [];
-    containerCache.set(wl, byTypes);
-  }
-  let key = 0;
-  for (const t of types) key |= TYPE_BIT[t];
+  const byTypes = wl.lists.containers;
+  // The shared selections are compared by identity first: no loop over the list per call.
+  let key = types === MAIN_CONTAINERS ? 1 : types === POD_CONTAINERS ? 3 : types === ALL_CONTAINERS ? 7 : 0;
+  if (key === 0) for (const t of types) key |= TYPE_BIT[t];
   const cached = byTypes[key];
   if (cached) return cached;
   const out: ContainerRef[] = [];
@@ -191,7 +214,7 @@ export function containersOf(
     const list = arr(wl.spec[type]);
     for (let i = 0; i < list.length; i++) {
       const c = rec(list[i]);
-      if (c) out.push({ container: c as Container, index: i, type, path: `${wl.prefix}${type}[${i}]` });
+      if (c) out.push({ container: c as Container, index: i, type, path: indexed(at(wl.prefix, type), i) });
     }
   }
   byTypes[key] = out;
@@ -206,15 +229,15 @@ export interface VolumeRef {
 
 /** Volumes of the pod spec with their paths (shared array: do not mutate). */
 export function volumesOf(wl: WorkloadView): readonly VolumeRef[] {
-  const cached = volumeCache.get(wl);
+  const cached = wl.lists.volumes;
   if (cached) return cached;
   const out: VolumeRef[] = [];
   const list = arr(wl.spec.volumes);
   for (let i = 0; i < list.length; i++) {
     const v = rec(list[i]);
-    if (v) out.push({ volume: v as Volume, index: i, path: `${wl.prefix}volumes[${i}]` });
+    if (v) out.push({ volume: v as Volume, index: i, path: indexed(at(wl.prefix, 'volumes'), i) });
   }
-  volumeCache.set(wl, out);
+  wl.lists.volumes = out;
   return out;
 }
 

@@ -1,0 +1,67 @@
+/**
+ * Identity interning for the scan's hot path. Most findings, rule results and report entries of a
+ * 10k-workload scan are equal to one seen before (the same fix path on the same container slot of
+ * another Deployment): sharing one frozen instance instead of building a new one per workload
+ * keeps the scan from being dominated by allocation and garbage collection.
+ *
+ * Keys are object identities (never contents), so a hit can only return what was built from the
+ * very same immutable parts; sizes are bounded so hostile input cannot grow them without limit.
+ */
+
+interface Node<K, V> {
+  value?: V;
+  next?: Map<K, Node<K, V>>;
+}
+
+/** Values built from a sequence of immutable objects, interned by the identities of the sequence. */
+export class SequenceInterner<K extends object, V> {
+  private readonly root: Node<K, V> = {};
+  private nodes = 0;
+
+  constructor(private readonly limit: number) {}
+
+  /**
+   * The value for this sequence: the one built earlier for the same elements (by identity, same
+   * order), or `build()`'s, remembered while under the size limit.
+   */
+  intern(keys: readonly K[], build: () => V): V {
+    let node = this.root;
+    for (const k of keys) {
+      let next = node.next?.get(k);
+      if (!next) {
+        if (this.nodes >= this.limit) return build();
+        next = {};
+        (node.next ??= new Map()).set(k, next);
+        this.nodes++;
+      }
+      node = next;
+    }
+    if (node.value === undefined) node.value = build();
+    return node.value;
+  }
+
+  get size(): number {
+    return this.nodes;
+  }
+}
+
+/** A bounded string-keyed memo (two levels: no composite key string per lookup). */
+export class PairMemo<V> {
+  private readonly map = new Map<string, Map<string, V>>();
+  private entries = 0;
+
+  constructor(private readonly limit: number) {}
+
+  get(a: string, b: string, build: () => V): V {
+    let inner = this.map.get(a);
+    let v = inner?.get(b);
+    if (v !== undefined) return v;
+    v = build();
+    if (this.entries < this.limit) {
+      if (!inner) this.map.set(a, (inner = new Map()));
+      inner.set(b, v);
+      this.entries++;
+    }
+    return v;
+  }
+}
