@@ -34,10 +34,15 @@ export const storeConfigSpec = {
     max: 10_000,
   }),
   KSCAPE_STORAGE_WRITE_PIPELINE: int({
-    doc: 'Write batches in flight per process (they queue on the database write lock; more only adds connections).',
+    doc: 'Write batches in flight per process; a batch is sent while another is in flight only when it is full (they queue on the database write lock; more only adds connections).',
     default: 2,
     min: 1,
     max: 16,
+  }),
+  KSCAPE_STORAGE_WRITE_LINGER: duration({
+    doc: 'Upper bound of how long a write batch waits for the writers of the batch that just committed to come back (at most half that batch\'s duration; 0 = send at once). Each batch costs a WAL flush under the write lock, so one batch of all concurrent writers beats alternating halves.',
+    default: 2,
+    minMs: 0,
   }),
   KSCAPE_STORAGE_WRITE_BATCH_BYTES: int({
     doc: 'Body bytes above which a write batch is cut (bounds the size of one statement).',

@@ -139,6 +139,10 @@ export class PostgresStore implements Store {
   private compactTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
+  /** Linger state (see pump): wait for this many queued writes until lingerUntil. */
+  private lingerTarget = 0;
+  private lingerUntil = 0;
+  private lingerTimer: NodeJS.Timeout | undefined;
   /** Counters for tests, benchmarks and metrics. */
   readonly stats = { batches: 0, batchedWrites: 0, batchSplits: 0 };
 
@@ -479,13 +483,37 @@ export class PostgresStore implements Store {
 
   /**
    * Group commit: while batches are in flight, new writes queue up and go together in the next
-   * call. Writers serialise in the database anyway (the rv row lock), so few batches in flight per
-   * process lose nothing and turn N fsyncs into one. Two in flight (the default) lets the next
-   * batch wait on the row lock inside the server while the previous one commits, hiding the round
-   * trip between "committed" and "next batch sent".
+   * call. Writers serialise in the database anyway (the rv row lock, held until the commit's WAL
+   * flush), so few batches in flight per process lose nothing and turn N flushes into one. A
+   * second batch is sent while one is in flight only when it is full (KSCAPE_STORAGE_WRITE_PIPELINE
+   * bounds how many): it then waits on the row lock inside the server, hiding the round trip
+   * between "committed" and "next batch sent"; a partial one would only split the writers.
+   *
+   * Linger: when a batch commits, its writers usually write again soon (a client's next request,
+   * a controller's next object). Sending the writes queued meanwhile at once would split the
+   * writers into alternating groups, each paying a flush. So the next batch waits, at most
+   * KSCAPE_STORAGE_WRITE_LINGER and at most half the last batch's duration, until as many writes
+   * are queued as were in that batch plus those already waiting. A lone writer never waits (its
+   * write alone reaches the target); one that does not come back costs that bounded delay once.
    */
   private pump(): void {
     while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+      // Another batch in flight: only a full batch goes now (it cannot grow by waiting); a partial
+      // one waits for the commit and takes everything queued until then.
+      if (this.inFlight > 0 && this.queue.length < this.config.KSCAPE_STORAGE_WRITE_BATCH_MAX) return;
+      if (this.queue.length < this.lingerTarget && performance.now() < this.lingerUntil) {
+        this.lingerTimer ??= setTimeout(() => {
+          this.lingerTimer = undefined;
+          this.lingerTarget = 0;
+          this.pump();
+        }, Math.max(0, Math.ceil(this.lingerUntil - performance.now())));
+        return;
+      }
+      this.lingerTarget = 0;
+      if (this.lingerTimer) {
+        clearTimeout(this.lingerTimer);
+        this.lingerTimer = undefined;
+      }
       const batch: PendingWrite[] = [];
       let bytes = 0;
       while (this.queue.length > 0 && batch.length < this.config.KSCAPE_STORAGE_WRITE_BATCH_MAX) {
@@ -496,8 +524,12 @@ export class PostgresStore implements Store {
         batch.push(this.queue.shift()!);
       }
       this.inFlight++;
+      const started = performance.now();
       void this.runBatch(batch).finally(() => {
         this.inFlight--;
+        const done = performance.now();
+        this.lingerTarget = Math.min(this.config.KSCAPE_STORAGE_WRITE_BATCH_MAX, batch.length + this.queue.length);
+        this.lingerUntil = done + Math.min(this.config.KSCAPE_STORAGE_WRITE_LINGER, (done - started) / 2);
         if (this.inFlight === 0 && this.queue.length === 0) {
           const ws = this.idleWaiters;
           this.idleWaiters = [];
