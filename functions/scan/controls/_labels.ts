@@ -1,6 +1,6 @@
 import { at } from '../engine/paths.js';
 import type { RuleDefinition } from '../engine/types.js';
-import { labelsOf } from '../engine/objects.js';
+import { ownLabelsOf } from '../engine/workload.js';
 import { fix, workloadRule } from './_lib.js';
 
 /**
@@ -12,7 +12,7 @@ export function recommendedLabelsRule(name: string, key: string): RuleDefinition
     name,
     (wl, ctx) => {
       const wanted = ctx.inputs[key] ?? [];
-      const own = labelsOf(wl.object);
+      const own = ownLabelsOf(wl);
       if (wanted.some((l) => l in own || l in wl.podLabels)) return [];
       return [fix(at(wl.podMetaPrefix, 'labels[YOUR_LABEL]'), 'YOUR_VALUE')];
     },

@@ -142,15 +142,17 @@ function resultOf(
 
 /**
  * Rules used by several controls (C-0211 bundles the security-context rules of C-0013, C-0016,
- * C-0017, C-0057...; C-0012 and C-0259 share the env-var rule): the scan evaluates every control
- * on one resource before the next, so the findings of a shared rule are kept for the resource at
- * hand and the other controls reuse them (findings are immutable).
+ * C-0017, C-0057...; C-0012 and C-0259 share the env-var rule): the scan evaluates a block of
+ * resources control by control (report.ts), so the findings of a shared rule are kept per resource
+ * for the block at hand and the other controls reuse them (findings are immutable, and a rule's
+ * findings depend only on the resource and the scan's context).
  */
 const ruleUses = new Map<RuleDefinition, number>();
 interface LastFindings {
-  resource: ScanResource | undefined;
-  findings: readonly Finding[];
+  byResource: Map<ScanResource, readonly Finding[]>;
 }
+/** Resources remembered per shared rule: two evaluation blocks (report.ts EVALUATION_BLOCK). */
+const SHARED_FINDINGS_LIMIT = 512;
 
 function sharedFindings(
   i: number,
@@ -165,15 +167,15 @@ function sharedFindings(
     // each control remembers it by rule index, so the lookup happens once per scan.
     const perRule = ctx.index.memo('engine:last-findings', () => new Map<RuleDefinition, LastFindings>());
     last = perRule.get(rule);
-    if (!last) perRule.set(rule, (last = { resource: undefined, findings: NONE }));
+    if (!last) perRule.set(rule, (last = { byResource: new Map() }));
     interned.lastFindings[i] = last;
   }
-  if (last.resource === resource) return last.findings;
-  // Cleared first: a throwing rule must not leave the previous resource's findings behind.
-  last.resource = undefined;
+  const hit = last.byResource.get(resource);
+  if (hit) return hit;
+  // Only a completed evaluation is remembered: a throwing rule leaves nothing behind.
   const findings = rule.evaluate(resource, ctx);
-  last.resource = resource;
-  last.findings = findings;
+  if (last.byResource.size >= SHARED_FINDINGS_LIMIT) last.byResource.clear();
+  last.byResource.set(resource, findings);
   return findings;
 }
 

@@ -116,6 +116,13 @@ export interface WorkloadLists {
   /** By bitmask of the selected container types. */
   containers: (readonly ContainerRef[] | undefined)[];
   volumes?: readonly VolumeRef[];
+  /** The workload object's own labels (`ownLabelsOf`). */
+  ownLabels?: Readonly<Record<string, string>>;
+}
+
+/** Labels of the workload object itself (the pod template's are `podLabels`); shared, read-only. */
+export function ownLabelsOf(wl: WorkloadView): Readonly<Record<string, string>> {
+  return (wl.lists.ownLabels ??= labelsOf(wl.object));
 }
 
 export interface ContainerRef {
