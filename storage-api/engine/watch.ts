@@ -47,6 +47,8 @@ const INITIAL_PAGE = 500;
 const sharedLines = new WeakMap<StoredObject, Map<string, Buffer>>();
 /** Objects above this are streamed per watcher in slices instead (no shared multi-MB copies). */
 const MAX_SHARED_LINE = 1 << 20;
+/** Keys of the JSON lines (the form of most watchers), not rebuilt per event and watcher. */
+const JSON_LINE_KEYS: Record<'ADDED' | 'MODIFIED' | 'DELETED', string> = { ADDED: 'ADDED|json', MODIFIED: 'MODIFIED|json', DELETED: 'DELETED|json' };
 /** Bursts up to this size are joined into one buffer (one HTTP chunk); larger ones are corked. */
 const JOIN_BYTES = 64 * 1024;
 
@@ -200,7 +202,7 @@ class EventWriter {
       }
       default:
         if ((so.body?.length ?? 0) > MAX_SHARED_LINE) return undefined;
-        return sharedLine(so, `${type}|json`, () => `{"type":"${type}","object":${storedJson(def, so)}}\n`);
+        return sharedLine(so, JSON_LINE_KEYS[type as 'ADDED'] ?? `${type}|json`, () => `{"type":"${type}","object":${storedJson(def, so)}}\n`);
     }
   }
 

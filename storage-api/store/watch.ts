@@ -88,6 +88,18 @@ class LogEvent {
     if (this.body === undefined) throw new Error(`body of event ${this.seq} was not loaded`);
     return (this.full ??= { ...this.base(), body: this.body });
   }
+  private metaEvent: StoredEvent | undefined;
+  private fullEvent: StoredEvent | undefined;
+  /** The event as most watchers get it (its own type): one shared object, not one per watcher. */
+  event(type: WatchEventType, withBody: boolean): StoredEvent {
+    if (type !== this.row.type) return this.build(type, withBody);
+    return withBody ? (this.fullEvent ??= this.build(type, true)) : (this.metaEvent ??= this.build(type, false));
+  }
+  private build(type: WatchEventType, withBody: boolean): StoredEvent {
+    const out: StoredEvent = { type, object: this.object(withBody) };
+    if (this.observedAt !== undefined) out.observedAt = this.observedAt;
+    return out;
+  }
 }
 
 export interface HubOptions {
@@ -520,9 +532,7 @@ class Watcher implements WatchHandle {
         else if (!now && before) type = 'DELETED';
       } else if (!now) return undefined;
     }
-    const out: StoredEvent = { type, object: ev.object(this.withBody) };
-    if (ev.observedAt !== undefined) out.observedAt = ev.observedAt;
-    return out;
+    return ev.event(type, this.withBody);
   }
 
   offer(ev: LogEvent): void {
