@@ -5,7 +5,14 @@
  * each function as its container runs it (`kscape function <name>`, spawn → first 200 from
  * /health/readiness), bundled and unbundled, against `node -e ""` and a bare node:http server.
  *
- *   npm run build && node dist/bench/function-host.js [--duration 5] [--rounds 3] [--connections 50] [--runs 5] [--callgrind]
+ *   npm run build && node dist/bench/function-host.js [--duration 5] [--rounds 3] [--connections 50] [--runs 5]
+ *     [--callgrind [--cg-lo 1000] [--cg-hi 4000]] [--only info,warn] [--skip-cold-start]
+ *
+ * The headline is the host against bare hono (POST / answering 202 without reading the body). Extra
+ * baselines in the same run: a hono endpoint that reads the body, bare node:http (the floor), and
+ * the host with its node:http fast path turned off (what the hono route alone costs). `--only`
+ * keeps bare hono plus the variants whose names contain a word; `--skip-cold-start` stops after the
+ * throughput part (both for iterating, not for results).
  *
  * Set DATABASE_URL so schedule, control and vuln start as deployed (on PostgreSQL); without it they
  * boot an embedded PGlite, which the table labels.
