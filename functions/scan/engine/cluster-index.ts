@@ -22,7 +22,14 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 const NO_OBJECTS: readonly KubeObject[] = Object.freeze([]);
 const NO_PAIRS: readonly BoundRole[] = Object.freeze([]);
 
+let nextSerial = 0;
+
 export class ClusterIndex {
+  /**
+   * Identifies this index (this scan) to per-scan engine caches without them holding a reference
+   * to it: a cache that outlives its scan then keeps none of the scan's objects alive.
+   */
+  readonly serial = nextSerial++;
   /** Every object given to the index, in input order. */
   readonly objects: readonly KubeObject[];
   /** Objects to scan: all objects except those owned by another object of the set. */
@@ -214,8 +221,15 @@ export class ClusterIndex {
       const workload = workloadView(o);
       const kind = kindSlot(o.kind);
       yield workload
-        ? { id: objectId(o), matchKind: o.kind, kindSlot: kind, object: o, workload }
-        : { id: objectId(o), matchKind: o.kind, kindSlot: kind, object: o };
+        ? {
+            id: objectId(o),
+            matchKind: o.kind,
+            kindSlot: kind,
+            object: o,
+            workload,
+            sharedFindings: undefined,
+          }
+        : { id: objectId(o), matchKind: o.kind, kindSlot: kind, object: o, sharedFindings: undefined };
     }
     for (const s of this.subjects()) yield subjectResource(s);
   }
@@ -238,7 +252,14 @@ export function subjectResource(s: SubjectVector): ScanResource {
     apiGroup: s.apiGroup,
     relatedObjects: s.relatedObjects,
   };
-  return { id: subjectId(s), matchKind: 'Subject', kindSlot: kindSlot('Subject'), object, subject: s };
+  return {
+    id: subjectId(s),
+    matchKind: 'Subject',
+    kindSlot: kindSlot('Subject'),
+    object,
+    subject: s,
+    sharedFindings: undefined,
+  };
 }
 
 // Kinds seen by any scan, numbered from 0. Bounded: input kinds are user data; past the bound a

@@ -142,40 +142,19 @@ function resultOf(
 
 /**
  * Rules used by several controls (C-0211 bundles the security-context rules of C-0013, C-0016,
- * C-0017, C-0057...; C-0012 and C-0259 share the env-var rule): the scan evaluates a block of
- * resources control by control (report.ts), so the findings of a shared rule are kept per resource
- * for the block at hand and the other controls reuse them (findings are immutable, and a rule's
+ * C-0017, C-0057...; C-0012 and C-0259 share the env-var rule): the findings of a shared rule are
+ * kept on the resource and the other controls reuse them (findings are immutable, and a rule's
  * findings depend only on the resource and the scan's context).
  */
 const ruleUses = new Map<RuleDefinition, number>();
-interface LastFindings {
-  byResource: Map<ScanResource, readonly Finding[]>;
-}
-/** Resources remembered per shared rule: two evaluation blocks (report.ts EVALUATION_BLOCK). */
-const SHARED_FINDINGS_LIMIT = 512;
 
-function sharedFindings(
-  i: number,
-  rule: RuleDefinition,
-  resource: ScanResource,
-  ctx: EvalContext,
-  interned: { lastFindings: (LastFindings | undefined)[] },
-): readonly Finding[] {
-  let last = interned.lastFindings[i];
-  if (!last) {
-    // One slot per rule for the whole scan, kept in the scan's index (nothing outlives the scan);
-    // each control remembers it by rule index, so the lookup happens once per scan.
-    const perRule = ctx.index.memo('engine:last-findings', () => new Map<RuleDefinition, LastFindings>());
-    last = perRule.get(rule);
-    if (!last) perRule.set(rule, (last = { byResource: new Map() }));
-    interned.lastFindings[i] = last;
-  }
-  const hit = last.byResource.get(resource);
+function sharedFindings(rule: RuleDefinition, resource: ScanResource, ctx: EvalContext): readonly Finding[] {
+  // Kept on the resource (not in module or control state): nothing outlives the resource.
+  const hit = resource.sharedFindings?.get(rule);
   if (hit) return hit;
   // Only a completed evaluation is remembered: a throwing rule leaves nothing behind.
   const findings = rule.evaluate(resource, ctx);
-  if (last.byResource.size >= SHARED_FINDINGS_LIMIT) last.byResource.clear();
-  last.byResource.set(resource, findings);
+  (resource.sharedFindings ??= new Map()).set(rule, findings);
   return findings;
 }
 
@@ -217,20 +196,18 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
     interned: Interned;
   }
   interface Interned {
-    scan: object | undefined;
+    /** ClusterIndex.serial of the scan the tables belong to (a number: the scan is not kept alive). */
+    scan: number;
     /** Per rule: failed (or requires-review) results by the identities of their findings. */
     failed: (SequenceInterner<Finding, RuleResult> | undefined)[];
     /** One-element result lists by their result. */
     single: Map<RuleResult, RuleResult[]>;
     /** Result lists of several rules by the identities of their results. */
     lists: SequenceInterner<RuleResult, RuleResult[]>;
-    /** Per rule shared with other controls: its findings on the resource at hand (`sharedFindings`). */
-    lastFindings: (LastFindings | undefined)[];
   }
-  const freshInterned = (scan: object | undefined): Interned => ({
+  const freshInterned = (scan: number): Interned => ({
     scan,
     failed: [],
-    lastFindings: [],
     single: new Map(),
     lists: new SequenceInterner(INTERN_LIMIT),
   });
@@ -280,7 +257,7 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
           ),
         ),
       ),
-      interned: freshInterned(undefined),
+      interned: freshInterned(-1),
     };
     perInputs.set(ctx.inputs, p);
     lastInputs = ctx.inputs;
@@ -304,9 +281,7 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
       // none at all is reported skipped/configuration instead of failing everything.
       if (p.missingConfig) return p.skippedConfig[i];
       sharedFlags ??= spec.rules.map((r) => (ruleUses.get(r) ?? 0) > 1);
-      const findings = sharedFlags[i]
-        ? sharedFindings(i, rule, resource, ctx, internedFor(p, ctx))
-        : rule.evaluate(resource, ctx);
+      const findings = sharedFlags[i] ? sharedFindings(rule, resource, ctx) : rule.evaluate(resource, ctx);
       if (findings.length === 0) return p.passed[i];
       const status: Status = actionRequired === 'requires review' ? 'skipped' : 'failed';
       const subStatus: SubStatus = actionRequired === 'requires review' ? 'requires review' : '';
@@ -334,7 +309,7 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
 
   function internedFor(p: PerInputs, ctx: EvalContext): Interned {
     // Scoped to one scan (its index) so that nothing a scan interned outlives it.
-    if (p.interned.scan !== ctx.index) p.interned = freshInterned(ctx.index);
+    if (p.interned.scan !== ctx.index.serial) p.interned = freshInterned(ctx.index.serial);
     return p.interned;
   }
 

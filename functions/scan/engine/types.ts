@@ -87,6 +87,11 @@ export interface ScanResource {
   readonly subject?: SubjectVector;
   /** Pod-spec view, computed once when the object is a workload (avoids a lookup per rule). */
   readonly workload?: WorkloadView;
+  /**
+   * Engine-internal: findings of rules shared by several controls on this resource (evaluated
+   * once, see engine/control.ts). Lives and dies with the resource.
+   */
+  sharedFindings?: Map<RuleDefinition, readonly Finding[]> | undefined;
 }
 
 /** A binding together with the role its roleRef resolves to. */
