@@ -101,14 +101,17 @@ export interface FunctionHost {
 
 const hosts = new WeakMap<object, FunctionHost>();
 
+type Bindings = { Bindings: Partial<HttpBindings> };
+/** The hono app createFunctionApp makes (node:http bindings optional: app.fetch works without them). */
+export type FunctionApp = Hono<Bindings>;
+
 /** The lifecycle controls of an app made by createFunctionApp. */
-export function functionHost(app: Hono<{ Bindings: Partial<HttpBindings> }>): FunctionHost {
+export function functionHost(app: FunctionApp): FunctionHost {
   const h = hosts.get(app);
   if (!h) throw new Error('not a function app: create it with createFunctionApp');
   return h;
 }
 
-type Bindings = { Bindings: Partial<HttpBindings> };
 type Validated = { decoded: DecodedEvent; event: IncomingEvent | AnyIncomingEvent };
 
 interface Mapped {
@@ -120,7 +123,7 @@ interface Mapped {
 
 const isAnyType = (def: HostedFunction): def is AnyEventFunctionDefinition => (def as AnyEventFunctionDefinition).acceptAnyType === true;
 
-export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions = {}): Hono<Bindings> {
+export function createFunctionApp(def: HostedFunction, opts: FunctionAppOptions = {}): FunctionApp {
   const config: RuntimeConfig = { ...loadRuntimeConfig(opts.env ?? process.env), ...opts.config };
   const log =
     opts.log ??

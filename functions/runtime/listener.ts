@@ -12,8 +12,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
-import type { Hono } from 'hono';
-import { functionHost, type FunctionHost } from './host.js';
+import { functionHost, type FunctionApp, type FunctionHost } from './host.js';
 import type { HostAnswer } from './problem.js';
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -23,8 +22,7 @@ export interface ListenerOptions {
   fastPath?: boolean;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any hono app made by createFunctionApp
-export function functionRequestListener(app: Hono<any>, opts: ListenerOptions = {}): RequestListener {
+export function functionRequestListener(app: FunctionApp, opts: ListenerOptions = {}): RequestListener {
   const host = functionHost(app);
   // Also installs @hono/node-server's lightweight global Response, which the hono routes rely on.
   const slow = getRequestListener(app.fetch);
