@@ -28,6 +28,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { NODE_AGENT_V8_FLAGS } from '../cli/commands/node-agent.js';
+import { waitForAgentScans } from '../node-agent/bench/agent-run.js';
 import { buildSyntheticNode } from '../node-agent/bench/synthetic.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -110,32 +111,9 @@ async function runAgent(
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  let port = 0;
-  let buf = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (d: string) => {
-    buf += d;
-    const m = /"port":(\d+)/.exec(buf);
-    if (m && !port) port = Number(m[1]);
-  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
-    const deadline = Date.now() + 120_000;
-    let scans = 0;
-    while (Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      if (child.exitCode !== null) throw new Error(`agent exited ${child.exitCode}: ${buf.slice(-2000)}`);
-      if (!port) continue;
-      const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
-        (r) => r.text(),
-        () => '',
-      );
-      const ok = (c: string) =>
-        Number(new RegExp(`collections_total\\{collector="${c}",result="ok"\\} (\\d+)`).exec(text)?.[1] ?? 0);
-      scans = ok('relevancy');
-      if (scans >= 3 && ok('host') >= 1) break;
-    }
-    if (scans < 3) throw new Error('agent did not complete 3 scans in 120 s');
+    const scans = await waitForAgentScans(child, { scans: 3, timeoutMs: 120_000 });
     return {
       scans,
       rssMiB: Math.round(statusKiB(child.pid!, 'VmRSS') / 102.4) / 10,

@@ -16,6 +16,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { waitForAgentScans } from './agent-run.js';
 import { buildSyntheticNode } from './synthetic.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -81,31 +82,9 @@ async function runAgent(
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  let port = 0;
-  let buf = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    buf += d;
-    const m = /"port":(\d+)/.exec(buf);
-    if (m && !port) port = Number(m[1]);
-  });
   const exited = new Promise((resolve) => child.on('exit', resolve));
   try {
-    const deadline = Date.now() + 180_000;
-    let scans = 0;
-    while (Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      if (child.exitCode !== null) throw new Error(`agent exited ${child.exitCode}: ${buf.slice(-2000)}`);
-      if (!port) continue;
-      const text = await fetch(`http://127.0.0.1:${port}/metrics`).then(
-        (r) => r.text(),
-        () => '',
-      );
-      const ok = (c: string) =>
-        Number(new RegExp(`collections_total\\{collector="${c}",result="ok"\\} (\\d+)`).exec(text)?.[1] ?? 0);
-      scans = ok('relevancy');
-      if (scans >= 3 && ok('host') >= 1) break;
-    }
-    if (scans < 3) throw new Error('agent did not complete 3 scans in 180 s');
+    const scans = await waitForAgentScans(child, { scans: 3, timeoutMs: 180_000 });
     // setpriv execs node: the child's status is the agent's.
     return {
       peakRssMiB: mib(statusField(child.pid!, 'VmHWM')),
