@@ -23,13 +23,23 @@ const removals = new PairMemo<Finding>(20_000);
 const fixes = new PairMemo<Finding>(20_000);
 const relatedReviews = new PairMemo<Finding>(20_000);
 
+// Builders of interned findings: module-level, so that a cache hit allocates nothing.
+const buildReview = (p: string): Finding => {
+  const paths = frozen([p]);
+  return Object.freeze({ failedPaths: paths, reviewPaths: paths });
+};
+const buildRemoval = (p: string): Finding => {
+  const paths = frozen([p]);
+  return Object.freeze({ failedPaths: paths, deletePaths: paths });
+};
+const buildFix = (path: string, value: string): Finding =>
+  Object.freeze({ fixPaths: Object.freeze([Object.freeze({ path, value })]) });
+
 /** A field to look at (Kubescape fills the deprecated failedPaths with the same value). */
 export function review(...paths: string[]): Finding {
   if (paths.length === 1) {
     const p = paths[0] as string;
-    return reviews.get(p, '', () =>
-      Object.freeze({ failedPaths: frozen(paths), reviewPaths: frozen(paths) }),
-    );
+    return reviews.get(p, '', buildReview);
   }
   if (paths.length > 1) return merged(paths.map((p) => review(p)));
   return { failedPaths: paths, reviewPaths: paths };
@@ -39,9 +49,7 @@ export function review(...paths: string[]): Finding {
 export function remove(...paths: string[]): Finding {
   if (paths.length === 1) {
     const p = paths[0] as string;
-    return removals.get(p, '', () =>
-      Object.freeze({ failedPaths: frozen(paths), deletePaths: frozen(paths) }),
-    );
+    return removals.get(p, '', buildRemoval);
   }
   if (paths.length > 1) return merged(paths.map((p) => remove(p)));
   return { failedPaths: paths, deletePaths: paths };
@@ -49,9 +57,7 @@ export function remove(...paths: string[]): Finding {
 
 /** A field to set (the problem is a missing or wrong value; failedPaths stay empty). */
 export function fix(path: string, value: string): Finding {
-  return fixes.get(path, value, () =>
-    Object.freeze({ fixPaths: Object.freeze([Object.freeze({ path, value })]) }),
-  );
+  return fixes.get(path, value, buildFix);
 }
 
 /** A field to look at because of a related object (a mounted ConfigMap, say). */

@@ -177,6 +177,12 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
   });
   const inputs = [...new Set(spec.rules.flatMap((r) => r.inputs ?? []))];
   const { actionRequired } = spec;
+  const manual = actionRequired === 'manual review';
+  // The rules' functions in closure-local arrays: rule objects come in many shapes (one per rule
+  // constructor), so reading `rule.relevant` / `rule.evaluate` per call is a megamorphic property
+  // load; an element load of a packed array is not. Rules are called as plain functions.
+  const relevantOf = spec.rules.map((r) => r.relevant);
+  const evaluateOf = spec.rules.map((r) => r.evaluate);
 
   /**
    * Everything that depends only on the inputs (not on the resource) is computed once per inputs
@@ -272,17 +278,20 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
     ctx: EvalContext,
     p: PerInputs,
   ): RuleResult | undefined {
-    const rule = spec.rules[i] as RuleDefinition;
-    const configurations = p.configurations[i];
     try {
-      if (rule.relevant && !rule.relevant(resource, ctx)) return undefined;
-      if (actionRequired === 'manual review') return p.skippedManual[i];
+      const relevant = relevantOf[i];
+      if (relevant !== undefined && !relevant(resource, ctx)) return undefined;
+      if (manual) return p.skippedManual[i];
       // opa-utils controlMissingAllConfigurations: a control that needs configuration and has
       // none at all is reported skipped/configuration instead of failing everything.
       if (p.missingConfig) return p.skippedConfig[i];
       sharedFlags ??= spec.rules.map((r) => (ruleUses.get(r) ?? 0) > 1);
-      const findings = sharedFlags[i] ? sharedFindings(rule, resource, ctx) : rule.evaluate(resource, ctx);
+      const findings = sharedFlags[i]
+        ? sharedFindings(spec.rules[i] as RuleDefinition, resource, ctx)
+        : (evaluateOf[i] as RuleDefinition['evaluate'])(resource, ctx);
       if (findings.length === 0) return p.passed[i];
+      const rule = spec.rules[i] as RuleDefinition;
+      const configurations = p.configurations[i];
       const status: Status = actionRequired === 'requires review' ? 'skipped' : 'failed';
       const subStatus: SubStatus = actionRequired === 'requires review' ? 'requires review' : '';
       if (!allFrozen(findings)) return resultOf(rule.name, status, subStatus, findings, configurations);
@@ -297,11 +306,11 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
       // reason, which is what Kubescape does with a Rego evaluation error on one resource.
       const message = err instanceof Error ? err.message : String(err);
       return resultOf(
-        rule.name,
+        (spec.rules[i] as RuleDefinition).name,
         'skipped',
         'notEvaluated',
         NONE,
-        configurations,
+        p.configurations[i],
         `evaluation error: ${message}`,
       );
     }

@@ -52,11 +52,12 @@ export class PairMemo<V> {
 
   constructor(private readonly limit: number) {}
 
-  get(a: string, b: string, build: () => V): V {
+  /** `build` gets the pair so that callers can pass a module-level function (no closure per call). */
+  get(a: string, b: string, build: (a: string, b: string) => V): V {
     let inner = this.map.get(a);
     let v = inner?.get(b);
     if (v !== undefined) return v;
-    v = build();
+    v = build(a, b);
     if (this.entries < this.limit) {
       if (!inner) this.map.set(a, (inner = new Map()));
       inner.set(b, v);

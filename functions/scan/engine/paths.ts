@@ -5,14 +5,27 @@
  * distinct path once (V8 caches a string's hash) instead of once per workload. The result is always
  * `base + suffix`.
  */
-import { PairMemo } from './intern.js';
 
 // Distinct (base, suffix) pairs are few (3 pod-spec prefixes × container slots × field paths);
 // the bound only matters for hostile input with thousands of containers.
-const joined = new PairMemo<string>(50_000);
+const LIMIT = 50_000;
+const joined = new Map<string, Map<string, string>>();
+let entries = 0;
 
 export function at(base: string, suffix: string): string {
-  return joined.get(base, suffix, () => base + suffix);
+  // Two map lookups and no closure: this runs for every path a rule reports (millions per scan).
+  let inner = joined.get(base);
+  if (inner !== undefined) {
+    const hit = inner.get(suffix);
+    if (hit !== undefined) return hit;
+  }
+  const s = base + suffix;
+  if (entries < LIMIT) {
+    if (inner === undefined) joined.set(base, (inner = new Map()));
+    inner.set(suffix, s);
+    entries++;
+  }
+  return s;
 }
 
 /** `base[index]` (list element paths: `containers[2]`, `volumeMounts[0]`). */
