@@ -17,7 +17,7 @@ import type { Store } from '../store/types.js';
 import { sendJson, sendStatus, sendText, sendYaml } from './http.js';
 import { acceptsJson, negotiateDiscovery, negotiateObject, parseAccept } from './negotiate.js';
 import { apiVersionOf, partialMeta } from './objects.js';
-import { includeObject, resourceVersionParam, selectors, type ResourceRequest } from './request.js';
+import { includeObject, requestUrl, resourceVersionParam, selectors, type RequestUrl, type ResourceRequest } from './request.js';
 import { Resources } from './resources.js';
 import { Router, type Route } from './routes.js';
 import {
@@ -164,7 +164,7 @@ export function createStorageEngine(opts: EngineOptions): StorageEngine {
     res.end(d.text);
   }
 
-  async function health(route: Extract<Route, { type: 'health' }>, url: URL, res: ServerResponse): Promise<void> {
+  async function health(route: Extract<Route, { type: 'health' }>, url: RequestUrl, res: ServerResponse): Promise<void> {
     const checks: [string, () => Promise<void>][] = [['ping', async () => {}]];
     if (route.endpoint === 'readyz') {
       checks.push([
@@ -199,7 +199,7 @@ export function createStorageEngine(opts: EngineOptions): StorageEngine {
     else sendText(res, 500, `${lines.join('\n')}\n${route.endpoint} check failed\n`);
   }
 
-  function attributes(req: IncomingMessage, route: Route, url: URL): RequestAttributes {
+  function attributes(req: IncomingMessage, route: Route, url: RequestUrl): RequestAttributes {
     const method = (req.method ?? 'GET').toUpperCase();
     if (route.type !== 'resource')
       return { verb: method.toLowerCase(), apiGroup: '', apiVersion: '', resource: '', path: url.pathname, resourceRequest: false };
@@ -376,7 +376,7 @@ export function createStorageEngine(opts: EngineOptions): StorageEngine {
     sendObjs(items.map((o) => ({ ...o, apiVersion: apiVersionOf(def), kind: def.kind })), resourceVersion);
   }
 
-  async function resourceRoute(route: Extract<Route, { type: 'resource' }>, req: IncomingMessage, res: ServerResponse, url: URL, verb: string, user?: UserInfo): Promise<void> {
+  async function resourceRoute(route: Extract<Route, { type: 'resource' }>, req: IncomingMessage, res: ServerResponse, url: RequestUrl, verb: string, user?: UserInfo): Promise<void> {
     const { def } = route;
     if (route.subresource) throw notFoundPath();
     const out = negotiateObject(parseAccept(req.headers.accept));
@@ -427,7 +427,7 @@ export function createStorageEngine(opts: EngineOptions): StorageEngine {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req.url);
     const route = router.route(url.pathname);
     const wantsYaml = (req.headers.accept ?? '').includes('yaml');
     if (route.type === 'health') {
@@ -508,7 +508,7 @@ export function createStorageEngine(opts: EngineOptions): StorageEngine {
   }
 
   /** `?timeout=` (client-go sends it) may shorten, never lengthen, the server's bound. */
-  function requestTimeout(url: URL): number {
+  function requestTimeout(url: RequestUrl): number {
     const t = url.searchParams.get('timeout');
     if (t) {
       const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(t);

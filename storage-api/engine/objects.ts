@@ -46,7 +46,8 @@ export function rowSource(def: ResourceDefinition, so: StoredObject): RowSource 
 /** Body text of an object: everything but apiVersion, kind, metadata. */
 export function bodyOf(obj: KubeObject): string {
   const rest: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) if (k !== 'apiVersion' && k !== 'kind' && k !== 'metadata') rest[k] = v;
+  const o = obj as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (k !== 'apiVersion' && k !== 'kind' && k !== 'metadata') rest[k] = o[k];
   return JSON.stringify(rest);
 }
 
@@ -68,7 +69,8 @@ export async function writeStoredJson(res: ServerResponse, def: ResourceDefiniti
 
 /** Byte-cheap JSON for a stored object when it must be a string (watch events of small objects). */
 export function storedJson(def: ResourceDefinition, so: StoredObject): string {
-  const head = `{"apiVersion":${JSON.stringify(apiVersionOf(def))},"kind":${JSON.stringify(def.kind)},"metadata":${JSON.stringify(servedMeta(so))}`;
+  // The view serialises to the same text as servedMeta's copy (same keys, same order) without copying.
+  const head = `{"apiVersion":${JSON.stringify(apiVersionOf(def))},"kind":${JSON.stringify(def.kind)},"metadata":${JSON.stringify(servedMetaView(so))}`;
   const body = so.body?.trim();
   if (!body || body === '{}' || body[0] !== '{') return head + '}';
   return head + ',' + body.slice(1);
@@ -78,8 +80,21 @@ export function partialMeta(meta: Record<string, unknown>, version: string): Rec
   return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${version}`, metadata: meta };
 }
 
-/** RFC 3339 with second precision, as metav1.Time serializes. */
-export const nowRfc3339 = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+/**
+ * RFC 3339 with second precision, as metav1.Time serializes. Every write stamps a time: the
+ * string is built once per second rather than formatting a Date and running a regex per request.
+ */
+let rfcSecond = -1;
+let rfcText = '';
+export const nowRfc3339 = (): string => {
+  const ms = Date.now();
+  const sec = Math.floor(ms / 1000);
+  if (sec !== rfcSecond) {
+    rfcSecond = sec;
+    rfcText = new Date(sec * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+  return rfcText;
+};
 
 /** Decimal resourceVersion comparison without precision loss. */
 export function rvCompare(a: string, b: string): number {

@@ -89,3 +89,30 @@ export function fieldManager(req: IncomingMessage, q: URLSearchParams): string {
   const ua = req.headers['user-agent'] ?? 'unknown';
   return ua.split('/')[0]!.slice(0, 128) || 'unknown';
 }
+
+/** The parts of a request URL the engine reads. */
+export interface RequestUrl {
+  readonly pathname: string;
+  readonly searchParams: URLSearchParams;
+}
+
+// A path WHATWG URL parsing returns unchanged: only characters outside its path percent-encode
+// set and outside `%` and `\`, no dot segments, and not `//` (which would start an authority).
+const PLAIN_PATH = /^\/(?!\/)[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
+const DOT_SEGMENT = /\/\.{1,2}(?:\/|$)/;
+// A query URLSearchParams reads the same as URL would: printable ASCII without `#` (a fragment).
+const PLAIN_QUERY = /^[\x21\x22\x24-\x7e]*$/;
+
+/**
+ * Path and query of `req.url`. The common request (a plain path and query) skips building a
+ * WHATWG URL, ~1 % of a create's CPU; anything unusual (percent-escapes, dot segments, `//`,
+ * fragments, non-ASCII) goes through `new URL`, which normalises it exactly as before.
+ */
+export function requestUrl(raw: string | undefined): RequestUrl {
+  const s = raw ?? '/';
+  const q = s.indexOf('?');
+  const path = q < 0 ? s : s.slice(0, q);
+  const query = q < 0 ? '' : s.slice(q + 1);
+  if (PLAIN_PATH.test(path) && !DOT_SEGMENT.test(path) && PLAIN_QUERY.test(query)) return { pathname: path, searchParams: new URLSearchParams(query) };
+  return new URL(s, 'http://localhost');
+}

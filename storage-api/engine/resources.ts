@@ -450,16 +450,18 @@ export class Resources {
     meta.uid = randomUUID();
     meta.creationTimestamp = now;
     meta.generation = 1;
-    delete meta.resourceVersion;
-    delete meta.deletionTimestamp;
-    delete meta.deletionGracePeriodSeconds;
-    delete meta.selfLink;
+    // `delete` only what is there: deleting a property turns the object into a slow dictionary,
+    // which every later copy and JSON.stringify of this metadata pays for.
+    if ('resourceVersion' in meta) delete meta.resourceVersion;
+    if ('deletionTimestamp' in meta) delete meta.deletionTimestamp;
+    if ('deletionGracePeriodSeconds' in meta) delete meta.deletionGracePeriodSeconds;
+    if ('selfLink' in meta) delete meta.selfLink;
     let attempt = 0;
     for (;;) {
       if (generate) meta.name = generateName(meta.generateName as string);
       let toStore: KubeObject = obj;
       if (o.managed === 'update') {
-        delete meta.managedFields;
+        if ('managedFields' in meta) delete meta.managedFields;
         toStore = recordUpdateManagedFields(undefined, obj, o.manager, 'Update', now);
       }
       this.check(r, toStore, causes);
@@ -471,7 +473,9 @@ export class Resources {
             namespace: r.def.namespaced ? (r.namespace ?? '') : '',
             name: m.name,
             uid: String(m.uid),
-            metadata: { ...m, uid: String(m.uid) },
+            // The store serialises the metadata and keeps no reference to it: no copy unless
+            // uid needs converting.
+            metadata: typeof m.uid === 'string' ? (m as typeof m & { uid: string }) : { ...m, uid: String(m.uid) },
             body: bodyOf(toStore),
             ...this.summary(r.def, toStore),
           },

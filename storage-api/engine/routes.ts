@@ -29,6 +29,9 @@ export type Route =
     }
   | { type: 'notFound' };
 
+const MAX_CACHED_ROUTES = 1024;
+const MAX_CACHED_PATH = 512;
+
 export class Router {
   private readonly byGvr = new Map<string, ResourceDefinition>();
   private readonly gvs = new Set<string>();
@@ -44,7 +47,25 @@ export class Router {
     return this.byGvr.get(`${group}/${version}/${plural}`);
   }
 
+  /**
+   * Routes of recent paths: a client writing or reading one collection sends the same path on
+   * every request, and splitting/decoding it cost ~1 % of a create's CPU. Routes are frozen (shared
+   * between requests); the cache is bounded and simply starts over when full.
+   */
+  private readonly cache = new Map<string, Route>();
+
   route(pathname: string): Route {
+    const hit = this.cache.get(pathname);
+    if (hit) return hit;
+    const r = Object.freeze(this.parse(pathname));
+    if (pathname.length <= MAX_CACHED_PATH) {
+      if (this.cache.size >= MAX_CACHED_ROUTES) this.cache.clear();
+      this.cache.set(pathname, r);
+    }
+    return r;
+  }
+
+  private parse(pathname: string): Route {
     // Trailing slashes are tolerated as kube-apiserver does for discovery paths.
     const clean = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
     let segs: string[];

@@ -133,6 +133,8 @@ function withManagedFields(o: KubeObject, entries: ManagedFieldsEntry[]): KubeOb
 }
 
 function withoutManagedFields(o: KubeObject): KubeObject {
+  // Only delete a key that is there (a delete makes the copy a slow dictionary object).
+  if (!('managedFields' in o.metadata)) return { ...o, metadata: { ...o.metadata } };
   const metadata: KubeObject['metadata'] = { ...o.metadata };
   delete metadata.managedFields;
   return { ...o, metadata };
