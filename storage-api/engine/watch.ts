@@ -1,5 +1,6 @@
 /**
- * Watch: a chunked stream of `{"type":..,"object":..}` lines, one flushed write per event.
+ * Watch: a chunked stream of `{"type":..,"object":..}` lines; a burst of events is one HTTP chunk
+ * and one socket write.
  *
  * Start point (API concepts RV matrix): RV unset or "0" → synthetic ADDED for the current state,
  * then changes; RV=N → changes after N only (410 as an ERROR event when N is compacted away);
@@ -7,6 +8,7 @@
  * `k8s.io/initial-events-end: "true"`. Bookmarks (when allowed) carry the last resourceVersion this
  * watcher has been sent, so resuming from one never skips an event.
  */
+import type { Socket } from 'node:net';
 import type { Logger } from '../../lib/log/index.js';
 import type { FieldRequirement, Filter, Store, StoredEvent, StoredObject, WatchHandle } from '../store/types.js';
 import { GoneError } from '../store/types.js';
@@ -61,6 +63,85 @@ function sharedLine(so: StoredObject, key: string, build: () => string | Buffer)
     m.set(key, (b = typeof v === 'string' ? Buffer.from(v) : v));
   }
   return b;
+}
+
+interface SharedBurst {
+  /** The lines joined: identity of each entry proves two bursts carry the same bytes. */
+  lines: Buffer[];
+  joined?: Buffer;
+  framed?: Buffer;
+}
+const sharedBursts = new WeakMap<StoredObject, Map<string, SharedBurst[]>>();
+/** Distinct bursts kept per (last object, form): e.g. selector-filtered watchers next to unfiltered ones. */
+const BURST_VARIANTS = 4;
+const CRLF = Buffer.from('\r\n');
+
+/**
+ * The joined bytes of a burst, shared between watchers whose bursts have the same lines (same
+ * events, same event types after label translation, same output form), keyed on the burst's last
+ * object. A cached entry is only reused when its lines are the very same Buffers, so a watcher
+ * whose selector dropped or retyped an event of the burst never gets another watcher's bytes.
+ * `framed`: as one HTTP/1.1 chunk (`<hex length>\r\n<data>\r\n`).
+ */
+function sharedBurst(last: StoredObject, form: string, lines: Buffer[], bytes: number, framed: boolean): Buffer {
+  let m = sharedBursts.get(last);
+  if (!m) sharedBursts.set(last, (m = new Map()));
+  let list = m.get(form);
+  if (!list) m.set(form, (list = []));
+  let e = list.find((x) => sameLines(x.lines, lines));
+  if (!e) {
+    if (list.length >= BURST_VARIANTS) list.shift();
+    list.push((e = { lines: lines.slice() }));
+  }
+  if (!framed) return (e.joined ??= lines.length === 1 ? lines[0]! : Buffer.concat(lines, bytes));
+  if (!e.framed) {
+    const head = Buffer.from(`${bytes.toString(16)}\r\n`, 'latin1');
+    e.framed = Buffer.concat([head, ...lines, CRLF], head.length + bytes + 2);
+  }
+  return e.framed;
+}
+
+function sameLines(a: Buffer[], b: Buffer[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The socket a watch response may write pre-framed chunks to directly: the response is chunked,
+ * its headers are out and it owns its socket, so everything node's http layer wrote for it is
+ * already queued on the socket, in order, ahead of our bytes; res.end() still writes the last
+ * chunk. Otherwise (HTTP/1.0 client, response not yet attached to its socket) undefined, and the
+ * burst goes through res.write.
+ */
+function directSocket(res: ResourceRequest['res']): Socket | undefined {
+  const socket = res.socket;
+  if (!socket || !res.chunkedEncoding || !res.headersSent || res.destroyed || res.writableEnded) return undefined;
+  return (socket as Socket & { _httpMessage?: unknown })._httpMessage === res ? socket : undefined;
+}
+
+function drainSocket(socket: Socket): Promise<void> {
+  if (socket.destroyed || !socket.writableNeedDrain) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
+}
+
+/**
+ * withSummary per shared StoredObject, once: its result is the object the shared lines hang on, so
+ * a fresh copy per watcher would also mean a serialisation per watcher (stores without summaries).
+ */
+const summarized = new WeakMap<StoredObject, StoredObject>();
+function sharedSummary(def: ResourceDefinition, so: StoredObject): StoredObject {
+  let v = summarized.get(so);
+  if (!v) summarized.set(so, (v = withSummary(def, so)));
+  return v;
 }
 
 class EventWriter {
@@ -137,31 +218,29 @@ class EventWriter {
       let bufs: Buffer[] = [];
       let bytes = 0;
       let pending: StoredEvent[] = [];
-      const form = `burst|${this.r.out.kind === 'json' || this.r.out.kind === 'yaml' ? 'json' : `${this.r.out.kind}|${this.r.out.version}|${this.incl}`}`;
-      let key = form;
       const flush = async (): Promise<void> => {
         if (bufs.length === 0) return;
+        const last = pending[pending.length - 1]!.object;
         let ok: boolean;
-        if (bufs.length === 1) ok = res.write(bufs[0]!);
-        else if (bytes <= JOIN_BYTES) {
-          // Watchers with the same output form and filter outcome get the same burst after a
-          // dispatch: it is joined once and shared too (keyed on its last object).
-          const last = pending[pending.length - 1]!.object;
-          ok = res.write(sharedLine(last, key, () => Buffer.concat(bufs, bytes)));
-        } else {
+        const socket = directSocket(res);
+        if (bytes <= JOIN_BYTES && socket) {
+          // One pre-framed HTTP chunk straight to the socket: one write syscall per burst and no
+          // per-write framing work in node's http layer; the bytes are shared between watchers.
+          ok = socket.write(sharedBurst(last, this.form, bufs, bytes, true));
+        } else if (bufs.length === 1) ok = res.write(bufs[0]!);
+        else if (bytes <= JOIN_BYTES) ok = res.write(sharedBurst(last, this.form, bufs, bytes, false));
+        else {
           res.cork();
           ok = true;
           for (const b of bufs) ok = res.write(b) && ok;
           res.uncork();
         }
         this.stats.write(bytes, bufs.length);
-        const t = performance.now();
-        for (const ev of pending) if (ev.observedAt !== undefined) this.stats.latency(t - ev.observedAt);
+        this.recordLatency(pending);
         bufs = [];
         pending = [];
         bytes = 0;
-        key = form;
-        if (!ok) await drain(res);
+        if (!ok) await (socket ? drainSocket(socket) : drain(res));
       };
       for (const ev of events) {
         if (res.destroyed) return;
@@ -172,7 +251,6 @@ class EventWriter {
           bufs.push(line);
           bytes += line.length;
           pending.push(ev);
-          key += `|${ev.type}${so.resourceVersion}`;
           continue;
         }
         await flush();
@@ -182,6 +260,30 @@ class EventWriter {
       }
       await flush();
     });
+  }
+
+  /** Burst cache key: watchers with the same key and the same lines get the same bytes. */
+  private get form(): string {
+    const out = this.r.out;
+    return (this.formKey ??= `burst|${out.kind === 'json' || out.kind === 'yaml' ? 'json' : `${out.kind}|${out.version}|${this.incl}`}`);
+  }
+  private formKey: string | undefined;
+
+  /** The events of one poll share observedAt: one histogram update per run of equal times. */
+  private recordLatency(events: StoredEvent[]): void {
+    const t = performance.now();
+    let at: number | undefined;
+    let n = 0;
+    for (const ev of events) {
+      if (ev.observedAt === at) {
+        n++;
+        continue;
+      }
+      if (at !== undefined) this.stats.latency(t - at, n);
+      at = ev.observedAt;
+      n = 1;
+    }
+    if (at !== undefined) this.stats.latency(t - at, n);
   }
 
   /** The shared line of this event in this watcher's output form; undefined when it cannot be shared. */
@@ -347,7 +449,7 @@ export class Watcher {
       if (closed) handle.close();
       if (bookmarks && this.d.bookmarkIntervalMs > 0)
         bookmarkTimer = setInterval(() => void w.bookmark().catch(() => undefined), this.d.bookmarkIntervalMs);
-      const prepare = (so: StoredObject): StoredObject => (summaryFromBody && incl !== 'Object' ? withSummary(def, so) : so);
+      const prepare = (so: StoredObject): StoredObject => (summaryFromBody && incl !== 'Object' ? sharedSummary(def, so) : so);
       if (!vindex && handle.nextBatch) {
         // Hot path: every event buffered since the last write goes out in one socket write.
         for (;;) {

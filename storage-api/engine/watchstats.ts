@@ -33,10 +33,11 @@ export class WatchStats {
     this.bytes += bytes;
   }
 
-  latency(ms: number): void {
+  /** `n` deliveries that each took `ms` (a burst's events observed together). */
+  latency(ms: number, n = 1): void {
     const b = Math.min(BUCKETS, Math.max(0, Math.floor(ms / BUCKET_MS)));
-    this.hist[b]!++;
-    this.count++;
+    this.hist[b]! += n;
+    this.count += n;
     if (ms > this.max) this.max = ms;
   }
 
