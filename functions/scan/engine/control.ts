@@ -60,6 +60,9 @@ const NO_RESULTS = NONE as unknown as RuleResult[];
 /** Bound of each interning table (distinct finding combinations per rule, result lists per control). */
 const INTERN_LIMIT = 20_000;
 
+const frozenCopy = (keys: readonly RuleResult[], n: number): RuleResult[] =>
+  Object.freeze(keys.slice(0, n)) as RuleResult[];
+
 function allFrozen(findings: readonly Finding[]): boolean {
   for (const f of findings) if (!Object.isFrozen(f)) return false;
   return true;
@@ -147,14 +150,34 @@ function resultOf(
  * findings depend only on the resource and the scan's context).
  */
 const ruleUses = new Map<RuleDefinition, number>();
+/** Slot of each shared rule in `ScanResource.sharedFindings` (an array: no Map per resource). */
+const sharedSlots = new Map<RuleDefinition, number>();
 
-function sharedFindings(rule: RuleDefinition, resource: ScanResource, ctx: EvalContext): readonly Finding[] {
+/** The rule's slot when it is used by several controls, else -1 (resolved once all are defined). */
+function sharedSlotOf(rule: RuleDefinition): number {
+  if ((ruleUses.get(rule) ?? 0) <= 1) return -1;
+  let slot = sharedSlots.get(rule);
+  if (slot === undefined) sharedSlots.set(rule, (slot = sharedSlots.size));
+  return slot;
+}
+
+function sharedFindings(
+  slot: number,
+  rule: RuleDefinition,
+  resource: ScanResource,
+  ctx: EvalContext,
+): readonly Finding[] {
   // Kept on the resource (not in module or control state): nothing outlives the resource.
-  const hit = resource.sharedFindings?.get(rule);
-  if (hit) return hit;
+  const cache = resource.sharedFindings;
+  if (cache !== undefined) {
+    const hit = cache[slot];
+    if (hit !== undefined) return hit;
+  }
   // Only a completed evaluation is remembered: a throwing rule leaves nothing behind.
   const findings = rule.evaluate(resource, ctx);
-  (resource.sharedFindings ??= new Map()).set(rule, findings);
+  (resource.sharedFindings ??= new Array<readonly Finding[] | undefined>(sharedSlots.size).fill(undefined))[
+    slot
+  ] = findings;
   return findings;
 }
 
@@ -163,7 +186,7 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
   if (!entry) throw new Error(`control ${spec.id} is not in the workload control catalog`);
   for (const r of new Set(spec.rules)) ruleUses.set(r, (ruleUses.get(r) ?? 0) + 1);
   // Which rules are shared is only known once every control is defined: resolved on first use.
-  let sharedFlags: boolean[] | undefined;
+  let ruleSlots: number[] | undefined;
   const kinds = [...new Set(spec.rules.flatMap((r) => r.kinds))];
   const kindSet = new Set(kinds);
   /** Rule indexes per match kind, so evaluation does not scan every rule's kind list. */
@@ -285,10 +308,12 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
       // opa-utils controlMissingAllConfigurations: a control that needs configuration and has
       // none at all is reported skipped/configuration instead of failing everything.
       if (p.missingConfig) return p.skippedConfig[i];
-      sharedFlags ??= spec.rules.map((r) => (ruleUses.get(r) ?? 0) > 1);
-      const findings = sharedFlags[i]
-        ? sharedFindings(spec.rules[i] as RuleDefinition, resource, ctx)
-        : (evaluateOf[i] as RuleDefinition['evaluate'])(resource, ctx);
+      ruleSlots ??= spec.rules.map(sharedSlotOf);
+      const slot = ruleSlots[i] as number;
+      const findings =
+        slot >= 0
+          ? sharedFindings(slot, spec.rules[i] as RuleDefinition, resource, ctx)
+          : (evaluateOf[i] as RuleDefinition['evaluate'])(resource, ctx);
       if (findings.length === 0) return p.passed[i];
       const rule = spec.rules[i] as RuleDefinition;
       const configurations = p.configurations[i];
@@ -348,17 +373,26 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
       if (!list) single.set(r, (list = Object.freeze([r]) as RuleResult[]));
       return list;
     }
-    const out: RuleResult[] = [];
+    // Collected into a scratch array (evaluation never re-enters the same control): a list seen
+    // before is then returned without allocating one.
+    const out = (scratch ??= new Array<RuleResult | undefined>(spec.rules.length).fill(undefined));
+    let n = 0;
     let shared = true;
     for (const i of applicable) {
       const r = evalRule(i, resource, ctx, p);
       if (!r) continue;
-      out.push(r);
-      if (!Object.isFrozen(r)) shared = false;
+      out[n++] = r;
+      if (shared && !Object.isFrozen(r)) shared = false;
     }
-    if (out.length === 0) return NO_RESULTS;
-    return shared ? internedFor(p, ctx).lists.intern(out, () => Object.freeze(out) as RuleResult[]) : out;
+    if (n === 0) return NO_RESULTS;
+    const list = shared
+      ? internedFor(p, ctx).lists.internFirst(out as RuleResult[], n, frozenCopy)
+      : (out.slice(0, n) as RuleResult[]);
+    // The scratch array must not keep a finished scan's results alive.
+    out.fill(undefined, 0, n);
+    return list;
   }
+  let scratch: (RuleResult | undefined)[] | undefined;
 
   return {
     id: spec.id,

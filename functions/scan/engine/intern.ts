@@ -25,18 +25,27 @@ export class SequenceInterner<K extends object, V> {
    * order), or `build()`'s, remembered while under the size limit.
    */
   intern(keys: readonly K[], build: () => V): V {
+    return this.internFirst(keys, keys.length, build);
+  }
+
+  /**
+   * `intern` of the first `n` keys: callers collect into a reused scratch array, and `build` gets
+   * the keys and `n` (a module-level function then allocates nothing on a hit).
+   */
+  internFirst(keys: readonly K[], n: number, build: (keys: readonly K[], n: number) => V): V {
     let node = this.root;
-    for (const k of keys) {
+    for (let j = 0; j < n; j++) {
+      const k = keys[j] as K;
       let next = node.next?.get(k);
       if (!next) {
-        if (this.nodes >= this.limit) return build();
+        if (this.nodes >= this.limit) return build(keys, n);
         next = {};
         (node.next ??= new Map()).set(k, next);
         this.nodes++;
       }
       node = next;
     }
-    if (node.value === undefined) node.value = build();
+    if (node.value === undefined) node.value = build(keys, n);
     return node.value;
   }
 

@@ -91,7 +91,7 @@ export interface ScanResource {
    * Engine-internal: findings of rules shared by several controls on this resource (evaluated
    * once, see engine/control.ts). Lives and dies with the resource.
    */
-  sharedFindings?: Map<RuleDefinition, readonly Finding[]> | undefined;
+  sharedFindings?: (readonly Finding[] | undefined)[] | undefined;
 }
 
 /** A binding together with the role its roleRef resolves to. */
