@@ -354,6 +354,12 @@ interface ControlState {
   /** Sub-status of the first skipped resource (integration for host controls without node-agent facts). */
   skippedSubStatus?: SubStatus;
   timeMs: number;
+  /**
+   * The last shared result list seen for this control and its entry: consecutive resources mostly
+   * have the same list (passed), which then costs no `sharedControls` lookup.
+   */
+  lastRules: readonly RuleResult[] | undefined;
+  lastShared: SharedControl | undefined;
 }
 
 /** Scan Kubernetes objects against the selected controls; pure and synchronous. */
@@ -400,6 +406,8 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
         def.inputs.length > 0 &&
         def.inputs.every((k) => (inputs[k] ?? []).length === 0),
       timeMs: 0,
+      lastRules: undefined,
+      lastShared: undefined,
     };
     states.set(id, state);
     if (def) {
@@ -475,7 +483,12 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
       const rules = evaluatedRules[li] as RuleResult[];
       if (rules.length === 0) continue;
 
-      const shared = sharedControls.get(rules);
+      let shared: SharedControl | undefined;
+      if (rules === state.lastRules) shared = state.lastShared;
+      else if ((shared = sharedControls.get(rules))) {
+        state.lastRules = rules;
+        state.lastShared = shared;
+      }
       if (shared) {
         const t = state.tally;
         t.allWeight += weight;
