@@ -176,7 +176,7 @@ export function unknownFields(schema: Schema | undefined, value: unknown, path =
 // fields reported (not for every scalar leaf).
 function collectUnknown(schema: Schema | undefined, value: unknown, path: string, out: string[]): void {
   if (!schema || value === null || typeof value !== 'object') return;
-  if (schema['x-kubernetes-preserve-unknown-fields'] === true && !schema.properties) return;
+  if (!mayReport(schema)) return;
   if (Array.isArray(value)) {
     const items = schema.items as Schema | undefined;
     if (!items) return;
@@ -199,6 +199,33 @@ function collectUnknown(schema: Schema | undefined, value: unknown, path: string
       if (v !== null && typeof v === 'object') collectUnknown(sub, v, path ? `${path}.${k}` : k, out);
     } else if (!known && reportUnknown) out.push(path ? `${path}.${k}` : k);
   }
+}
+
+const reportCache = new WeakMap<Schema, boolean>();
+
+/**
+ * Whether any value under `schema` can have an unknown field: some object schema below lists
+ * `properties` without allowing more. Kube-style schemas are mostly `preserve-unknown-fields`, so
+ * whole subtrees (a VulnerabilityManifest's matches) need no walk on every write. Computed once
+ * per schema node; while a node is being computed it counts as "may report" (walking is always
+ * correct, skipping only when proven useless).
+ */
+function mayReport(schema: Schema): boolean {
+  const cached = reportCache.get(schema);
+  if (cached !== undefined) return cached;
+  reportCache.set(schema, true);
+  const props = schema.properties as Record<string, Schema> | undefined;
+  const addl = schema.additionalProperties;
+  const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
+  let may = false;
+  if (preserve && !props) may = false;
+  else if (props !== undefined && addl !== true && !preserve) may = true;
+  else {
+    const subs: unknown[] = [...(props ? Object.values(props) : []), addl, schema.items];
+    may = subs.some((sub) => sub !== null && typeof sub === 'object' && !Array.isArray(sub) && mayReport(sub as Schema));
+  }
+  reportCache.set(schema, may);
+  return may;
 }
 
 export class Validator {
