@@ -59,8 +59,7 @@ import type { FetchLike } from './image/registry.js';
 import { DigestMismatchError, InvalidInputError, LayerError, NotFoundError, RegistryError, TooManyRequestsError, UnsupportedSchemaError } from './errors.js';
 import { matchPackages, type IgnoreRule, type MatchResult } from './osv/match.js';
 import { ConcurrentUpdateError, VulnDbStore, type VulnDbStatus } from './osv/store/index.js';
-import { DownloadError, type UpdateResult } from './osv/update.js';
-import { updateDatabase } from './function-vulndb.js';
+import { DownloadError, updateVulnDb, type UpdateResult } from './osv/update.js';
 import type { SpdxJson } from './sbom/spdx.js';
 import { TOOL_NAME, TOOL_VERSION, CATALOGER_VERSION } from './version.js';
 
@@ -77,8 +76,6 @@ export interface VulnDeps {
   store?: VulnDbStore;
   /** Registry fetch (tests, proxies). */
   fetch?: FetchLike;
-  /** Download fetch of the DB updater (tests). */
-  downloadFetch?: typeof fetch;
   now?: () => Date;
 }
 
@@ -200,10 +197,9 @@ class VulnDb {
   /** One update at a time per process; a redelivered request joins the running one. Aborted by close(). */
   update(cfg: VulnFunctionConfig, sources: string[] | undefined): Promise<UpdateResult> {
     this.updating ??= (async () =>
-      updateDatabase(await this.store(), cfg, {
+      updateVulnDb(await this.store(), cfg, {
         ...(sources?.length ? { sources } : {}),
         signal: this.closing.signal,
-        ...(this.deps.downloadFetch ? { fetch: this.deps.downloadFetch } : {}),
         log,
       }))().finally(() => {
       this.updating = undefined;

@@ -21,6 +21,7 @@ import {
   type ConfigOf,
   type Env,
 } from '../../../lib/config/env.js';
+import { abortableSleep } from '../../../lib/async/sleep.js';
 import { logger } from '../../../lib/log/index.js';
 import { concatSources, readOsvZip } from './sources.js';
 import type { ImportMode, ImportResult, VulnDbStore } from './store/index.js';
@@ -89,6 +90,9 @@ export interface DownloadOptions {
   /** First backoff; doubles per attempt. */
   backoffMs?: number;
   fetch?: typeof fetch;
+  /** Aborts the download and the back-off between attempts (a function host shutting down). */
+  signal?: AbortSignal;
+  log?: { warn(obj: object, msg: string): void };
 }
 
 export function allZipUrl(baseUrl: string, ecosystem: string): string {
@@ -104,7 +108,7 @@ async function downloadOnce(url: string, dest: string, opts: DownloadOptions): P
   try {
     let res: Response;
     try {
-      res = await (opts.fetch ?? fetch)(url, { signal: ctl.signal });
+      res = await (opts.fetch ?? fetch)(url, { signal: opts.signal ? AbortSignal.any([ctl.signal, opts.signal]) : ctl.signal });
     } catch (e) {
       throw new DownloadError(`${url}: ${(e as Error).message}`, true);
     }
@@ -143,11 +147,12 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
     try {
       return await downloadOnce(url, dest, opts);
     } catch (e) {
+      opts.signal?.throwIfAborted();
       const err = e instanceof DownloadError ? e : new DownloadError(String(e), true);
       if (!err.retryable || attempt >= opts.retries) throw err;
       const wait = (opts.backoffMs ?? 1000) * 2 ** attempt;
-      log.warn({ url, attempt, wait, err: err.message }, 'download failed, retrying');
-      await new Promise((r) => setTimeout(r, wait));
+      (opts.log ?? log).warn({ url, attempt, wait, err: err.message }, 'download failed, retrying');
+      await abortableSleep(wait, opts.signal);
       attempt++;
     }
   }
@@ -155,8 +160,11 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
 
 export interface UpdateRequest {
   /** Ecosystems to fetch (subset of the configured ones); default: all configured. */
-  sources?: string[];
+  sources?: readonly string[];
   mode?: ImportMode;
+  /** Aborts downloads and retry back-offs; checked again before the import starts. */
+  signal?: AbortSignal;
+  log?: { warn(obj: object, msg: string): void };
 }
 
 export interface UpdateResult extends ImportResult {
@@ -170,7 +178,7 @@ export async function updateVulnDb(
   fetchImpl?: typeof fetch,
 ): Promise<UpdateResult> {
   const configured = cfg.KSCAPE_VULNDB_ECOSYSTEMS;
-  const wanted = req.sources?.length ? req.sources : [...configured];
+  const wanted = req.sources?.length ? [...req.sources] : [...configured];
   const unknown = wanted.filter((e) => !configured.includes(e));
   if (unknown.length > 0) throw new DownloadError(`ecosystems not configured: ${unknown.join(', ')}`, false);
   // A partial refresh must not drop the other ecosystems: it is incremental by construction.
@@ -187,9 +195,12 @@ export async function updateVulnDb(
         retries: cfg.KSCAPE_VULNDB_RETRIES,
         timeoutMs: cfg.KSCAPE_VULNDB_TIMEOUT,
         ...(fetchImpl ? { fetch: fetchImpl, backoffMs: 10 } : {}),
+        ...(req.signal ? { signal: req.signal } : {}),
+        ...(req.log ? { log: req.log } : {}),
       });
       downloads.push({ ecosystem: eco, url, bytes });
     }
+    req.signal?.throwIfAborted();
     const result = await store.import(
       concatSources(downloads.map((_, i) => () => readOsvZip(join(dir, `${i}.zip`)))),
       { mode, sources: downloads.map((d) => d.url) },
