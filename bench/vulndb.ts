@@ -30,6 +30,7 @@ import { lookupKeys, matchPackages, type MatchStore, type SbomPackage } from '..
 import { toRows } from '../functions/vuln/osv/normalize.js';
 import { OsvRecordSchema } from '../functions/vuln/osv/schema.js';
 import { VulnDbStore, type ImportResult } from '../functions/vuln/osv/store/index.js';
+import { mulberry32 } from '../lib/random/mulberry32.js';
 
 const BASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const ADVISORIES = Number(process.env.BENCH_VULNDB_ADVISORIES ?? 100_000);
@@ -42,16 +43,10 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 class Prng {
-  private s: number;
+  /** mulberry32: the same synthetic DB every run. */
+  readonly next: () => number;
   constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(seed);
   }
   int(n: number): number {
     return Math.floor(this.next() * n);

@@ -9,6 +9,7 @@ import {
   parseFieldSelector,
   parseLabelSelector,
 } from './selectors.js';
+import { mulberry32 } from '../../lib/random/mulberry32.js';
 
 describe('parseLabelSelector', () => {
   // Cases adapted from apimachinery pkg/labels/selector_test.go (TestSelectorParse, TestToString,
@@ -234,16 +235,6 @@ describe('parseFieldSelector', () => {
 // ---------------------------------------------------------------------------------------------
 // Fuzz: the parsers must be total — requirements or SelectorParseError, nothing else.
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALPHABET = 'abcxyz019-_./=!(),<> \t\\\u00e9\u0000in notin metadata.name';
 const SEEDS = [

@@ -3,22 +3,12 @@
  * services, network policies and config maps. Used by bench/scan.ts (10,000 workloads) and by the
  * report regression snapshot (engine/snapshot.test.ts), so the benchmarked input is the tested one.
  */
+import { mulberry32 } from '../../../lib/random/mulberry32.js';
+
 type Obj = Record<string, unknown>;
 
-/** mulberry32: tiny deterministic PRNG so every run scans the same cluster. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function syntheticCluster(workloads: number): Obj[] {
-  const rnd = prng(42);
+  const rnd = mulberry32(42);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const chance = (p: number) => rnd() < p;
   const namespaces = Math.max(1, Math.round(workloads / 100));

@@ -4,19 +4,13 @@
  * invocation (stdin: `a<TAB>b` lines; stdout: one -1/0/1 per line).
  */
 import { spawnSync } from 'node:child_process';
+import { mulberry32 } from '../../../lib/random/mulberry32.js';
 
 export class Prng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
   /** mulberry32: tiny, fast, good enough for test-case generation. */
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  readonly next: () => number;
+  constructor(seed: number) {
+    this.next = mulberry32(seed);
   }
   int(lo: number, hi: number): number {
     return lo + Math.floor(this.next() * (hi - lo + 1));
