@@ -44,6 +44,19 @@ const completed = (ctx: FunctionContext): CatalogEvent =>
     { source: ctx.source },
   );
 
+/** POSTs events in batch mode (application/cloudevents-batch+json). */
+function postBatch(url: string, events: Record<string, unknown>[]): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/cloudevents-batch+json' },
+    body: JSON.stringify(events),
+  });
+}
+
+/** n valid request events with ids b1..bn. */
+const batchOf = (n: number): Record<string, unknown>[] =>
+  Array.from({ length: n }, (_, i) => ({ specversion: '1.0', id: `b${i + 1}`, source: '/s', type: REQ, data: {} }));
+
 let served: ServedFunction | undefined;
 let logs: LogLine[];
 beforeEach(() => {
@@ -128,18 +141,7 @@ describe('decoding', () => {
   it('handles every event of a batch and answers 202', async () => {
     const d = def(noop);
     const url = await serve(d);
-    const events = [1, 2, 3].map((i) => ({
-      specversion: '1.0',
-      id: `b${i}`,
-      source: '/s',
-      type: REQ,
-      data: {},
-    }));
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/cloudevents-batch+json' },
-      body: JSON.stringify(events),
-    });
+    const res = await postBatch(url, batchOf(3));
     expect(res.status).toBe(202);
     expect(d.calls.map((c) => c.id)).toEqual(['b1', 'b2', 'b3']);
   });
@@ -151,11 +153,7 @@ describe('decoding', () => {
       { specversion: '1.0', id: 'ok', source: '/s', type: REQ, data: {} },
       { specversion: '1.0', id: 'bad', source: '/s', type: REQ, data: { controls: ['nope'] } },
     ];
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/cloudevents-batch+json' },
-      body: JSON.stringify(events),
-    });
+    const res = await postBatch(url, events);
     expect(res.status).toBe(400);
     const p = await problemOf(res);
     expect(p.errors?.[0]?.path).toBe('[1].data.controls.0');
@@ -561,18 +559,7 @@ describe('emit', () => {
         def(async (_e, ctx) => completed(ctx)),
         { K_SINK: sink.url },
       );
-      const events = [1, 2].map((i) => ({
-        specversion: '1.0',
-        id: `b${i}`,
-        source: '/s',
-        type: REQ,
-        data: {},
-      }));
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/cloudevents-batch+json' },
-        body: JSON.stringify(events),
-      });
+      const res = await postBatch(url, batchOf(2));
       expect(res.status).toBe(202);
       expect(sink.received.map((r) => r.headers['ce-type'])).toEqual([DONE, DONE]);
     } finally {
