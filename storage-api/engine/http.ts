@@ -97,6 +97,24 @@ export class BufferedWriter {
     this.size = 0;
     return this.res.write(chunk) ? undefined : drain(this.res);
   }
+
+  /**
+   * Writes `head`, the `count` items joined by commas and `]}`, then ends the response. An item is
+   * rendered only when it is written; a client that goes away stops the loop at the next wait.
+   */
+  async arrayDocument(head: string, count: number, item: (i: number) => string): Promise<void> {
+    await this.add(head);
+    for (let i = 0; i < count; i++) {
+      const p = this.add(i > 0 ? `,${item(i)}` : item(i));
+      if (p) {
+        await p;
+        if (this.res.destroyed) return;
+      }
+    }
+    await this.add(']}');
+    await this.flush();
+    this.res.end();
+  }
 }
 
 export function drain(res: ServerResponse): Promise<void> {

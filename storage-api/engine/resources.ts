@@ -316,19 +316,12 @@ export class Resources {
         if (res.headersSent) return;
         res.writeHead(200, { 'Content-Type': `application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=${out.version}` });
         const head = `{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/${out.version}","metadata":`;
-        const w = new BufferedWriter(res);
-        await w.add(`{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/${out.version}","metadata":${JSON.stringify(listMeta)},"items":[`);
         const items = result.items;
-        for (let i = 0; i < items.length; i++) {
-          const p = w.add(`${i > 0 ? ',' : ''}${head}${JSON.stringify(servedMetaView(items[i]!))}}`);
-          if (p) {
-            await p;
-            if (res.destroyed) return;
-          }
-        }
-        await w.add(']}');
-        await w.flush();
-        res.end();
+        await new BufferedWriter(res).arrayDocument(
+          `{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/${out.version}","metadata":${JSON.stringify(listMeta)},"items":[`,
+          items.length,
+          (i) => `${head}${JSON.stringify(servedMetaView(items[i]!))}}`,
+        );
         return;
       }
       case 'table': {
@@ -350,18 +343,11 @@ export class Resources {
     const { res } = r;
     if (res.headersSent) return;
     res.writeHead(200, { 'Content-Type': `application/json;as=Table;v=${v};g=meta.k8s.io` });
-    const w = new BufferedWriter(res);
-    await w.add(`{"kind":"Table","apiVersion":"meta.k8s.io/${v}","metadata":${JSON.stringify(meta)},"columnDefinitions":${JSON.stringify(t.columns)},"rows":[`);
-    for (let i = 0; i < count; i++) {
-      const p = w.add((i > 0 ? ',' : '') + JSON.stringify(row(i)));
-      if (p) {
-        await p;
-        if (res.destroyed) return;
-      }
-    }
-    await w.add(']}');
-    await w.flush();
-    res.end();
+    await new BufferedWriter(res).arrayDocument(
+      `{"kind":"Table","apiVersion":"meta.k8s.io/${v}","metadata":${JSON.stringify(meta)},"columnDefinitions":${JSON.stringify(t.columns)},"rows":[`,
+      count,
+      (i) => JSON.stringify(row(i)),
+    );
   }
 
   // ---------------------------------------------------------------- decoding of write bodies
