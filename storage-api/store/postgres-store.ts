@@ -541,6 +541,15 @@ export class PostgresStore implements Store {
   }
 
   private async runBatch(batch: PendingWrite[]): Promise<void> {
+    const settled = this.hub.writeStarted();
+    try {
+      await this.runBatchInFlight(batch);
+    } finally {
+      settled();
+    }
+  }
+
+  private async runBatchInFlight(batch: PendingWrite[]): Promise<void> {
     let results: WriteResult[];
     try {
       results = await this.execBatch(batch);

@@ -304,6 +304,27 @@ export class WatchHub {
   private readonly ownBodies = new Map<number, string>();
   private bodyWatchers = 0;
 
+  /**
+   * Own writes between "sent" and "bodies noted": a poll woken by the NOTIFY (or the fallback
+   * timer) can see such a commit before the write path has handed its body over.
+   */
+  private writesInFlight = 0;
+  private writeWaiters: (() => void)[] = [];
+
+  /** Marks a write batch as in flight; call the returned function once its bodies are noted (or it failed). */
+  writeStarted(): () => void {
+    this.writesInFlight++;
+    let settled = false;
+    return () => {
+      if (settled) return;
+      settled = true;
+      if (--this.writesInFlight > 0) return;
+      const ws = this.writeWaiters;
+      this.writeWaiters = [];
+      for (const w of ws) w();
+    };
+  }
+
   noteCommitted(seq: number, body: string): void {
     if (this.bodyWatchers === 0 || seq <= this.lastSeq) return;
     if (this.ownBodies.size >= OWN_BODIES_MAX) this.ownBodies.clear();
@@ -320,6 +341,7 @@ export class WatchHub {
 
   /** Fetch bodies of the events some body-watcher will receive; loops if watchers join meanwhile. */
   private async loadBodies(events: LogEvent[]): Promise<void> {
+    let waited = false;
     for (;;) {
       const need: string[] = [];
       for (const ev of events) {
@@ -336,6 +358,13 @@ export class WatchHub {
           }
       }
       if (need.length === 0) return;
+      // Some of these may be this process's own commits whose bodies are about to be noted: wait
+      // once for the writes in flight (bounded by one batch), then look again before querying.
+      if (!waited && this.writesInFlight > 0) {
+        waited = true;
+        await new Promise<void>((r) => this.writeWaiters.push(r));
+        continue;
+      }
       this.stats.bodyFetches++;
       const { rows } = await this.db.query<{ seq: string; body: string | null }>(
         `SELECT e.seq::text AS seq, ${EVENT_BODY} AS body FROM storage_events e ${EVENT_BODY_JOIN} WHERE e.seq = ANY($1::bigint[])`,
