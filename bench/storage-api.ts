@@ -31,6 +31,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { execFile, fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -45,6 +46,7 @@ import { openDatabase, type Database } from '../lib/db/index.js';
 import { startStorageServer } from '../storage-api/server.js';
 import { kubescapeResources, resourceKey } from '../storage-api/registry/index.js';
 import type { ObjectMeta } from '../storage-api/store/types.js';
+import { WatchStreamParser } from './lib/watch-stream.js';
 
 setRootLogger(pino({ level: process.env.LOG_LEVEL ?? 'warn' }));
 setFlagsFromString('--expose-gc');
@@ -139,7 +141,7 @@ function httpGet(url: string, accept: string): Promise<{ status: number; bytes: 
 type ClientCmd =
   | { cmd: 'create'; url: string; clients: number; ops: number; prefix: string; body: string }
   | { cmd: 'watch-open'; listUrl: string; watchers: number; rv: string; threads: number }
-  | { cmd: 'watch-collect'; writes: number; commits: number[] }
+  | { cmd: 'watch-collect'; writes: number; commits: number[]; rvs: number[] }
   | { cmd: 'write'; postUrl: string; rate: number; seconds: number; spec: string };
 
 /** One clock for all processes of the bench: t0 is stamped by the writer, read by the watchers. */
@@ -192,6 +194,9 @@ interface WatchOutcome {
   delivered: number;
   bytes: number;
   errors: string[];
+  /** Deliveries not in resourceVersion order on their stream; streams that missed or repeated a write. */
+  outOfOrder: number;
+  wrongCount: number;
   /** CPU of the watcher process (all its threads) from the first write until every event arrived (or the deadline). */
   clientCpuSeconds: number;
   seconds: number;
@@ -204,107 +209,129 @@ interface ThreadOutcome {
   delivered: number;
   bytes: number;
   errors: string[];
+  /** Deliveries whose resourceVersion was not above the previous one on the same stream. */
+  outOfOrder: number;
+  /** Streams that did not receive exactly every write. */
+  wrongCount: number;
 }
 
 /**
- * N watch streams of one watcher thread, scanned at the byte level. Each event carries one
- * `bench/t0` annotation "<POST start>|<object index>"; the receipt time and index of every
- * delivery are kept so that, once the server has reported its commit times, the latency from
- * commit to receipt can be computed on the same clock.
+ * N watch streams of one watcher thread: raw HTTP/1.1 connections read into one static buffer and
+ * parsed at the byte level (bench/lib/watch-stream.ts). Each event carries one `bench/t0`
+ * annotation "<POST start>|<object index>"; the receipt time, index and stream of every delivery
+ * are kept so that, once the server has reported its commit times and resourceVersions, the
+ * latency from commit to receipt can be computed on the same clock and every stream checked to
+ * have received every write exactly once, in resourceVersion order.
  */
 class Watchers {
-  post: number[] = [];
-  idx: number[] = [];
-  recv: number[] = [];
-  delivered = 0;
+  private n = 0;
+  private post = new Float64Array(1 << 16);
+  private recv = new Float64Array(1 << 16);
+  private idx = new Int32Array(1 << 16);
+  private stream = new Int32Array(1 << 16);
+  /** Receipt time of the read being parsed (one clock read per socket read). */
+  private t = 0;
   bytes = 0;
   errors: string[] = [];
-  private reqs: http.ClientRequest[] = [];
+  private streams = 0;
+  private sockets: net.Socket[] = [];
+  private collecting = false;
+
+  get delivered(): number {
+    return this.n;
+  }
+
+  private add(stream: number, postStart: number, index: number): void {
+    if (this.n === this.idx.length) {
+      const grow = <T extends Float64Array | Int32Array>(a: T, make: (n: number) => T): T => {
+        const b = make(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.post = grow(this.post, (k) => new Float64Array(k));
+      this.recv = grow(this.recv, (k) => new Float64Array(k));
+      this.idx = grow(this.idx, (k) => new Int32Array(k));
+      this.stream = grow(this.stream, (k) => new Int32Array(k));
+    }
+    const k = this.n++;
+    this.post[k] = this.t - postStart;
+    this.recv[k] = this.t;
+    this.idx[k] = index;
+    this.stream[k] = stream;
+  }
 
   async open(listUrl: string, rv: string, from: number, to: number): Promise<void> {
-    const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
-    const MARK_BUF = Buffer.from('"bench/t0":"');
-    const ERROR_BUF = Buffer.from('{"type":"ERROR"');
+    const u = new URL(listUrl);
+    // One read buffer for all streams of the thread: each read is parsed before the next one.
+    const buf = Buffer.allocUnsafe(256 * 1024);
     // Kube clients: informers (JSON), metadata informers (PartialObjectMetadata), kubectl get -w (Table).
     const formats = ['application/json', 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1', 'application/json;as=Table;v=v1;g=meta.k8s.io'];
     const opened = Array.from({ length: to - from }, (_, k) =>
       new Promise<void>((resolve, reject) => {
         const i = from + k;
+        const local = this.streams++;
         const accept = formats[i % 10 < 7 ? 0 : i % 10 < 9 ? 1 : 2]!;
         const sel = i % 10 === 5 ? '&labelSelector=' + encodeURIComponent('bench in (yes),kubescape.io/context') : '';
-        const req = http.get(`${listUrl}?watch=1&resourceVersion=${rv}&allowWatchBookmarks=true${sel}`, { agent, headers: { accept } }, (res) => {
-          if (res.statusCode !== 200) {
-            reject(new Error(`watch ${i}: HTTP ${res.statusCode}`));
-            return;
-          }
-          // Byte-level scan (no string decoding, no JSON.parse): the client must not be the
-          // bottleneck of the measurement.
-          let tail: Buffer | undefined;
-          const record = (t: number, buf: Buffer, start: number, end: number): void => {
-            const v = buf.toString('latin1', start, end);
-            const bar = v.indexOf('|');
-            this.post.push(t - Number(v.slice(0, bar)));
-            this.idx.push(Number(v.slice(bar + 1)));
-            this.recv.push(t);
-            this.delivered++;
-          };
-          res.on('data', (chunk: Buffer) => {
-            const t = now();
-            this.bytes += chunk.length;
-            let pos = 0;
-            if (tail) {
-              // A mark that started in the previous chunk: look for it in a small joined window
-              // (no copy of the whole chunk).
-              const win = Buffer.concat([tail, chunk.subarray(0, 64)]);
-              const m = win.indexOf(MARK_BUF);
-              if (m >= 0 && m < tail.length) {
-                const start = m + MARK_BUF.length;
-                const end = win.indexOf(0x22, start);
-                if (end >= 0) {
-                  record(t, win, start, end);
-                  pos = Math.max(0, end - tail.length);
-                }
-              }
-              tail = undefined;
-            }
-            let keep = -1;
-            for (;;) {
-              const m = chunk.indexOf(MARK_BUF, pos);
-              if (m < 0) break;
-              const start = m + MARK_BUF.length;
-              const end = chunk.indexOf(0x22, start);
-              if (end < 0) {
-                keep = m;
-                break;
-              }
-              record(t, chunk, start, end);
-              pos = end;
-            }
-            // An ERROR event (410, 500) is the last line of its stream and a few hundred bytes
-            // long: look at the end of each chunk only (a scan of every chunk cost the watcher
-            // threads as much as the mark scan).
-            const e = chunk.indexOf(ERROR_BUF, Math.max(0, chunk.length - 600));
-            if (e >= 0) this.errors.push(chunk.toString('utf8', e, e + 300));
-            // A mark may straddle the chunk boundary: keep the bytes that could start one.
-            const from = keep >= 0 ? keep : Math.max(pos, chunk.length - MARK_BUF.length);
-            if (from < chunk.length) tail = Buffer.from(chunk.subarray(from));
-          });
-          res.on('error', () => undefined);
-          resolve();
+        let established = false;
+        const parser = new WatchStreamParser({
+          ready: () => {
+            established = true;
+            resolve();
+          },
+          event: (postStart, index) => this.add(local, postStart, index),
+          error: (e) => {
+            if (!established) reject(new Error(`watch ${i}: ${e}`));
+            else if (this.errors.length < 20) this.errors.push(`watch ${i}: ${e}`);
+          },
         });
-        req.on('error', (e) => this.errors.push(String(e)));
-        this.reqs.push(req);
+        const socket = net.connect({
+          host: u.hostname,
+          port: Number(u.port),
+          onread: {
+            buffer: buf,
+            callback: (nread: number, b: Uint8Array): boolean => {
+              this.t = now();
+              this.bytes += nread;
+              parser.feed(b as Buffer, 0, nread);
+              return true;
+            },
+          },
+        });
+        socket.setNoDelay(true);
+        socket.on('connect', () =>
+          socket.write(`GET ${u.pathname}?watch=1&resourceVersion=${rv}&allowWatchBookmarks=true${sel} HTTP/1.1\r\nHost: ${u.host}\r\nAccept: ${accept}\r\n\r\n`),
+        );
+        socket.on('error', (e) => (established ? this.errors.push(`watch ${i}: ${String(e)}`) : reject(e)));
+        socket.on('close', () => {
+          if (!this.collecting && established) this.errors.push(`watch ${i}: connection closed${parser.ended ? ' (stream ended)' : ''}`);
+        });
+        this.sockets.push(socket);
       }),
     );
     await Promise.all(opened);
   }
 
-  async collect(expected: number, commits: number[], deadline: number): Promise<ThreadOutcome> {
-    while (this.delivered < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    for (const r of this.reqs) r.destroy();
-    const commit = new Float64Array(this.recv.length);
-    for (let k = 0; k < this.recv.length; k++) commit[k] = this.recv[k]! - (commits[this.idx[k]!] ?? NaN);
-    return { post: Float64Array.from(this.post), commit, delivered: this.delivered, bytes: this.bytes, errors: this.errors.slice(0, 5) };
+  async collect(writes: number, commits: number[], rvs: number[], deadline: number): Promise<ThreadOutcome> {
+    const expected = writes * this.streams;
+    while (this.n < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    this.collecting = true;
+    for (const s of this.sockets) s.destroy();
+    const commit = new Float64Array(this.n);
+    const per = new Int32Array(this.streams);
+    const lastRv = new Float64Array(this.streams).fill(-1);
+    let outOfOrder = 0;
+    for (let k = 0; k < this.n; k++) {
+      const i = this.idx[k]!;
+      commit[k] = this.recv[k]! - (commits[i] ?? NaN);
+      const s = this.stream[k]!;
+      const rv = rvs[i] ?? NaN;
+      if (!(rv > lastRv[s]!)) outOfOrder++;
+      lastRv[s] = rv;
+      per[s]!++;
+    }
+    let wrongCount = 0;
+    for (let s = 0; s < this.streams; s++) if (per[s] !== writes) wrongCount++;
+    return { post: this.post.slice(0, this.n), commit, delivered: this.n, bytes: this.bytes, errors: this.errors.slice(0, 5), outOfOrder, wrongCount };
   }
 }
 
@@ -312,8 +339,8 @@ class Watchers {
 function watcherThreadMain(): void {
   const port = parentPort!;
   const w = new Watchers();
-  port.on('message', (m: { cmd: 'open'; listUrl: string; rv: string; from: number; to: number } | { cmd: 'collect'; expected: number; commits: number[]; deadline: number }) => {
-    const run: Promise<unknown> = m.cmd === 'open' ? w.open(m.listUrl, m.rv, m.from, m.to) : w.collect(m.expected, m.commits, m.deadline);
+  port.on('message', (m: { cmd: 'open'; listUrl: string; rv: string; from: number; to: number } | { cmd: 'collect'; writes: number; commits: number[]; rvs: number[]; deadline: number }) => {
+    const run: Promise<unknown> = m.cmd === 'open' ? w.open(m.listUrl, m.rv, m.from, m.to) : w.collect(m.writes, m.commits, m.rvs, m.deadline);
     run.then(
       (r) => {
         const o = r as ThreadOutcome | undefined;
@@ -334,7 +361,6 @@ class WatcherThreads {
   private readonly threads: Worker[] = [];
   private cpu0 = process.cpuUsage();
   private t0 = performance.now();
-  private counts: number[] = [];
 
   private call<T>(w: Worker, msg: unknown): Promise<T> {
     return new Promise((resolve, reject) => {
@@ -350,7 +376,6 @@ class WatcherThreads {
       const to = Math.floor(((k + 1) * c.watchers) / n);
       const w = new Worker(fileURLToPath(import.meta.url), { workerData: { role: 'watchers' } });
       this.threads.push(w);
-      this.counts.push(to - from);
       await this.call(w, { cmd: 'open', listUrl: c.listUrl, rv: c.rv, from, to });
     }
     await new Promise((r) => setTimeout(r, 1000));
@@ -361,7 +386,7 @@ class WatcherThreads {
   async collect(c: Extract<ClientCmd, { cmd: 'watch-collect' }>): Promise<WatchOutcome> {
     const deadline = Date.now() + 60_000;
     const outs = await Promise.all(
-      this.threads.map((w, k) => this.call<ThreadOutcome>(w, { cmd: 'collect', expected: this.counts[k]! * c.writes, commits: c.commits, deadline })),
+      this.threads.map((w) => this.call<ThreadOutcome>(w, { cmd: 'collect', writes: c.writes, commits: c.commits, rvs: c.rvs, deadline })),
     );
     const clientCpuSeconds = cpuMs(process.cpuUsage(this.cpu0)) / 1000;
     const seconds = (performance.now() - this.t0) / 1000;
@@ -383,6 +408,8 @@ class WatcherThreads {
       delivered: outs.reduce((a, o) => a + o.delivered, 0),
       bytes: outs.reduce((a, o) => a + o.bytes, 0),
       errors: outs.flatMap((o) => o.errors).slice(0, 5),
+      outOfOrder: outs.reduce((a, o) => a + o.outOfOrder, 0),
+      wrongCount: outs.reduce((a, o) => a + o.wrongCount, 0),
       clientCpuSeconds,
       seconds,
     };
@@ -596,12 +623,17 @@ async function benchWatch(server: Server, watcherProc: Client, writerProc: Clien
   // process learns of the commit (the store's group commit resolves every write of a batch, and
   // kicks the watch poller, right after COMMIT returns).
   const commits: number[] = [];
+  // Each object's resourceVersion, by index: the watchers check every stream's order against it.
+  const rvs: number[] = [];
   const store = server.store;
   const create = store.create.bind(store);
   store.create = async (input, opts) => {
     const so = await create(input, opts);
     const m = /^w-(\d+)$/.exec(input.name);
-    if (m) commits[Number(m[1])] = now();
+    if (m) {
+      commits[Number(m[1])] = now();
+      rvs[Number(m[1])] = Number(so.resourceVersion);
+    }
     return so;
   };
   // Optional so the same bench can measure an engine without the metric (before/after runs).
@@ -616,7 +648,7 @@ async function benchWatch(server: Server, watcherProc: Client, writerProc: Clien
     seconds: SECONDS,
     spec: JSON.stringify(spec),
   });
-  const out = await watcherProc.run<WatchOutcome>({ cmd: 'watch-collect', writes: w.writes, commits });
+  const out = await watcherProc.run<WatchOutcome>({ cmd: 'watch-collect', writes: w.writes, commits, rvs });
   const wall = (performance.now() - t0) / 1000;
   const serverCpu = cpuMs(process.cpuUsage(c0)) / 1000;
   store.create = create;
@@ -629,6 +661,9 @@ async function benchWatch(server: Server, watcherProc: Client, writerProc: Clien
     writeErrors: w.writeErrors,
     deliveries: out.delivered,
     expectedDeliveries: w.writes * WATCHERS,
+    // Checked per stream by the watcher threads: exactly every write, in resourceVersion order.
+    streamsWithWrongCount: out.wrongCount,
+    outOfOrderDeliveries: out.outOfOrder,
     receivedMiB: r2(out.bytes / MB),
     watcherThreads: THREADS,
     // Delivery latency: commit (known to the server) → line received by the watcher.
