@@ -221,9 +221,15 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
     passedList: RuleResult[][];
     skippedManual: RuleResult[];
     skippedConfig: RuleResult[];
+    /**
+     * Per rule: builds its alert result from findings. Prebuilt, not a closure per call: a closure
+     * capturing the findings would cost a context allocation on every evaluation (see `prepared`).
+     */
+    alert: AlertBuilder[];
     /** Interned results (see `internedResult`), reset when a new scan starts. */
     interned: Interned;
   }
+  type AlertBuilder = (findings: readonly Finding[], n: number) => RuleResult;
   interface Interned {
     /** ClusterIndex.serial of the scan the tables belong to (a number: the scan is not kept alive). */
     scan: number;
@@ -247,8 +253,15 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
   let lastInputs: object | undefined;
   let lastPrepared: PerInputs | undefined;
 
+  // The hot path (same inputs as last time) is its own small function: V8 allocates a context for
+  // a function's captured variables on every call, and `prepare`'s closures capture `ctx` — one
+  // context per control × resource when both lived in one function.
   function prepared(ctx: EvalContext): PerInputs {
     if (ctx.inputs === lastInputs && lastPrepared) return lastPrepared;
+    return prepare(ctx);
+  }
+
+  function prepare(ctx: EvalContext): PerInputs {
     let p = perInputs.get(ctx.inputs);
     if (p) {
       lastInputs = ctx.inputs;
@@ -286,6 +299,16 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
           ),
         ),
       ),
+      alert: spec.rules.map((r, i) => {
+        const status: Status = actionRequired === 'requires review' ? 'skipped' : 'failed';
+        const subStatus: SubStatus = actionRequired === 'requires review' ? 'requires review' : '';
+        // All-frozen findings are interned, so is their result (frozen and shared); others are
+        // built per resource and stay mutable.
+        return (findings: readonly Finding[]) =>
+          allFrozen(findings)
+            ? freezeResult(resultOf(r.name, status, subStatus, findings, configurations[i]))
+            : resultOf(r.name, status, subStatus, findings, configurations[i]);
+      }),
       interned: freshInterned(-1),
     };
     perInputs.set(ctx.inputs, p);
@@ -314,31 +337,34 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
         slot >= 0
           ? sharedFindings(slot, spec.rules[i] as RuleDefinition, resource, ctx)
           : (evaluateOf[i] as RuleDefinition['evaluate'])(resource, ctx);
-      if (findings.length === 0) return p.passed[i];
-      const rule = spec.rules[i] as RuleDefinition;
-      const configurations = p.configurations[i];
-      const status: Status = actionRequired === 'requires review' ? 'skipped' : 'failed';
-      const subStatus: SubStatus = actionRequired === 'requires review' ? 'requires review' : '';
-      if (!allFrozen(findings)) return resultOf(rule.name, status, subStatus, findings, configurations);
-      // Interned findings (controls/_lib.ts) ⇒ the result is a function of their identities.
-      const interned = internedFor(p, ctx);
-      const byFindings = (interned.failed[i] ??= new SequenceInterner(INTERN_LIMIT));
-      return byFindings.intern(findings, () =>
-        freezeResult(resultOf(rule.name, status, subStatus, findings, configurations)),
-      );
+      return findings.length === 0 ? p.passed[i] : alertResult(i, findings, ctx, p);
     } catch (err) {
-      // A malformed object must not abort the whole scan: the rule is reported skipped with the
-      // reason, which is what Kubescape does with a Rego evaluation error on one resource.
-      const message = err instanceof Error ? err.message : String(err);
-      return resultOf(
-        (spec.rules[i] as RuleDefinition).name,
-        'skipped',
-        'notEvaluated',
-        NONE,
-        p.configurations[i],
-        `evaluation error: ${message}`,
-      );
+      return errorResult(i, err, p);
     }
+  }
+
+  /** The failed (or requires-review) result of rule i for these findings. */
+  function alertResult(i: number, findings: readonly Finding[], ctx: EvalContext, p: PerInputs): RuleResult {
+    const build = p.alert[i] as AlertBuilder;
+    if (!allFrozen(findings)) return build(findings, findings.length);
+    // Interned findings (controls/_lib.ts) ⇒ the result is a function of their identities.
+    const interned = internedFor(p, ctx);
+    const byFindings = (interned.failed[i] ??= new SequenceInterner(INTERN_LIMIT));
+    return byFindings.internFirst(findings, findings.length, build);
+  }
+
+  function errorResult(i: number, err: unknown, p: PerInputs): RuleResult {
+    // A malformed object must not abort the whole scan: the rule is reported skipped with the
+    // reason, which is what Kubescape does with a Rego evaluation error on one resource.
+    const message = err instanceof Error ? err.message : String(err);
+    return resultOf(
+      (spec.rules[i] as RuleDefinition).name,
+      'skipped',
+      'notEvaluated',
+      NONE,
+      p.configurations[i],
+      `evaluation error: ${message}`,
+    );
   }
 
   function internedFor(p: PerInputs, ctx: EvalContext): Interned {
@@ -378,7 +404,9 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
     const out = (scratch ??= new Array<RuleResult | undefined>(spec.rules.length).fill(undefined));
     let n = 0;
     let shared = true;
-    for (const i of applicable) {
+    // Indexed, not for-of: the iterator's result objects were not always optimized away here.
+    for (let a = 0; a < applicable.length; a++) {
+      const i = applicable[a] as number;
       const r = evalRule(i, resource, ctx, p);
       if (!r) continue;
       out[n++] = r;
