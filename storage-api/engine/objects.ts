@@ -76,6 +76,21 @@ export function storedJson(def: ResourceDefinition, so: StoredObject): string {
   return head + ',' + body.slice(1);
 }
 
+/**
+ * storedJson of an object this process just wrote, from the metadata text it gave the store:
+ * `metadataJson` is `JSON.stringify` of `so.metadata` before the store set `resourceVersion` (which
+ * it adds as the last key), with no `namespace` for a cluster-scoped object. The metadata is then
+ * serialised once per write, not again for the response; the text is the same as storedJson's.
+ */
+export function storedJsonWithMeta(def: ResourceDefinition, so: StoredObject, metadataJson: string): string {
+  const rv = `"resourceVersion":${JSON.stringify(so.resourceVersion)}}`;
+  const meta = metadataJson === '{}' ? `{${rv}` : `${metadataJson.slice(0, -1)},${rv}`;
+  const head = `{"apiVersion":${JSON.stringify(apiVersionOf(def))},"kind":${JSON.stringify(def.kind)},"metadata":${meta}`;
+  const body = so.body?.trim();
+  if (!body || body === '{}' || body[0] !== '{') return head + '}';
+  return head + ',' + body.slice(1);
+}
+
 export function partialMeta(meta: Record<string, unknown>, version: string): Record<string, unknown> {
   return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${version}`, metadata: meta };
 }

@@ -26,6 +26,7 @@ import {
   servedMeta,
   servedMetaView,
   storedJson,
+  storedJsonWithMeta,
   toKube,
   writeStoredJson,
 } from './objects.js';
@@ -166,15 +167,18 @@ export class Resources {
     await Promise.all([worker(), worker(), worker(), worker()]);
   }
 
-  /** Write one stored object in the negotiated form. */
-  async sendOne(r: ResourceRequest, so: StoredObject, code: number): Promise<void> {
+  /**
+   * Write one stored object in the negotiated form. `metadataJson`: the metadata text the store
+   * was given for `so` (see storedJsonWithMeta), so JSON answers do not serialise it again.
+   */
+  async sendOne(r: ResourceRequest, so: StoredObject, code: number, metadataJson?: string): Promise<void> {
     const { res, out, def } = r;
     switch (out.kind) {
       case 'json':
         if (res.headersSent) return;
         if ((so.body?.length ?? 0) <= SINGLE_WRITE_BYTES) {
           // Small objects (the common create/update/get): one write with a Content-Length.
-          const text = storedJson(def, so);
+          const text = metadataJson === undefined ? storedJson(def, so) : storedJsonWithMeta(def, so, metadataJson);
           res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
           res.end(text);
           return;
@@ -410,15 +414,19 @@ export class Resources {
 
   async create(r: ResourceRequest): Promise<void> {
     const { obj } = await this.readObject(r);
-    const so = await this.createObject(r, obj, { manager: fieldManager(r.req, r.query), managed: 'update' });
-    await this.sendOne(r, so, 201);
+    const { so, metadataJson } = await this.createObject(r, obj, { manager: fieldManager(r.req, r.query), managed: 'update' });
+    await this.sendOne(r, so, 201, metadataJson);
   }
 
   /**
    * Create from a decoded object. `managed: 'apply'` means managedFields were already computed by
    * server-side apply and must be kept.
    */
-  async createObject(r: ResourceRequest, obj: KubeObject, o: { manager: string; managed: 'update' | 'apply' }): Promise<StoredObject> {
+  async createObject(
+    r: ResourceRequest,
+    obj: KubeObject,
+    o: { manager: string; managed: 'update' | 'apply' },
+  ): Promise<{ so: StoredObject; metadataJson: string }> {
     const dry = dryRun(r.query);
     this.placeNamespace(r, obj);
     const meta = obj.metadata;
@@ -452,22 +460,27 @@ export class Resources {
       }
       this.check(r, toStore, causes);
       const m = toStore.metadata;
+      // Serialised once: the store writes this text, and the response splices it (sendOne).
+      // toStore is this request's own object, so the store may return it (adopt) instead of a
+      // re-parsed copy; it has no resourceVersion (removed above).
+      const metadata = typeof m.uid === 'string' ? (m as typeof m & { uid: string }) : { ...m, uid: String(m.uid) };
+      const metadataJson = JSON.stringify(metadata);
+      const body = bodyOf(toStore);
       try {
         const stored = await this.d.store.create(
           {
             resource: resourceKey(r.def),
             namespace: r.def.namespaced ? (r.namespace ?? '') : '',
             name: m.name,
-            uid: String(m.uid),
-            // The store serialises the metadata and keeps no reference to it: no copy unless
-            // uid needs converting.
-            metadata: typeof m.uid === 'string' ? (m as typeof m & { uid: string }) : { ...m, uid: String(m.uid) },
-            body: bodyOf(toStore),
+            uid: metadata.uid,
+            metadata,
+            metadataJson,
+            body,
             ...this.summary(r.def, toStore),
           },
-          { dryRun: dry },
+          { dryRun: dry, adopt: true },
         );
-        return stored.body !== undefined ? stored : { ...stored, body: bodyOf(toStore) };
+        return { so: stored.body !== undefined ? stored : { ...stored, body }, metadataJson };
       } catch (e) {
         const mapped = fromStoreError(e, r.def, m.name, 'write');
         // A generated name collided: draw another suffix (kube leaves this to the client; we retry).
@@ -640,8 +653,8 @@ export class Resources {
         if (!existing) {
           delete next.metadata.resourceVersion;
           try {
-            const so = await this.createObject(r, next, { manager, managed: 'apply' });
-            await this.sendOne(r, so, 201);
+            const { so, metadataJson } = await this.createObject(r, next, { manager, managed: 'apply' });
+            await this.sendOne(r, so, 201, metadataJson);
             return;
           } catch (e) {
             if (e instanceof StatusError && e.reason === 'AlreadyExists' && attempt < MAX_RETRIES) continue;

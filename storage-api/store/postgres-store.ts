@@ -340,8 +340,11 @@ export class PostgresStore implements Store {
 
   /** Serialise metadata for storage: resourceVersion is never stored (the row's RV is truth). */
   private encodeMeta(input: CreateInput): { metadata: string; labels: string } {
-    const { resourceVersion: _rv, ...rest } = input.metadata;
-    const metadata = JSON.stringify({ ...rest, uid: input.uid || rest.uid });
+    let metadata = input.metadataJson;
+    if (metadata === undefined) {
+      const { resourceVersion: _rv, ...rest } = input.metadata;
+      metadata = JSON.stringify({ ...rest, uid: input.uid || rest.uid });
+    }
     const labels = JSON.stringify(input.metadata.labels ?? {});
     // PostgreSQL text and jsonb cannot hold NUL; refuse here rather than fail a whole batch.
     if (metadata.includes('\\u0000') || input.body.includes('\u0000')) throw new StoreError('object contains a NUL character');
@@ -354,7 +357,7 @@ export class PostgresStore implements Store {
     if (opts.dryRun) {
       if (await this.get(input, { withBody: false })) throw new AlreadyExistsError(`${describeKey(input)} already exists`);
       // Nothing was written, so no resourceVersion was assigned (kube returns none either).
-      return this.built(input, input.uid, '', metadata);
+      return this.built(input, input.uid, '', metadata, opts);
     }
     const r = await this.write({
       op: 'create',
@@ -368,7 +371,7 @@ export class PostgresStore implements Store {
       expectedUid: null,
     });
     if (r.status === 'exists') throw new AlreadyExistsError(`${describeKey(input)} already exists`);
-    return this.built(input, input.uid, r.rv!, metadata);
+    return this.built(input, input.uid, r.rv!, metadata, opts);
   }
 
   async update(input: UpdateInput, opts: WriteOptions = {}): Promise<StoredObject> {
@@ -382,7 +385,7 @@ export class PostgresStore implements Store {
       if (!cur) throw new NotFoundError(`${describeKey(input)} not found`);
       if ((expected !== undefined && expected !== cur.resourceVersion) || (input.uid && input.uid !== cur.uid))
         throw this.conflict(input);
-      return this.built(input, cur.uid, cur.resourceVersion, metadata);
+      return this.built(input, cur.uid, cur.resourceVersion, metadata, opts);
     }
     const r = await this.write({
       op: 'update',
@@ -397,7 +400,7 @@ export class PostgresStore implements Store {
     });
     if (r.status === 'notfound') throw new NotFoundError(`${describeKey(input)} not found`);
     if (r.status === 'conflict') throw this.conflict(input);
-    return this.built(input, r.uid!, r.rv!, metadata);
+    return this.built(input, r.uid!, r.rv!, metadata, opts);
   }
 
   async delete(key: ObjectKey, pre: DeletePreconditions = {}, opts: WriteOptions = {}): Promise<StoredObject> {
@@ -462,14 +465,14 @@ export class PostgresStore implements Store {
     return { resource: k.resource, namespace: k.namespace, name: k.name };
   }
 
-  private built(input: CreateInput, uid: string, rv: string, metadataJson: string): StoredObject {
-    // Re-parse what we stored rather than alias the caller's object: the result must not change
-    // when the caller mutates its input afterwards.
-    const metadata = JSON.parse(metadataJson) as ObjectMeta;
+  private built(input: CreateInput, uid: string, rv: string, metadataJson: string, opts: WriteOptions): StoredObject {
+    // Unless the caller hands its objects over, re-parse what we stored rather than alias them:
+    // the result must not change when the caller mutates its input afterwards.
+    const metadata = opts.adopt ? input.metadata : (JSON.parse(metadataJson) as ObjectMeta);
     metadata.uid = uid;
     if (rv) metadata.resourceVersion = rv;
     const out: StoredObject = { ...this.keyOf(input), uid, resourceVersion: rv, metadata, body: input.body };
-    if (input.summary !== undefined) out.summary = JSON.parse(JSON.stringify(input.summary)) as Record<string, unknown>;
+    if (input.summary !== undefined) out.summary = opts.adopt ? input.summary : (JSON.parse(JSON.stringify(input.summary)) as Record<string, unknown>);
     return out;
   }
 

@@ -43,6 +43,42 @@ forEachDriver('PostgresStore CRUD, list, snapshots, compaction', (driver) => {
     expect((await s.get(key('crud', 'c')))?.metadata.resourceVersion).toBe(stored.resourceVersion);
   });
 
+  it('create/update with metadataJson and adopt: the text is stored as given, the result is the caller\'s objects; without adopt a copy', async () => {
+    const input = { ...obj('adopt', 'a1', { labels: { app: 'x' } }), summary: { critical: 1 } };
+    const metadataJson = JSON.stringify(input.metadata);
+    const a = await s.create({ ...input, metadataJson }, { adopt: true });
+    expect(a.metadata).toBe(input.metadata);
+    expect(a.summary).toBe(input.summary);
+    expect(a.metadata.resourceVersion).toBe(a.resourceVersion);
+    // resourceVersion is the last key, as on the re-parsed copy of the default path.
+    expect(JSON.stringify(a.metadata)).toBe(`${metadataJson.slice(0, -1)},"resourceVersion":"${a.resourceVersion}"}`);
+    const read = await s.get(key('adopt', 'a1'));
+    expect(read?.metadata).toEqual(a.metadata);
+    expect(read?.summary).toEqual({ critical: 1 });
+    // The stored text is the caller's (the store does not serialise `metadata` again).
+    const marked = obj('adopt', 'a2');
+    const b = await s.create({ ...marked, metadataJson: JSON.stringify({ ...marked.metadata, annotations: { from: 'text' } }) });
+    expect(b.metadata.annotations).toEqual({ from: 'text' });
+    expect((await s.get(key('adopt', 'a2')))?.metadata.annotations).toEqual({ from: 'text' });
+    // Without adopt the result is a copy: changing the input afterwards does not change it.
+    const plain = { ...obj('adopt', 'a3'), summary: { critical: 2 } };
+    const c = await s.create(plain);
+    expect(c.metadata).not.toBe(plain.metadata);
+    plain.metadata.name = 'changed';
+    plain.summary.critical = 9;
+    expect(c.metadata.name).toBe('a3');
+    expect(c.summary).toEqual({ critical: 2 });
+    const upd = { ...obj('adopt', 'a1', { uid: a.uid, labels: { app: 'y' } }), summary: { critical: 0 } };
+    const u = await s.update({ ...upd, metadataJson: JSON.stringify(upd.metadata) }, { adopt: true });
+    expect(u.metadata).toBe(upd.metadata);
+    expect((await s.get(key('adopt', 'a1')))?.metadata.labels).toEqual({ app: 'y' });
+    const dry = obj('adopt', 'dry');
+    const d = await s.create({ ...dry, metadataJson: JSON.stringify(dry.metadata) }, { dryRun: true, adopt: true });
+    expect(d.metadata).toBe(dry.metadata);
+    expect(d.resourceVersion).toBe('');
+    expect(await s.get(key('adopt', 'dry'))).toBeUndefined();
+  });
+
   it('summary is stored with metadata: returned by metadata-only get, list and watch, replaced on update', async () => {
     const start = await s.currentResourceVersion();
     const o = await s.create({ ...obj('sum', 's1'), summary: { critical: 3 } });
