@@ -10,13 +10,13 @@
  * `/apis/<apiVersion>/namespaces/<ns>/<kind lower-cased>s/<name>` (Knative's naive plural);
  * extensions apiversion, kind, name, namespace.
  */
-import http from 'node:http';
-import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { CloudEvent } from 'cloudevents';
 import { KubeConfig, KubernetesObjectApi, makeInformer, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
+import { discovery } from '../../lib/kube/discovery.js';
+import { kubeHttp } from '../../lib/kube/http.js';
 import type { Logger } from '../../lib/log/index.js';
 
 export interface ApiServerSourceSpec {
@@ -54,41 +54,6 @@ export function readApiServerSources(files: readonly string[], defaultNamespace:
   return out;
 }
 
-async function getJson(kc: KubeConfig, path: string): Promise<unknown> {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error('the kubeconfig has no current cluster');
-  const url = new URL(path, cluster.server);
-  const opts: https.RequestOptions = { method: 'GET', headers: { accept: 'application/json' } };
-  await kc.applyToHTTPSOptions(opts);
-  const mod = url.protocol === 'https:' ? https : http;
-  return new Promise((resolve, reject) => {
-    const req = mod.request(url, opts, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        if ((res.statusCode ?? 0) >= 300) return reject(new Error(`GET ${path}: HTTP ${res.statusCode}`));
-        try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-        } catch (e) {
-          reject(e);
-        }
-      });
-    });
-    req.setTimeout(10_000, () => req.destroy(new Error(`GET ${path}: timeout`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** The plural resource name of a kind, from discovery. */
-async function pluralOf(kc: KubeConfig, apiVersion: string, kind: string): Promise<{ plural: string; namespaced: boolean }> {
-  const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-  const list = (await getJson(kc, path)) as { resources?: { name: string; kind: string; namespaced: boolean }[] };
-  const r = list.resources?.find((x) => x.kind === kind && !x.name.includes('/'));
-  if (!r) throw new Error(`${apiVersion} ${kind} is not served by the cluster`);
-  return { plural: r.name, namespaced: r.namespaced };
-}
-
 export interface RunningApiServerSource {
   close(): Promise<void>;
 }
@@ -102,13 +67,14 @@ export async function startApiServerSources(opts: {
   const { kubeconfig: kc, log } = opts;
   const source = kc.getCurrentCluster()?.server ?? 'https://kubernetes.default.svc';
   const objects = KubernetesObjectApi.makeApiClient(kc);
+  const api = discovery(kubeHttp(kc, { timeoutMs: 10_000 }));
   const stops: (() => Promise<void>)[] = [];
 
   for (const spec of opts.specs) {
     for (const res of spec.resources) {
       let plural: string;
       try {
-        ({ plural } = await pluralOf(kc, res.apiVersion, res.kind));
+        ({ plural } = await api.resourceOf(res.apiVersion, res.kind));
       } catch (e) {
         log.warn({ source: spec.name, resource: res, err: e }, 'ApiServerSource resource skipped');
         continue;

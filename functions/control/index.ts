@@ -9,7 +9,8 @@ import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Env } from '../../lib/config/env.js';
 import { openDatabase, type Database } from '../../lib/db/index.js';
-import { loadKubeConfig } from '../../lib/kube/client.js';
+import { loadKubeAccess } from '../../lib/kube/access.js';
+import { kubeHttp } from '../../lib/kube/http.js';
 import { logger, type Logger } from '../../lib/log/index.js';
 import { parseSecrets } from '../../lib/webhooks/index.js';
 import { loadRuntimeConfig } from '../runtime/config.js';
@@ -48,16 +49,21 @@ export async function serveControl(opts: ServeControlOptions = {}): Promise<Serv
   const cfg = loadControlConfig(env);
   const log = opts.log ?? logger('control');
   const secrets = parseSecrets(cfg.KSCAPE_PROVIDER_SECRET);
-  if (secrets.length === 0) log.warn('KSCAPE_PROVIDER_SECRET is not set: every signed command is rejected (401)');
-  if (!cfg.KSCAPE_OPERATOR_API_TOKEN) log.info('KSCAPE_OPERATOR_API_TOKEN is not set: POST /v1/triggerAction is disabled (404)');
+  if (secrets.length === 0)
+    log.warn('KSCAPE_PROVIDER_SECRET is not set: every signed command is rejected (401)');
+  if (!cfg.KSCAPE_OPERATOR_API_TOKEN)
+    log.info('KSCAPE_OPERATOR_API_TOKEN is not set: POST /v1/triggerAction is disabled (404)');
   const ownsDb = !opts.database;
   const db = opts.database ?? (await openDatabase({ applicationName: 'kscape-control' }));
   const store = await SqlControlStore.open(db);
-  const sink = opts.sink ?? new SinkClient({ url: rt.K_SINK, timeoutMs: rt.KSCAPE_EMIT_TIMEOUT, overrides: rt.K_CE_OVERRIDES });
+  const sink =
+    opts.sink ??
+    new SinkClient({ url: rt.K_SINK, timeoutMs: rt.KSCAPE_EMIT_TIMEOUT, overrides: rt.K_CE_OVERRIDES });
   let kube = opts.kube;
   const lazyKube: ControlKube = {
-    setPingSchedule: (ns, name, s) => (kube ??= kubeControl(loadKubeConfig())).setPingSchedule(ns, name, s),
-    setExceptions: (ns, p) => (kube ??= kubeControl(loadKubeConfig())).setExceptions(ns, p),
+    setPingSchedule: (ns, name, s) =>
+      (kube ??= kubeControl(kubeHttp(() => loadKubeAccess()))).setPingSchedule(ns, name, s),
+    setExceptions: (ns, p) => (kube ??= kubeControl(kubeHttp(() => loadKubeAccess()))).setExceptions(ns, p),
   };
   const app = createControlApp({
     secrets,
@@ -87,7 +93,14 @@ export async function serveControl(opts: ServeControlOptions = {}): Promise<Serv
     else server.listen(port, done);
   });
   const addr = server.address() as AddressInfo;
-  const h = addr.family === 'IPv6' ? (addr.address === '::' ? '[::1]' : `[${addr.address}]`) : addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address;
+  const h =
+    addr.family === 'IPv6'
+      ? addr.address === '::'
+        ? '[::1]'
+        : `[${addr.address}]`
+      : addr.address === '0.0.0.0'
+        ? '127.0.0.1'
+        : addr.address;
   log.info({ port: addr.port }, 'control listening');
   let closing: Promise<void> | undefined;
   return {

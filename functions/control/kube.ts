@@ -2,7 +2,7 @@
  * The cluster changes control makes: PingSource schedules and the exceptions ConfigMap. Behind an
  * interface so tests (and dev mode without a cluster) inject their own.
  */
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import { kubeJson, KubeStatusError, type KubeHttp } from '../../lib/kube/http.js';
 import type { PostureExceptionPolicy } from './commands.js';
 
 export const EXCEPTIONS_CONFIGMAP = 'kscape-exceptions';
@@ -13,33 +13,38 @@ export interface ControlKube {
   setExceptions(namespace: string, policies: readonly PostureExceptionPolicy[]): Promise<void>;
 }
 
-function statusOf(e: unknown): number | undefined {
-  const c = (e as { code?: unknown } | null)?.code;
-  return typeof c === 'number' ? c : undefined;
-}
+const ns = (namespace: string) => `namespaces/${encodeURIComponent(namespace)}`;
 
-export function kubeControl(kc: KubeConfig): ControlKube {
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const core = kc.makeApiClient(CoreV1Api);
+export function kubeControl(http: KubeHttp): ControlKube {
   return {
     async setPingSchedule(namespace, name, schedule) {
-      await custom.patchNamespacedCustomObject(
-        { group: 'sources.knative.dev', version: 'v1', namespace, plural: 'pingsources', name, body: { spec: { schedule } } },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      await kubeJson(
+        http,
+        'PATCH',
+        `/apis/sources.knative.dev/v1/${ns(namespace)}/pingsources/${encodeURIComponent(name)}`,
+        {
+          body: { spec: { schedule } },
+          contentType: 'application/merge-patch+json',
+        },
       );
     },
     async setExceptions(namespace, policies) {
-      const body: V1ConfigMap = {
+      const body = {
         apiVersion: 'v1',
         kind: 'ConfigMap',
-        metadata: { name: EXCEPTIONS_CONFIGMAP, namespace, labels: { 'app.kubernetes.io/managed-by': 'kscape-control' } },
+        metadata: {
+          name: EXCEPTIONS_CONFIGMAP,
+          namespace,
+          labels: { 'app.kubernetes.io/managed-by': 'kscape-control' },
+        },
         data: { [EXCEPTIONS_KEY]: JSON.stringify(policies) },
       };
+      const list = `/api/v1/${ns(namespace)}/configmaps`;
       try {
-        await core.replaceNamespacedConfigMap({ name: EXCEPTIONS_CONFIGMAP, namespace, body });
+        await kubeJson(http, 'PUT', `${list}/${EXCEPTIONS_CONFIGMAP}`, { body });
       } catch (e) {
-        if (statusOf(e) !== 404) throw e;
-        await core.createNamespacedConfigMap({ namespace, body });
+        if (!(e instanceof KubeStatusError && e.status === 404)) throw e;
+        await kubeJson(http, 'POST', list, { body });
       }
     },
   };

@@ -5,13 +5,9 @@
  * A missing object is `undefined` (results can be replaced or deleted between the scan and the
  * export); any other failure is a TransientError so the event is retried.
  */
-import {
-  CoreV1Api,
-  KubernetesObjectApi,
-  type KubeConfig,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
-import { loadKubeConfig } from '../../lib/kube/client.js';
+import { loadKubeAccess } from '../../lib/kube/access.js';
+import { discovery, UnservedKindError } from '../../lib/kube/discovery.js';
+import { kubeHttp, KubeStatusError, type KubeHttp } from '../../lib/kube/http.js';
 import { TransientError } from '../runtime/errors.js';
 
 export interface ObjectKey {
@@ -26,41 +22,35 @@ export interface ResultSource {
   countNodes(): Promise<number | undefined>;
 }
 
-const statusOf = (e: unknown): number | undefined => {
-  const o = e as { code?: unknown; statusCode?: unknown; response?: { statusCode?: unknown } };
-  const c = o.code ?? o.statusCode ?? o.response?.statusCode;
-  return typeof c === 'number' ? c : undefined;
-};
-
-export function kubeResultSource(kc: KubeConfig = loadKubeConfig()): ResultSource {
-  const objects = KubernetesObjectApi.makeApiClient(kc);
-  const core = kc.makeApiClient(CoreV1Api);
+export function kubeResultSource(http: KubeHttp = kubeHttp(() => loadKubeAccess())): ResultSource {
+  const api = discovery(http);
   return {
     async get(key) {
+      const what = `${key.kind} ${key.namespace ? `${key.namespace}/` : ''}${key.name}`;
+      let r;
       try {
-        const spec: KubernetesObject = {
-          apiVersion: key.apiVersion,
-          kind: key.kind,
-          metadata: { name: key.name, ...(key.namespace ? { namespace: key.namespace } : {}) },
-        };
-        // JSON round trip: client-node hands back class instances (Date fields) for built-in kinds.
-        return JSON.parse(
-          JSON.stringify(await objects.read(spec as KubernetesObject & { metadata: { name: string } })),
-        ) as Record<string, unknown>;
+        r = await http.request('GET', await api.objectPath(key));
       } catch (e) {
-        const s = statusOf(e);
-        if (s === 404 || s === 403) return undefined;
-        throw new TransientError(
-          `reading ${key.kind} ${key.namespace ? `${key.namespace}/` : ''}${key.name} failed: ${e instanceof Error ? e.message : String(e)}`,
-        );
+        // A kind the cluster no longer serves has no object to report, like a deleted one.
+        if (e instanceof UnservedKindError) return undefined;
+        if (e instanceof KubeStatusError && (e.status === 404 || e.status === 403)) return undefined;
+        throw new TransientError(`reading ${what} failed: ${e instanceof Error ? e.message : String(e)}`);
       }
+      if (r.status === 404 || r.status === 403) return undefined;
+      if (r.status < 200 || r.status >= 300 || typeof r.body !== 'object' || r.body === null)
+        throw new TransientError(`reading ${what} failed: HTTP ${r.status}`);
+      return r.body as Record<string, unknown>;
     },
     async countNodes() {
-      try {
-        return (await core.listNode({ limit: 5000 })).items.length;
-      } catch {
-        return undefined;
-      }
+      // Kubescape reports the node count with the posture; unknown (not an error) when forbidden.
+      const r = await http
+        .request('GET', '/api/v1/nodes?limit=5000', {
+          accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json',
+        })
+        .catch(() => undefined);
+      if (!r || r.status < 200 || r.status >= 300) return undefined;
+      const items = (r.body as { items?: unknown[] } | undefined)?.items;
+      return Array.isArray(items) ? items.length : undefined;
     },
   };
 }

@@ -20,7 +20,6 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, KINDS, LABELS, labelValue, workloadScanName } from '../../lib/api/index.js';
 import {
   buildEvent,
@@ -30,7 +29,7 @@ import {
   type EventData,
   type ObjectRef,
 } from '../../lib/events/index.js';
-import { loadKubeConfig } from '../../lib/kube/client.js';
+import { loadKubeAccess, type KubeAccess } from '../../lib/kube/access.js';
 import { PermanentError, TransientError } from '../runtime/errors.js';
 import type { FunctionContext, FunctionDefinition, IncomingEvent } from '../runtime/types.js';
 import { kubeHttp, type KubeHttp } from '../../lib/kube/http.js';
@@ -59,7 +58,7 @@ export interface ScanDeps {
   config?: ScanFunctionConfig;
   /** Kubernetes client (cluster reads and result writes); default from the kubeconfig / in-cluster config. */
   http?: KubeHttp;
-  kubeConfig?: KubeConfig;
+  kubeConfig?: KubeAccess;
   now?: () => Date;
   /** Database for the host-facts table (dev mode shares one); default DATABASE_URL or in-memory PGlite. */
   database?: Database;
@@ -97,7 +96,7 @@ export function createScanFunction(deps: ScanDeps = {}): FunctionDefinition {
   const config = deps.config ?? loadScanFunctionConfig();
   const now = deps.now ?? (() => new Date());
   let client = deps.http;
-  const http = (): KubeHttp => (client ??= kubeHttp(deps.kubeConfig ?? loadKubeConfig()));
+  const http = (): KubeHttp => (client ??= kubeHttp(deps.kubeConfig ?? (() => loadKubeAccess())));
   let settingsPromise: Promise<ScanSettings> | undefined;
   const settings = (): Promise<ScanSettings> =>
     (settingsPromise ??= loadScanSettings(config).catch((e: unknown) => {

@@ -5,7 +5,8 @@
  * after it was listed (its workload came back) is never deleted by a stale plan.
  */
 import { GROUP, VERSION } from '../../lib/api/index.js';
-import { loadKubeConfig, paged } from '../../lib/kube/client.js';
+import { loadKubeAccess } from '../../lib/kube/access.js';
+import { paged } from '../../lib/kube/paged.js';
 import { kubeHttp, KubeStatusError, type KubeHttp } from '../../lib/kube/http.js';
 import { TransientError } from '../runtime/errors.js';
 import { GC_PLURALS, type StoredResult, type WorkloadLike } from './gc.js';
@@ -65,7 +66,7 @@ interface MetadataItem {
   };
 }
 
-export function kubeResultCollector(http: KubeHttp = kubeHttp(loadKubeConfig())): ResultCollector {
+export function kubeResultCollector(http: KubeHttp = kubeHttp(() => loadKubeAccess())): ResultCollector {
   const base = `/apis/${GROUP}/${VERSION}`;
   return {
     async *listResults() {

@@ -14,7 +14,6 @@
  * request ids and idempotent consumers do the work once.
  */
 import { createHash } from 'node:crypto';
-import { CoreV1Api } from '@kubernetes/client-node';
 import { ANNOTATIONS } from '../../lib/api/index.js';
 import { openDatabase, type Database } from '../../lib/db/index.js';
 import {
@@ -25,7 +24,9 @@ import {
   type KubernetesObject,
   type ObjectRef,
 } from '../../lib/events/index.js';
-import { loadKubeConfig, paged } from '../../lib/kube/client.js';
+import { loadKubeAccess } from '../../lib/kube/access.js';
+import { kubeHttp, KubeStatusError, type KubeHttp } from '../../lib/kube/http.js';
+import { listPages } from '../../lib/kube/paged.js';
 import { PermanentError, TransientError } from '../runtime/errors.js';
 import type { FunctionContext, FunctionDefinition, IncomingEvent } from '../runtime/types.js';
 import { loadScheduleConfig, type ScheduleConfig } from './config.js';
@@ -62,51 +63,47 @@ export function derivedId(parts: string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
 }
 
-function clusterPods(): () => AsyncIterable<PodLike> {
-  let api: CoreV1Api | undefined;
-  return () => {
-    api ??= loadKubeConfig().makeApiClient(CoreV1Api);
-    const client = api;
-    return paged<PodLike>(async (cont) => {
-      try {
-        return (await client.listPodForAllNamespaces({
-          limit: 500,
-          ...(cont ? { _continue: cont } : {}),
-        })) as {
-          items: PodLike[];
-          metadata?: { _continue?: string };
-        };
-      } catch (e) {
-        throw new TransientError(`listing pods failed: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    });
+function clusterPods(http: KubeHttp): () => AsyncIterable<PodLike> {
+  return async function* () {
+    try {
+      yield* listPages<PodLike>(http, '/api/v1/pods');
+    } catch (e) {
+      throw new TransientError(`listing pods failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
   };
 }
 
-function clusterPod(): (namespace: string, name: string) => Promise<PodLike | undefined> {
-  let api: CoreV1Api | undefined;
+function clusterPod(http: KubeHttp): (namespace: string, name: string) => Promise<PodLike | undefined> {
   return async (namespace, name) => {
-    api ??= loadKubeConfig().makeApiClient(CoreV1Api);
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`;
+    let r;
     try {
-      return (await api.readNamespacedPod({ namespace, name })) as PodLike;
+      r = await http.request('GET', path);
     } catch (e) {
-      if ((e as { code?: number }).code === 404) return undefined;
       throw new TransientError(
         `reading pod ${namespace}/${name} failed: ${e instanceof Error ? e.message : String(e)}`,
       );
     }
+    if (r.status === 404) return undefined;
+    if (r.status < 200 || r.status >= 300)
+      throw new TransientError(
+        `reading pod ${namespace}/${name} failed: ${new KubeStatusError('GET', path, r.status, r.body).message}`,
+      );
+    return r.body as PodLike;
   };
 }
 
 export function createScheduleFunction(deps: ScheduleDeps = {}): FunctionDefinition {
   const config = deps.config ?? loadScheduleConfig();
-  const listPods = deps.listPods ?? clusterPods();
-  const getPod = deps.getPod ?? clusterPod();
-  const deleter = deps.deleter ?? kubeResultDeleter(config.KSCAPE_NAMESPACE);
+  // One client for every cluster call; it reads its configuration on the first request.
+  const http = kubeHttp(() => loadKubeAccess());
+  const listPods = deps.listPods ?? clusterPods(http);
+  const getPod = deps.getPod ?? clusterPod(http);
+  const deleter = deps.deleter ?? kubeResultDeleter(config.KSCAPE_NAMESPACE, http);
   const now = deps.now ?? (() => new Date());
-  const inventory = deps.inventory ?? clusterInventory();
+  const inventory = deps.inventory ?? clusterInventory(http);
   let collector = deps.collector;
-  const resultCollector = (): ResultCollector => (collector ??= kubeResultCollector());
+  const resultCollector = (): ResultCollector => (collector ??= kubeResultCollector(http));
   let ownDb: Database | undefined;
   let storePromise: Promise<ScheduleStore> | undefined = deps.store ? Promise.resolve(deps.store) : undefined;
   const store = (): Promise<ScheduleStore> =>

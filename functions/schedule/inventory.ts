@@ -2,14 +2,14 @@
  * The cluster inventory sent with every posture ping (`io.kubescape.cluster.inventoried`): what
  * Kubescape's kollector reported to the provider — nodes, namespaces, workloads (controllers and
  * naked pods) and the distinct images running. `buildInventory` is pure; `clusterInventory` lists
- * the cluster through client-node (paged; a kind the API does not serve or forbids is skipped).
+ * the cluster through the Kubernetes API (paged; a kind the API does not serve or forbids is skipped).
  * Lists are bounded so the event stays within the broker's body limit on large clusters; a capped
  * list sets `truncated`.
  */
-import { AppsV1Api, BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { loadConfig, str } from '../../lib/config/env.js';
 import type { EventDataInput, ObjectRef } from '../../lib/events/index.js';
-import { loadKubeConfig, paged } from '../../lib/kube/client.js';
+import { KubeStatusError, type KubeHttp } from '../../lib/kube/http.js';
+import { listPages } from '../../lib/kube/paged.js';
 import type { PodLike } from './images.js';
 
 export const MAX_INVENTORY_ITEMS = 20_000;
@@ -132,51 +132,40 @@ export function buildInventory(s: ClusterSnapshot, clusterName: string, now: Dat
   return truncated ? { ...inv, truncated } : inv;
 }
 
-type Page<T> = { items: T[]; metadata?: { _continue?: string } };
-
 /** Drain a paged list; a kind the API does not serve (404) or forbids (403) yields nothing. */
-async function all<T>(list: (cont: string | undefined) => Promise<Page<T>>): Promise<T[]> {
+async function all<T>(http: KubeHttp, path: string): Promise<T[]> {
   const out: T[] = [];
   try {
-    for await (const x of paged<T>(list)) {
+    for await (const x of listPages<T>(http, path)) {
       out.push(x);
       if (out.length > MAX_INVENTORY_ITEMS) break;
     }
   } catch (e) {
-    const code = (e as { code?: unknown }).code;
-    if (code === 404 || code === 403) return out;
+    if (e instanceof KubeStatusError && (e.status === 404 || e.status === 403)) return out;
     throw e;
   }
   return out;
 }
 
 /** Lists the cluster of the default kubeconfig (in-cluster, or KUBECONFIG) into an inventory. */
-export function clusterInventory(env: NodeJS.ProcessEnv = process.env): (now: Date) => Promise<Inventory> {
+export function clusterInventory(
+  http: KubeHttp,
+  env: NodeJS.ProcessEnv = process.env,
+): (now: Date) => Promise<Inventory> {
   const { KSCAPE_CLUSTER_NAME } = loadConfig(inventoryConfigSpec, env);
-  let apis: { core: CoreV1Api; apps: AppsV1Api; batch: BatchV1Api } | undefined;
   return async (now) => {
-    if (!apis) {
-      const kc = loadKubeConfig();
-      apis = {
-        core: kc.makeApiClient(CoreV1Api),
-        apps: kc.makeApiClient(AppsV1Api),
-        batch: kc.makeApiClient(BatchV1Api),
-      };
-    }
-    const { core, apps, batch } = apis;
-    const o = (cont: string | undefined) => ({ limit: 500, ...(cont ? { _continue: cont } : {}) });
     const typed = (apiVersion: string, kind: string) => (items: { metadata?: Meta }[]) =>
       items.map((i) => ({ apiVersion, kind, ...(i.metadata ? { metadata: i.metadata } : {}) }));
     const [nodes, namespaces, pods, deployments, statefulsets, daemonsets, jobs, cronjobs] =
       await Promise.all([
-        all((c) => core.listNode(o(c)) as Promise<Page<NodeLike>>),
-        all((c) => core.listNamespace(o(c)) as Promise<Page<{ metadata?: Meta }>>),
-        all((c) => core.listPodForAllNamespaces(o(c)) as Promise<Page<PodLike>>),
-        all((c) => apps.listDeploymentForAllNamespaces(o(c)) as Promise<Page<{ metadata?: Meta }>>),
-        all((c) => apps.listStatefulSetForAllNamespaces(o(c)) as Promise<Page<{ metadata?: Meta }>>),
-        all((c) => apps.listDaemonSetForAllNamespaces(o(c)) as Promise<Page<{ metadata?: Meta }>>),
-        all((c) => batch.listJobForAllNamespaces(o(c)) as Promise<Page<{ metadata?: Meta }>>),
-        all((c) => batch.listCronJobForAllNamespaces(o(c)) as Promise<Page<{ metadata?: Meta }>>),
+        all<NodeLike>(http, '/api/v1/nodes'),
+        all<{ metadata?: Meta }>(http, '/api/v1/namespaces'),
+        all<PodLike>(http, '/api/v1/pods'),
+        all<{ metadata?: Meta }>(http, '/apis/apps/v1/deployments'),
+        all<{ metadata?: Meta }>(http, '/apis/apps/v1/statefulsets'),
+        all<{ metadata?: Meta }>(http, '/apis/apps/v1/daemonsets'),
+        all<{ metadata?: Meta }>(http, '/apis/batch/v1/jobs'),
+        all<{ metadata?: Meta }>(http, '/apis/batch/v1/cronjobs'),
       ]);
     const workloads = [
       ...typed('apps/v1', 'Deployment')(deployments),

@@ -4,10 +4,9 @@
  * Results are found by Kubescape's labels, not by name, so every result kind of the resource goes
  * in one deletecollection each, whatever the naming of a given kind.
  */
-import { CustomObjectsApi } from '@kubernetes/client-node';
 import { GROUP, LABELS, PLURALS, VERSION, labelValue } from '../../lib/api/index.js';
 import type { ObjectRef } from '../../lib/events/index.js';
-import { loadKubeConfig } from '../../lib/kube/client.js';
+import { KubeStatusError, type KubeHttp } from '../../lib/kube/http.js';
 import { TransientError } from '../runtime/errors.js';
 
 export interface ResultDeleter {
@@ -72,27 +71,27 @@ export function resultSelections(ref: ObjectRef, resultsNamespace: string): Resu
   return out;
 }
 
-export function kubeResultDeleter(resultsNamespace: string): ResultDeleter {
-  let api: CustomObjectsApi | undefined;
+export function kubeResultDeleter(resultsNamespace: string, http: KubeHttp): ResultDeleter {
   return {
     async deleteResultsOf(ref) {
-      api ??= loadKubeConfig().makeApiClient(CustomObjectsApi);
       for (const s of resultSelections(ref, resultsNamespace)) {
-        try {
-          await api.deleteCollectionNamespacedCustomObject({
-            group: GROUP,
-            version: VERSION,
-            namespace: s.namespace,
-            plural: s.plural,
-            labelSelector: s.labelSelector,
-          });
-        } catch (e) {
-          const code = (e as { code?: number }).code;
-          if (code === 404) continue;
-          throw new TransientError(
-            `deleting ${s.plural} of ${ref.kind} ${ref.namespace ?? ''}/${ref.name} failed: ${e instanceof Error ? e.message : String(e)}`,
+        const path = `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(s.namespace)}/${s.plural}`;
+        const failed = (why: string) =>
+          new TransientError(
+            `deleting ${s.plural} of ${ref.kind} ${ref.namespace ?? ''}/${ref.name} failed: ${why}`,
           );
+        let r;
+        try {
+          r = await http.request(
+            'DELETE',
+            `${path}?${new URLSearchParams({ labelSelector: s.labelSelector })}`,
+          );
+        } catch (e) {
+          throw failed(e instanceof Error ? e.message : String(e));
         }
+        if (r.status === 404) continue;
+        if (r.status < 200 || r.status >= 300)
+          throw failed(new KubeStatusError('DELETE', path, r.status, r.body).message);
       }
     },
   };

@@ -21,14 +21,13 @@
  * `relevant` counts of its summary.
  */
 import { createHash } from 'node:crypto';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { ANNOTATIONS, API_VERSION, COMPLETION, CONTEXT, KINDS, LABELS, PLURALS, STATUS, type StatusValue } from '../../lib/api/constants.js';
 import { imageLabelValue, imageSlug, instanceId, InvalidSlugError, wlid } from '../../lib/api/names.js';
 import { logger } from '../../lib/log/index.js';
 import { openDatabase, type Database } from '../../lib/db/index.js';
 import { buildEvent, EVENT_TYPES, FUNCTION_ROUTES, type CatalogEvent, type EventData, type ObjectRef, type WorkloadContainer } from '../../lib/events/index.js';
-import { loadKubeConfig } from '../../lib/kube/client.js';
+import { loadKubeAccess, type KubeAccess } from '../../lib/kube/access.js';
 import { PermanentError, RateLimitedError, TransientError } from '../runtime/errors.js';
 import type { FunctionContext, FunctionDefinition, IncomingEvent } from '../runtime/types.js';
 import { KubeStatusError, kubeHttp, type KubeHttp } from '../../lib/kube/http.js';
@@ -69,7 +68,7 @@ export interface VulnDeps {
   config?: VulnFunctionConfig;
   /** Storage API and cluster client; default from the kubeconfig / in-cluster config. */
   http?: KubeHttp;
-  kubeConfig?: KubeConfig;
+  kubeConfig?: KubeAccess;
   /** A database shared with other components of the process (not closed by this function). */
   database?: Database;
   /** The vulnerability DB; default: tables in `database`, else DATABASE_URL (else embedded PGlite). */
@@ -226,7 +225,7 @@ export function createVulnFunction(deps: VulnDeps = {}): FunctionDefinition {
   const now = deps.now ?? (() => new Date());
   const platform = formatPlatform(parsePlatform(config.KSCAPE_VULN_PLATFORM));
   let client = deps.http;
-  const http = (): KubeHttp => (client ??= kubeHttp(deps.kubeConfig ?? loadKubeConfig()));
+  const http = (): KubeHttp => (client ??= kubeHttp(deps.kubeConfig ?? (() => loadKubeAccess())));
   const db = new VulnDb(deps);
   const ns = config.KSCAPE_NAMESPACE;
   const cluster = config.KSCAPE_CLUSTER_NAME;

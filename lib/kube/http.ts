@@ -1,8 +1,8 @@
 /**
- * A minimal JSON client for the Kubernetes API on top of client-node's KubeConfig (used by the scan,
- * vuln and schedule functions): client-node
- * resolves the cluster, TLS material and credentials (tokens, exec plugins, client certificates)
- * through `applyToHTTPSOptions`; requests go through node's http/https with a keep-alive agent.
+ * A minimal JSON client for the Kubernetes API (used by every function): a KubeAccess (access.ts:
+ * the pod's service account, or client-node's KubeConfig for a kubeconfig file) resolves the
+ * cluster, TLS material and credentials through `applyToHTTPSOptions`; requests go through node's
+ * http/https with a keep-alive agent.
  *
  * Why not the generated client-node APIs: the scan needs arbitrary kinds by group/version/plural
  * (core and named groups), metadata-only lists (`Accept: ...;as=PartialObjectMetadataList`) and raw
@@ -11,7 +11,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from './access.js';
 
 export interface KubeResponse {
   status: number;
@@ -46,7 +46,16 @@ export class KubeStatusError extends Error {
   }
 }
 
-export function kubeHttp(kc: KubeConfig, opts: { timeoutMs?: number; userAgent?: string } = {}): KubeHttp {
+/**
+ * `access` may be a loader (e.g. loadKubeAccess): it runs on the first request, so a function that
+ * has not yet called the API has not paid for reading its configuration.
+ */
+export function kubeHttp(
+  access: KubeAccess | (() => Promise<KubeAccess>),
+  opts: { timeoutMs?: number; userAgent?: string } = {},
+): KubeHttp {
+  let resolved: Promise<KubeAccess> | undefined =
+    typeof access === 'function' ? undefined : Promise.resolve(access);
   const timeoutMs = opts.timeoutMs ?? 60_000;
   // Shown in the API server's audit log: which component made the call.
   const userAgent = opts.userAgent ?? `kscape/${process.env.K_SERVICE ?? 'cli'}`;
@@ -54,6 +63,12 @@ export function kubeHttp(kc: KubeConfig, opts: { timeoutMs?: number; userAgent?:
   let httpsAgent: https.Agent | undefined;
   return {
     async request(method, path, o = {}) {
+      if (!resolved) {
+        // A failed load (unreadable kubeconfig) is retried on the next request, not cached.
+        resolved = (access as () => Promise<KubeAccess>)();
+        resolved.catch(() => (resolved = undefined));
+      }
+      const kc = await resolved;
       const cluster = kc.getCurrentCluster();
       if (!cluster) throw new Error('the kubeconfig has no current cluster');
       const url = new URL(cluster.server.replace(/\/+$/, '') + path);
