@@ -452,170 +452,210 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
     positionsByKind.set(kind, pos);
   }
 
-  const evaluateBlock = (block: readonly ScanResource[]): RuleResult[][][] => {
-    const out: RuleResult[][][] = block.map(
-      (r) => new Array<RuleResult[]>(byKind.get(r.matchKind)?.length ?? 0),
-    );
-    const positions = block.map((r) => positionsByKind.get(r.matchKind));
+  /** Widest kind list: the stride of the per-block entry table. */
+  let stride = 0;
+  for (const list of byKind.values()) stride = Math.max(stride, list.length);
+  // Per-block scratch, reused block after block (no arrays per resource or per block):
+  /** Report entry of resource b for the control at position p of its kind list: `[b * stride + p]`. */
+  const entries = new Array<ReportResourceControl | undefined>(EVALUATION_BLOCK * stride).fill(undefined);
+  /** Worst status of resource b over the controls that considered it (undefined: none did). */
+  const overallOf = new Array<Status | undefined>(EVALUATION_BLOCK).fill(undefined);
+  const weightOf = new Float64Array(EVALUATION_BLOCK);
+  /** One control's result lists over the block (kept apart from the tallying so `profile` times evaluation only). */
+  const rulesOf = new Array<RuleResult[] | undefined>(EVALUATION_BLOCK).fill(undefined);
+  const positionsOf = new Array<Int32Array | undefined>(EVALUATION_BLOCK).fill(undefined);
+
+  /** Count a (resource, control) result in the control's tally and the resource's status. */
+  const tally = (state: ControlState, b: number, status: Status, subStatus: SubStatus) => {
+    const t = state.tally;
+    const weight = weightOf[b] as number;
+    t.allWeight += weight;
+    if (status === 'failed') {
+      t.failed++;
+      t.failedWeight += weight;
+      bumpSeverity(resourcesSeverityCounters, (state.def as ControlDefinition).severity);
+    } else if (status === 'skipped') {
+      t.skipped++;
+      state.skippedSubStatus ??= subStatus;
+    } else t.passed++;
+    const overall = overallOf[b];
+    overallOf[b] = overall === undefined ? status : worse(overall, status);
+  };
+
+  /**
+   * Control by control over the block: evaluate, then turn each result list into its report entry
+   * right away, while the control's state is hot — most lists are shared (passed, or a failure
+   * seen on an earlier resource), which is one identity check and a few counter increments.
+   */
+  const evaluateBlock = (block: readonly ScanResource[]) => {
+    const n = block.length;
+    for (let b = 0; b < n; b++) {
+      const r = block[b] as ScanResource;
+      positionsOf[b] = positionsByKind.get(r.matchKind);
+      weightOf[b] = resourceWeight(r.object, r.subject !== undefined);
+      overallOf[b] = undefined;
+    }
     for (let si = 0; si < evaluatedStates.length; si++) {
       const state = evaluatedStates[si] as ControlState;
       const def = state.def as ControlDefinition;
       const t0 = profile ? performance.now() : 0;
-      for (let b = 0; b < block.length; b++) {
-        const p = positions[b]?.[si] ?? -1;
+      let any = false;
+      for (let b = 0; b < n; b++) {
+        const p = positionsOf[b]?.[si] ?? -1;
         if (p < 0) continue;
-        (out[b] as RuleResult[][])[p] = def.evaluate(block[b] as ScanResource, ctx);
+        rulesOf[b] = def.evaluate(block[b] as ScanResource, ctx);
+        any = true;
       }
       if (profile) state.timeMs += performance.now() - t0;
-    }
-    return out;
-  };
-
-  const evaluateResource = (resource: ScanResource, evaluatedRules: readonly RuleResult[][]) => {
-    const list = byKind.get(resource.matchKind);
-    if (!list) return;
-    const weight = resourceWeight(resource.object, resource.subject !== undefined);
-    let controls: ReportResourceControl[] | undefined;
-    let overall: Status | undefined;
-    for (let li = 0; li < list.length; li++) {
-      const state = list[li] as ControlState;
-      const def = state.def as ControlDefinition;
-      const rules = evaluatedRules[li] as RuleResult[];
-      if (rules.length === 0) continue;
-
-      let shared: SharedControl | undefined;
-      if (rules === state.lastRules) shared = state.lastShared;
-      else if ((shared = sharedControls.get(rules))) {
-        state.lastRules = rules;
-        state.lastShared = shared;
-      }
-      if (shared) {
-        const t = state.tally;
-        t.allWeight += weight;
-        if (shared.status === 'failed') {
-          t.failed++;
-          t.failedWeight += weight;
-          bumpSeverity(resourcesSeverityCounters, def.severity);
-        } else if (shared.status === 'skipped') {
-          t.skipped++;
-          state.skippedSubStatus ??= shared.subStatus;
-        } else t.passed++;
-        overall = overall === undefined ? shared.status : worse(overall, shared.status);
-        if (shared.entry) (controls ??= []).push(shared.entry);
-        continue;
-      }
-
-      let status: Status = 'passed';
-      let subStatus: SubStatus = '';
-      let info: string | undefined;
-      let excepted = false;
-      let anyFailed = false;
-      // Exact-size arrays (index writes, not push): a pushed-to empty array reserves ~17 slots,
-      // which across ~200k failed entries of a 10k-workload report was a third of its memory.
-      const reportRules: ReportRule[] = new Array<ReportRule>(rules.length);
-      let ri = 0;
-      for (const r of rules) {
-        let ruleStatus = r.status;
-        let ruleSub = r.subStatus;
-        let exception: PostureExceptionPolicy[] | undefined;
-        const paths = ruleStatus === 'passed' ? [] : pathPool.toPaths(r);
-        if (ruleStatus === 'failed') anyFailed = true;
-        if (ruleStatus === 'failed' && matcher.size > 0) {
-          const allPaths = [
-            ...r.failedPaths,
-            ...r.reviewPaths,
-            ...r.deletePaths,
-            ...r.fixPaths.map((f) => f.path),
-          ];
-          const hits = matcher.match(
-            resource,
-            { controlID: def.id, controlName: def.name, frameworks: state.frameworks },
-            r.name,
-            allPaths,
-          );
-          if (hits.length > 0) {
-            ruleStatus = 'passed';
-            ruleSub = 'w/exceptions';
-            exception = hits;
-            excepted = true;
-          }
-        }
-        status = worse(status, ruleStatus);
-        if (ruleStatus === 'skipped' && !subStatus) {
-          subStatus = ruleSub;
-          info = r.info;
-        }
-        if (ruleStatus === 'passed' && !exception && Object.isFrozen(r)) {
-          let pr = passedRuleCache.get(r);
-          if (!pr) {
-            pr = { name: r.name, status: 'passed', paths: [] };
-            if (r.controlConfigurations) pr.controlConfigurations = r.controlConfigurations;
-            passedRuleCache.set(r, Object.freeze(pr));
-          }
-          reportRules[ri++] = pr;
+      if (!any) continue;
+      for (let b = 0; b < n; b++) {
+        const p = positionsOf[b]?.[si] ?? -1;
+        if (p < 0) continue;
+        const rules = rulesOf[b] as RuleResult[];
+        rulesOf[b] = undefined;
+        const k = b * stride + p;
+        if (rules.length === 0) {
+          entries[k] = undefined;
           continue;
         }
-        const rule: ReportRule = { name: r.name, status: ruleStatus, paths };
-        if (ruleSub) rule.subStatus = ruleSub;
-        if (exception) rule.exception = exception;
-        if (r.controlConfigurations) rule.controlConfigurations = r.controlConfigurations;
-        if (r.relatedResourcesIDs.length > 0) rule.relatedResourcesIDs = r.relatedResourcesIDs;
-        if (r.info) rule.info = r.info;
-        reportRules[ri++] = rule;
+        let shared: SharedControl | undefined;
+        if (rules === state.lastRules) shared = state.lastShared;
+        else if ((shared = sharedControls.get(rules))) {
+          state.lastRules = rules;
+          state.lastShared = shared;
+        }
+        if (shared) {
+          tally(state, b, shared.status, shared.subStatus);
+          entries[k] = shared.entry;
+        } else entries[k] = reportEntry(state, block[b] as ScanResource, b, rules);
       }
-      if (status === 'passed') {
-        subStatus = excepted ? 'w/exceptions' : '';
-        info = undefined;
-      } else if (status === 'failed') {
-        subStatus = '';
-        info = undefined;
-      }
-
-      const t = state.tally;
-      t.allWeight += weight;
-      if (status === 'failed') {
-        t.failed++;
-        t.failedWeight += weight;
-        bumpSeverity(resourcesSeverityCounters, def.severity);
-      } else if (status === 'skipped') {
-        t.skipped++;
-        state.skippedSubStatus ??= subStatus;
-      } else {
-        t.passed++;
-        if (excepted) t.excepted++;
-      }
-      overall = overall === undefined ? status : worse(overall, status);
-
-      const share = Object.isFrozen(rules) && !excepted && !(anyFailed && matcher.size > 0);
-      let entry: ReportResourceControl | undefined;
-      if (status !== 'passed' || includePassed || excepted) {
-        entry = {
-          controlID: def.id,
-          name: def.name,
-          severity: def.severity,
-          status: controlStatus(status, subStatus, info),
-          rules: reportRules,
-        };
-        (controls ??= []).push(entry);
-      }
-      if (share) sharedControls.set(rules, { status, subStatus, entry: entry && freezeEntry(entry) });
     }
+    for (let b = 0; b < n; b++) reportResource(block[b] as ScanResource, b);
+  };
+
+  /** The entry of a result list not shared yet (evaluated per resource with exceptions, or first seen). */
+  const reportEntry = (
+    state: ControlState,
+    resource: ScanResource,
+    b: number,
+    rules: readonly RuleResult[],
+  ): ReportResourceControl | undefined => {
+    const def = state.def as ControlDefinition;
+    let status: Status = 'passed';
+    let subStatus: SubStatus = '';
+    let info: string | undefined;
+    let excepted = false;
+    let anyFailed = false;
+    // Exact-size arrays (index writes, not push): a pushed-to empty array reserves ~17 slots,
+    // which across ~200k failed entries of a 10k-workload report was a third of its memory.
+    const reportRules: ReportRule[] = new Array<ReportRule>(rules.length);
+    let ri = 0;
+    for (const r of rules) {
+      let ruleStatus = r.status;
+      let ruleSub = r.subStatus;
+      let exception: PostureExceptionPolicy[] | undefined;
+      const paths = ruleStatus === 'passed' ? [] : pathPool.toPaths(r);
+      if (ruleStatus === 'failed') anyFailed = true;
+      if (ruleStatus === 'failed' && matcher.size > 0) {
+        const allPaths = [
+          ...r.failedPaths,
+          ...r.reviewPaths,
+          ...r.deletePaths,
+          ...r.fixPaths.map((f) => f.path),
+        ];
+        const hits = matcher.match(
+          resource,
+          { controlID: def.id, controlName: def.name, frameworks: state.frameworks },
+          r.name,
+          allPaths,
+        );
+        if (hits.length > 0) {
+          ruleStatus = 'passed';
+          ruleSub = 'w/exceptions';
+          exception = hits;
+          excepted = true;
+        }
+      }
+      status = worse(status, ruleStatus);
+      if (ruleStatus === 'skipped' && !subStatus) {
+        subStatus = ruleSub;
+        info = r.info;
+      }
+      if (ruleStatus === 'passed' && !exception && Object.isFrozen(r)) {
+        let pr = passedRuleCache.get(r);
+        if (!pr) {
+          pr = { name: r.name, status: 'passed', paths: [] };
+          if (r.controlConfigurations) pr.controlConfigurations = r.controlConfigurations;
+          passedRuleCache.set(r, Object.freeze(pr));
+        }
+        reportRules[ri++] = pr;
+        continue;
+      }
+      const rule: ReportRule = { name: r.name, status: ruleStatus, paths };
+      if (ruleSub) rule.subStatus = ruleSub;
+      if (exception) rule.exception = exception;
+      if (r.controlConfigurations) rule.controlConfigurations = r.controlConfigurations;
+      if (r.relatedResourcesIDs.length > 0) rule.relatedResourcesIDs = r.relatedResourcesIDs;
+      if (r.info) rule.info = r.info;
+      reportRules[ri++] = rule;
+    }
+    if (status === 'passed') {
+      subStatus = excepted ? 'w/exceptions' : '';
+      info = undefined;
+    } else if (status === 'failed') {
+      subStatus = '';
+      info = undefined;
+    }
+
+    tally(state, b, status, subStatus);
+    if (status === 'passed' && excepted) state.tally.excepted++;
+
+    const share = Object.isFrozen(rules) && !excepted && !(anyFailed && matcher.size > 0);
+    let entry: ReportResourceControl | undefined;
+    if (status !== 'passed' || includePassed || excepted) {
+      entry = {
+        controlID: def.id,
+        name: def.name,
+        severity: def.severity,
+        status: controlStatus(status, subStatus, info),
+        rules: reportRules,
+      };
+    }
+    if (share) sharedControls.set(rules, { status, subStatus, entry: entry && freezeEntry(entry) });
+    return entry;
+  };
+
+  /** Resource b's result: its entries in kind-list order, handed over or held. */
+  const reportResource = (resource: ScanResource, b: number) => {
+    const list = byKind.get(resource.matchKind);
+    if (!list) return;
+    const overall = overallOf[b];
     if (overall !== undefined)
       resourceStatus.set(resource.id, worse(resourceStatus.get(resource.id) ?? 'passed', overall));
-    if (controls) {
-      if (sink && resource.matchKind !== 'ServiceAccount' && resource.subject?.kind !== 'ServiceAccount') {
-        sink({ resourceID: resource.id, controls }, nextPosition++);
-        return;
-      }
-      // A subject vector and a real ServiceAccount share an ID: merge their controls into one result.
-      const prev = resultById.get(resource.id);
-      if (prev) prev.controls.push(...controls);
-      else {
-        const result = { resourceID: resource.id, controls };
-        results.push(result);
-        positions.push(nextPosition++);
-        resultById.set(resource.id, result);
-      }
+    const base = b * stride;
+    let count = 0;
+    for (let p = 0; p < list.length; p++) if (entries[base + p] !== undefined) count++;
+    if (count === 0) return;
+    // Exact size (see reportEntry); the table's slots are cleared for the next block as we go.
+    const controls = new Array<ReportResourceControl>(count);
+    for (let p = 0, c = 0; p < list.length; p++) {
+      const e = entries[base + p];
+      if (e === undefined) continue;
+      controls[c++] = e;
+      entries[base + p] = undefined;
+    }
+    if (sink && resource.matchKind !== 'ServiceAccount' && resource.subject?.kind !== 'ServiceAccount') {
+      sink({ resourceID: resource.id, controls }, nextPosition++);
+      return;
+    }
+    // A subject vector and a real ServiceAccount share an ID: merge their controls into one result.
+    const prev = resultById.get(resource.id);
+    if (prev) prev.controls.push(...controls);
+    else {
+      const result = { resourceID: resource.id, controls };
+      results.push(result);
+      positions.push(nextPosition++);
+      resultById.set(resource.id, result);
     }
   };
 
@@ -624,9 +664,7 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
   const sink = options.onResult;
   let block: ScanResource[] = [];
   const flush = () => {
-    const rules = evaluateBlock(block);
-    for (let b = 0; b < block.length; b++)
-      evaluateResource(block[b] as ScanResource, rules[b] as RuleResult[][]);
+    evaluateBlock(block);
     block = [];
   };
   for (const resource of index.resources()) {

@@ -63,6 +63,13 @@ const INTERN_LIMIT = 20_000;
 const frozenCopy = (keys: readonly RuleResult[], n: number): RuleResult[] =>
   Object.freeze(keys.slice(0, n)) as RuleResult[];
 
+/** Same length and the same elements by identity. */
+function sameElements<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) return false;
+  return true;
+}
+
 function allFrozen(findings: readonly Finding[]): boolean {
   for (const f of findings) if (!Object.isFrozen(f)) return false;
   return true;
@@ -237,6 +244,15 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
     failed: (SequenceInterner<Finding, RuleResult> | undefined)[];
     /** One-element result lists by their result. */
     single: Map<RuleResult, RuleResult[]>;
+    /**
+     * The last entry `single` returned: a block evaluates one control over consecutive resources,
+     * which mostly fail the same way — an identity check instead of a map lookup then.
+     */
+    lastSingle: RuleResult | undefined;
+    lastSingleList: RuleResult[] | undefined;
+    /** Per rule: the last interned findings (element identities) and their result, for the same reason. */
+    lastFindings: (readonly Finding[] | undefined)[];
+    lastAlert: (RuleResult | undefined)[];
     /** Result lists of several rules by the identities of their results. */
     lists: SequenceInterner<RuleResult, RuleResult[]>;
   }
@@ -244,6 +260,10 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
     scan,
     failed: [],
     single: new Map(),
+    lastSingle: undefined,
+    lastSingleList: undefined,
+    lastFindings: [],
+    lastAlert: [],
     lists: new SequenceInterner(INTERN_LIMIT),
   });
   const perInputs = new WeakMap<object, PerInputs>();
@@ -349,8 +369,14 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
     if (!allFrozen(findings)) return build(findings, findings.length);
     // Interned findings (controls/_lib.ts) ⇒ the result is a function of their identities.
     const interned = internedFor(p, ctx);
+    const last = interned.lastFindings[i];
+    if (last !== undefined && sameElements(last, findings)) return interned.lastAlert[i] as RuleResult;
     const byFindings = (interned.failed[i] ??= new SequenceInterner(INTERN_LIMIT));
-    return byFindings.internFirst(findings, findings.length, build);
+    const result = byFindings.internFirst(findings, findings.length, build);
+    // A copy: a rule may hand out an array it later reuses.
+    interned.lastFindings[i] = findings.slice();
+    interned.lastAlert[i] = result;
+    return result;
   }
 
   function errorResult(i: number, err: unknown, p: PerInputs): RuleResult {
@@ -394,9 +420,12 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
       if (!Object.isFrozen(r)) return [r];
       // Frozen results are shared (passed, skipped, interned failed): so are their lists, which
       // lets the report reuse the entry it built for the list (report.ts).
-      const single = internedFor(p, ctx).single;
-      let list = single.get(r);
-      if (!list) single.set(r, (list = Object.freeze([r]) as RuleResult[]));
+      const interned = internedFor(p, ctx);
+      if (r === interned.lastSingle) return interned.lastSingleList as RuleResult[];
+      let list = interned.single.get(r);
+      if (!list) interned.single.set(r, (list = Object.freeze([r]) as RuleResult[]));
+      interned.lastSingle = r;
+      interned.lastSingleList = list;
       return list;
     }
     // Collected into a scratch array (evaluation never re-enters the same control): a list seen
