@@ -639,6 +639,8 @@ async function benchWatch(server: Server, watcherProc: Client, writerProc: Clien
   // Optional so the same bench can measure an engine without the metric (before/after runs).
   const stats = (server.engine as Partial<typeof server.engine>).watchStats;
   stats?.reset();
+  const hubStats = (store as Partial<{ watchStats: Record<string, number> }>).watchStats;
+  const hub0 = { ...hubStats };
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const w = await writerProc.run<{ writes: number; writeErrors: number; writesPerSec: number }>({
@@ -681,6 +683,8 @@ async function benchWatch(server: Server, watcherProc: Client, writerProc: Clien
     serverFanoutMaxMs: srv.maxMs,
     serverSocketWrites: srv.writes,
     serverEventsPerWrite: srv.writes ? r2(srv.events / srv.writes) : NaN,
+    // The store's log reads during the run (each one a query and a dispatch to the watchers).
+    ...(hubStats ? { serverLogReads: (hubStats.polls ?? 0) - (hub0.polls ?? 0), serverDispatches: (hubStats.dispatches ?? 0) - (hub0.dispatches ?? 0) } : {}),
     // CPU time is what the load of other processes cannot inflate much: the cost per delivered
     // event, and the cores needed for the target rate (200 writes/s x watchers deliveries/s).
     serverCpuSeconds: r2(serverCpu),

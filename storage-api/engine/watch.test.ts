@@ -178,6 +178,31 @@ forEachDriver('engine watch bursts', (driver) => {
       for (const w of watches) w.close();
     });
 
+    it('a burst over 64 KiB (a watcher that fell behind) is still one chunk of whole lines, in order', async () => {
+      const ns = 'big';
+      await req(ts, 'POST', nsPath(ns, WCSS), wcss('g-seed', ns));
+      const rv0 = ((await req(ts, 'GET', nsPath(ns, WCSS))).json() as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+      const names: string[] = [];
+      for (let i = 0; i < 30; i++) {
+        names.push(`g-${i}`);
+        const o = wcss(`g-${i}`, ns) as { metadata: Record<string, unknown> };
+        o.metadata.annotations = { pad: `${i}`.repeat(3000) };
+        await req(ts, 'POST', nsPath(ns, WCSS), o);
+      }
+      const path = nsPath(ns, WCSS) + `?watch=1&resourceVersion=${rv0}`;
+      const watches = [new RawWatch(ts.url, path), new RawWatch(ts.url, path, POM)];
+      await until(() => watches.every((w) => w.events().length >= names.length) || undefined, 20_000, 'events');
+      for (const w of watches) {
+        const chunks = w.eventChunks();
+        expect(chunks).toHaveLength(1);
+        expect(chunks[0]!.map(nameOf)).toEqual(names);
+        const big = w.chunks.find((c) => c.includes('"g-0"'))!;
+        expect(Buffer.byteLength(big)).toBeGreaterThan(64 * 1024);
+        expect(big.endsWith('\n')).toBe(true);
+      }
+      for (const w of watches) w.close();
+    });
+
     it('an HTTP/1.0 client (no chunked encoding) gets the same burst as plain lines', async () => {
       const ns = 'old';
       await req(ts, 'POST', nsPath(ns, WCSS), wcss('o-seed', ns));

@@ -227,6 +227,15 @@ class EventWriter {
           // One pre-framed HTTP chunk straight to the socket: one write syscall per burst and no
           // per-write framing work in node's http layer; the bytes are shared between watchers.
           ok = socket.write(sharedBurst(last, this.form, bufs, bytes, true));
+        } else if (socket) {
+          // A large burst (a watcher that fell behind): still one chunk and one writev of the
+          // shared lines, no joined copy; per-line res.write framing would make a slow watcher
+          // slower to serve, i.e. make its next burst larger still.
+          socket.cork();
+          socket.write(`${bytes.toString(16)}\r\n`, 'latin1');
+          for (const b of bufs) socket.write(b);
+          ok = socket.write(CRLF);
+          socket.uncork();
         } else if (bufs.length === 1) ok = res.write(bufs[0]!);
         else if (bytes <= JOIN_BYTES) ok = res.write(sharedBurst(last, this.form, bufs, bytes, false));
         else {
