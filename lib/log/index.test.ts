@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { buildOnce, ROOT } from '../../test/support/build.js';
 import { createLogger, redact } from './index.js';
 
 function capture(): { lines: Record<string, unknown>[]; stream: { write(s: string): void } } {
@@ -58,6 +63,24 @@ describe('log time', () => {
       expect(Date.parse(t)).toBeGreaterThanOrEqual(before);
       expect(Date.parse(t)).toBeLessThanOrEqual(after);
       await new Promise((r) => setTimeout(r, 37));
+    }
+  });
+});
+
+describe('stdout destination', () => {
+  it('writes the lines it buffers when the process exits, naturally or through process.exit()', async () => {
+    await buildOnce();
+    const mod = pathToFileURL(join(ROOT, 'dist', 'lib', 'log', 'index.js')).href;
+    for (const exit of ['', 'process.exit(3);']) {
+      const script = `import { logger } from ${JSON.stringify(mod)};
+const log = logger('t');
+for (let i = 0; i < 3; i++) log.info({ i }, 'line');
+${exit}`;
+      const r = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+        env: { ...process.env, LOG_LEVEL: 'info' },
+      }).catch((e: { stdout: string; code: number }) => e);
+      const lines = r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { i: number }).i);
+      expect(lines).toEqual([0, 1, 2]);
     }
   });
 });
