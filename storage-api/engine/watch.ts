@@ -158,10 +158,47 @@ class EventWriter {
     this.lastRv = startRv;
   }
 
+  /** Queued writes not yet settled: the synchronous burst path may only write when none is. */
+  private queued = 0;
+
   /** Serialize writes: bookmarks fire from a timer while events stream. */
   private enqueue(fn: () => Promise<void>): Promise<void> {
-    this.chain = this.chain.then(() => (this.r.res.destroyed ? undefined : fn()));
+    this.queued++;
+    const settle = (): void => {
+      this.queued--;
+    };
+    this.chain = this.chain.then(() => (this.r.res.destroyed ? undefined : fn())).finally(settle);
     return this.chain;
+  }
+
+  /**
+   * The common burst synchronously: nothing queued before it, every event has its shared line,
+   * the burst fits one pre-framed chunk and the socket takes it directly. Returns false (having
+   * written nothing) when it cannot; the caller then uses batch(). Saves the promise chain and
+   * its allocations per watcher per burst, which with 1,000 watchers is most of the fan-out's
+   * JavaScript time next to the write syscalls.
+   */
+  batchNow(events: StoredEvent[], prepare: (so: StoredObject) => StoredObject): boolean {
+    if (this.queued !== 0) return false;
+    const socket = directSocket(this.r.res);
+    if (!socket || socket.writableNeedDrain) return false;
+    const bufs: Buffer[] = [];
+    let bytes = 0;
+    let last: StoredObject | undefined;
+    for (const ev of events) {
+      last = prepare(ev.object);
+      const line = this.sharedBytes(ev.type, last);
+      if (!line) return false;
+      bufs.push(line);
+      bytes += line.length;
+      if (bytes > JOIN_BYTES) return false;
+    }
+    if (!last) return true;
+    socket.write(sharedBurst(last, this.form, bufs, bytes, true));
+    this.lastRv = last.resourceVersion;
+    this.stats.write(bytes, bufs.length);
+    this.recordLatency(events);
+    return true;
   }
 
   private line(type: string, objectJson: string): Promise<void> {
@@ -464,7 +501,9 @@ export class Watcher {
         for (;;) {
           const events = await handle.nextBatch();
           if (!events || closed) break;
-          await w.batch(events, prepare);
+          if (!w.batchNow(events, prepare)) await w.batch(events, prepare);
+          // A full socket buffer: wait for the client before taking the next burst (as batch() does).
+          else if (res.socket?.writableNeedDrain) await drainSocket(res.socket);
         }
       } else
         for await (const ev of handle as AsyncIterable<StoredEvent>) {
