@@ -11,7 +11,7 @@
  */
 import { catalogEntry } from './controls/catalog.js';
 import { CONTROLS, implementedControl } from './controls/index.js';
-import { severityOf, worse } from './engine/control.js';
+import { batchEvaluator, severityOf, worse, type BatchEvaluate } from './engine/control.js';
 import { ClusterIndex } from './engine/cluster-index.js';
 import { DEFAULT_CONTROL_INPUTS, type ControlInputs } from './engine/inputs.js';
 import { isKubeObject } from './engine/objects.js';
@@ -360,6 +360,11 @@ interface ControlState {
    */
   lastRules: readonly RuleResult[] | undefined;
   lastShared: SharedControl | undefined;
+  /** The one before (a control's results often alternate between two lists: passed and one failure). */
+  /** `def`'s batch evaluation, when it has one (engine/control.ts `batchEvaluator`). */
+  batch: BatchEvaluate | undefined;
+  prevRules: readonly RuleResult[] | undefined;
+  prevShared: SharedControl | undefined;
 }
 
 /** Scan Kubernetes objects against the selected controls; pure and synchronous. */
@@ -408,6 +413,9 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
       timeMs: 0,
       lastRules: undefined,
       lastShared: undefined,
+      batch: def && batchEvaluator(def),
+      prevRules: undefined,
+      prevShared: undefined,
     };
     states.set(id, state);
     if (def) {
@@ -463,7 +471,6 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
   const weightOf = new Float64Array(EVALUATION_BLOCK);
   /** One control's result lists over the block (kept apart from the tallying so `profile` times evaluation only). */
   const rulesOf = new Array<RuleResult[] | undefined>(EVALUATION_BLOCK).fill(undefined);
-  const positionsOf = new Array<Int32Array | undefined>(EVALUATION_BLOCK).fill(undefined);
 
   /** Count a (resource, control) result in the control's tally and the resource's status. */
   const tally = (state: ControlState, b: number, status: Status, subStatus: SubStatus) => {
@@ -482,34 +489,71 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
     overallOf[b] = overall === undefined ? status : worse(overall, status);
   };
 
+  // The block's resources grouped by match kind (a block holds a few kinds): each control then
+  // visits only the groups it applies to, with one position lookup per group, not per resource.
+  const groupKinds: string[] = [];
+  const groupPositions: (Int32Array | undefined)[] = [];
+  const groupMembers: number[][] = [];
+  let groupCount = 0;
+  /** Group of each resource of the block. */
+  const groupOf = new Int32Array(EVALUATION_BLOCK);
+  /** Per group: the position of the current control in the group kind's list (-1: not applicable). */
+  const positionInGroup = new Int32Array(EVALUATION_BLOCK);
+
+  const groupBlock = (block: readonly ScanResource[]) => {
+    groupCount = 0;
+    for (let b = 0; b < block.length; b++) {
+      const r = block[b] as ScanResource;
+      weightOf[b] = resourceWeight(r.object, r.subject !== undefined);
+      overallOf[b] = undefined;
+      let g = 0;
+      while (g < groupCount && groupKinds[g] !== r.matchKind) g++;
+      if (g === groupCount) {
+        groupKinds[g] = r.matchKind;
+        groupPositions[g] = positionsByKind.get(r.matchKind);
+        if (groupMembers[g]) (groupMembers[g] as number[]).length = 0;
+        else groupMembers[g] = [];
+        groupCount++;
+      }
+      (groupMembers[g] as number[]).push(b);
+      groupOf[b] = g;
+    }
+  };
+
   /**
    * Control by control over the block: evaluate, then turn each result list into its report entry
    * right away, while the control's state is hot — most lists are shared (passed, or a failure
-   * seen on an earlier resource), which is one identity check and a few counter increments.
+   * seen on an earlier resource), which is an identity check and a few counter increments.
    */
   const evaluateBlock = (block: readonly ScanResource[]) => {
-    const n = block.length;
-    for (let b = 0; b < n; b++) {
-      const r = block[b] as ScanResource;
-      positionsOf[b] = positionsByKind.get(r.matchKind);
-      weightOf[b] = resourceWeight(r.object, r.subject !== undefined);
-      overallOf[b] = undefined;
-    }
+    groupBlock(block);
     for (let si = 0; si < evaluatedStates.length; si++) {
       const state = evaluatedStates[si] as ControlState;
       const def = state.def as ControlDefinition;
+      const batch = state.batch;
       const t0 = profile ? performance.now() : 0;
-      let any = false;
-      for (let b = 0; b < n; b++) {
-        const p = positionsOf[b]?.[si] ?? -1;
-        if (p < 0) continue;
-        rulesOf[b] = def.evaluate(block[b] as ScanResource, ctx);
-        any = true;
+      for (let g = 0; g < groupCount; g++) {
+        if (((groupPositions[g]?.[si] ?? -1) as number) < 0) continue;
+        const members = groupMembers[g] as number[];
+        if (batch) batch(block, members, ctx, rulesOf);
+        else
+          for (let j = 0; j < members.length; j++) {
+            const b = members[j] as number;
+            rulesOf[b] = def.evaluate(block[b] as ScanResource, ctx);
+          }
       }
       if (profile) state.timeMs += performance.now() - t0;
+      let any = false;
+      for (let g = 0; g < groupCount; g++) {
+        const p = (groupPositions[g]?.[si] ?? -1) as number;
+        positionInGroup[g] = p;
+        if (p >= 0) any = true;
+      }
       if (!any) continue;
-      for (let b = 0; b < n; b++) {
-        const p = positionsOf[b]?.[si] ?? -1;
+      // Tallied in resource order, not group by group: weights are floating-point sums, and the
+      // scores must not depend on how a block groups its resources.
+      for (let b = 0; b < block.length; b++) {
+        const p = positionInGroup[groupOf[b] as number] as number;
         if (p < 0) continue;
         const rules = rulesOf[b] as RuleResult[];
         rulesOf[b] = undefined;
@@ -518,19 +562,35 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
           entries[k] = undefined;
           continue;
         }
-        let shared: SharedControl | undefined;
-        if (rules === state.lastRules) shared = state.lastShared;
-        else if ((shared = sharedControls.get(rules))) {
-          state.lastRules = rules;
-          state.lastShared = shared;
-        }
+        const shared = sharedOf(state, rules);
         if (shared) {
           tally(state, b, shared.status, shared.subStatus);
           entries[k] = shared.entry;
         } else entries[k] = reportEntry(state, block[b] as ScanResource, b, rules);
       }
     }
-    for (let b = 0; b < n; b++) reportResource(block[b] as ScanResource, b);
+    for (let b = 0; b < block.length; b++) reportResource(block[b] as ScanResource, b);
+  };
+
+  /** The shared entry of a result list, if any: the control's last two lists first, then the map. */
+  const sharedOf = (state: ControlState, rules: readonly RuleResult[]): SharedControl | undefined => {
+    if (rules === state.lastRules) return state.lastShared;
+    if (rules === state.prevRules) {
+      const shared = state.prevShared;
+      state.prevRules = state.lastRules;
+      state.prevShared = state.lastShared;
+      state.lastRules = rules;
+      state.lastShared = shared;
+      return shared;
+    }
+    const shared = sharedControls.get(rules);
+    if (shared) {
+      state.prevRules = state.lastRules;
+      state.prevShared = state.lastShared;
+      state.lastRules = rules;
+      state.lastShared = shared;
+    }
+    return shared;
   };
 
   /** The entry of a result list not shared yet (evaluated per resource with exceptions, or first seen). */

@@ -8,7 +8,8 @@ import type { ClusterIndex } from '../engine/cluster-index.js';
 import { PairMemo, SequenceInterner } from '../engine/intern.js';
 import { arr, get, labelsOf, objectId, rec, selectorMatches, str, strings } from '../engine/objects.js';
 import type { EvalContext, Finding, KubeObject, RuleDefinition, ScanResource } from '../engine/types.js';
-import { WORKLOAD_KINDS, workloadView, type WorkloadView } from '../engine/workload.js';
+import { WORKLOAD_KINDS, type WorkloadView } from '../engine/workload.js';
+import { podSpecRule } from '../engine/workload-rule.js';
 
 export const WL: readonly string[] = WORKLOAD_KINDS;
 export const SUBJECT: readonly string[] = ['Subject'];
@@ -115,8 +116,6 @@ function frozen<T>(xs: T[]): readonly T[] {
   return Object.freeze(xs);
 }
 
-const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
-
 /** An alert without paths (the object as a whole is the problem, or is listed for review). */
 export const ALERT: Finding = Object.freeze({});
 
@@ -130,17 +129,8 @@ export function workloadRule(
   evaluate: WorkloadEval,
   opts: { kinds?: readonly string[]; inputs?: readonly string[] } = {},
 ): RuleDefinition {
-  return {
-    name,
-    kinds: opts.kinds ?? WL,
-    ...(opts.inputs ? { inputs: opts.inputs } : {}),
-    // A workload without a readable pod spec is not part of the rule's population.
-    relevant: (r) => (r.workload ?? workloadView(r.object)) !== undefined,
-    evaluate: (r, ctx) => {
-      const wl = r.workload ?? workloadView(r.object);
-      return wl ? evaluate(wl, ctx, r) : NO_FINDINGS;
-    },
-  };
+  // A workload without a readable pod spec is not part of the rule's population.
+  return podSpecRule(name, opts.kinds ?? WL, evaluate, opts.inputs);
 }
 
 /** A rule over whole objects of the given kinds. */

@@ -6,6 +6,8 @@
 import { catalogEntry } from '../controls/catalog.js';
 import { frameworksOfControl } from '../frameworks.js';
 import { SequenceInterner } from './intern.js';
+import { podSpecEvaluator, type PodSpecEval } from './workload-rule.js';
+import { workloadView, type WorkloadView } from './workload.js';
 import type {
   ActionRequired,
   ControlDefinition,
@@ -70,8 +72,10 @@ function sameElements<T>(a: readonly T[], b: readonly T[]): boolean {
   return true;
 }
 
+// Hot loops here and in the rule helpers are indexed, not for-of: where V8 does not inline the
+// array iterator (large callers), every step allocates an iterator result — ~35 MB per 10k scan.
 function allFrozen(findings: readonly Finding[]): boolean {
-  for (const f of findings) if (!Object.isFrozen(f)) return false;
+  for (let j = 0; j < findings.length; j++) if (!Object.isFrozen(findings[j])) return false;
   return true;
 }
 
@@ -213,6 +217,8 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
   // load; an element load of a packed array is not. Rules are called as plain functions.
   const relevantOf = spec.rules.map((r) => r.relevant);
   const evaluateOf = spec.rules.map((r) => r.evaluate);
+  /** Pod-spec rules (engine/workload-rule.ts): population checked inline, the view passed directly. */
+  const podSpecOf = spec.rules.map(podSpecEvaluator);
 
   /**
    * Everything that depends only on the inputs (not on the resource) is computed once per inputs
@@ -345,8 +351,16 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
     p: PerInputs,
   ): RuleResult | undefined {
     try {
-      const relevant = relevantOf[i];
-      if (relevant !== undefined && !relevant(resource, ctx)) return undefined;
+      const podSpec = podSpecOf[i];
+      let wl: WorkloadView | undefined;
+      if (podSpec !== undefined) {
+        // Same population and findings as the rule's relevant/evaluate (workload-rule.ts).
+        wl = resource.workload ?? workloadView(resource.object);
+        if (wl === undefined) return undefined;
+      } else {
+        const relevant = relevantOf[i];
+        if (relevant !== undefined && !relevant(resource, ctx)) return undefined;
+      }
       if (manual) return p.skippedManual[i];
       // opa-utils controlMissingAllConfigurations: a control that needs configuration and has
       // none at all is reported skipped/configuration instead of failing everything.
@@ -356,7 +370,9 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
       const findings =
         slot >= 0
           ? sharedFindings(slot, spec.rules[i] as RuleDefinition, resource, ctx)
-          : (evaluateOf[i] as RuleDefinition['evaluate'])(resource, ctx);
+          : wl !== undefined
+            ? (podSpec as PodSpecEval)(wl, ctx, resource)
+            : (evaluateOf[i] as RuleDefinition['evaluate'])(resource, ctx);
       return findings.length === 0 ? p.passed[i] : alertResult(i, findings, ctx, p);
     } catch (err) {
       return errorResult(i, err, p);
@@ -451,6 +467,17 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
   }
   let scratch: (RuleResult | undefined)[] | undefined;
 
+  // The scan's block loop (report.ts) calls this once per control and group of resources rather
+  // than `evaluate` per resource: the call to `evaluate` is then local (and inlined), not one
+  // dispatch through a different control's closure per resource.
+  const evaluateMany: BatchEvaluate = (resources, members, ctx, out) => {
+    for (let j = 0; j < members.length; j++) {
+      const b = members[j] as number;
+      out[b] = evaluate(resources[b] as ScanResource, ctx);
+    }
+  };
+  batches.set(evaluate, evaluateMany);
+
   return {
     id: spec.id,
     name: entry.name,
@@ -465,4 +492,24 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
     appliesTo: (matchKind: string) => kindSet.has(matchKind),
     evaluate,
   };
+}
+
+/** `out[b] = evaluate(resources[b], ctx)` for each b of `members`. */
+export type BatchEvaluate = (
+  resources: readonly ScanResource[],
+  members: readonly number[],
+  ctx: EvalContext,
+  out: (RuleResult[] | undefined)[],
+) => void;
+
+/**
+ * Keyed by the control's `evaluate` rather than a property of the definition: wrappers that
+ * spread a defined control and replace `evaluate` (integration and host controls) must not keep
+ * a batch path that bypasses their `evaluate`.
+ */
+const batches = new WeakMap<ControlDefinition['evaluate'], BatchEvaluate>();
+
+/** The batch form of a control's `evaluate` when it is still `defineControl`'s own, else undefined. */
+export function batchEvaluator(def: ControlDefinition): BatchEvaluate | undefined {
+  return batches.get(def.evaluate);
 }
