@@ -12,19 +12,21 @@ export function mountedObjectRule(
 ): RuleDefinition {
   return workloadRule(name, (wl, ctx) => {
     const ns = wl.object.metadata.namespace ?? 'default';
-    const targets = new Map<string, string>(); // volume name → object id
+    // volume name → object id; created on the first hit (most workloads mount none).
+    let targets: Map<string, string> | undefined;
     for (const v of volumesOf(wl)) {
       const ref = refOf(v.volume);
       if (!ref || typeof v.volume.name !== 'string') continue;
       const obj = ctx.index.find(kind, ns, ref);
-      if (obj) targets.set(v.volume.name, objectId(obj));
+      if (obj) (targets ??= new Map()).set(v.volume.name, objectId(obj));
     }
-    if (targets.size === 0) return [];
+    if (targets === undefined) return [];
+    const found = targets;
     const out: Finding[] = [];
     for (const c of containersOf(wl, POD_CONTAINERS)) {
       const mounts = Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : [];
       mounts.forEach((m, k) => {
-        const id = typeof m?.name === 'string' ? targets.get(m.name) : undefined;
+        const id = typeof m?.name === 'string' ? found.get(m.name) : undefined;
         if (!id) return;
         out.push(reviewRelated(indexed(at(c.path, '.volumeMounts'), k), id));
       });

@@ -11,6 +11,8 @@ import { containersOf, MAIN_CONTAINERS } from '../engine/workload.js';
 import { fix, review, workloadRule } from './_lib.js';
 
 type Field = 'requests' | 'limits';
+/** Shared: an array literal in the loop was one allocation per container and rule. */
+const FIELDS: readonly Field[] = ['requests', 'limits'];
 type Resource = 'cpu' | 'memory';
 
 /** Rule failing containers that lack `resources.<field>.<resource>` (containers only, as the Rego rules). */
@@ -77,7 +79,7 @@ export function rangedResourceRule(name: string, res: Resource): RuleDefinition 
       const b = boundsFor(ctx.inputs);
       const out: Finding[] = [];
       for (const c of containersOf(wl, MAIN_CONTAINERS)) {
-        for (const field of ['requests', 'limits'] as const) {
+        for (const field of FIELDS) {
           const raw = c.container.resources?.[field]?.[res];
           const path = at(c.path, field === 'requests' ? requestSuffix : limitSuffix);
           if (raw === undefined || raw === null || raw === '') {

@@ -1,5 +1,6 @@
 import { defineControl } from '../engine/control.js';
 import { arr, get, objectId } from '../engine/objects.js';
+import type { ClusterIndex } from '../engine/cluster-index.js';
 import type { KubeObject } from '../engine/types.js';
 import { workloadRule } from './_lib.js';
 import { servicesSelecting } from './_exposure.js';
@@ -12,16 +13,31 @@ function sshPort(svc: KubeObject): boolean {
   );
 }
 
+/** The Services selecting the pods that expose SSH. */
+function sshServices(index: ClusterIndex, services: readonly KubeObject[]): KubeObject[] | undefined {
+  // A Service selects many workloads: decided once per Service and scan.
+  const known = index.memo('c0042:ssh-services', () => new WeakMap<KubeObject, boolean>());
+  let out: KubeObject[] | undefined;
+  for (let k = 0; k < services.length; k++) {
+    const svc = services[k] as KubeObject;
+    let ssh = known.get(svc);
+    if (ssh === undefined) known.set(svc, (ssh = sshPort(svc)));
+    if (ssh) (out ??= []).push(svc);
+  }
+  return out;
+}
+
 /** SSH server running inside container: a Service selecting the pods exposes port or targetPort 22/2222. */
 export default defineControl({
   id: 'C-0042',
   category: 'Network',
   rules: [
     workloadRule('rule-can-ssh-to-pod-v1', (wl, ctx) => {
-      const related = servicesSelecting(ctx.index, wl.object.metadata.namespace, wl.podLabels).filter(
-        sshPort,
+      const related = sshServices(
+        ctx.index,
+        servicesSelecting(ctx.index, wl.object.metadata.namespace, wl.podLabels),
       );
-      return related.length > 0 ? [{ relatedResourcesIDs: related.map(objectId) }] : [];
+      return related ? [{ relatedResourcesIDs: related.map(objectId) }] : [];
     }),
   ],
 });

@@ -239,15 +239,18 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
      * capturing the findings would cost a context allocation on every evaluation (see `prepared`).
      */
     alert: AlertBuilder[];
+    /** Per rule: the interned form, `[result]` frozen, for all-frozen findings. */
+    alertList: AlertListBuilder[];
     /** Interned results (see `internedResult`), reset when a new scan starts. */
     interned: Interned;
   }
   type AlertBuilder = (findings: readonly Finding[], n: number) => RuleResult;
+  type AlertListBuilder = (findings: readonly Finding[], n: number) => RuleResult[];
   interface Interned {
     /** ClusterIndex.serial of the scan the tables belong to (a number: the scan is not kept alive). */
     scan: number;
-    /** Per rule: failed (or requires-review) results by the identities of their findings. */
-    failed: (SequenceInterner<Finding, RuleResult> | undefined)[];
+    /** Per rule: failed (or requires-review) results, as `[result]`, by the identities of their findings. */
+    failed: (SequenceInterner<Finding, RuleResult[]> | undefined)[];
     /** One-element result lists by their result. */
     single: Map<RuleResult, RuleResult[]>;
     /**
@@ -258,7 +261,7 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
     lastSingleList: RuleResult[] | undefined;
     /** Per rule: the last interned findings (element identities) and their result, for the same reason. */
     lastFindings: (readonly Finding[] | undefined)[];
-    lastAlert: (RuleResult | undefined)[];
+    lastAlert: (RuleResult[] | undefined)[];
     /** Result lists of several rules by the identities of their results. */
     lists: SequenceInterner<RuleResult, RuleResult[]>;
   }
@@ -328,12 +331,18 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
       alert: spec.rules.map((r, i) => {
         const status: Status = actionRequired === 'requires review' ? 'skipped' : 'failed';
         const subStatus: SubStatus = actionRequired === 'requires review' ? 'requires review' : '';
-        // All-frozen findings are interned, so is their result (frozen and shared); others are
-        // built per resource and stay mutable.
+        // Findings that are not all interned: built per resource, mutable.
         return (findings: readonly Finding[]) =>
-          allFrozen(findings)
-            ? freezeResult(resultOf(r.name, status, subStatus, findings, configurations[i]))
-            : resultOf(r.name, status, subStatus, findings, configurations[i]);
+          resultOf(r.name, status, subStatus, findings, configurations[i]);
+      }),
+      alertList: spec.rules.map((r, i) => {
+        const status: Status = actionRequired === 'requires review' ? 'skipped' : 'failed';
+        const subStatus: SubStatus = actionRequired === 'requires review' ? 'requires review' : '';
+        // All-frozen findings are interned, so is their result (frozen and shared) and its list.
+        return (findings: readonly Finding[]) =>
+          Object.freeze([
+            freezeResult(resultOf(r.name, status, subStatus, findings, configurations[i])),
+          ]) as RuleResult[];
       }),
       interned: freshInterned(-1),
     };
@@ -381,18 +390,24 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
 
   /** The failed (or requires-review) result of rule i for these findings. */
   function alertResult(i: number, findings: readonly Finding[], ctx: EvalContext, p: PerInputs): RuleResult {
-    const build = p.alert[i] as AlertBuilder;
-    if (!allFrozen(findings)) return build(findings, findings.length);
-    // Interned findings (controls/_lib.ts) ⇒ the result is a function of their identities.
+    if (!allFrozen(findings)) return (p.alert[i] as AlertBuilder)(findings, findings.length);
+    return alertList(i, findings, ctx, p)[0] as RuleResult;
+  }
+
+  /**
+   * Interned findings (controls/_lib.ts) ⇒ the result is a function of their identities. Interned
+   * as the one-element list `[result]`, which a one-rule control returns as is (see evaluate).
+   */
+  function alertList(i: number, findings: readonly Finding[], ctx: EvalContext, p: PerInputs): RuleResult[] {
     const interned = internedFor(p, ctx);
     const last = interned.lastFindings[i];
-    if (last !== undefined && sameElements(last, findings)) return interned.lastAlert[i] as RuleResult;
+    if (last !== undefined && sameElements(last, findings)) return interned.lastAlert[i] as RuleResult[];
     const byFindings = (interned.failed[i] ??= new SequenceInterner(INTERN_LIMIT));
-    const result = byFindings.internFirst(findings, findings.length, build);
+    const list = byFindings.internFirst(findings, findings.length, p.alertList[i] as AlertListBuilder);
     // A copy: a rule may hand out an array it later reuses.
     interned.lastFindings[i] = findings.slice();
-    interned.lastAlert[i] = result;
-    return result;
+    interned.lastAlert[i] = list;
+    return list;
   }
 
   function errorResult(i: number, err: unknown, p: PerInputs): RuleResult {
@@ -418,15 +433,28 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
   // Rule indexes per kind slot (ScanResource.kindSlot): null = no rule for the kind.
   const bySlot: (number[] | null)[] = [];
 
-  function evaluate(resource: ScanResource, ctx: EvalContext): RuleResult[] {
+  /** Indexes of the rules that match the resource's kind; null: none. */
+  function applicableTo(resource: ScanResource): number[] | null {
     const slot = resource.kindSlot;
     let applicable = slot === undefined ? undefined : bySlot[slot];
     if (applicable === undefined) {
       applicable = rulesByKind.get(resource.matchKind) ?? null;
       if (slot !== undefined) bySlot[slot] = applicable;
     }
-    if (!applicable) return NO_RESULTS;
-    const p = prepared(ctx);
+    return applicable;
+  }
+
+  function evaluate(resource: ScanResource, ctx: EvalContext): RuleResult[] {
+    const applicable = applicableTo(resource);
+    return applicable ? evaluateRules(resource, ctx, applicable, prepared(ctx)) : NO_RESULTS;
+  }
+
+  function evaluateRules(
+    resource: ScanResource,
+    ctx: EvalContext,
+    applicable: readonly number[],
+    p: PerInputs,
+  ): RuleResult[] {
     if (applicable.length === 1) {
       // Fast path (most controls have one rule): no intermediate array.
       const i = applicable[0] as number;
@@ -437,6 +465,9 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
       // Frozen results are shared (passed, skipped, interned failed): so are their lists, which
       // lets the report reuse the entry it built for the list (report.ts).
       const interned = internedFor(p, ctx);
+      // An interned alert comes with its list (alertList), just remembered for this rule.
+      const alerted = interned.lastAlert[i];
+      if (alerted !== undefined && alerted[0] === r) return alerted;
       if (r === interned.lastSingle) return interned.lastSingleList as RuleResult[];
       let list = interned.single.get(r);
       if (!list) interned.single.set(r, (list = Object.freeze([r]) as RuleResult[]));
@@ -471,9 +502,19 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
   // than `evaluate` per resource: the call to `evaluate` is then local (and inlined), not one
   // dispatch through a different control's closure per resource.
   const evaluateMany: BatchEvaluate = (resources, members, ctx, out) => {
+    const p = prepared(ctx);
+    // Members are usually of one kind (a group): the applicable rules are looked up again only
+    // when the kind changes.
+    let kind: string | undefined;
+    let applicable: number[] | null = null;
     for (let j = 0; j < members.length; j++) {
       const b = members[j] as number;
-      out[b] = evaluate(resources[b] as ScanResource, ctx);
+      const resource = resources[b] as ScanResource;
+      if (resource.matchKind !== kind) {
+        kind = resource.matchKind;
+        applicable = applicableTo(resource);
+      }
+      out[b] = applicable ? evaluateRules(resource, ctx, applicable, p) : NO_RESULTS;
     }
   };
   batches.set(evaluate, evaluateMany);

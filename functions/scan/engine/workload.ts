@@ -225,6 +225,10 @@ export function containersOf(
     }
   }
   byTypes[key] = out;
+  // Most pod specs have only `containers`: every selection that includes them is then the same
+  // list — built once per workload, not once per selection.
+  if (key & 1 && arr(wl.spec.initContainers).length === 0 && arr(wl.spec.ephemeralContainers).length === 0)
+    byTypes[1] = byTypes[3] = byTypes[5] = byTypes[7] = out;
   return out;
 }
 
