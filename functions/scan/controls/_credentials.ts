@@ -93,10 +93,11 @@ export const credentialsInEnvRule: RuleDefinition = workloadRule(
     const out: Finding[] = [];
     for (const c of containersOf(wl, POD_CONTAINERS)) {
       const env = Array.isArray(c.container.env) ? c.container.env : [];
-      env.forEach((e, j) => {
-        if (typeof e?.name !== 'string' || typeof e.value !== 'string') return;
+      for (let j = 0; j < env.length; j++) {
+        const e = env[j];
+        if (typeof e?.name !== 'string' || typeof e.value !== 'string') continue;
         if (sensitiveEnv(m, e.name, e.value)) out.push(remove(at(indexed(at(c.path, '.env'), j), '.name')));
-      });
+      }
     }
     return out;
   },

@@ -25,11 +25,12 @@ export function mountedObjectRule(
     const out: Finding[] = [];
     for (const c of containersOf(wl, POD_CONTAINERS)) {
       const mounts = Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : [];
-      mounts.forEach((m, k) => {
+      for (let k = 0; k < mounts.length; k++) {
+        const m = mounts[k];
         const id = typeof m?.name === 'string' ? found.get(m.name) : undefined;
-        if (!id) return;
+        if (!id) continue;
         out.push(reviewRelated(indexed(at(c.path, '.volumeMounts'), k), id));
-      });
+      }
     }
     return out;
   });

@@ -19,12 +19,13 @@ export default defineControl({
       const out: Finding[] = [];
       for (const c of containersOf(wl, POD_CONTAINERS)) {
         const mounts = Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : [];
-        mounts.forEach((m, k) => {
-          if (!m || !hostVolumes?.has(m.name)) return;
+        for (let k = 0; k < mounts.length; k++) {
+          const m = mounts[k];
+          if (!m || !hostVolumes.has(m.name)) continue;
           const path = at(indexed(at(c.path, '.volumeMounts'), k), '.readOnly');
-          if (m.readOnly === true) return;
+          if (m.readOnly === true) continue;
           out.push(m.readOnly === false ? review(path) : fix(path, 'true'));
-        });
+        }
       }
       return out;
     }),

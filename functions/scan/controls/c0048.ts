@@ -20,9 +20,9 @@ export default defineControl({
         const paths = [at(v.path, '.hostPath.path')];
         for (const c of containers) {
           const mounts = Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : [];
-          mounts.forEach((m, k) => {
-            if (m?.name === v.volume.name) paths.push(indexed(at(c.path, '.volumeMounts'), k));
-          });
+          for (let k = 0; k < mounts.length; k++) {
+            if (mounts[k]?.name === v.volume.name) paths.push(indexed(at(c.path, '.volumeMounts'), k));
+          }
         }
         out.push(remove(...paths));
       }

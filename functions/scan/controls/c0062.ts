@@ -12,9 +12,10 @@ export default defineControl({
       const out: Finding[] = [];
       for (const c of containersOf(wl, MAIN_CONTAINERS)) {
         const cmd = Array.isArray(c.container.command) ? c.container.command : [];
-        cmd.forEach((arg, k) => {
+        for (let k = 0; k < cmd.length; k++) {
+          const arg: unknown = cmd[k];
           if (typeof arg === 'string' && arg.includes('sudo')) out.push(review(`${c.path}.command[${k}]`));
-        });
+        }
       }
       return out;
     }),

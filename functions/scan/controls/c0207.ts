@@ -13,13 +13,13 @@ export default defineControl({
       const out: Finding[] = [];
       for (const c of containersOf(wl, MAIN_CONTAINERS)) {
         const env = Array.isArray(c.container.env) ? c.container.env : [];
-        env.forEach((e, j) => {
-          if (e?.valueFrom?.secretKeyRef) out.push(review(at(indexed(at(c.path, '.env'), j), '.name')));
-        });
+        for (let j = 0; j < env.length; j++) {
+          if (env[j]?.valueFrom?.secretKeyRef) out.push(review(at(indexed(at(c.path, '.env'), j), '.name')));
+        }
         const envFrom = Array.isArray(c.container.envFrom) ? c.container.envFrom : [];
-        envFrom.forEach((e, j) => {
-          if (e?.secretRef) out.push(review(at(indexed(at(c.path, '.envFrom'), j), '.secretRef')));
-        });
+        for (let j = 0; j < envFrom.length; j++) {
+          if (envFrom[j]?.secretRef) out.push(review(at(indexed(at(c.path, '.envFrom'), j), '.secretRef')));
+        }
       }
       return out;
     }),

@@ -13,13 +13,16 @@ export default defineControl({
       (wl) => {
         const out: Finding[] = [];
         for (const c of containersOf(wl, POD_CONTAINERS)) {
-          const seen = new Set<string>();
           const env = Array.isArray(c.container.env) ? c.container.env : [];
-          env.forEach((e, j) => {
-            if (typeof e?.name !== 'string') return;
+          // A Set only when there is something to repeat (most containers have one or no variable).
+          const seen = env.length > 1 ? new Set<string>() : undefined;
+          if (!seen) continue;
+          for (let j = 0; j < env.length; j++) {
+            const e = env[j];
+            if (typeof e?.name !== 'string') continue;
             if (seen.has(e.name)) out.push(review(`${c.path}.env[${j}].name`));
             seen.add(e.name);
-          });
+          }
         }
         return out;
       },
