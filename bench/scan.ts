@@ -32,7 +32,6 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { CONTROLS, scanResources } from '../functions/scan/index.js';
 import { syntheticCluster } from '../functions/scan/engine/synthetic-cluster.js';
 
-
 const args = process.argv.slice(2);
 function arg(name: string, def: number): number {
   const i = args.indexOf(`--${name}`);
@@ -166,6 +165,8 @@ function runChild(extra: string[], tolerateFailure = false): ChildResult | strin
 }
 
 function main(): void {
+  // Load at the start as well as at the end: on the shared 2-core machine it changes within a run.
+  const loadAtStart = loadAverage();
   mkdirSync(outDir, { recursive: true });
   const [objects, genMs] = time(() => syntheticCluster(WORKLOADS));
   const json = JSON.stringify(objects);
@@ -221,7 +222,7 @@ function main(): void {
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   console.log(
-    `\nkscape posture scan benchmark (node ${process.version}, load average ${loadAverage().toFixed(1)})`,
+    `\nkscape posture scan benchmark (node ${process.version}, load average ${loadAtStart.toFixed(1)} at start, ${loadAverage().toFixed(1)} at end)`,
   );
   for (const [k, v] of rows) console.log(`  ${k.padEnd(w)}  ${v}`);
   console.log('\n  slowest controls (profiled run, ms):');
@@ -231,6 +232,7 @@ function main(): void {
     date: new Date().toISOString(),
     node: process.version,
     loadAverage: loadAverage(),
+    loadAverageAtStart: loadAtStart,
     workloads: WORKLOADS,
     objects: objects.length,
     implementedControls: CONTROLS.length,
