@@ -154,6 +154,33 @@ function resultOf(
   return r;
 }
 
+// Module-level builder factories: a closure made inside `prepare` would keep prepare's context —
+// and through it the first scan's EvalContext, index and objects — alive as long as the control.
+function alertBuilder(
+  name: string,
+  actionRequired: ActionRequired | undefined,
+  configurations: Readonly<Record<string, readonly string[]>> | undefined,
+): (findings: readonly Finding[]) => RuleResult {
+  const status: Status = actionRequired === 'requires review' ? 'skipped' : 'failed';
+  const subStatus: SubStatus = actionRequired === 'requires review' ? 'requires review' : '';
+  // Findings that are not all interned: built per resource, mutable.
+  return (findings) => resultOf(name, status, subStatus, findings, configurations);
+}
+
+function alertListBuilder(
+  name: string,
+  actionRequired: ActionRequired | undefined,
+  configurations: Readonly<Record<string, readonly string[]>> | undefined,
+): (findings: readonly Finding[]) => RuleResult[] {
+  const status: Status = actionRequired === 'requires review' ? 'skipped' : 'failed';
+  const subStatus: SubStatus = actionRequired === 'requires review' ? 'requires review' : '';
+  // All-frozen findings are interned, so is their result (frozen and shared) and its list.
+  return (findings) =>
+    Object.freeze([
+      freezeResult(resultOf(name, status, subStatus, findings, configurations)),
+    ]) as RuleResult[];
+}
+
 /**
  * Rules used by several controls (C-0211 bundles the security-context rules of C-0013, C-0016,
  * C-0017, C-0057...; C-0012 and C-0259 share the env-var rule): the findings of a shared rule are
@@ -328,22 +355,8 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
           ),
         ),
       ),
-      alert: spec.rules.map((r, i) => {
-        const status: Status = actionRequired === 'requires review' ? 'skipped' : 'failed';
-        const subStatus: SubStatus = actionRequired === 'requires review' ? 'requires review' : '';
-        // Findings that are not all interned: built per resource, mutable.
-        return (findings: readonly Finding[]) =>
-          resultOf(r.name, status, subStatus, findings, configurations[i]);
-      }),
-      alertList: spec.rules.map((r, i) => {
-        const status: Status = actionRequired === 'requires review' ? 'skipped' : 'failed';
-        const subStatus: SubStatus = actionRequired === 'requires review' ? 'requires review' : '';
-        // All-frozen findings are interned, so is their result (frozen and shared) and its list.
-        return (findings: readonly Finding[]) =>
-          Object.freeze([
-            freezeResult(resultOf(r.name, status, subStatus, findings, configurations[i])),
-          ]) as RuleResult[];
-      }),
+      alert: spec.rules.map((r, i) => alertBuilder(r.name, actionRequired, configurations[i])),
+      alertList: spec.rules.map((r, i) => alertListBuilder(r.name, actionRequired, configurations[i])),
       interned: freshInterned(-1),
     };
     perInputs.set(ctx.inputs, p);
