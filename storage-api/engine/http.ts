@@ -31,12 +31,17 @@ export async function readBody(req: IncomingMessage, res: ServerResponse, limit:
     const finish = (err?: unknown): void => {
       if (done) return;
       done = true;
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-      if (err) reject(err);
-      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
+      if (err) {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        req.off('error', onError);
+        req.off('close', onClose);
+        reject(err);
+        return;
+      }
+      // After 'end' the request emits nothing but 'close' (and perhaps 'error'), which `done`
+      // ignores: leaving the listeners saves four removals (array splices) on every write request.
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
     };
     const onData = (c: Buffer): void => {
       total += c.length;

@@ -471,7 +471,7 @@ export class PostgresStore implements Store {
     const metadata = opts.adopt ? input.metadata : (JSON.parse(metadataJson) as ObjectMeta);
     metadata.uid = uid;
     if (rv) metadata.resourceVersion = rv;
-    const out: StoredObject = { ...this.keyOf(input), uid, resourceVersion: rv, metadata, body: input.body };
+    const out: StoredObject = { resource: input.resource, namespace: input.namespace, name: input.name, uid, resourceVersion: rv, metadata, body: input.body };
     if (input.summary !== undefined) out.summary = opts.adopt ? input.summary : (JSON.parse(JSON.stringify(input.summary)) as Record<string, unknown>);
     return out;
   }
