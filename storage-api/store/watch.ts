@@ -157,7 +157,17 @@ export class WatchHub {
   private registrations = 0;
   readonly pageSize: number;
   /** Counters for tests and metrics. */
-  readonly stats = { polls: 0, eventsRead: 0, bodyFetches: 0, overflows: 0, dispatches: 0, dispatchMs: 0 };
+  readonly stats = {
+    polls: 0,
+    eventsRead: 0,
+    bodyFetches: 0,
+    overflows: 0,
+    dispatches: 0,
+    dispatchMs: 0,
+    /** Sum over log reads of: commit known → read started (coalescing, a dispatch still running), and the read itself (query, bodies). */
+    pollWaitMs: 0,
+    pollReadMs: 0,
+  };
 
   constructor(
     private readonly db: Database,
@@ -218,6 +228,7 @@ export class WatchHub {
     this.again = false;
     const observed = this.kickedAt;
     this.kickedAt = undefined;
+    if (observed !== undefined) this.stats.pollWaitMs += performance.now() - observed;
     void this.poll(observed)
       .catch((e: unknown) => {
         // Transient (database down): the next kick or timer tick retries from lastSeq.
@@ -243,6 +254,7 @@ export class WatchHub {
     }
     for (;;) {
       if (this.closed) return;
+      const tRead = performance.now();
       const { rows } = await this.db.query<EventRow & { compacted: string }>(
         `SELECT c.value::text AS compacted, e.*
            FROM storage_state c
@@ -274,7 +286,9 @@ export class WatchHub {
       this.stats.eventsRead += events.length;
       await this.loadBodies(events);
       const t0 = performance.now();
-      for (const ev of events) ev.observedAt = observed ?? t0;
+      this.stats.pollReadMs += t0 - tRead;
+      // Each own commit from the moment its write returned; others from the first wake-up.
+      for (const ev of events) ev.observedAt = this.ownSeen.get(ev.seq) ?? observed ?? t0;
       // Dispatch and advance synchronously: a watcher registering now either sees these in its
       // pending list (registered before this line) or reads them itself (registered after).
       for (const ev of events) {
@@ -302,6 +316,8 @@ export class WatchHub {
    * bodies, dropped once dispatched, and bounded.
    */
   private readonly ownBodies = new Map<number, string>();
+  /** When each of those commits became known (performance.now()), for StoredEvent.observedAt. */
+  private readonly ownSeen = new Map<number, number>();
   private bodyWatchers = 0;
 
   /**
@@ -327,8 +343,12 @@ export class WatchHub {
 
   noteCommitted(seq: number, body: string): void {
     if (this.bodyWatchers === 0 || seq <= this.lastSeq) return;
-    if (this.ownBodies.size >= OWN_BODIES_MAX) this.ownBodies.clear();
+    if (this.ownBodies.size >= OWN_BODIES_MAX) {
+      this.ownBodies.clear();
+      this.ownSeen.clear();
+    }
     this.ownBodies.set(seq, body);
+    this.ownSeen.set(seq, performance.now());
   }
 
   private dropOwnBodies(upTo: number): void {
@@ -336,6 +356,7 @@ export class WatchHub {
     for (const seq of this.ownBodies.keys()) {
       if (seq > upTo) break;
       this.ownBodies.delete(seq);
+      this.ownSeen.delete(seq);
     }
   }
 
@@ -404,7 +425,10 @@ export class WatchHub {
   }
 
   remove(w: Watcher): void {
-    if (this.watchers.delete(w) && w.withBody && --this.bodyWatchers === 0) this.ownBodies.clear();
+    if (this.watchers.delete(w) && w.withBody && --this.bodyWatchers === 0) {
+      this.ownBodies.clear();
+      this.ownSeen.clear();
+    }
     const set = this.byResource.get(w.resource);
     if (set) {
       set.delete(w);
