@@ -311,6 +311,11 @@ forEachDriver('PostgresStore watch', (driver) => {
       while (!stop) {
         const l = await (lists.length % 2 ? b : s).list({ resource: R, withBody: false });
         lists.push({ rv: l.resourceVersion, items: l.items });
+        // PGlite answers queries within the microtask queue: a loop that never leaves it starves
+        // timers, including the stores' write-linger timers the writers wait on, and the test spun
+        // forever (seen on PGlite under load; HTTP clients always yield). A macrotask turn every
+        // few lists lets the timers run and still lists many times while the writers write.
+        if (lists.length % 4 === 0) await new Promise((r) => setImmediate(r));
       }
     })();
     await Promise.all([writer(s, 1), writer(b, 2), writer(s, 3), writer(b, 4)]);
