@@ -6,7 +6,7 @@
  */
 import { GROUP, VERSION } from '../../lib/api/index.js';
 import { loadKubeAccess } from '../../lib/kube/access.js';
-import { paged } from '../../lib/kube/paged.js';
+import { listPages } from '../../lib/kube/paged.js';
 import { kubeHttp, KubeStatusError, type KubeHttp } from '../../lib/kube/http.js';
 import { TransientError } from '../runtime/errors.js';
 import { GC_PLURALS, type StoredResult, type WorkloadLike } from './gc.js';
@@ -33,25 +33,15 @@ const WORKLOAD_LISTS: { path: string; kind: string }[] = [
   { path: '/apis/batch/v1/cronjobs', kind: 'CronJob' },
 ];
 
-interface ListPage<T> {
-  items?: T[];
-  metadata?: { continue?: string };
-}
-
-function pages<T>(http: KubeHttp, path: string, accept?: string, optional = false): AsyncGenerator<T> {
-  return paged<T>(async (cont) => {
-    const q = new URLSearchParams({ limit: String(PAGE), ...(cont ? { continue: cont } : {}) });
-    const r = await http.request('GET', `${path}?${q}`, accept ? { accept } : {});
+async function* pages<T>(http: KubeHttp, path: string, accept?: string, optional = false): AsyncGenerator<T> {
+  try {
+    yield* listPages<T>(http, path, { limit: PAGE, ...(accept ? { accept } : {}) });
+  } catch (e) {
+    if (!(e instanceof KubeStatusError)) throw e;
     // A cluster without a kind (no batch/v1 in a minimal sandbox) has none of it to keep alive.
-    if (optional && r.status === 404) return { items: [] };
-    if (r.status < 200 || r.status >= 300) {
-      throw new TransientError(
-        `garbage collection: listing ${path} failed: ${new KubeStatusError('GET', path, r.status, r.body).message}`,
-      );
-    }
-    const page = r.body as ListPage<T>;
-    return { items: page.items ?? [], metadata: { _continue: page.metadata?.continue } };
-  });
+    if (optional && e.status === 404) return;
+    throw new TransientError(`garbage collection: listing ${path} failed: ${e.message}`);
+  }
 }
 
 interface MetadataItem {

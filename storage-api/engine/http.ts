@@ -123,15 +123,20 @@ export class BufferedWriter {
 }
 
 export function drain(res: ServerResponse): Promise<void> {
-  if (res.destroyed || res.writableEnded) return Promise.resolve();
+  return drainOrClose(res, res.destroyed || res.writableEnded);
+}
+
+/** Resolves on the stream's next 'drain' or 'close', or at once when `settled` (nothing to wait for). */
+export function drainOrClose(stream: Pick<NodeJS.EventEmitter, 'on' | 'off'>, settled: boolean): Promise<void> {
+  if (settled) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
+      stream.off('drain', done);
+      stream.off('close', done);
       resolve();
     };
-    res.on('drain', done);
-    res.on('close', done);
+    stream.on('drain', done);
+    stream.on('close', done);
   });
 }
 

@@ -14,7 +14,7 @@ import type { FieldRequirement, Filter, Store, StoredEvent, StoredObject, WatchH
 import { GoneError } from '../store/types.js';
 import type { KubeObject, ResourceDefinition } from '../registry/types.js';
 import { resourceKey } from '../registry/types.js';
-import { drain, writeString } from './http.js';
+import { drain, drainOrClose, writeString } from './http.js';
 import { apiVersionOf, partialMeta, rowSource, servedMeta, storedJson, toKube, writeStoredJson } from './objects.js';
 import { boolParam, includeObject, intParam, resourceVersionParam, selectors, type ResourceRequest } from './request.js';
 import { fromStoreError, invalid, StatusError, type Status } from './status.js';
@@ -121,16 +121,7 @@ function directSocket(res: ResourceRequest['res']): Socket | undefined {
 }
 
 function drainSocket(socket: Socket): Promise<void> {
-  if (socket.destroyed || !socket.writableNeedDrain) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      socket.off('drain', done);
-      socket.off('close', done);
-      resolve();
-    };
-    socket.on('drain', done);
-    socket.on('close', done);
-  });
+  return drainOrClose(socket, socket.destroyed || !socket.writableNeedDrain);
 }
 
 /**
