@@ -23,12 +23,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { setRootLogger } from '../lib/log/index.js';
+import { createLogger, setRootLogger } from '../lib/log/index.js';
 import { openDatabase, type Database } from '../lib/db/index.js';
 import { createPostgresStore, type ObjectMeta, type PostgresStore } from '../storage-api/store/index.js';
-import { pino } from 'pino';
 
-setRootLogger(pino({ level: 'warn' }));
+process.env.LOG_LEVEL ??= 'warn';
+setRootLogger(createLogger());
 
 const BASE = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const quick = process.argv.includes('--quick');
