@@ -708,7 +708,6 @@ class BlockScan {
       this.resultById.set(resource.id, result);
     }
   }
-
 }
 
 /**
@@ -727,6 +726,83 @@ export const REPORT_SHAPES: readonly object[] = [
     undefined,
   ),
 ];
+
+/**
+ * The summary of one control (its status from its tally). Out of `scanResources`: loops there make
+ * V8 compile that whole function on stack at every scan.
+ */
+function controlSummary(state: ControlState, controlsSeverityCounters: SeverityCounters): ControlSummary {
+  const t = state.tally;
+  const entry = catalogEntry(state.id);
+  let status: Status;
+  let subStatus: SubStatus = '';
+  let info: string | undefined;
+  if (!state.def) {
+    status = 'skipped';
+    subStatus = 'notEvaluated';
+    info = entry
+      ? 'not implemented by this scanner yet'
+      : 'not implemented: host, control-plane or cloud control (needs node-agent or cloud data)';
+  } else if (t.failed > 0) {
+    status = 'failed';
+  } else if (state.missingConfig) {
+    status = 'skipped';
+    subStatus = 'configuration';
+    info = 'Control configurations are empty';
+  } else if (t.skipped > 0) {
+    status = 'skipped';
+    subStatus =
+      state.def.actionRequired === 'manual review'
+        ? 'manual review'
+        : state.skippedSubStatus === 'integration'
+          ? 'integration'
+          : 'notEvaluated';
+  } else if (isManual(state.def)) {
+    // Kubescape pre-marks manual controls skipped (ConvertFrameworksToSummaryDetails).
+    status = 'skipped';
+    subStatus = 'manual review';
+    info = 'manual control: review by hand';
+  } else if (t.passed === 0) {
+    status = 'passed';
+    subStatus = 'irrelevant';
+  } else {
+    status = 'passed';
+    subStatus = t.excepted > 0 ? 'w/exceptions' : '';
+  }
+  t.status = status;
+  if (status === 'failed' && state.def) bumpSeverity(controlsSeverityCounters, state.def.severity);
+  const baseScore = t.baseScore;
+  return {
+    controlID: state.id,
+    name: state.def?.name ?? entry?.name ?? '',
+    severity: severityOf(baseScore),
+    baseScore,
+    scoreFactor: baseScore,
+    status,
+    subStatus,
+    ...(info ? { info } : {}),
+    complianceScore: controlComplianceScore(t),
+    score: controlRiskScore(t),
+    ...(state.def ? { category: state.def.category } : {}),
+    ResourceCounters: {
+      passedResources: t.passed,
+      failedResources: t.failed,
+      skippedResources: t.skipped,
+      excludedResources: t.excepted,
+    },
+  };
+}
+
+/** Resources by their worst status over the selected controls. */
+function countResources(resourceStatus: ReadonlyMap<string, Status>): ResourceCounters {
+  const counters = emptyCounters();
+  for (const s of resourceStatus.values()) {
+    if (s === 'failed') counters.failedResources++;
+    else if (s === 'skipped') counters.skippedResources++;
+    else counters.passedResources++;
+  }
+  return counters;
+}
 
 /** Scan Kubernetes objects against the selected controls; pure and synchronous. */
 export function scanResources(objects: readonly unknown[], options: ScanOptions = {}): ScanReport {
@@ -804,75 +880,11 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
   // ---- summary ----
   const controlSummaries: Record<string, ControlSummary> = {};
   const controlsSeverityCounters = emptySeverity();
-  for (const state of states.values()) {
-    const t = state.tally;
-    const entry = catalogEntry(state.id);
-    let status: Status;
-    let subStatus: SubStatus = '';
-    let info: string | undefined;
-    if (!state.def) {
-      status = 'skipped';
-      subStatus = 'notEvaluated';
-      info = entry
-        ? 'not implemented by this scanner yet'
-        : 'not implemented: host, control-plane or cloud control (needs node-agent or cloud data)';
-    } else if (t.failed > 0) {
-      status = 'failed';
-    } else if (state.missingConfig) {
-      status = 'skipped';
-      subStatus = 'configuration';
-      info = 'Control configurations are empty';
-    } else if (t.skipped > 0) {
-      status = 'skipped';
-      subStatus =
-        state.def.actionRequired === 'manual review'
-          ? 'manual review'
-          : state.skippedSubStatus === 'integration'
-            ? 'integration'
-            : 'notEvaluated';
-    } else if (isManual(state.def)) {
-      // Kubescape pre-marks manual controls skipped (ConvertFrameworksToSummaryDetails).
-      status = 'skipped';
-      subStatus = 'manual review';
-      info = 'manual control: review by hand';
-    } else if (t.passed === 0) {
-      status = 'passed';
-      subStatus = 'irrelevant';
-    } else {
-      status = 'passed';
-      subStatus = t.excepted > 0 ? 'w/exceptions' : '';
-    }
-    t.status = status;
-    if (status === 'failed' && state.def) bumpSeverity(controlsSeverityCounters, state.def.severity);
-    const baseScore = t.baseScore;
-    controlSummaries[state.id] = {
-      controlID: state.id,
-      name: state.def?.name ?? entry?.name ?? '',
-      severity: severityOf(baseScore),
-      baseScore,
-      scoreFactor: baseScore,
-      status,
-      subStatus,
-      ...(info ? { info } : {}),
-      complianceScore: controlComplianceScore(t),
-      score: controlRiskScore(t),
-      ...(state.def ? { category: state.def.category } : {}),
-      ResourceCounters: {
-        passedResources: t.passed,
-        failedResources: t.failed,
-        skippedResources: t.skipped,
-        excludedResources: t.excepted,
-      },
-    };
-  }
+  for (const state of states.values())
+    controlSummaries[state.id] = controlSummary(state, controlsSeverityCounters);
 
   // Resource-level counters: a resource is failed if any selected control failed on it.
-  const resourceCounters = emptyCounters();
-  for (const s of resourceStatus.values()) {
-    if (s === 'failed') resourceCounters.failedResources++;
-    else if (s === 'skipped') resourceCounters.skippedResources++;
-    else resourceCounters.passedResources++;
-  }
+  const resourceCounters = countResources(resourceStatus);
 
   const frameworks: FrameworkSummary[] = selection.frameworks.map((f) => {
     const tallies = f.controlIDs.map((id) => (states.get(id) as ControlState).tally);
