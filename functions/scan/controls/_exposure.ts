@@ -2,6 +2,7 @@
 import type { ClusterIndex } from '../engine/cluster-index.js';
 import { get, labelsOf, stringMap } from '../engine/objects.js';
 import type { KubeObject } from '../engine/types.js';
+import type { WorkloadView } from '../engine/workload.js';
 
 interface IndexedService {
   svc: KubeObject;
@@ -69,6 +70,11 @@ export function servicesSelecting(
   if (!hits) return NONE;
   if (hits.length > 1) hits.sort((x, y) => x.order - y.order);
   return hits.map((h) => h.svc);
+}
+
+/** `servicesSelecting` for a workload's pods, computed once per workload view (shared: read-only). */
+export function servicesOf(wl: WorkloadView, index: ClusterIndex): readonly KubeObject[] {
+  return (wl.lists.services ??= servicesSelecting(index, wl.object.metadata.namespace, wl.podLabels));
 }
 
 export const isExternalService = (svc: KubeObject): boolean => {

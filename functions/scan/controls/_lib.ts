@@ -281,18 +281,32 @@ export function selectingPolicies(
   namespace: string,
   podLabels: Record<string, string>,
 ): KubeObject[] {
-  const out: KubeObject[] = [];
-  for (const np of index.inNamespace('NetworkPolicy', namespace)) {
-    if (selectorMatches(get(np, 'spec', 'podSelector'), podLabels)) out.push(np);
+  let out: KubeObject[] | undefined;
+  const nps = index.inNamespace('NetworkPolicy', namespace);
+  for (let i = 0; i < nps.length; i++) {
+    const np = nps[i] as KubeObject;
+    if (selectorMatches(get(np, 'spec', 'podSelector'), podLabels)) (out ??= []).push(np);
   }
-  for (const kind of ['CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy']) {
-    const list = kind === 'CiliumNetworkPolicy' ? index.inNamespace(kind, namespace) : index.ofKind(kind);
-    for (const cnp of list) {
-      const sel = get(cnp, 'spec', 'endpointSelector');
-      if (sel !== undefined && selectorMatches(sel, podLabels)) out.push(cnp);
-    }
+  const cnps = index.inNamespace('CiliumNetworkPolicy', namespace);
+  for (let i = 0; i < cnps.length; i++) {
+    const sel = get(cnps[i], 'spec', 'endpointSelector');
+    if (sel !== undefined && selectorMatches(sel, podLabels)) (out ??= []).push(cnps[i] as KubeObject);
   }
-  return out;
+  const ccnps = index.ofKind('CiliumClusterwideNetworkPolicy');
+  for (let i = 0; i < ccnps.length; i++) {
+    const sel = get(ccnps[i], 'spec', 'endpointSelector');
+    if (sel !== undefined && selectorMatches(sel, podLabels)) (out ??= []).push(ccnps[i] as KubeObject);
+  }
+  return out ?? [];
+}
+
+/** `selectingPolicies` for a workload's pods, computed once per workload view (shared: read-only). */
+export function policiesOf(wl: WorkloadView, index: ClusterIndex): readonly KubeObject[] {
+  return (wl.lists.policies ??= selectingPolicies(
+    index,
+    wl.object.metadata.namespace ?? 'default',
+    wl.podLabels,
+  ));
 }
 
 // ---- images ----------------------------------------------------------------------------------

@@ -1,14 +1,13 @@
 /** Network-policy rules: workload selection (C-0030, C-0260) and namespace coverage (C-0049/C-0054/C-0206). */
 import { arr, get, objectId, rec } from '../engine/objects.js';
 import type { RuleDefinition } from '../engine/types.js';
-import { ALERT, objectRule, selectingPolicies, workloadRule } from './_lib.js';
+import { ALERT, objectRule, policiesOf, workloadRule } from './_lib.js';
 
 /** ensure_network_policy_configured_in_labels: no (Cilium)NetworkPolicy selects the workload's pods. */
 export const workloadWithoutNetpolRule: RuleDefinition = workloadRule(
   'ensure_network_policy_configured_in_labels',
   (wl, ctx) => {
-    const ns = wl.object.metadata.namespace ?? 'default';
-    return selectingPolicies(ctx.index, ns, wl.podLabels).length === 0 ? [ALERT] : [];
+    return policiesOf(wl, ctx.index).length === 0 ? [ALERT] : [];
   },
 );
 
@@ -32,8 +31,7 @@ function blocksTraffic(policy: import('../engine/types.js').KubeObject): boolean
 export const ingressEgressBlockedRule: RuleDefinition = workloadRule(
   'ingress-and-egress-blocked',
   (wl, ctx) => {
-    const ns = wl.object.metadata.namespace ?? 'default';
-    const policies = selectingPolicies(ctx.index, ns, wl.podLabels);
+    const policies = policiesOf(wl, ctx.index);
     if (policies.length > 0 && policies.some(blocksTraffic)) return [];
     return [{ relatedResourcesIDs: policies.map(objectId) }];
   },

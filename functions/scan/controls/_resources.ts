@@ -22,8 +22,9 @@ export function missingResourceRule(name: string, wanted: readonly [Field, Resou
     const out: Finding[] = [];
     for (const c of containersOf(wl, MAIN_CONTAINERS)) {
       for (let k = 0; k < wanted.length; k++) {
-        const [field, res] = wanted[k] as [Field, Resource];
-        const v = c.container.resources?.[field]?.[res];
+        // Indexed, not destructured: array destructuring goes through the iterator protocol.
+        const pair = wanted[k] as [Field, Resource];
+        const v = c.container.resources?.[pair[0]]?.[pair[1]];
         if (v === undefined || v === null || v === '')
           out.push(fix(at(c.path, suffixes[k] as string), 'YOUR_VALUE'));
       }

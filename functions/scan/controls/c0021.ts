@@ -1,7 +1,7 @@
 import { defineControl } from '../engine/control.js';
 import { arr, get, objectId, str } from '../engine/objects.js';
 import { workloadRule } from './_lib.js';
-import { servicesSelecting } from './_exposure.js';
+import { servicesOf } from './_exposure.js';
 
 /** A LoadBalancer with an external address, or any NodePort Service, reaches the outside. */
 function exposes(svc: Parameters<typeof objectId>[0]): boolean {
@@ -27,9 +27,7 @@ export default defineControl({
       (wl, ctx) => {
         const name = wl.object.metadata.name;
         if (!(ctx.inputs.sensitiveInterfaces ?? []).some((s) => s && name.includes(s))) return [];
-        const related = servicesSelecting(ctx.index, wl.object.metadata.namespace, wl.podLabels).filter(
-          exposes,
-        );
+        const related = servicesOf(wl, ctx.index).filter(exposes);
         return related.length > 0 ? [{ relatedResourcesIDs: related.map(objectId) }] : [];
       },
       { inputs: ['sensitiveInterfaces'] },

@@ -3,7 +3,7 @@ import { arr, get, objectId } from '../engine/objects.js';
 import type { ClusterIndex } from '../engine/cluster-index.js';
 import type { KubeObject } from '../engine/types.js';
 import { workloadRule } from './_lib.js';
-import { servicesSelecting } from './_exposure.js';
+import { servicesOf } from './_exposure.js';
 
 const SSH_PORTS = new Set(['22', '2222']);
 
@@ -33,10 +33,7 @@ export default defineControl({
   category: 'Network',
   rules: [
     workloadRule('rule-can-ssh-to-pod-v1', (wl, ctx) => {
-      const related = sshServices(
-        ctx.index,
-        servicesSelecting(ctx.index, wl.object.metadata.namespace, wl.podLabels),
-      );
+      const related = sshServices(ctx.index, servicesOf(wl, ctx.index));
       return related ? [{ relatedResourcesIDs: related.map(objectId) }] : [];
     }),
   ],

@@ -3,7 +3,7 @@ import { arr, get, objectId, rec, str } from '../engine/objects.js';
 import type { ClusterIndex } from '../engine/cluster-index.js';
 import type { KubeObject } from '../engine/types.js';
 import { workloadRule } from './_lib.js';
-import { servicesSelecting } from './_exposure.js';
+import { servicesOf } from './_exposure.js';
 
 /** Service names an Ingress routes to (default backend and every rule path backend). */
 function ingressBackends(ing: KubeObject): Set<string> {
@@ -64,7 +64,7 @@ export default defineControl({
       const related: string[] = [];
       if (exposing.size === 0) return [];
       // Services with an empty selector select nothing: servicesSelecting leaves them out.
-      for (const svc of servicesSelecting(ctx.index, ns, wl.podLabels)) {
+      for (const svc of servicesOf(wl, ctx.index)) {
         const ids = exposing.get(svc);
         if (ids) related.push(...ids);
       }

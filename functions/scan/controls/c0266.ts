@@ -4,7 +4,7 @@ import { arr, get, objectId, str, strings } from '../engine/objects.js';
 import type { KubeObject } from '../engine/types.js';
 import type { WorkloadView } from '../engine/workload.js';
 import { workloadRule } from './_lib.js';
-import { servicesSelecting } from './_exposure.js';
+import { servicesOf } from './_exposure.js';
 
 const ROUTE_KINDS = ['HTTPRoute', 'TCPRoute', 'UDPRoute'];
 
@@ -59,7 +59,7 @@ function exposure(wl: WorkloadView, index: ClusterIndex, rule: 'gateway' | 'isti
   const routes = routesByService(index, rule);
   if (routes.size === 0) return [];
   const related: string[] = [];
-  for (const svc of servicesSelecting(index, wl.object.metadata.namespace, wl.podLabels)) {
+  for (const svc of servicesOf(wl, index)) {
     const via = routes.get(`${svc.metadata.namespace ?? 'default'}/${svc.metadata.name}`);
     if (via) related.push(...via.map(objectId), objectId(svc));
   }

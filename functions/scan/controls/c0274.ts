@@ -1,6 +1,6 @@
 import { defineIntegrationControl } from './_integration.js';
 import { WL } from './_lib.js';
-import { servicesSelecting } from './_exposure.js';
+import { servicesOf } from './_exposure.js';
 import { workloadView } from '../engine/workload.js';
 
 /**
@@ -18,7 +18,7 @@ export default defineIntegrationControl({
       kinds: WL,
       relevant: (r, ctx) => {
         const wl = r.workload ?? workloadView(r.object);
-        return !!wl && servicesSelecting(ctx.index, wl.object.metadata.namespace, wl.podLabels).length > 0;
+        return !!wl && servicesOf(wl, ctx.index).length > 0;
       },
     },
   ],

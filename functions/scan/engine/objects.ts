@@ -29,8 +29,12 @@ export function str(value: unknown): string | undefined {
 export function strings(value: unknown): readonly string[] {
   // Mostly called on absent fields (capabilities.add of every container...): no array then.
   if (!Array.isArray(value) || value.length === 0) return NO_STRING_LIST;
+  // Lists are almost always all strings: then the list itself (read-only to callers), no copy.
+  let j = 0;
+  while (j < value.length && typeof value[j] === 'string') j++;
+  if (j === value.length) return value as string[];
   const out: string[] = [];
-  for (const v of value) if (typeof v === 'string') out.push(v);
+  for (let i = 0; i < value.length; i++) if (typeof value[i] === 'string') out.push(value[i] as string);
   return out;
 }
 

@@ -118,6 +118,13 @@ export interface WorkloadLists {
   volumes?: readonly VolumeRef[];
   /** The workload object's own labels (`ownLabelsOf`). */
   ownLabels?: Readonly<Record<string, string>>;
+  /**
+   * Services and network policies selecting the pods (controls/_exposure.ts `servicesOf`,
+   * controls/_lib.ts `policiesOf`): several controls ask per workload. A view belongs to one scan
+   * (its index), so these are that scan's answers.
+   */
+  services?: readonly KubeObject[];
+  policies?: readonly KubeObject[];
 }
 
 /** Labels of the workload object itself (the pod template's are `podLabels`); shared, read-only. */
