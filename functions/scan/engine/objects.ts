@@ -42,13 +42,17 @@ const NO_STRING_LIST: readonly string[] = Object.freeze([]);
 
 const NO_STRINGS: Readonly<Record<string, string>> = Object.freeze({});
 // Selectors and labels are read per pair (every Service against every pod of its namespace...):
-// build each map once per source object. Results are shared and frozen: read-only.
+// build each map once per source object (only for records with non-string values: others are
+// returned as they are). Results are shared: read-only.
 const stringMaps = new WeakMap<object, Readonly<Record<string, string>>>();
 
 /** The string-valued entries of a record (labels, annotations, selectors); shared, read-only. */
 export function stringMap(value: unknown): Readonly<Record<string, string>> {
   const r = rec(value);
   if (!r) return NO_STRINGS;
+  // Labels and selectors are almost always all strings: then the record itself is the answer —
+  // checking its few values costs less than the WeakMap lookup (~1 per workload and control).
+  if (allStrings(r)) return r as Readonly<Record<string, string>>;
   let out = stringMaps.get(r);
   if (!out) {
     const m: Record<string, string> = {};
@@ -57,6 +61,11 @@ export function stringMap(value: unknown): Readonly<Record<string, string>> {
     stringMaps.set(r, out);
   }
   return out;
+}
+
+function allStrings(r: JsonRecord): boolean {
+  for (const k in r) if (typeof r[k] !== 'string') return false;
+  return true;
 }
 
 /** Walk a dotted field path (`spec.template.spec`). */
