@@ -42,7 +42,11 @@ export function review(...paths: string[]): Finding {
     const p = paths[0] as string;
     return reviews.get(p, '', buildReview);
   }
-  if (paths.length > 1) return merged(paths.map((p) => review(p)));
+  if (paths.length > 1) {
+    const parts = new Array<Finding>(paths.length);
+    for (let i = 0; i < paths.length; i++) parts[i] = reviews.get(paths[i] as string, '', buildReview);
+    return merged(parts);
+  }
   return { failedPaths: paths, reviewPaths: paths };
 }
 
@@ -52,7 +56,11 @@ export function remove(...paths: string[]): Finding {
     const p = paths[0] as string;
     return removals.get(p, '', buildRemoval);
   }
-  if (paths.length > 1) return merged(paths.map((p) => remove(p)));
+  if (paths.length > 1) {
+    const parts = new Array<Finding>(paths.length);
+    for (let i = 0; i < paths.length; i++) parts[i] = removals.get(paths[i] as string, '', buildRemoval);
+    return merged(parts);
+  }
   return { failedPaths: paths, deletePaths: paths };
 }
 
@@ -63,15 +71,13 @@ export function fix(path: string, value: string): Finding {
 
 /** A field to look at because of a related object (a mounted ConfigMap, say). */
 export function reviewRelated(path: string, relatedId: string): Finding {
-  return relatedReviews.get(path, relatedId, () => {
-    const paths = frozen([path]);
-    return Object.freeze({
-      failedPaths: paths,
-      reviewPaths: paths,
-      relatedResourcesIDs: frozen([relatedId]),
-    });
-  });
+  return relatedReviews.get(path, relatedId, buildRelatedReview);
 }
+
+const buildRelatedReview = (path: string, relatedId: string): Finding => {
+  const paths = frozen([path]);
+  return Object.freeze({ failedPaths: paths, reviewPaths: paths, relatedResourcesIDs: frozen([relatedId]) });
+};
 
 const mergedFindings = new SequenceInterner<Finding, Finding>(20_000);
 
@@ -80,24 +86,28 @@ const mergedFindings = new SequenceInterner<Finding, Finding>(20_000);
  * = one finding with both fix paths); interned by the parts' identities.
  */
 export function merged(parts: readonly Finding[]): Finding {
-  return mergedFindings.intern(parts, () => {
-    const failedPaths = concatOf(parts, (f) => f.failedPaths);
-    // Keep review()/remove()'s shape (failedPaths and review/delete paths are one array): the
-    // report then skips de-duplicating the deprecated failedPaths.
-    const same = (pick: (f: Finding) => readonly string[] | undefined) =>
-      parts.every((f) => f.failedPaths === pick(f) || (!f.failedPaths && !pick(f)));
-    const reviewPaths = same((f) => f.reviewPaths) ? failedPaths : concatOf(parts, (f) => f.reviewPaths);
-    const deletePaths = same((f) => f.deletePaths) ? failedPaths : concatOf(parts, (f) => f.deletePaths);
-    const fixPaths = concatOf(parts, (f) => f.fixPaths);
-    const related = concatOf(parts, (f) => f.relatedResourcesIDs);
-    const out: Finding = {};
-    if (failedPaths) out.failedPaths = failedPaths;
-    if (reviewPaths) out.reviewPaths = reviewPaths;
-    if (deletePaths) out.deletePaths = deletePaths;
-    if (fixPaths) out.fixPaths = fixPaths;
-    if (related) out.relatedResourcesIDs = related;
-    return Object.freeze(out);
-  });
+  // A module-level builder: a closure capturing `parts` was an allocation per call.
+  return mergedFindings.internFirst(parts, parts.length, buildMerged);
+}
+
+function buildMerged(parts: readonly Finding[], n: number): Finding {
+  if (n !== parts.length) parts = parts.slice(0, n);
+  const failedPaths = concatOf(parts, (f) => f.failedPaths);
+  // Keep review()/remove()'s shape (failedPaths and review/delete paths are one array): the
+  // report then skips de-duplicating the deprecated failedPaths.
+  const same = (pick: (f: Finding) => readonly string[] | undefined) =>
+    parts.every((f) => f.failedPaths === pick(f) || (!f.failedPaths && !pick(f)));
+  const reviewPaths = same((f) => f.reviewPaths) ? failedPaths : concatOf(parts, (f) => f.reviewPaths);
+  const deletePaths = same((f) => f.deletePaths) ? failedPaths : concatOf(parts, (f) => f.deletePaths);
+  const fixPaths = concatOf(parts, (f) => f.fixPaths);
+  const related = concatOf(parts, (f) => f.relatedResourcesIDs);
+  const out: Finding = {};
+  if (failedPaths) out.failedPaths = failedPaths;
+  if (reviewPaths) out.reviewPaths = reviewPaths;
+  if (deletePaths) out.deletePaths = deletePaths;
+  if (fixPaths) out.fixPaths = fixPaths;
+  if (related) out.relatedResourcesIDs = related;
+  return Object.freeze(out);
 }
 
 function concatOf<T>(

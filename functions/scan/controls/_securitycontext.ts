@@ -4,7 +4,7 @@
  */
 import { at, indexed } from '../engine/paths.js';
 import { strings } from '../engine/objects.js';
-import type { Finding, RuleDefinition } from '../engine/types.js';
+import type { Finding, KubeObject, RuleDefinition } from '../engine/types.js';
 import {
   containersOf,
   workloadView,
@@ -40,8 +40,8 @@ export const immutableFilesystemRule: RuleDefinition = workloadRule(
     const out: Finding[] = [];
     for (const c of containersOf(wl, POD_CONTAINERS)) {
       const v = c.container.securityContext?.readOnlyRootFilesystem;
-      const path = at(c.path, '.securityContext.readOnlyRootFilesystem');
       if (v === true) continue;
+      const path = at(c.path, '.securityContext.readOnlyRootFilesystem');
       out.push(v === false ? review(path) : fix(path, 'true'));
     }
     return out;
@@ -91,6 +91,9 @@ export const nonRootRule: RuleDefinition = workloadRule('non-root-containers', (
   return out;
 });
 
+const forbidsEscalation = (p: KubeObject): boolean =>
+  (p.spec as { allowPrivilegeEscalation?: unknown } | undefined)?.allowPrivilegeEscalation === false;
+
 /**
  * rule-allow-privilege-escalation (C-0016): allowPrivilegeEscalation must be explicitly false,
  * unless a PodSecurityPolicy in the input forbids escalation.
@@ -98,15 +101,7 @@ export const nonRootRule: RuleDefinition = workloadRule('non-root-containers', (
 export const allowPrivilegeEscalationRule: RuleDefinition = workloadRule(
   'rule-allow-privilege-escalation',
   (wl, ctx) => {
-    const psps = ctx.index.ofKind('PodSecurityPolicy');
-    if (
-      psps.some(
-        (p) =>
-          (p.spec as { allowPrivilegeEscalation?: unknown } | undefined)?.allowPrivilegeEscalation === false,
-      )
-    ) {
-      return [];
-    }
+    if (ctx.index.ofKind('PodSecurityPolicy').some(forbidsEscalation)) return [];
     const out: Finding[] = [];
     for (const c of containersOf(wl, POD_CONTAINERS)) {
       const sc = c.container.securityContext;

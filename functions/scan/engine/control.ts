@@ -499,7 +499,7 @@ export function defineControl(spec: ControlSpec): ControlDefinition {
       const r = evalRule(i, resource, ctx, p);
       if (!r) continue;
       out[n++] = r;
-      if (shared && !Object.isFrozen(r)) shared = false;
+      if (shared && r !== p.passed[i] && !Object.isFrozen(r)) shared = false;
     }
     if (n === 0) return NO_RESULTS;
     const list = shared
