@@ -128,6 +128,17 @@ describe('scanResources report', () => {
     expect(sa[0]!.controls.map((c) => c.controlID)).toEqual(['C-0034', 'C-0035']);
   });
 
+  it('keeps one result per resource ID when an object is listed twice', () => {
+    // The report counts IDs that occur once without its ID maps; a duplicate must still merge.
+    const web = deployment('web', { containers: [bareContainer()] }, 'prod');
+    const r = scanResources([web, structuredClone(web), pod('good', hardenedPodSpec(), 'prod')], {
+      controls: ['C-0017'],
+    });
+    expect(r.results.map((x) => x.resourceID)).toEqual(['apps/v1/prod/Deployment/web', '/v1/prod/Pod/good']);
+    expect(r.results[0]!.controls.map((c) => c.controlID)).toEqual(['C-0017', 'C-0017']);
+    expect(r.summaryDetails.ResourceCounters).toMatchObject({ passedResources: 1, failedResources: 1 });
+  });
+
   it('can omit passed controls from results', () => {
     const r = scanResources(objects, { controls: ['C-0017'], includePassed: false });
     expect(r.results.map((x) => x.resourceID)).toEqual(['apps/v1/prod/Deployment/web']);

@@ -398,9 +398,19 @@ class BlockScan {
   /** Held-report index of each entry of `results` (streamed results take positions as they go). */
   readonly positions: number[] = [];
   nextPosition = 0;
+  /** Results by resource ID, for IDs that may recur (see `mayRecur`). */
   readonly resultById = new Map<string, ReportResult>();
   readonly resourcesSeverityCounters: SeverityCounters = emptySeverity();
+  /** Worst status by resource ID, for IDs that may recur (see `mayRecur`). */
   readonly resourceStatus = new Map<string, Status>();
+  /** Worst status of resources whose ID occurs once (no map entry: counted directly). */
+  readonly uniqueCounters: ResourceCounters = emptyCounters();
+  /**
+   * Resource IDs are unique except a ServiceAccount's object and RBAC subject, unless the index
+   * says otherwise (`idsMayRecur`). Only IDs that may recur go through the (large, string-keyed)
+   * maps.
+   */
+  private readonly anyIdMayRecur: boolean;
   private readonly pathPool: PathPool;
 
   // Frozen result lists are shared by every resource they describe (defineControl interns passed,
@@ -451,6 +461,7 @@ class BlockScan {
     private readonly sink: ((result: ReportResult, position: number) => void) | undefined,
   ) {
     this.pathPool = new PathPool(sink === undefined);
+    this.anyIdMayRecur = ctx.index.idsMayRecur;
     this.evaluatedStates = [...states.values()].filter((st) => st.def !== undefined);
     const stateIndex = new Map(this.evaluatedStates.map((st, i) => [st, i]));
     for (const [kind, list] of byKind) {
@@ -695,8 +706,20 @@ class BlockScan {
     const list = this.byKind.get(resource.matchKind);
     if (!list) return;
     const overall = this.overallOf[b];
-    if (overall !== undefined)
-      this.resourceStatus.set(resource.id, worse(this.resourceStatus.get(resource.id) ?? 'passed', overall));
+    const mayRecur =
+      this.anyIdMayRecur ||
+      resource.matchKind === 'ServiceAccount' ||
+      resource.subject?.kind === 'ServiceAccount';
+    if (overall !== undefined) {
+      if (mayRecur)
+        this.resourceStatus.set(
+          resource.id,
+          worse(this.resourceStatus.get(resource.id) ?? 'passed', overall),
+        );
+      else if (overall === 'failed') this.uniqueCounters.failedResources++;
+      else if (overall === 'skipped') this.uniqueCounters.skippedResources++;
+      else this.uniqueCounters.passedResources++;
+    }
     const base = b * this.stride;
     let count = 0;
     for (let p = 0; p < list.length; p++) if (entries[base + p] !== undefined) count++;
@@ -711,6 +734,11 @@ class BlockScan {
     }
     if (sink && resource.matchKind !== 'ServiceAccount' && resource.subject?.kind !== 'ServiceAccount') {
       sink({ resourceID: resource.id, controls }, this.nextPosition++);
+      return;
+    }
+    if (!mayRecur) {
+      this.results.push({ resourceID: resource.id, controls });
+      this.positions.push(this.nextPosition++);
       return;
     }
     // A subject vector and a real ServiceAccount share an ID: merge their controls into one result.
@@ -809,8 +837,11 @@ function controlSummary(state: ControlState, controlsSeverityCounters: SeverityC
 }
 
 /** Resources by their worst status over the selected controls. */
-function countResources(resourceStatus: ReadonlyMap<string, Status>): ResourceCounters {
-  const counters = emptyCounters();
+function countResources(
+  resourceStatus: ReadonlyMap<string, Status>,
+  unique: ResourceCounters,
+): ResourceCounters {
+  const counters = { ...unique };
   for (const s of resourceStatus.values()) {
     if (s === 'failed') counters.failedResources++;
     else if (s === 'skipped') counters.skippedResources++;
@@ -899,7 +930,7 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
     controlSummaries[state.id] = controlSummary(state, controlsSeverityCounters);
 
   // Resource-level counters: a resource is failed if any selected control failed on it.
-  const resourceCounters = countResources(resourceStatus);
+  const resourceCounters = countResources(resourceStatus, run.uniqueCounters);
 
   const frameworks: FrameworkSummary[] = selection.frameworks.map((f) => {
     const tallies = f.controlIDs.map((id) => (states.get(id) as ControlState).tally);

@@ -47,6 +47,12 @@ export class ClusterIndex {
   private readonly byKindNs = new Map<string, Map<string, KubeObject[]>>();
   private readonly byKindNsName = new Map<string, Map<string, Map<string, KubeObject>>>();
   private readonly namespaceNames = new Set<string>();
+  /**
+   * Whether two resources other than a ServiceAccount and its RBAC subject may have the same
+   * resource ID: two objects sharing kind, namespace and name (the same object listed twice, or
+   * under two API versions), or objects of the subject kinds User/Group.
+   */
+  readonly idsMayRecur: boolean = false;
   private subjectsCache: SubjectVector[] | undefined;
   private bindingsBySaCache: Map<string, Map<string, BoundRole[]>> | undefined;
 
@@ -63,6 +69,8 @@ export class ClusterIndex {
       if (!named) this.byKindNsName.set(o.kind, (named = new Map()));
       let inNs = named.get(ns ?? '');
       if (!inNs) named.set(ns ?? '', (inNs = new Map()));
+      if (inNs.has(o.metadata.name) || o.kind === 'User' || o.kind === 'Group')
+        (this as { idsMayRecur: boolean }).idsMayRecur = true;
       inNs.set(o.metadata.name, o);
       if (o.metadata.uid) uids.add(o.metadata.uid);
       if (o.kind === 'Namespace') this.namespaceNames.add(o.metadata.name);
