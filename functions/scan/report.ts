@@ -371,7 +371,7 @@ interface ControlState {
   timeMs: number;
   /**
    * The last shared result list seen for this control and its entry: consecutive resources mostly
-   * have the same list (passed), which then costs no `sharedControls` lookup.
+   * have the same list (passed), which then costs no `sharedEntries` lookup.
    */
   lastRules: readonly RuleResult[] | undefined;
   lastShared: SharedControl | undefined;
@@ -380,6 +380,13 @@ interface ControlState {
   batch: BatchEvaluate | undefined;
   prevRules: readonly RuleResult[] | undefined;
   prevShared: SharedControl | undefined;
+  /**
+   * The control's shared entries by result list (lists belong to one control). One small map per
+   * control rather than one for the scan: the lookup runs per (resource, control) whose list is
+   * neither of the last two, and a map of one control's lists stays in cache while the block is
+   * evaluated control by control.
+   */
+  sharedEntries: Map<readonly RuleResult[], SharedControl>;
 }
 
 /**
@@ -417,7 +424,6 @@ class BlockScan {
   // skipped and failed lists alike): so is the report entry built for one, with its status. A list
   // with a failed rule is only shared while there are no exceptions, which depend on the resource.
   private readonly passedRuleCache = new Map<RuleResult, ReportRule>();
-  private readonly sharedControls = new Map<readonly RuleResult[], SharedControl>();
 
   /**
    * Resources are evaluated in blocks, control by control within a block (then reported resource by
@@ -597,7 +603,7 @@ class BlockScan {
       state.lastShared = shared;
       return shared;
     }
-    const shared = this.sharedControls.get(rules);
+    const shared = state.sharedEntries.get(rules);
     if (shared) {
       state.prevRules = state.lastRules;
       state.prevShared = state.lastShared;
@@ -696,7 +702,7 @@ class BlockScan {
         rules: reportRules,
       };
     }
-    if (share) this.sharedControls.set(rules, { status, subStatus, entry: entry && freezeEntry(entry) });
+    if (share) state.sharedEntries.set(rules, { status, subStatus, entry: entry && freezeEntry(entry) });
     return entry;
   }
 
@@ -899,6 +905,7 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
       batch: def && batchEvaluator(def),
       prevRules: undefined,
       prevShared: undefined,
+      sharedEntries: new Map(),
     };
     states.set(id, state);
     if (def) {

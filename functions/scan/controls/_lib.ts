@@ -126,6 +126,56 @@ function frozen<T>(xs: T[]): readonly T[] {
   return Object.freeze(xs);
 }
 
+/**
+ * The finding one rule site builds on a base path (a container's `…containers[1]`, a pod-spec
+ * prefix), memoized by the base: `fix(at(base, suffix), value)` is four map lookups per failing
+ * container, a site memo one. `make` must build from the interned helpers (`fix`, `review`, `at`,
+ * ...), so the finding is the very object any other route to it returns.
+ */
+export class PathFindings {
+  private readonly byBase = new Map<string, Finding>();
+
+  constructor(private readonly make: (base: string) => Finding) {}
+
+  get(base: string): Finding {
+    let f = this.byBase.get(base);
+    if (f === undefined) {
+      f = this.make(base);
+      // Bases are few (pod-spec prefixes × container slots); the bound is for hostile input.
+      if (this.byBase.size < 10_000) this.byBase.set(base, f);
+    }
+    return f;
+  }
+}
+
+const relatedFindings = new SequenceInterner<unknown, Finding>(20_000);
+let relatedKeys: unknown[] = [];
+
+const buildWithRelated = (keys: readonly unknown[], n: number): Finding =>
+  Object.freeze({
+    ...(keys[0] as Finding),
+    relatedResourcesIDs: Object.freeze(keys.slice(1, n) as string[]),
+  });
+
+/**
+ * `{ ...base, relatedResourcesIDs: ids }` (base: an interned finding, or none for an alert without
+ * paths), interned by base identity and the IDs: workloads related to the same objects (the
+ * namespace's network policies, the ServiceAccount's bindings) then share one finding, and with
+ * it one rule result and one report entry, instead of one of each per workload.
+ */
+export function withRelated(base: Finding | undefined, ids: readonly string[]): Finding {
+  const n = ids.length + 1;
+  if (relatedKeys.length < n) relatedKeys = new Array<unknown>(n);
+  relatedKeys[0] = base ?? ALERT;
+  for (let i = 0; i < ids.length; i++) relatedKeys[i + 1] = ids[i];
+  const f = relatedFindings.internFirst(relatedKeys, n, buildWithRelated);
+  relatedKeys.fill(undefined, 0, n);
+  return f;
+}
+
+/** No findings (shared: rules return it on the passed path instead of a new empty array). */
+export const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
+
 /** An alert without paths (the object as a whole is the problem, or is listed for review). */
 export const ALERT: Finding = Object.freeze({});
 
@@ -230,7 +280,7 @@ export function rbacFindings(resource: ScanResource, m: RbacMatch): Finding[] {
       if (report.includes('verbs')) for (const i of verbs) paths.push(`${base}.verbs[${i}]`);
       if (report.includes('apiGroups')) for (const i of groups) paths.push(`${base}.apiGroups[${i}]`);
       paths.push(`relatedObjects[${j}].subjects[${k}]`, `relatedObjects[${j}].roleRef.name`);
-      out.push({ ...review(...paths), relatedResourcesIDs: [objectId(binding), objectId(role)] });
+      out.push(withRelated(review(...paths), [objectId(binding), objectId(role)]));
     }
   }
   return out;

@@ -1,7 +1,7 @@
 /** Network-policy rules: workload selection (C-0030, C-0260) and namespace coverage (C-0049/C-0054/C-0206). */
 import { arr, get, objectId, rec } from '../engine/objects.js';
 import type { RuleDefinition } from '../engine/types.js';
-import { ALERT, objectRule, policiesOf, workloadRule } from './_lib.js';
+import { ALERT, objectRule, policiesOf, withRelated, workloadRule } from './_lib.js';
 
 /** ensure_network_policy_configured_in_labels: no (Cilium)NetworkPolicy selects the workload's pods. */
 export const workloadWithoutNetpolRule: RuleDefinition = workloadRule(
@@ -33,7 +33,7 @@ export const ingressEgressBlockedRule: RuleDefinition = workloadRule(
   (wl, ctx) => {
     const policies = policiesOf(wl, ctx.index);
     if (policies.length > 0 && policies.some(blocksTraffic)) return [];
-    return [{ relatedResourcesIDs: policies.map(objectId) }];
+    return [withRelated(undefined, policies.map(objectId))];
   },
 );
 

@@ -7,8 +7,8 @@ import { at } from '../engine/paths.js';
 import { memoryBytes, cpuMillis } from '../engine/quantity.js';
 import type { ControlInputs } from '../engine/inputs.js';
 import type { Finding, RuleDefinition } from '../engine/types.js';
-import { containersOf, MAIN_CONTAINERS } from '../engine/workload.js';
-import { fix, review, workloadRule } from './_lib.js';
+import { containersOf, MAIN_CONTAINERS, type ContainerRef } from '../engine/workload.js';
+import { fix, NO_FINDINGS, PathFindings, review, workloadRule } from './_lib.js';
 
 type Field = 'requests' | 'limits';
 /** Shared: an array literal in the loop was one allocation per container and rule. */
@@ -17,19 +17,23 @@ type Resource = 'cpu' | 'memory';
 
 /** Rule failing containers that lack `resources.<field>.<resource>` (containers only, as the Rego rules). */
 export function missingResourceRule(name: string, wanted: readonly [Field, Resource][]): RuleDefinition {
-  const suffixes = wanted.map(([field, res]) => `.resources.${field}.${res}`);
+  const missing = wanted.map(
+    ([field, res]) => new PathFindings((p) => fix(at(p, `.resources.${field}.${res}`), 'YOUR_VALUE')),
+  );
   return workloadRule(name, (wl) => {
-    const out: Finding[] = [];
-    for (const c of containersOf(wl, MAIN_CONTAINERS)) {
+    let out: Finding[] | undefined;
+    const containers = containersOf(wl, MAIN_CONTAINERS);
+    for (let i = 0; i < containers.length; i++) {
+      const c = containers[i] as ContainerRef;
       for (let k = 0; k < wanted.length; k++) {
         // Indexed, not destructured: array destructuring goes through the iterator protocol.
         const pair = wanted[k] as [Field, Resource];
         const v = c.container.resources?.[pair[0]]?.[pair[1]];
         if (v === undefined || v === null || v === '')
-          out.push(fix(at(c.path, suffixes[k] as string), 'YOUR_VALUE'));
+          (out ??= []).push((missing[k] as PathFindings).get(c.path));
       }
     }
-    return out;
+    return out ?? NO_FINDINGS;
   });
 }
 
@@ -58,6 +62,8 @@ export function rangedResourceRule(name: string, res: Resource): RuleDefinition 
   const parse = res === 'cpu' ? cpuMillis : memoryBytes;
   const requestSuffix = `.resources.requests.${res}`;
   const limitSuffix = `.resources.limits.${res}`;
+  const missingRequest = new PathFindings((p) => fix(at(p, requestSuffix), 'YOUR_VALUE'));
+  const missingLimit = new PathFindings((p) => fix(at(p, limitSuffix), 'YOUR_VALUE'));
   const inputs = [`${res}_request_max`, `${res}_request_min`, `${res}_limit_max`, `${res}_limit_min`];
   // The four bounds of the scan's inputs, resolved once per inputs object (not per container).
   let boundsOf: ControlInputs | undefined;
@@ -78,15 +84,18 @@ export function rangedResourceRule(name: string, res: Resource): RuleDefinition 
     name,
     (wl, ctx) => {
       const b = boundsFor(ctx.inputs);
-      const out: Finding[] = [];
-      for (const c of containersOf(wl, MAIN_CONTAINERS)) {
-        for (const field of FIELDS) {
+      let out: Finding[] | undefined;
+      const containers = containersOf(wl, MAIN_CONTAINERS);
+      for (let i = 0; i < containers.length; i++) {
+        const c = containers[i] as ContainerRef;
+        for (let fi = 0; fi < FIELDS.length; fi++) {
+          const field = FIELDS[fi] as Field;
           const raw = c.container.resources?.[field]?.[res];
-          const path = at(c.path, field === 'requests' ? requestSuffix : limitSuffix);
           if (raw === undefined || raw === null || raw === '') {
-            out.push(fix(path, 'YOUR_VALUE'));
+            (out ??= []).push((field === 'requests' ? missingRequest : missingLimit).get(c.path));
             continue;
           }
+          const path = at(c.path, field === 'requests' ? requestSuffix : limitSuffix);
           const value = parse(raw);
           const { min, max } = b[field === 'requests' ? 'request' : 'limit'];
           if (
@@ -94,11 +103,11 @@ export function rangedResourceRule(name: string, res: Resource): RuleDefinition 
             (min !== undefined && value < min) ||
             (max !== undefined && value > max)
           ) {
-            out.push(review(path));
+            (out ??= []).push(review(path));
           }
         }
       }
-      return out;
+      return out ?? NO_FINDINGS;
     },
     { inputs },
   );

@@ -1,7 +1,7 @@
 /** Workloads whose auto-mounted ServiceAccount holds dangerous permissions (C-0267, C-0272). */
 import { objectId } from '../engine/objects.js';
 import type { KubeObject, RuleDefinition } from '../engine/types.js';
-import { automountFinding, serviceAccountNameOf, workloadRule } from './_lib.js';
+import { automountFinding, serviceAccountNameOf, withRelated, workloadRule } from './_lib.js';
 
 export function workloadSaRoleRule(name: string, dangerous: (role: KubeObject) => boolean): RuleDefinition {
   return workloadRule(name, (wl, ctx) => {
@@ -11,6 +11,11 @@ export function workloadSaRoleRule(name: string, dangerous: (role: KubeObject) =
       .bindingsOfServiceAccount(wl.object.metadata.namespace ?? 'default', serviceAccountNameOf(wl))
       .filter((p) => dangerous(p.role));
     if (pairs.length === 0) return [];
-    return [{ ...token, relatedResourcesIDs: pairs.flatMap((p) => [objectId(p.binding), objectId(p.role)]) }];
+    return [
+      withRelated(
+        token,
+        pairs.flatMap((p) => [objectId(p.binding), objectId(p.role)]),
+      ),
+    ];
   });
 }

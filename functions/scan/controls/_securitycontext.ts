@@ -14,12 +14,14 @@ import {
   ALL_CONTAINERS,
   POD_CONTAINERS,
 } from '../engine/workload.js';
-import { fix, merged, remove, review, workloadRule } from './_lib.js';
+import { fix, merged, NO_FINDINGS, PathFindings, remove, review, workloadRule } from './_lib.js';
 
 /** rule-privilege-escalation (C-0057): privileged: true, or SYS_ADMIN in capabilities.add. */
 export const privilegedContainerRule: RuleDefinition = workloadRule('rule-privilege-escalation', (wl) => {
-  const out: Finding[] = [];
-  for (const c of containersOf(wl, MAIN_CONTAINERS)) {
+  let out: Finding[] | undefined;
+  const containers = containersOf(wl, MAIN_CONTAINERS);
+  for (let i = 0; i < containers.length; i++) {
+    const c = containers[i] as ContainerRef;
     const sc = c.container.securityContext;
     const adds = strings(sc?.capabilities?.add);
     let paths: string[] | undefined;
@@ -28,23 +30,27 @@ export const privilegedContainerRule: RuleDefinition = workloadRule('rule-privil
         (paths ??= []).push(indexed(at(c.path, '.securityContext.capabilities.add'), k));
     }
     if (sc?.privileged === true) (paths ??= []).push(at(c.path, '.securityContext.privileged'));
-    if (paths) out.push(remove(...paths));
+    if (paths) (out ??= []).push(remove(...paths));
   }
-  return out;
+  return out ?? NO_FINDINGS;
 });
+
+const READ_ONLY_REVIEW = new PathFindings((p) => review(at(p, '.securityContext.readOnlyRootFilesystem')));
+const READ_ONLY_FIX = new PathFindings((p) => fix(at(p, '.securityContext.readOnlyRootFilesystem'), 'true'));
 
 /** immutable-container-filesystem (C-0017): readOnlyRootFilesystem must be true. */
 export const immutableFilesystemRule: RuleDefinition = workloadRule(
   'immutable-container-filesystem',
   (wl) => {
-    const out: Finding[] = [];
-    for (const c of containersOf(wl, POD_CONTAINERS)) {
+    let out: Finding[] | undefined;
+    const containers = containersOf(wl, POD_CONTAINERS);
+    for (let i = 0; i < containers.length; i++) {
+      const c = containers[i] as ContainerRef;
       const v = c.container.securityContext?.readOnlyRootFilesystem;
       if (v === true) continue;
-      const path = at(c.path, '.securityContext.readOnlyRootFilesystem');
-      out.push(v === false ? review(path) : fix(path, 'true'));
+      (out ??= []).push((v === false ? READ_ONLY_REVIEW : READ_ONLY_FIX).get(c.path));
     }
-    return out;
+    return out ?? NO_FINDINGS;
   },
 );
 
@@ -63,6 +69,9 @@ function decidingPath(wl: WorkloadView, c: ContainerRef, field: IdentityField): 
     : at(at(wl.prefix, 'securityContext.'), field);
 }
 
+const RUN_AS_NON_ROOT_FIX = new PathFindings((p) => fix(at(p, '.securityContext.runAsNonRoot'), 'true'));
+const RUN_AS_GROUP_FIX = new PathFindings((p) => fix(at(p, '.securityContext.runAsGroup'), '1000'));
+
 /**
  * non-root-containers (C-0013): fails when the effective runAsNonRoot is not true and the effective
  * runAsUser is 0 or unset; otherwise when the effective runAsGroup is 0 or unset. The path is the
@@ -71,7 +80,9 @@ function decidingPath(wl: WorkloadView, c: ContainerRef, field: IdentityField): 
  */
 export const nonRootRule: RuleDefinition = workloadRule('non-root-containers', (wl) => {
   const out: Finding[] = [];
-  for (const c of containersOf(wl, ALL_CONTAINERS)) {
+  const containers = containersOf(wl, ALL_CONTAINERS);
+  for (let i = 0; i < containers.length; i++) {
+    const c = containers[i] as ContainerRef;
     const canFix = c.type !== 'ephemeralContainers';
     const nonRoot = effective(wl, c, 'runAsNonRoot');
     const user = effective(wl, c, 'runAsUser');
@@ -80,16 +91,27 @@ export const nonRootRule: RuleDefinition = workloadRule('non-root-containers', (
       const decided: IdentityField | undefined =
         user !== undefined ? 'runAsUser' : nonRoot !== undefined ? 'runAsNonRoot' : undefined;
       if (decided) out.push(review(decidingPath(wl, c, decided)));
-      else if (canFix) out.push(fix(at(c.path, '.securityContext.runAsNonRoot'), 'true'));
+      else if (canFix) out.push(RUN_AS_NON_ROOT_FIX.get(c.path));
       else out.push({});
     } else if (group === 0 || group === undefined) {
       if (group !== undefined) out.push(review(decidingPath(wl, c, 'runAsGroup')));
-      else if (canFix) out.push(fix(at(c.path, '.securityContext.runAsGroup'), '1000'));
+      else if (canFix) out.push(RUN_AS_GROUP_FIX.get(c.path));
       else out.push({});
     }
   }
   return out;
 });
+
+const ESCALATION_REVIEW = new PathFindings((p) => review(at(p, '.securityContext.allowPrivilegeEscalation')));
+const ESCALATION_FIX = new PathFindings((p) =>
+  fix(at(p, '.securityContext.allowPrivilegeEscalation'), 'false'),
+);
+const ESCALATION_PRIVILEGED_FIX = new PathFindings((p) =>
+  merged([
+    fix(at(p, '.securityContext.allowPrivilegeEscalation'), 'false'),
+    fix(at(p, '.securityContext.privileged'), 'false'),
+  ]),
+);
 
 const forbidsEscalation = (p: KubeObject): boolean =>
   (p.spec as { allowPrivilegeEscalation?: unknown } | undefined)?.allowPrivilegeEscalation === false;
@@ -102,22 +124,22 @@ export const allowPrivilegeEscalationRule: RuleDefinition = workloadRule(
   'rule-allow-privilege-escalation',
   (wl, ctx) => {
     if (ctx.index.ofKind('PodSecurityPolicy').some(forbidsEscalation)) return [];
-    const out: Finding[] = [];
-    for (const c of containersOf(wl, POD_CONTAINERS)) {
+    let out: Finding[] | undefined;
+    const containers = containersOf(wl, POD_CONTAINERS);
+    for (let i = 0; i < containers.length; i++) {
+      const c = containers[i] as ContainerRef;
       const sc = c.container.securityContext;
-      const path = at(c.path, '.securityContext.allowPrivilegeEscalation');
       if (sc?.allowPrivilegeEscalation === false) continue;
-      if (sc?.allowPrivilegeEscalation === true) {
-        out.push(review(path));
-      } else {
-        out.push(
-          sc?.privileged === undefined
-            ? merged([fix(path, 'false'), fix(at(c.path, '.securityContext.privileged'), 'false')])
-            : fix(path, 'false'),
-        );
-      }
+      (out ??= []).push(
+        (sc?.allowPrivilegeEscalation === true
+          ? ESCALATION_REVIEW
+          : sc?.privileged === undefined
+            ? ESCALATION_PRIVILEGED_FIX
+            : ESCALATION_FIX
+        ).get(c.path),
+      );
     }
-    return out;
+    return out ?? NO_FINDINGS;
   },
 );
 
@@ -141,31 +163,49 @@ export const dropNetRawRule: RuleDefinition = workloadRule('drop-capability-netr
   return out;
 });
 
+/** seLinux fix findings by container path (each path has one pod-spec prefix). */
+const SELINUX_FIX = {
+  byPath: new Map<string, Finding>(),
+  get(path: string, prefix: string): Finding {
+    let f = this.byPath.get(path);
+    if (f === undefined) {
+      f = merged([
+        fix(at(prefix, 'securityContext.seLinuxOptions'), 'YOUR_VALUE'),
+        fix(at(path, '.securityContext.seLinuxOptions'), 'YOUR_VALUE'),
+      ]);
+      if (this.byPath.size < 10_000) this.byPath.set(path, f);
+    }
+    return f;
+  },
+};
+
 /** set-seLinuxOptions: neither the pod nor the container sets seLinuxOptions. */
 export const seLinuxRule: RuleDefinition = workloadRule('set-seLinuxOptions', (wl) => {
-  if (wl.spec.securityContext?.seLinuxOptions !== undefined) return [];
-  const out: Finding[] = [];
-  for (const c of containersOf(wl, MAIN_CONTAINERS)) {
+  if (wl.spec.securityContext?.seLinuxOptions !== undefined) return NO_FINDINGS;
+  let out: Finding[] | undefined;
+  const containers = containersOf(wl, MAIN_CONTAINERS);
+  for (let i = 0; i < containers.length; i++) {
+    const c = containers[i] as ContainerRef;
     if (c.container.securityContext?.seLinuxOptions !== undefined) continue;
-    out.push(
-      merged([
-        fix(at(wl.prefix, 'securityContext.seLinuxOptions'), 'YOUR_VALUE'),
-        fix(at(c.path, '.securityContext.seLinuxOptions'), 'YOUR_VALUE'),
-      ]),
-    );
+    // The container path starts with the pod-spec prefix: one memo key for both.
+    (out ??= []).push(SELINUX_FIX.get(c.path, wl.prefix));
   }
-  return out;
+  return out ?? NO_FINDINGS;
 });
+
+const SECCOMP_FIX = new PathFindings((p) => fix(at(p, '.securityContext.seccompProfile'), 'YOUR_VALUE'));
 
 /** set-seccomp-profile: neither the pod nor the container sets a seccompProfile. */
 export const seccompProfileRule: RuleDefinition = workloadRule('set-seccomp-profile', (wl) => {
-  if (wl.spec.securityContext?.seccompProfile !== undefined) return [];
-  const out: Finding[] = [];
-  for (const c of containersOf(wl, MAIN_CONTAINERS)) {
+  if (wl.spec.securityContext?.seccompProfile !== undefined) return NO_FINDINGS;
+  let out: Finding[] | undefined;
+  const containers = containersOf(wl, MAIN_CONTAINERS);
+  for (let i = 0; i < containers.length; i++) {
+    const c = containers[i] as ContainerRef;
     if (c.container.securityContext?.seccompProfile !== undefined) continue;
-    out.push(fix(at(c.path, '.securityContext.seccompProfile'), 'YOUR_VALUE'));
+    (out ??= []).push(SECCOMP_FIX.get(c.path));
   }
-  return out;
+  return out ?? NO_FINDINGS;
 });
 
 /**

@@ -2,7 +2,7 @@ import { at } from '../engine/paths.js';
 import { defineControl } from '../engine/control.js';
 import { arr, get, objectId, rec } from '../engine/objects.js';
 import type { Finding, KubeObject } from '../engine/types.js';
-import { review, serviceAccountNameOf, SUBJECT, workloadRule } from './_lib.js';
+import { review, serviceAccountNameOf, SUBJECT, withRelated, workloadRule } from './_lib.js';
 
 /**
  * Access Kubernetes dashboard: subjects (other than the dashboard's own ServiceAccount) bound to the
@@ -28,7 +28,7 @@ export default defineControl({
           );
           const paths = [`relatedObjects[${j}].roleRef.name`];
           if (k >= 0) paths.unshift(`relatedObjects[${j}].subjects[${k}]`);
-          out.push({ ...review(...paths), relatedResourcesIDs: [objectId(binding), objectId(role)] });
+          out.push(withRelated(review(...paths), [objectId(binding), objectId(role)]));
         }
         return out;
       },

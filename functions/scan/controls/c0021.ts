@@ -1,6 +1,6 @@
 import { defineControl } from '../engine/control.js';
 import { arr, get, objectId, str } from '../engine/objects.js';
-import { workloadRule } from './_lib.js';
+import { withRelated, workloadRule } from './_lib.js';
 import { servicesOf } from './_exposure.js';
 
 /** A LoadBalancer with an external address, or any NodePort Service, reaches the outside. */
@@ -28,7 +28,7 @@ export default defineControl({
         const name = wl.object.metadata.name;
         if (!(ctx.inputs.sensitiveInterfaces ?? []).some((s) => s && name.includes(s))) return [];
         const related = servicesOf(wl, ctx.index).filter(exposes);
-        return related.length > 0 ? [{ relatedResourcesIDs: related.map(objectId) }] : [];
+        return related.length > 0 ? [withRelated(undefined, related.map(objectId))] : [];
       },
       { inputs: ['sensitiveInterfaces'] },
     ),

@@ -2,7 +2,7 @@ import { defineControl } from '../engine/control.js';
 import { arr, get, objectId } from '../engine/objects.js';
 import type { ClusterIndex } from '../engine/cluster-index.js';
 import type { KubeObject } from '../engine/types.js';
-import { workloadRule } from './_lib.js';
+import { withRelated, workloadRule } from './_lib.js';
 import { servicesOf } from './_exposure.js';
 
 const SSH_PORTS = new Set(['22', '2222']);
@@ -34,7 +34,7 @@ export default defineControl({
   rules: [
     workloadRule('rule-can-ssh-to-pod-v1', (wl, ctx) => {
       const related = sshServices(ctx.index, servicesOf(wl, ctx.index));
-      return related ? [{ relatedResourcesIDs: related.map(objectId) }] : [];
+      return related ? [withRelated(undefined, related.map(objectId))] : [];
     }),
   ],
 });

@@ -2,7 +2,7 @@ import { defineControl } from '../engine/control.js';
 import { arr, get, objectId, rec, str } from '../engine/objects.js';
 import type { ClusterIndex } from '../engine/cluster-index.js';
 import type { KubeObject } from '../engine/types.js';
-import { workloadRule } from './_lib.js';
+import { withRelated, workloadRule } from './_lib.js';
 import { servicesOf } from './_exposure.js';
 
 /** Service names an Ingress routes to (default backend and every rule path backend). */
@@ -68,7 +68,7 @@ export default defineControl({
         const ids = exposing.get(svc);
         if (ids) related.push(...ids);
       }
-      return related.length > 0 ? [{ relatedResourcesIDs: related }] : [];
+      return related.length > 0 ? [withRelated(undefined, related)] : [];
     }),
   ],
 });

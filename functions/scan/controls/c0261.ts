@@ -1,6 +1,6 @@
 import { defineControl } from '../engine/control.js';
 import { objectId } from '../engine/objects.js';
-import { automountFinding, serviceAccountNameOf, workloadRule } from './_lib.js';
+import { automountFinding, serviceAccountNameOf, withRelated, workloadRule } from './_lib.js';
 
 /** ServiceAccount token mounted: the workload's SA has RBAC bindings and its token is auto-mounted. */
 export default defineControl({
@@ -14,7 +14,14 @@ export default defineControl({
       );
       if (pairs.length === 0) return [];
       const f = automountFinding(wl, ctx.index);
-      return f ? [{ ...f, relatedResourcesIDs: pairs.map((p) => objectId(p.binding)) }] : [];
+      return f
+        ? [
+            withRelated(
+              f,
+              pairs.map((p) => objectId(p.binding)),
+            ),
+          ]
+        : [];
     }),
   ],
 });

@@ -3,7 +3,7 @@ import type { ClusterIndex } from '../engine/cluster-index.js';
 import { arr, get, objectId, str, strings } from '../engine/objects.js';
 import type { KubeObject } from '../engine/types.js';
 import type { WorkloadView } from '../engine/workload.js';
-import { workloadRule } from './_lib.js';
+import { withRelated, workloadRule } from './_lib.js';
 import { servicesOf } from './_exposure.js';
 
 const ROUTE_KINDS = ['HTTPRoute', 'TCPRoute', 'UDPRoute'];
@@ -63,7 +63,7 @@ function exposure(wl: WorkloadView, index: ClusterIndex, rule: 'gateway' | 'isti
     const via = routes.get(`${svc.metadata.namespace ?? 'default'}/${svc.metadata.name}`);
     if (via) related.push(...via.map(objectId), objectId(svc));
   }
-  return related.length > 0 ? [{ relatedResourcesIDs: [...new Set(related)] }] : [];
+  return related.length > 0 ? [withRelated(undefined, [...new Set(related)])] : [];
 }
 
 /**

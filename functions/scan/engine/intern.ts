@@ -14,7 +14,7 @@ interface Node<K, V> {
 }
 
 /** Values built from a sequence of immutable objects, interned by the identities of the sequence. */
-export class SequenceInterner<K extends object, V> {
+export class SequenceInterner<K, V> {
   private readonly root: Node<K, V> = {};
   private nodes = 0;
 
