@@ -335,8 +335,13 @@ function bumpSeverity(c: SeverityCounters, s: Severity): void {
   else if (s === 'Low') c.lowSeverity++;
 }
 
-/** Resources evaluated control by control at a time (see evaluateBlock). */
-const EVALUATION_BLOCK = 256;
+/**
+ * Resources evaluated control by control at a time (see evaluateBlock). 128 rather than 256: the
+ * per-block entry table (block × widest kind list) then stays in cache, and fewer of the block's
+ * views and container lists are alive (copied) when a scavenge hits — ~5-10% less scan CPU in
+ * same-process A/B runs; 64 measured the same as 128.
+ */
+const EVALUATION_BLOCK = 128;
 
 /** A report entry shared by every resource whose control evaluated to the same result list. */
 interface SharedControl {
