@@ -40,6 +40,7 @@ export function rowSource(def: ResourceDefinition, so: StoredObject): RowSource 
     // Read-only view (rows only read it): no copy of every metadata of a 10,000-row table.
     metadata: servedMetaView(so),
     ...(so.summary ? { summary: so.summary } : {}),
+    ...(so.metadataJson !== undefined ? { metadataJson: so.metadataJson } : {}),
   };
 }
 

@@ -267,6 +267,9 @@ export class Resources {
     const withBody = out.kind === 'json' || out.kind === 'yaml' || (table !== undefined && (table.needsBody || incl === 'Object'));
     const { opts, errCtx, notOlderThan } = this.listOptions(r, withBody);
     if (out.kind === 'pomlist') opts.withSummary = false;
+    // Listings that write each metadata out as is take it as the database's JSON text: no parse and
+    // no re-serialisation per item (Table cells get the few fields they read: PrinterColumn.readsMetadata).
+    if (out.kind === 'pomlist' || (table !== undefined && !opts.withBody && table.cellsReadFewMetadataFields)) opts.metadataJson = true;
     // A JSON list the client did not page is read in pages at one snapshot anyway, so memory is
     // bounded by a page, not by the collection (10,000 objects of 1 MB).
     const internalPaging = out.kind === 'json' && opts.limit === undefined && opts.continue === undefined;
@@ -324,7 +327,7 @@ export class Resources {
         await new BufferedWriter(res).arrayDocument(
           `{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/${out.version}","metadata":${JSON.stringify(listMeta)},"items":[`,
           items.length,
-          (i) => `${head}${JSON.stringify(servedMetaView(items[i]!))}}`,
+          (i) => `${head}${items[i]!.metadataJson ?? JSON.stringify(servedMetaView(items[i]!))}}`,
         );
         return;
       }
@@ -335,14 +338,15 @@ export class Resources {
           const so = result.items[i]!;
           const src = rowSource(def, so);
           const full = so.body !== undefined ? toKube(def, so) : undefined;
-          return t.row(full ? { ...src, object: full } : src, incl, out.version, () => full ?? toKube(def, so));
+          return t.rowJson(full ? { ...src, object: full } : src, incl, out.version, () => full ?? toKube(def, so));
         });
         return;
       }
     }
   }
 
-  async sendTable(r: ResourceRequest, t: TableRenderer, meta: Record<string, unknown>, count: number, row: (i: number) => Record<string, unknown>): Promise<void> {
+  /** A Table document of `count` rows, `row(i)` being row i's JSON text (TableRenderer.rowJson). */
+  async sendTable(r: ResourceRequest, t: TableRenderer, meta: Record<string, unknown>, count: number, row: (i: number) => string): Promise<void> {
     const v = r.out.kind === 'table' ? r.out.version : 'v1';
     const { res } = r;
     if (res.headersSent) return;
@@ -350,7 +354,7 @@ export class Resources {
     await new BufferedWriter(res).arrayDocument(
       `{"kind":"Table","apiVersion":"meta.k8s.io/${v}","metadata":${JSON.stringify(meta)},"columnDefinitions":${JSON.stringify(t.columns)},"rows":[`,
       count,
-      (i) => JSON.stringify(row(i)),
+      row,
     );
   }
 

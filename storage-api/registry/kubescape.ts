@@ -75,7 +75,8 @@ function col(
   read: (src: RowSource) => unknown,
   priority = 0,
 ): PrinterColumn {
-  return { name, type, description, priority, value: read };
+  // Every column here reads the summary (or the object, for virtual rows) and at most the labels.
+  return { name, type, description, priority, value: read, readsMetadata: 'cells' };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,6 +15,11 @@ export interface RowSource {
   summary?: Record<string, unknown>;
   /** The full object; present only for columns with `needsBody: true`. */
   object?: KubeObject;
+  /**
+   * `metadata` as served, already JSON (StoredObject.metadataJson): then `metadata` itself holds
+   * only the fields cells may read (PrinterColumn.readsMetadata) and rows splice this text.
+   */
+  metadataJson?: string;
 }
 
 export interface PrinterColumn {
@@ -31,6 +36,13 @@ export interface PrinterColumn {
    * `summarize()` so the cell reads the small stored summary instead.
    */
   needsBody?: boolean;
+  /**
+   * What the cell reads of `src.metadata`: nothing, or only name, namespace, uid,
+   * creationTimestamp, labels and resourceVersion ('cells'). Undefined = anything. Listings of
+   * kinds whose columns all read 'cells' at most take each metadata as the database's JSON text
+   * (ListOptions.metadataJson) and give the cells only those fields.
+   */
+  readsMetadata?: 'cells';
 }
 
 export interface KubeObject {

@@ -99,9 +99,40 @@ interface ObjectRow {
   name: string;
   uid: string;
   rv: string;
-  metadata: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
   summary?: Record<string, unknown> | null;
   body?: string;
+  /** ListOptions.metadataJson: the served metadata text, the labels and the creation timestamp instead of `metadata`. */
+  metadata_json?: string;
+  labels?: Record<string, string> | null;
+  created?: string | null;
+}
+
+/**
+ * The metadata columns of a list query: the parsed metadata, or (ListOptions.metadataJson) its
+ * jsonb text — the same jsonb output the driver would otherwise parse — with the labels and the
+ * creation timestamp Table cells read (servedMetadataJson makes the text the served metadata).
+ */
+function metadataCols(opts: ListOptions, alias: string): string {
+  if (!opts.metadataJson) return `${alias}.metadata`;
+  return `${alias}.metadata::text AS metadata_json, ${alias}.labels, ${alias}.metadata->>'creationTimestamp' AS created`;
+}
+
+/**
+ * The served metadata (as servedMeta: resourceVersion set, no namespace on cluster-scoped objects)
+ * from the stored metadata's jsonb text. The store never stores a resourceVersion (encodeMeta), so
+ * it is spliced in as the first key; only a text that mentions one, or a cluster-scoped object's
+ * text that mentions a namespace (a label could), takes the parse and re-serialise path.
+ */
+export function servedMetadataJson(text: string, rv: string, namespace: string): string {
+  if (text.includes('"resourceVersion"') || (namespace === '' && text.includes('"namespace"'))) {
+    const m = JSON.parse(text) as Record<string, unknown>;
+    if (namespace === '') delete m.namespace;
+    m.resourceVersion = rv;
+    return JSON.stringify(m);
+  }
+  const head = `{"resourceVersion": ${JSON.stringify(rv)}`;
+  return text.length > 2 ? `${head}, ${text.slice(1)}` : `${head}}`;
 }
 
 const DECIMAL_RV = /^(0|[1-9][0-9]{0,17})$/;
@@ -113,9 +144,18 @@ const summaryCol =
     opts.withSummary === false ? '' : `, ${alias}.summary`;
 
 function toStored(resource: string, r: ObjectRow): StoredObject {
-  const metadata = r.metadata as ObjectMeta;
-  metadata.resourceVersion = r.rv;
+  let metadata: ObjectMeta;
+  if (r.metadata_json !== undefined) {
+    metadata = { name: r.name, uid: r.uid, resourceVersion: r.rv };
+    if (r.namespace) metadata.namespace = r.namespace;
+    if (r.created) metadata.creationTimestamp = r.created;
+    if (r.labels && Object.keys(r.labels).length > 0) metadata.labels = r.labels;
+  } else {
+    metadata = r.metadata as ObjectMeta;
+    metadata.resourceVersion = r.rv;
+  }
   const o: StoredObject = { resource, namespace: r.namespace, name: r.name, uid: r.uid, resourceVersion: r.rv, metadata };
+  if (r.metadata_json !== undefined) o.metadataJson = servedMetadataJson(r.metadata_json, r.rv, r.namespace);
   if (r.summary !== undefined && r.summary !== null) o.summary = r.summary;
   if (r.body !== undefined && r.body !== null) o.body = r.body;
   return o;
@@ -223,7 +263,7 @@ export class PostgresStore implements Store {
       `SELECT s.value::text AS snap${countCol}, r.*
          FROM storage_state s
          LEFT JOIN LATERAL (
-           SELECT o.namespace, o.name, o.uid, o.resource_version::text AS rv, o.metadata${sum('o')}${opts.withBody ? ', o.body' : ''}
+           SELECT o.namespace, o.name, o.uid, o.resource_version::text AS rv, ${metadataCols(opts, 'o')}${sum('o')}${opts.withBody ? ', o.body' : ''}
              FROM storage_objects o WHERE ${where}
             ORDER BY o.namespace, o.name ${lim}
          ) r ON true
@@ -261,17 +301,19 @@ export class PostgresStore implements Store {
     const lim = limit !== undefined ? `LIMIT ${p.add(limit + 1)}` : '';
     const body = opts.withBody ? ', body' : '';
     const sum = summaryCol(opts);
+    // The outer select reads the labels of the union's rows for metadataJson (metadataCols).
+    const labels = (alias: string): string => (opts.metadataJson ? `, ${alias}.labels` : '');
     const { rows } = await this.db.query<ObjectRow & { cur: string; compacted: string }>(
       `SELECT st.cur, st.compacted, r.*
          FROM (SELECT (SELECT value::text FROM storage_state WHERE key = 'rv') AS cur,
                       (SELECT value::text FROM storage_state WHERE key = 'compacted_rv') AS compacted) st
          LEFT JOIN LATERAL (
-           SELECT u.namespace, u.name, u.uid, u.rv::text AS rv, u.metadata${sum('u')}${body} FROM (
-             SELECT o.namespace, o.name, o.uid, o.resource_version AS rv, o.metadata${sum('o')}${opts.withBody ? ', o.body' : ''}
+           SELECT u.namespace, u.name, u.uid, u.rv::text AS rv, ${metadataCols(opts, 'u')}${sum('u')}${body} FROM (
+             SELECT o.namespace, o.name, o.uid, o.resource_version AS rv, o.metadata${labels('o')}${sum('o')}${opts.withBody ? ', o.body' : ''}
                FROM storage_objects o
               WHERE ${whereO} AND o.resource_version <= ${xp}::bigint
              UNION ALL
-             SELECT e.namespace, e.name, e.uid, e.seq AS rv, e.metadata${sum('e')}${opts.withBody ? ', e.body' : ''} FROM (
+             SELECT e.namespace, e.name, e.uid, e.seq AS rv, e.metadata${labels('e')}${sum('e')}${opts.withBody ? ', e.body' : ''} FROM (
                SELECT DISTINCT ON (e.namespace, e.name) e.*
                  FROM storage_events e
                 WHERE e.resource = ${resE} AND e.seq <= ${xp}::bigint${nsE}${afterE}

@@ -1,8 +1,8 @@
 import { beforeAll, expect, it } from 'vitest';
 import { forEachDriver, withTestDatabase } from '../../lib/db/testing.js';
 import { matchLabels } from './filter.js';
-import { createPostgresStore, TooLargeResourceVersionError, type PostgresStore } from './postgres-store.js';
-import { obj, R } from './testutil.js';
+import { createPostgresStore, servedMetadataJson, TooLargeResourceVersionError, type PostgresStore } from './postgres-store.js';
+import { nextClockTick, obj, R } from './testutil.js';
 import {
   AlreadyExistsError,
   BadContinueError,
@@ -276,6 +276,7 @@ forEachDriver('PostgresStore CRUD, list, snapshots, compaction', (driver) => {
     const s0 = await createPostgresStore(tdb.db, { autoCompact: false, migrate: false, config: { KSCAPE_STORAGE_EVENT_RETENTION: 0 } });
     try {
       const page1 = await s.list({ resource: R5, limit: 1, withBody: true });
+      await nextClockTick();
       const c1 = await s0.compact();
       expect(c1).toBe(page1.resourceVersion);
       expect(await s.compactedResourceVersion()).toBe(c1);
@@ -293,6 +294,7 @@ forEachDriver('PostgresStore CRUD, list, snapshots, compaction', (driver) => {
       expect(page2.items[0]!.resourceVersion).toBe(b!.resourceVersion);
       // Compact past the snapshot: the token is now expired.
       await s.create(obj('ns', 'e', { resource: R5 }));
+      await nextClockTick();
       const c2 = await s0.compact();
       expect(Number(c2)).toBeGreaterThan(Number(c1));
       await expect(s.list({ resource: R5, limit: 1, withBody: false, continue: page1.continue! })).rejects.toBeInstanceOf(GoneError);
@@ -306,5 +308,47 @@ forEachDriver('PostgresStore CRUD, list, snapshots, compaction', (driver) => {
     } finally {
       await s0.close();
     }
+  });
+  it('metadataJson lists: the served metadata as JSON text, the cells\' fields parsed, latest and at a snapshot', async () => {
+    const RJ = 'test/metadatajson';
+    const created = (name: string) => ({ creationTimestamp: '2026-01-02T03:04:05Z', annotations: { note: `a "quoted" é ${name}` } });
+    const a = obj('ns-j', 'a', { resource: RJ, labels: { app: 'x', namespace: 'label-named-namespace' } });
+    Object.assign(a.metadata, created('a'));
+    const c = obj('', 'cluster-c', { resource: RJ, labels: { namespace: 'n' } });
+    Object.assign(c.metadata, created('c'));
+    const b = obj('ns-j', 'b', { resource: RJ });
+    await s.create(a);
+    await s.create(b);
+    await s.create(c);
+    const snap = await s.currentResourceVersion();
+    // A later change: the snapshot list reads b's old version from the event log.
+    const b1 = await s.update({ ...obj('ns-j', 'b', { resource: RJ, labels: { v: '2' } }), uid: b.uid });
+    for (const at of [undefined, snap]) {
+      const plain = await s.list({ resource: RJ, withBody: false, ...(at ? { atResourceVersion: at } : {}) });
+      const spliced = await s.list({ resource: RJ, withBody: false, metadataJson: true, ...(at ? { atResourceVersion: at } : {}) });
+      expect(spliced.items.map((o) => o.name)).toEqual(plain.items.map((o) => o.name));
+      for (const [i, o] of spliced.items.entries()) {
+        const p = plain.items[i]!;
+        const served: Record<string, unknown> = { ...p.metadata, resourceVersion: p.resourceVersion };
+        if (!p.namespace) delete served.namespace;
+        expect(JSON.parse(o.metadataJson!)).toEqual(served);
+        // Only the fields Table cells may read, with the values of the full metadata.
+        const { name, namespace, uid, creationTimestamp, labels, resourceVersion } = served;
+        expect(o.metadata).toEqual(
+          Object.fromEntries(Object.entries({ name, namespace, uid, creationTimestamp, labels, resourceVersion }).filter(([, v]) => v !== undefined)),
+        );
+      }
+    }
+    expect((await s.list({ resource: RJ, withBody: false, metadataJson: true })).items.find((o) => o.name === 'b')!.metadata.labels).toEqual({ v: '2' });
+    expect(b1.resourceVersion).not.toBe(snap);
+  });
+
+  it('servedMetadataJson splices the resourceVersion, or re-serialises when the text names one or a cluster object names a namespace', () => {
+    expect(JSON.parse(servedMetadataJson('{"name": "a", "uid": "u"}', '12', 'ns'))).toEqual({ name: 'a', uid: 'u', resourceVersion: '12' });
+    expect(JSON.parse(servedMetadataJson('{}', '3', 'ns'))).toEqual({ resourceVersion: '3' });
+    expect(JSON.parse(servedMetadataJson('{"name": "a", "resourceVersion": "1"}', '12', 'ns'))).toEqual({ name: 'a', resourceVersion: '12' });
+    expect(JSON.parse(servedMetadataJson('{"name": "a", "namespace": "x"}', '5', ''))).toEqual({ name: 'a', resourceVersion: '5' });
+    // A label named namespace on a cluster-scoped object takes the slow path and survives it.
+    expect(JSON.parse(servedMetadataJson('{"name": "a", "labels": {"namespace": "n"}}', '5', ''))).toEqual({ name: 'a', labels: { namespace: 'n' }, resourceVersion: '5' });
   });
 });

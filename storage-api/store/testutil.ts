@@ -45,3 +45,10 @@ export async function take(w: WatchHandle, n: number, timeoutMs = 15_000): Promi
 export function brief(e: StoredEvent): string {
   return `${e.type}:${e.object.namespace}/${e.object.name}@${e.object.resourceVersion}`;
 }
+
+/**
+ * Compaction with retention 0 drops the events created strictly before the database's now(): an
+ * event committed in the same clock tick as the compaction (PGlite's clock ticks in milliseconds)
+ * is not old yet, which made compaction tests flaky. They wait for the next tick first.
+ */
+export const nextClockTick = (): Promise<void> => new Promise((r) => setTimeout(r, 3));

@@ -49,6 +49,12 @@ export interface StoredObject extends ObjectKey {
    * with metadata (never with the body) for Table cells and virtual kinds. Store as jsonb.
    */
   summary?: Record<string, unknown>;
+  /**
+   * The served metadata (resourceVersion set, no namespace on cluster-scoped objects) as the
+   * database's JSON text; only from lists with `ListOptions.metadataJson`, whose `metadata` then
+   * holds just name, namespace, uid, creationTimestamp, labels and resourceVersion.
+   */
+  metadataJson?: string;
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -93,6 +99,13 @@ export interface ListOptions extends Filter {
   withBody: boolean;
   /** Read the summaries (default true; PartialObjectMetadata lists have no use for them). */
   withSummary?: boolean;
+  /**
+   * Metadata to be written out as is (PartialObjectMetadataList items, Table rows' objects): each
+   * item's `StoredObject.metadataJson` is its served metadata as the database renders it, and its
+   * `metadata` only the fields Table cells read (name, namespace, uid, creationTimestamp, labels,
+   * resourceVersion). Spares a JSON parse and a re-serialisation of every metadata of a listing.
+   */
+  metadataJson?: boolean;
   /**
    * Snapshot: list as of exactly this resourceVersion (resourceVersionMatch=Exact, or continue pages).
    * Fails with GoneError when older than the compaction point. Undefined = the latest state.

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pgListenerOf, type Database } from '../../lib/db/index.js';
 import { forEachDriver, withTestDatabase } from '../../lib/db/testing.js';
 import { createPostgresStore, type PostgresStore } from './postgres-store.js';
-import { brief, obj, take } from './testutil.js';
+import { brief, nextClockTick, obj, take } from './testutil.js';
 import { ConflictError, GoneError, type StoredEvent, type StoredObject } from './types.js';
 import { WatchOverflowError } from './watch.js';
 
@@ -366,6 +366,7 @@ forEachDriver('PostgresStore watch', (driver) => {
     const old = await s.currentResourceVersion();
     await s.create(obj('ns', 'g1', { resource: R }));
     const compactor = await replica({ config: { KSCAPE_STORAGE_EVENT_RETENTION: 0 } });
+    await nextClockTick();
     const c = await compactor.compact();
     expect(Number(c)).toBeGreaterThan(Number(old));
     const w = s.watch({ resource: R, withBody: false, sinceResourceVersion: old });
