@@ -351,4 +351,14 @@ forEachDriver('PostgresStore CRUD, list, snapshots, compaction', (driver) => {
     // A label named namespace on a cluster-scoped object takes the slow path and survives it.
     expect(JSON.parse(servedMetadataJson('{"name": "a", "labels": {"namespace": "n"}}', '5', ''))).toEqual({ name: 'a', labels: { namespace: 'n' }, resourceVersion: '5' });
   });
+  it('an empty listing still carries the current resourceVersion (its own statement), with or without a limit', async () => {
+    await s.create(obj('ns-e', 'other', { resource: 'test/not-empty' }));
+    const cur = await s.currentResourceVersion();
+    for (const limit of [undefined, 5]) {
+      const r = await s.list({ resource: 'test/empty', withBody: false, ...(limit ? { limit } : {}) });
+      expect(r.items).toEqual([]);
+      expect(r.resourceVersion).toBe(cur);
+      expect(r.continue).toBeUndefined();
+    }
+  });
 });
