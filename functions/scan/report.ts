@@ -372,7 +372,7 @@ interface ControlState {
   frameworks: readonly string[];
   missingConfig: boolean;
   /** Sub-status of the first skipped resource (integration for host controls without node-agent facts). */
-  skippedSubStatus?: SubStatus;
+  skippedSubStatus: SubStatus | undefined;
   timeMs: number;
   /**
    * The last shared result list seen for this control and its entry: consecutive resources mostly
@@ -904,6 +904,8 @@ export function scanResources(objects: readonly unknown[], options: ScanOptions 
         def.actionRequired === 'configuration' &&
         def.inputs.length > 0 &&
         def.inputs.every((k) => (inputs[k] ?? []).length === 0),
+      // Declared up front (not added on the first skipped resource): see workloadView's lists.
+      skippedSubStatus: undefined,
       timeMs: 0,
       lastRules: undefined,
       lastShared: undefined,

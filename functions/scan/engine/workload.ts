@@ -115,16 +115,16 @@ export interface WorkloadView {
 export interface WorkloadLists {
   /** By bitmask of the selected container types. */
   containers: (readonly ContainerRef[] | undefined)[];
-  volumes?: readonly VolumeRef[];
+  volumes: readonly VolumeRef[] | undefined;
   /** The workload object's own labels (`ownLabelsOf`). */
-  ownLabels?: Readonly<Record<string, string>>;
+  ownLabels: Readonly<Record<string, string>> | undefined;
   /**
    * Services and network policies selecting the pods (controls/_exposure.ts `servicesOf`,
    * controls/_lib.ts `policiesOf`): several controls ask per workload. A view belongs to one scan
    * (its index), so these are that scan's answers.
    */
-  services?: readonly KubeObject[];
-  policies?: readonly KubeObject[];
+  services: readonly KubeObject[] | undefined;
+  policies: readonly KubeObject[] | undefined;
 }
 
 /** Labels of the workload object itself (the pod template's are `podLabels`); shared, read-only. */
@@ -174,7 +174,15 @@ export function workloadView(obj: KubeObject): WorkloadView | undefined {
     prefix: layout.prefix,
     podMetaPrefix: layout.podMetaPrefix,
     podLabels,
-    lists: { containers: [] },
+    // Every field declared up front: fields added later move the object to a new hidden class,
+    // which dies with the scan's views and takes the optimized code that embeds it along.
+    lists: {
+      containers: [],
+      volumes: undefined,
+      ownLabels: undefined,
+      services: undefined,
+      policies: undefined,
+    },
   };
 }
 
