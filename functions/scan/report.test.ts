@@ -137,6 +137,15 @@ describe('scanResources report', () => {
     expect(r.results.map((x) => x.resourceID)).toEqual(['apps/v1/prod/Deployment/web', '/v1/prod/Pod/good']);
     expect(r.results[0]!.controls.map((c) => c.controlID)).toEqual(['C-0017', 'C-0017']);
     expect(r.summaryDetails.ResourceCounters).toMatchObject({ passedResources: 1, failedResources: 1 });
+    // Streamed results are the held ones, at the held positions (not the duplicate twice).
+    const streamed: [number, unknown][] = [];
+    const s = scanResources([web, structuredClone(web), pod('good', hardenedPodSpec(), 'prod')], {
+      controls: ['C-0017'],
+      onResult: (result, position) => streamed.push([position, result]),
+    });
+    expect(s.results).toEqual([]);
+    expect(streamed.sort((a, b) => a[0] - b[0]).map(([, x]) => x)).toEqual(r.results);
+    expect(s.summaryDetails.ResourceCounters).toEqual(r.summaryDetails.ResourceCounters);
   });
 
   it('can omit passed controls from results', () => {

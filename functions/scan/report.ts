@@ -164,7 +164,9 @@ export interface ScanOptions {
    * Stream results instead of holding them: each resource's result is handed over once complete
    * and `report.results` stays empty, so memory does not grow with the cluster. Results come in
    * evaluation order, except ServiceAccounts, whose object result is merged with their RBAC
-   * subject result and handed over at the end. `position` is the index the result has in the
+   * subject result and handed over at the end (so is every result when the input lists some
+   * object twice, or User/Group objects: they are merged by ID as in the held report, which then
+   * holds them all). `position` is the index the result has in the
    * held report's `results` (dense from 0), so a consumer can write the held report's exact order.
    */
   onResult?: (result: ReportResult, position: number) => void;
@@ -743,7 +745,9 @@ class BlockScan {
       controls[c++] = e;
       entries[base + p] = undefined;
     }
-    if (sink && resource.matchKind !== 'ServiceAccount' && resource.subject?.kind !== 'ServiceAccount') {
+    // A result whose ID may recur (a ServiceAccount and its subject vector; any object when the input
+    // lists an ID twice) is held and merged like the held report's, and handed over at the end.
+    if (sink && !mayRecur) {
       sink({ resourceID: resource.id, controls }, this.nextPosition++);
       return;
     }
