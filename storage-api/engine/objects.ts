@@ -34,14 +34,12 @@ export function toKube(def: ResourceDefinition, so: StoredObject): KubeObject {
 }
 
 export function rowSource(def: ResourceDefinition, so: StoredObject): RowSource {
-  return {
-    apiVersion: apiVersionOf(def),
-    kind: def.kind,
-    // Read-only view (rows only read it): no copy of every metadata of a 10,000-row table.
-    metadata: servedMetaView(so),
-    ...(so.summary ? { summary: so.summary } : {}),
-    ...(so.metadataJson !== undefined ? { metadataJson: so.metadataJson } : {}),
-  };
+  // Read-only view (rows only read it): no copy of every metadata of a 10,000-row table.
+  const src: RowSource = { apiVersion: apiVersionOf(def), kind: def.kind, metadata: servedMetaView(so) };
+  // Assigned, not spread from conditional literals: this runs once per row of 10,000-row tables.
+  if (so.summary) src.summary = so.summary;
+  if (so.metadataJson !== undefined) src.metadataJson = so.metadataJson;
+  return src;
 }
 
 /** Body text of an object: everything but apiVersion, kind, metadata. */

@@ -337,8 +337,10 @@ export class Resources {
         await this.sendTable(r, t, listMeta, result.items.length, (i) => {
           const so = result.items[i]!;
           const src = rowSource(def, so);
-          const full = so.body !== undefined ? toKube(def, so) : undefined;
-          return t.rowJson(full ? { ...src, object: full } : src, incl, out.version, () => full ?? toKube(def, so));
+          // No closure per row unless the row embeds the object.
+          if (so.body === undefined) return t.rowJson(src, incl, out.version, incl === 'Object' ? () => toKube(def, so) : undefined);
+          const full = toKube(def, so);
+          return t.rowJson({ ...src, object: full }, incl, out.version, () => full);
         });
         return;
       }

@@ -50,10 +50,12 @@ const annotationsOf = (m: Json): Record<string, string> => obj(m.annotations) as
 const labelsOf = (m: Json): Record<string, string> => obj(m.labels) as Record<string, string>;
 
 /** The summary if the engine stored one, else the summary recomputed from the full object (virtual rows). */
+const NO_SUMMARY: Json = Object.freeze({});
+
 function summaryOf(src: RowSource, summarize: (o: KubeObject) => Json): Json {
   if (src.summary) return src.summary;
   if (src.object) return summarize(src.object);
-  return {};
+  return NO_SUMMARY;
 }
 
 /** Split paths: printer cells look up the same few paths once per row of 10,000-row tables. */
