@@ -269,7 +269,9 @@ export class Resources {
     if (out.kind === 'pomlist') opts.withSummary = false;
     // Listings that write each metadata out as is take it as the database's JSON text: no parse and
     // no re-serialisation per item (Table cells get the few fields they read: PrinterColumn.readsMetadata).
-    if (out.kind === 'pomlist' || (table !== undefined && !opts.withBody && table.cellsReadFewMetadataFields)) opts.metadataJson = true;
+    if (out.kind === 'pomlist') opts.metadataJson = { labels: false, creationTimestamp: false };
+    else if (table !== undefined && !opts.withBody && table.cellsReadFewMetadataFields)
+      opts.metadataJson = { labels: table.cellsReadLabels, creationTimestamp: true };
     // A JSON list the client did not page is read in pages at one snapshot anyway, so memory is
     // bounded by a page, not by the collection (10,000 objects of 1 MB).
     const internalPaging = out.kind === 'json' && opts.limit === undefined && opts.continue === undefined;

@@ -75,18 +75,22 @@ describe('TableRenderer', () => {
       ownerReferences: [{ kind: 'Deployment', name: 'd' }],
     };
     const { name, namespace, uid, resourceVersion, creationTimestamp, labels } = full;
-    const subset = { name, namespace, uid, resourceVersion, creationTimestamp, labels };
+    const base = { name, namespace, uid, resourceVersion, creationTimestamp };
     const summary = { image: 'nginx', matches: 2, packages: 5, severities: { critical: 1, high: 2, medium: 3, low: 4 }, refs: 2 };
     let checked = 0;
     for (const d of defs) {
       const t = new TableRenderer(d);
       if (!t.cellsReadFewMetadataFields) continue;
+      // What a metadataJson listing gives the cells: the labels only when a column says it reads them.
+      const subset = t.cellsReadLabels ? { ...base, labels } : base;
       const row = (metadata: Record<string, unknown>): RowSource => ({ apiVersion: 'v', kind: d.kind, metadata: metadata as RowSource['metadata'], summary });
       expect(t.cells(row(subset), 0), d.kind).toEqual(t.cells(row(full), 0));
       checked++;
     }
-    // Every stored kind of the registry qualifies today (their columns read summaries and labels).
+    // Every kind of the registry qualifies today (their columns read summaries and labels), and
+    // the label columns are seen as such (SBOMSPDXv2p3Filtered's WORKLOAD and CONTAINER).
     expect(checked).toBe(defs.length);
+    expect(defs.filter((d) => new TableRenderer(d).cellsReadLabels).map((d) => d.kind)).toContain('SBOMSPDXv2p3Filtered');
   });
 
   it('humanDuration reads like kubectl', () => {

@@ -86,6 +86,8 @@ export class TableRenderer {
    * and resourceVersion (every printer column says so: PrinterColumn.readsMetadata).
    */
   readonly cellsReadFewMetadataFields: boolean;
+  /** Some column reads the labels (PrinterColumn.readsMetadata 'labels'). */
+  readonly cellsReadLabels: boolean;
   private readonly printer: PrinterColumn[];
   private readonly defaultTable: boolean;
   /** The definition has no Age printer column: one is appended. */
@@ -112,7 +114,8 @@ export class TableRenderer {
     ];
     this.needsBody = this.printer.some((c) => c.needsBody === true);
     this.appendAge = !this.defaultTable && !hasAge;
-    this.cellsReadFewMetadataFields = this.printer.every((c) => c.readsMetadata === 'cells');
+    this.cellsReadFewMetadataFields = this.printer.every((c) => c.readsMetadata === 'none' || c.readsMetadata === 'labels');
+    this.cellsReadLabels = this.printer.some((c) => c.readsMetadata === 'labels');
   }
 
   cells(src: RowSource, now = Date.now()): unknown[] {

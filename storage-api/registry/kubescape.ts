@@ -77,8 +77,8 @@ function col(
   read: (src: RowSource) => unknown,
   priority = 0,
 ): PrinterColumn {
-  // Every column here reads the summary (or the object, for virtual rows) and at most the labels.
-  return { name, type, description, priority, value: read, readsMetadata: 'cells' };
+  // Columns here read the summary (or the object, for virtual rows); labelCol reads the labels.
+  return { name, type, description, priority, value: read, readsMetadata: 'none' };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -398,8 +398,10 @@ const controlColumns = (summarize: (o: KubeObject) => Json): PrinterColumn[] =>
     ),
   );
 
-const labelCol = (name: string, key: string, description: string, priority = 1): PrinterColumn =>
-  col(name, 'string', description, (s) => labelsOf(s.metadata)[key] ?? '', priority);
+const labelCol = (name: string, key: string, description: string, priority = 1): PrinterColumn => ({
+  ...col(name, 'string', description, (s) => labelsOf(s.metadata)[key] ?? '', priority),
+  readsMetadata: 'labels',
+});
 
 const str0 = (v: unknown): string => (typeof v === 'string' ? v : '');
 

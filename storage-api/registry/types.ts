@@ -37,12 +37,12 @@ export interface PrinterColumn {
    */
   needsBody?: boolean;
   /**
-   * What the cell reads of `src.metadata`: nothing, or only name, namespace, uid,
-   * creationTimestamp, labels and resourceVersion ('cells'). Undefined = anything. Listings of
-   * kinds whose columns all read 'cells' at most take each metadata as the database's JSON text
-   * (ListOptions.metadataJson) and give the cells only those fields.
+   * What the cell reads of `src.metadata`: nothing ('none') or only the labels ('labels');
+   * undefined = anything. Listings of kinds whose columns all say 'none' or 'labels' take each
+   * metadata as the database's JSON text (ListOptions.metadataJson) and give the cells only name,
+   * namespace, uid, creationTimestamp and resourceVersion, and the labels when a column reads them.
    */
-  readsMetadata?: 'cells';
+  readsMetadata?: 'none' | 'labels';
 }
 
 export interface KubeObject {

@@ -102,7 +102,7 @@ interface ObjectRow {
   metadata?: Record<string, unknown>;
   summary?: Record<string, unknown> | null;
   body?: string;
-  /** ListOptions.metadataJson: the served metadata text, the labels and the creation timestamp instead of `metadata`. */
+  /** ListOptions.metadataJson: the served metadata text, and the labels and creation timestamp if asked for, instead of `metadata`. */
   metadata_json?: string;
   labels?: Record<string, string> | null;
   created?: string | null;
@@ -115,8 +115,12 @@ interface ObjectRow {
  */
 function metadataCols(opts: ListOptions, alias: string): string {
   if (!opts.metadataJson) return `${alias}.metadata`;
-  return `${alias}.metadata::text AS metadata_json, ${alias}.labels, ${alias}.metadata->>'creationTimestamp' AS created`;
+  const labels = wantsLabels(opts) ? `, ${alias}.labels` : '';
+  const created = opts.metadataJson === true || opts.metadataJson.creationTimestamp ? `, ${alias}.metadata->>'creationTimestamp' AS created` : '';
+  return `${alias}.metadata::text AS metadata_json${labels}${created}`;
 }
+
+const wantsLabels = (opts: ListOptions): boolean => opts.metadataJson === true || (!!opts.metadataJson && opts.metadataJson.labels);
 
 /**
  * The served metadata (as servedMeta: resourceVersion set, no namespace on cluster-scoped objects)
@@ -313,7 +317,7 @@ export class PostgresStore implements Store {
     const body = opts.withBody ? ', body' : '';
     const sum = summaryCol(opts);
     // The outer select reads the labels of the union's rows for metadataJson (metadataCols).
-    const labels = (alias: string): string => (opts.metadataJson ? `, ${alias}.labels` : '');
+    const labels = (alias: string): string => (wantsLabels(opts) ? `, ${alias}.labels` : '');
     const { rows } = await this.db.query<ObjectRow & { cur: string; compacted: string }>(
       `SELECT st.cur, st.compacted, r.*
          FROM (SELECT (SELECT value::text FROM storage_state WHERE key = 'rv') AS cur,

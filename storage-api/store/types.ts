@@ -104,8 +104,10 @@ export interface ListOptions extends Filter {
    * item's `StoredObject.metadataJson` is its served metadata as the database renders it, and its
    * `metadata` only the fields Table cells read (name, namespace, uid, creationTimestamp, labels,
    * resourceVersion). Spares a JSON parse and a re-serialisation of every metadata of a listing.
+   * An object says which of labels and creationTimestamp the caller reads (`true`: both); the
+   * others are not read at all.
    */
-  metadataJson?: boolean;
+  metadataJson?: boolean | { labels: boolean; creationTimestamp: boolean };
   /**
    * Snapshot: list as of exactly this resourceVersion (resourceVersionMatch=Exact, or continue pages).
    * Fails with GoneError when older than the compaction point. Undefined = the latest state.
