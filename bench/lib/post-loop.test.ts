@@ -24,7 +24,9 @@ describe('ResponseFramer', () => {
 
   it('rejects a chunked response and a non-HTTP reply instead of skipping them', () => {
     const f = new ResponseFramer(() => undefined);
-    expect(() => f.push(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'))).toThrow(/Content-Length/);
+    expect(() => f.push(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'))).toThrow(
+      /Content-Length/,
+    );
     const g = new ResponseFramer(() => undefined);
     expect(() => g.push(Buffer.from('SSH-2.0-OpenSSH\r\n\r\n'))).toThrow(/not an HTTP/);
   });
@@ -42,7 +44,10 @@ describe('postLoop', () => {
         const { name } = JSON.parse(body) as { name: string };
         names.push(name);
         const out = JSON.stringify({ name });
-        res.writeHead(name === 'n-7' ? 409 : 201, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(out) });
+        res.writeHead(name === 'n-7' ? 409 : 201, {
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(out),
+        });
         res.end(out);
       });
     });

@@ -50,7 +50,8 @@ export class ResponseFramer {
       const status = /^HTTP\/1\.[01] (\d{3})/.exec(head);
       if (!status) throw new Error(`not an HTTP/1.1 response: ${JSON.stringify(head.slice(0, 80))}`);
       const len = /\r\ncontent-length: *(\d+)/i.exec(head);
-      if (!len) throw new Error(`response without Content-Length (chunked?): ${JSON.stringify(head.slice(0, 200))}`);
+      if (!len)
+        throw new Error(`response without Content-Length (chunked?): ${JSON.stringify(head.slice(0, 200))}`);
       const total = end + 4 + Number(len[1]);
       if (buf.length < total) break;
       this.onResponse(Number(status[1]), head, buf.subarray(end + 4, total));
@@ -108,7 +109,9 @@ export async function postLoop(o: PostLoopOptions): Promise<PostLoopResult> {
             }
           });
           sock.on('error', reject);
-          sock.on('close', () => (next < o.ops ? reject(new Error('server closed a connection mid-run')) : resolve()));
+          sock.on('close', () =>
+            next < o.ops ? reject(new Error('server closed a connection mid-run')) : resolve(),
+          );
         }),
     ),
   );

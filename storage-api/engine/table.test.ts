@@ -38,7 +38,9 @@ describe('TableRenderer', () => {
         for (const v of ['v1', 'v1beta1'])
           // Cells carry an age: both texts are rendered within the same second in practice, but
           // compare with the age column taken out of the timing question by parsing both.
-          expect(JSON.parse(t.rowJson(r, include, v, full))).toEqual(JSON.parse(JSON.stringify(t.row(r, include, v, full))));
+          expect(JSON.parse(t.rowJson(r, include, v, full))).toEqual(
+            JSON.parse(JSON.stringify(t.row(r, include, v, full))),
+          );
   });
 
   it('appends an Age column, from the creation timestamp, to kinds without one', () => {
@@ -70,30 +72,59 @@ describe('TableRenderer', () => {
       resourceVersion: '9',
       creationTimestamp: '2026-01-01T00:00:00Z',
       generation: 3,
-      labels: Object.fromEntries(Object.values({ a: 'kubescape.io/workload-name', b: 'kubescape.io/workload-container-name', c: 'kubescape.io/workload-kind' }).map((k) => [k, `v-${k}`])),
-      annotations: { 'kubescape.io/image-tag': 'nginx:1.25', 'kubescape.io/image-id': 'sha256:x', 'kubescape.io/status': 'ready' },
+      labels: Object.fromEntries(
+        Object.values({
+          a: 'kubescape.io/workload-name',
+          b: 'kubescape.io/workload-container-name',
+          c: 'kubescape.io/workload-kind',
+        }).map((k) => [k, `v-${k}`]),
+      ),
+      annotations: {
+        'kubescape.io/image-tag': 'nginx:1.25',
+        'kubescape.io/image-id': 'sha256:x',
+        'kubescape.io/status': 'ready',
+      },
       ownerReferences: [{ kind: 'Deployment', name: 'd' }],
     };
     const { name, namespace, uid, resourceVersion, creationTimestamp, labels } = full;
     const base = { name, namespace, uid, resourceVersion, creationTimestamp };
-    const summary = { image: 'nginx', matches: 2, packages: 5, severities: { critical: 1, high: 2, medium: 3, low: 4 }, refs: 2 };
+    const summary = {
+      image: 'nginx',
+      matches: 2,
+      packages: 5,
+      severities: { critical: 1, high: 2, medium: 3, low: 4 },
+      refs: 2,
+    };
     let checked = 0;
     for (const d of defs) {
       const t = new TableRenderer(d);
       if (!t.cellsReadFewMetadataFields) continue;
       // What a metadataJson listing gives the cells: the labels only when a column says it reads them.
       const subset = t.cellsReadLabels ? { ...base, labels } : base;
-      const row = (metadata: Record<string, unknown>): RowSource => ({ apiVersion: 'v', kind: d.kind, metadata: metadata as RowSource['metadata'], summary });
+      const row = (metadata: Record<string, unknown>): RowSource => ({
+        apiVersion: 'v',
+        kind: d.kind,
+        metadata: metadata as RowSource['metadata'],
+        summary,
+      });
       expect(t.cells(row(subset), 0), d.kind).toEqual(t.cells(row(full), 0));
       checked++;
     }
     // Every kind of the registry qualifies today (their columns read summaries and labels), and
     // the label columns are seen as such (SBOMSPDXv2p3Filtered's WORKLOAD and CONTAINER).
     expect(checked).toBe(defs.length);
-    expect(defs.filter((d) => new TableRenderer(d).cellsReadLabels).map((d) => d.kind)).toContain('SBOMSPDXv2p3Filtered');
+    expect(defs.filter((d) => new TableRenderer(d).cellsReadLabels).map((d) => d.kind)).toContain(
+      'SBOMSPDXv2p3Filtered',
+    );
   });
 
   it('humanDuration reads like kubectl', () => {
-    expect([0, 119_000, 600_000, 3 * 3600_000 + 60_000, 50 * 3600_000].map(humanDuration)).toEqual(['0s', '119s', '10m', '3h1m', '2d2h']);
+    expect([0, 119_000, 600_000, 3 * 3600_000 + 60_000, 50 * 3600_000].map(humanDuration)).toEqual([
+      '0s',
+      '119s',
+      '10m',
+      '3h1m',
+      '2d2h',
+    ]);
   });
 });
