@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { logger, type Logger } from '../lib/log/index.js';
 import { openDatabase, type Database } from '../lib/db/index.js';
-import { createAuth, authOptionsFromEnv, type StorageAuth } from './auth/index.js';
+import { createAuth, authOptionsFromEnv, type AuthOptions, type CreateAuthDeps, type StorageAuth } from './auth/index.js';
 import { loadStorageApiConfig, type StorageApiConfig } from './config.js';
 import { createStorageEngine, type EngineConfig, type StorageEngine } from './engine/index.js';
 import { builtinResources, findByKind, kubescapeResources, loadManifests, resourceKey } from './registry/index.js';
@@ -43,6 +43,11 @@ export interface StorageServerOptions {
   engine?: Partial<EngineConfig>;
   shutdownTimeoutMs: number;
   logger?: Logger;
+  /**
+   * Delegated authentication/authorization settings instead of the environment's
+   * (`authOptionsFromEnv()` and the resolved kubeconfig): tests point them at a fake kube-apiserver.
+   */
+  auth?: { options?: AuthOptions; deps?: CreateAuthDeps };
 }
 
 export interface StorageServer {
@@ -162,7 +167,7 @@ export async function startStorageServer(overrides: Partial<StorageServerOptions
 
     let auth: StorageAuth | undefined;
     if (!o.insecureLocal) {
-      auth = await createAuth(authOptionsFromEnv());
+      auth = await createAuth(o.auth?.options ?? authOptionsFromEnv(), o.auth?.deps);
       closers.push(() => auth!.close());
     }
     const engine = createStorageEngine({
