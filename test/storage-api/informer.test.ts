@@ -110,6 +110,48 @@ forEachDriver('client-node informer and replicas', (driver) => {
     await a.close();
   });
 
+  it('two servers on one database: 20 concurrent read-modify-write writers over HTTP lose no update; conflicts are 409 and retries succeed', async () => {
+    const db2 = await tdb.open();
+    const x = await startTestServer(tdb.db);
+    const y = await startTestServer(db2);
+    servers.push(x, y);
+    try {
+      const path = nsPath('rmw', WCSS, 'counter');
+      expect((await req(x, 'POST', nsPath('rmw', WCSS), wcss('counter', 'rmw', {}, 0))).status).toBe(201);
+      const WRITERS = 20;
+      const EACH = 5;
+      let conflicts = 0;
+      // Each writer alternates between the two servers; the counter is spec.severities.high.
+      await Promise.all(
+        Array.from({ length: WRITERS }, async (_, w) => {
+          for (let k = 0; k < EACH; k++) {
+            for (let attempt = 0; ; attempt++) {
+              const server = (w + k + attempt) % 2 === 0 ? x : y;
+              const cur = (await req(server, 'GET', path)).json() as { spec: { severities: { high: number } } };
+              cur.spec.severities.high += 1;
+              const put = await req(server, 'PUT', path, cur);
+              if (put.status === 200) break;
+              expect(put.status).toBe(409);
+              expect(put.json()).toMatchObject({ kind: 'Status', reason: 'Conflict', code: 409 });
+              conflicts++;
+              if (attempt > 500) throw new Error('writer starved');
+            }
+          }
+        }),
+      );
+      for (const s of [x, y]) {
+        const final = (await req(s, 'GET', path)).json() as { spec: { severities: { high: number } } };
+        expect(final.spec.severities.high).toBe(WRITERS * EACH);
+      }
+      // 20 writers that read the same version before writing: conflicts cannot all be avoided.
+      expect(conflicts).toBeGreaterThan(0);
+    } finally {
+      await x.close();
+      await y.close();
+      await db2.close();
+    }
+  });
+
   it('two servers on one database: a write on one reaches a watch on the other', async () => {
     const db2 = await tdb.open();
     const x = await startTestServer(tdb.db);
