@@ -19,10 +19,10 @@ interface DevJson {
   logFile: string;
 }
 
-async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs = 90_000): Promise<T> {
+async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v !== undefined) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -96,6 +96,45 @@ describe('kscape dev (npm start)', () => {
       () => (readFileSync(dev.logFile, 'utf8').includes('io.kubescape.vulndb.update.requested') ? true : undefined),
       20_000,
     );
+  });
+
+  it('a configscan request on the broker ingress is scanned; kubectl shows the results and the per-namespace summaries', async () => {
+    const r = await fetch(dev.broker.ingress, {
+      method: 'POST',
+      headers: {
+        'ce-specversion': '1.0',
+        'ce-id': 'dev-test-scan-1',
+        'ce-source': '/test',
+        'ce-type': 'io.kubescape.configscan.requested',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ scanId: 'dev-test-scan-1', frameworks: ['NSA'] }),
+    });
+    expect(r.status).toBe(202);
+    // This request's own scan completed (dev mode may also have scanned at start-up).
+    await waitFor(
+      'the scan of this request in the log',
+      () => {
+        const log = readFileSync(dev.logFile, 'utf8');
+        return log.split('\n').some((l) => l.includes('dev-test-scan-1') && l.includes('io.kubescape.configscan.completed')) ? true : undefined;
+      },
+      60_000,
+    );
+    const kc = ['--kubeconfig', dev.api.kubeconfig];
+    // The README's commands, as a user runs them once the scan is through.
+    const scans = await waitFor(
+      'workloadconfigurationscans of examples/cluster',
+      async () => {
+        const out = (await run('kubectl', [...kc, 'get', 'workloadconfigurationscans', '-A'])).stdout;
+        return /prod\s+statefulset-postgres\s/.test(out) ? out : undefined;
+      },
+      60_000,
+    );
+    expect(scans).toMatch(/^NAMESPACE\s+NAME/);
+    expect(scans).toMatch(/default\s+deployment-legacy-web\s/);
+    const summaries = (await run('kubectl', [...kc, 'get', 'configurationscansummaries'])).stdout;
+    expect(summaries).toMatch(/^NAME\s+CRITICAL\s+HIGH\s+MEDIUM\s+LOW/);
+    expect(summaries).toMatch(/^prod\s+\d+\s+\d+\s+\d+\s+\d+/m);
   });
 
   it('stops on Ctrl-C with exit code 0 within 5 s', async () => {
