@@ -19,7 +19,11 @@ interface DevJson {
   logFile: string;
 }
 
-async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  fn: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 90_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -42,7 +46,11 @@ describe('kscape dev (npm start)', () => {
     // DATABASE_URL is removed: dev mode runs on its embedded PGlite whatever the environment says.
     const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
     delete env.DATABASE_URL;
-    child = spawn(process.execPath, [CLI, 'dev', '--state-dir', state, '--no-schedules'], { cwd: ROOT, env, stdio: 'pipe' });
+    child = spawn(process.execPath, [CLI, 'dev', '--state-dir', state, '--no-schedules'], {
+      cwd: ROOT,
+      env,
+      stdio: 'pipe',
+    });
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     dev = await waitFor('dev.json', () => {
@@ -61,7 +69,14 @@ describe('kscape dev (npm start)', () => {
     await waitFor('the guide', () => (stdout.includes('Press Ctrl-C to stop') ? true : undefined), 10_000);
     expect(stdout).toContain(dev.api.url);
     expect(stdout).toContain(dev.broker.ingress);
-    expect(Object.keys(dev.functions).sort()).toEqual(['control', 'deadletter', 'export', 'scan', 'schedule', 'vuln']);
+    expect(Object.keys(dev.functions).sort()).toEqual([
+      'control',
+      'deadletter',
+      'export',
+      'scan',
+      'schedule',
+      'vuln',
+    ]);
     for (const url of Object.values(dev.functions)) {
       const r = await fetch(`${url}/health/readiness`);
       expect(r.status).toBe(200);
@@ -70,45 +85,49 @@ describe('kscape dev (npm start)', () => {
 
   it('serves the result kinds and the sandbox cluster to kubectl', async () => {
     const kc = ['--kubeconfig', dev.api.kubeconfig];
-    const res = await run('kubectl', [...kc, 'api-resources', '--api-group=spdx.softwarecomposition.kubescape.io', '-o', 'name']);
+    const res = await run('kubectl', [
+      ...kc,
+      'api-resources',
+      '--api-group=spdx.softwarecomposition.kubescape.io',
+      '-o',
+      'name',
+    ]);
     expect(res.stdout.trim().split('\n')).toHaveLength(9);
     const deps = await run('kubectl', [...kc, 'get', 'deployments', '-A', '-o', 'name']);
     expect(deps.stdout).toContain('deployment.apps/');
   });
 
-  it('accepts a CloudEvent on the broker ingress and routes it through the Triggers', async () => {
-    const r = await fetch(dev.broker.ingress, {
+  /** A binary-mode CloudEvent to the dev broker's ingress. */
+  const postEvent = (id: string, type: string, data: unknown): Promise<Response> =>
+    fetch(dev.broker.ingress, {
       method: 'POST',
       headers: {
         'ce-specversion': '1.0',
-        'ce-id': 'dev-test-1',
+        'ce-id': id,
         'ce-source': '/test',
-        'ce-type': 'dev.knative.sources.ping',
+        'ce-type': type,
         'content-type': 'application/json',
       },
-      body: JSON.stringify({ job: 'vulndb' }),
+      body: JSON.stringify(data),
     });
+
+  it('accepts a CloudEvent on the broker ingress and routes it through the Triggers', async () => {
+    const r = await postEvent('dev-test-1', 'dev.knative.sources.ping', { job: 'vulndb' });
     expect(r.status).toBe(202);
     // The schedule function answers the ping with a vulndb update request, which the broker routes
     // to vuln; the log shows both deliveries.
     await waitFor(
       'the routed reply in the log',
-      () => (readFileSync(dev.logFile, 'utf8').includes('io.kubescape.vulndb.update.requested') ? true : undefined),
+      () =>
+        readFileSync(dev.logFile, 'utf8').includes('io.kubescape.vulndb.update.requested') ? true : undefined,
       20_000,
     );
   });
 
   it('a configscan request on the broker ingress is scanned; kubectl shows the results and the per-namespace summaries', async () => {
-    const r = await fetch(dev.broker.ingress, {
-      method: 'POST',
-      headers: {
-        'ce-specversion': '1.0',
-        'ce-id': 'dev-test-scan-1',
-        'ce-source': '/test',
-        'ce-type': 'io.kubescape.configscan.requested',
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ scanId: 'dev-test-scan-1', frameworks: ['NSA'] }),
+    const r = await postEvent('dev-test-scan-1', 'io.kubescape.configscan.requested', {
+      scanId: 'dev-test-scan-1',
+      frameworks: ['NSA'],
     });
     expect(r.status).toBe(202);
     // This request's own scan completed (dev mode may also have scanned at start-up).
@@ -116,7 +135,11 @@ describe('kscape dev (npm start)', () => {
       'the scan of this request in the log',
       () => {
         const log = readFileSync(dev.logFile, 'utf8');
-        return log.split('\n').some((l) => l.includes('dev-test-scan-1') && l.includes('io.kubescape.configscan.completed')) ? true : undefined;
+        return log
+          .split('\n')
+          .some((l) => l.includes('dev-test-scan-1') && l.includes('io.kubescape.configscan.completed'))
+          ? true
+          : undefined;
       },
       60_000,
     );
@@ -141,7 +164,10 @@ describe('kscape dev (npm start)', () => {
     const t0 = Date.now();
     const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
     child.kill('SIGINT');
-    const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5000))]);
+    const code = await Promise.race([
+      exited,
+      new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5000)),
+    ]);
     expect(code, `stderr: ${stderr}`).toBe(0);
     expect(Date.now() - t0).toBeLessThan(5000);
     expect(existsSync(join(state, 'dev.json'))).toBe(false);

@@ -35,6 +35,21 @@ forEachDriver('client-node informer and replicas', (driver) => {
     await tdb?.drop();
   }, HOOK_TIMEOUT);
 
+  /** Two servers on the test database, each with its own handle (as two processes would have). */
+  async function withTwoServers(fn: (x: TestServer, y: TestServer) => Promise<void>): Promise<void> {
+    const db2 = await tdb.open();
+    const x = await startTestServer(tdb.db);
+    const y = await startTestServer(db2);
+    servers.push(x, y);
+    try {
+      await fn(x, y);
+    } finally {
+      await x.close();
+      await y.close();
+      await db2.close();
+    }
+  }
+
   it('informer: every change exactly once, in order, across a restart', async () => {
     let a = await startTestServer(tdb.db);
     servers.push(a);
@@ -45,12 +60,20 @@ forEachDriver('client-node informer and replicas', (driver) => {
     const informer = makeInformer<KubernetesObject>(
       kc,
       `/apis/${GROUP}/v1beta1/namespaces/${ns}/${WCSS}`,
-      () => api.listNamespacedCustomObject({ group: GROUP, version: 'v1beta1', namespace: ns, plural: WCSS }) as never,
+      () =>
+        api.listNamespacedCustomObject({
+          group: GROUP,
+          version: 'v1beta1',
+          namespace: ns,
+          plural: WCSS,
+        }) as never,
     );
     const seen: string[] = [];
     const rvs: number[] = [];
     const record = (type: string) => (o: KubernetesObject) => {
-      seen.push(`${type} ${o.metadata?.name} ${String((o as { spec?: { severities?: { high?: number } } }).spec?.severities?.high)}`);
+      seen.push(
+        `${type} ${o.metadata?.name} ${String((o as { spec?: { severities?: { high?: number } } }).spec?.severities?.high)}`,
+      );
       rvs.push(Number(o.metadata?.resourceVersion));
     };
     informer.on('add', record('add'));
@@ -63,8 +86,19 @@ forEachDriver('client-node informer and replicas', (driver) => {
     await informer.start();
     const write = async (s: TestServer, method: string, name: string, high?: number): Promise<void> => {
       const path = method === 'POST' ? nsPath(ns, WCSS) : nsPath(ns, WCSS, name);
-      const body = method === 'POST' ? wcss(name, ns, {}, high) : method === 'PATCH' ? { spec: { severities: { high } } } : undefined;
-      const r = await req(s, method, path, body, method === 'PATCH' ? { 'content-type': 'application/merge-patch+json' } : {});
+      const body =
+        method === 'POST'
+          ? wcss(name, ns, {}, high)
+          : method === 'PATCH'
+            ? { spec: { severities: { high } } }
+            : undefined;
+      const r = await req(
+        s,
+        method,
+        path,
+        body,
+        method === 'PATCH' ? { 'content-type': 'application/merge-patch+json' } : {},
+      );
       expect(r.status, r.text).toBeLessThan(300);
     };
     await write(a, 'POST', 'a', 1);
@@ -83,13 +117,17 @@ forEachDriver('client-node informer and replicas', (driver) => {
     a = await startTestServer(tdb.db, { port });
     servers.push(a);
     // client-node stops on a connection error; restart it as an operator would, it resumes from its RV.
-    await until(async () => {
-      if (!connected) {
-        connected = true;
-        await informer.start().catch(() => undefined);
-      }
-      return seen.length >= 6 || undefined;
-    }, 20_000, 'events written while disconnected');
+    await until(
+      async () => {
+        if (!connected) {
+          connected = true;
+          await informer.start().catch(() => undefined);
+        }
+        return seen.length >= 6 || undefined;
+      },
+      20_000,
+      'events written while disconnected',
+    );
     await write(a, 'PATCH', 'c', 5);
     await write(a, 'DELETE', 'a');
     await until(() => seen.length >= 8 || undefined, 15_000, 'events after restart');
@@ -111,11 +149,7 @@ forEachDriver('client-node informer and replicas', (driver) => {
   });
 
   it('two servers on one database: 20 concurrent read-modify-write writers over HTTP lose no update; conflicts are 409 and retries succeed', async () => {
-    const db2 = await tdb.open();
-    const x = await startTestServer(tdb.db);
-    const y = await startTestServer(db2);
-    servers.push(x, y);
-    try {
+    await withTwoServers(async (x, y) => {
       const path = nsPath('rmw', WCSS, 'counter');
       expect((await req(x, 'POST', nsPath('rmw', WCSS), wcss('counter', 'rmw', {}, 0))).status).toBe(201);
       const WRITERS = 20;
@@ -127,7 +161,9 @@ forEachDriver('client-node informer and replicas', (driver) => {
           for (let k = 0; k < EACH; k++) {
             for (let attempt = 0; ; attempt++) {
               const server = (w + k + attempt) % 2 === 0 ? x : y;
-              const cur = (await req(server, 'GET', path)).json() as { spec: { severities: { high: number } } };
+              const cur = (await req(server, 'GET', path)).json() as {
+                spec: { severities: { high: number } };
+              };
               cur.spec.severities.high += 1;
               const put = await req(server, 'PUT', path, cur);
               if (put.status === 200) break;
@@ -145,39 +181,38 @@ forEachDriver('client-node informer and replicas', (driver) => {
       }
       // 20 writers that read the same version before writing: conflicts cannot all be avoided.
       expect(conflicts).toBeGreaterThan(0);
-    } finally {
-      await x.close();
-      await y.close();
-      await db2.close();
-    }
+    });
   });
 
   it('two servers on one database: a write on one reaches a watch on the other', async () => {
-    const db2 = await tdb.open();
-    const x = await startTestServer(tdb.db);
-    const y = await startTestServer(db2);
-    servers.push(x, y);
-    try {
+    await withTwoServers(async (x, y) => {
       const ac = new AbortController();
-      const r = await fetch(`${y.url}${nsPath('repl', WCSS)}?watch=1&resourceVersion=0`, { signal: ac.signal });
+      const r = await fetch(`${y.url}${nsPath('repl', WCSS)}?watch=1&resourceVersion=0`, {
+        signal: ac.signal,
+      });
       const reader = r.body!.getReader();
       const created = await req(x, 'POST', nsPath('repl', WCSS), wcss('r1', 'repl'));
       expect(created.status).toBe(201);
       let text = '';
       const dec = new TextDecoder();
-      await until(async () => {
-        const { value, done } = await reader.read();
-        if (value) text += dec.decode(value, { stream: true });
-        return text.includes('"name":"r1"') || done || undefined;
-      }, 15_000, 'cross-server event');
-      const ev = JSON.parse(text.split('\n')[0]!) as { type: string; object: { metadata: { name: string; resourceVersion: string } } };
+      await until(
+        async () => {
+          const { value, done } = await reader.read();
+          if (value) text += dec.decode(value, { stream: true });
+          return text.includes('"name":"r1"') || done || undefined;
+        },
+        15_000,
+        'cross-server event',
+      );
+      const ev = JSON.parse(text.split('\n')[0]!) as {
+        type: string;
+        object: { metadata: { name: string; resourceVersion: string } };
+      };
       expect(ev.type).toBe('ADDED');
-      expect(ev.object.metadata.resourceVersion).toBe((created.json().metadata as { resourceVersion: string }).resourceVersion);
+      expect(ev.object.metadata.resourceVersion).toBe(
+        (created.json().metadata as { resourceVersion: string }).resourceVersion,
+      );
       ac.abort();
-    } finally {
-      await x.close();
-      await y.close();
-      await db2.close();
-    }
+    });
   });
 });
