@@ -75,8 +75,6 @@ function age(ts: unknown, now: number): string | null {
   return Number.isNaN(lastTsMs) ? null : humanDuration(now - lastTsMs);
 }
 
-const POM_HEAD_V1 = ',"object":{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":';
-
 export class TableRenderer {
   readonly columns: ColumnDefinition[];
   /** Some column reads the body: the list must load bodies. */
@@ -143,8 +141,8 @@ export class TableRenderer {
    */
   rowJson(src: RowSource, include: IncludeObject, pomVersion: string, full?: () => KubeObject): string {
     if (include === 'Metadata') {
-      const head = pomVersion === 'v1' ? POM_HEAD_V1 : `,"object":{"kind":"PartialObjectMetadata","apiVersion":${JSON.stringify(`meta.k8s.io/${pomVersion}`)},"metadata":`;
-      return `{"cells":${JSON.stringify(this.cells(src))}${head}${src.metadataJson ?? JSON.stringify(src.metadata)}}}`;
+      const metadata = src.metadataJson ?? JSON.stringify(src.metadata);
+      return `{"cells":${JSON.stringify(this.cells(src))},"object":{"kind":"PartialObjectMetadata","apiVersion":${JSON.stringify(`meta.k8s.io/${pomVersion}`)},"metadata":${metadata}}}`;
     }
     return JSON.stringify(this.row(src, include, pomVersion, full));
   }

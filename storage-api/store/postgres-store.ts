@@ -114,13 +114,18 @@ interface ObjectRow {
  * creation timestamp Table cells read (servedMetadataJson makes the text the served metadata).
  */
 function metadataCols(opts: ListOptions, alias: string): string {
-  if (!opts.metadataJson) return `${alias}.metadata`;
-  const labels = wantsLabels(opts) ? `, ${alias}.labels` : '';
-  const created = opts.metadataJson === true || opts.metadataJson.creationTimestamp ? `, ${alias}.metadata->>'creationTimestamp' AS created` : '';
+  const fields = metadataJsonFields(opts);
+  if (!fields) return `${alias}.metadata`;
+  const labels = fields.labels ? `, ${alias}.labels` : '';
+  const created = fields.creationTimestamp ? `, ${alias}.metadata->>'creationTimestamp' AS created` : '';
   return `${alias}.metadata::text AS metadata_json${labels}${created}`;
 }
 
-const wantsLabels = (opts: ListOptions): boolean => opts.metadataJson === true || (!!opts.metadataJson && opts.metadataJson.labels);
+/** The parsed fields a metadataJson listing asks for (`true`: both); undefined without metadataJson. */
+function metadataJsonFields(opts: ListOptions): { labels: boolean; creationTimestamp: boolean } | undefined {
+  const mj = opts.metadataJson;
+  return mj === true ? { labels: true, creationTimestamp: true } : mj || undefined;
+}
 
 /**
  * The served metadata (as servedMeta: resourceVersion set, no namespace on cluster-scoped objects)
@@ -317,7 +322,7 @@ export class PostgresStore implements Store {
     const body = opts.withBody ? ', body' : '';
     const sum = summaryCol(opts);
     // The outer select reads the labels of the union's rows for metadataJson (metadataCols).
-    const labels = (alias: string): string => (wantsLabels(opts) ? `, ${alias}.labels` : '');
+    const labels = (alias: string): string => (metadataJsonFields(opts)?.labels ? `, ${alias}.labels` : '');
     const { rows } = await this.db.query<ObjectRow & { cur: string; compacted: string }>(
       `SELECT st.cur, st.compacted, r.*
          FROM (SELECT (SELECT value::text FROM storage_state WHERE key = 'rv') AS cur,
